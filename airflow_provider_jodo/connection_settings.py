@@ -1,0 +1,177 @@
+"""How a `jodo` Airflow connection maps onto the two platforms' settings.
+
+Standard fields: `host` is the base URL (scheme included; a bare host name means https),
+`port` is optional, `login`/`password` are the astercc user and password, `schema` is the
+astercc organisation identity. Everything else lives in the extra (see `EXTRA_DEFAULTS`).
+A setting is only required by the calls that use it: a DAG that only pushes ImportProcessData
+needs no astercc user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import pendulum
+
+from airflow_provider_jodo.enums import PasswordType, UserType, coerce
+
+DEFAULT_PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
+DEFAULT_IMPORT_CJI_PATH = "/setevent/importCJI"
+DEFAULT_IMPORT_STATUS_PATH = "/setevent/importStatusCJI"
+DEFAULT_TIMEOUT_SECONDS = 30.0
+
+EXTRA_DEFAULTS: dict[str, Any] = {
+    "apikey": "",
+    "servicekey": "",
+    "usertype": UserType.ACCOUNT.value,
+    "pwdtype": PasswordType.PLAINTEXT.value,
+    "timezone": "UTC",
+    "verify_ssl": True,
+    "timeout": DEFAULT_TIMEOUT_SECONDS,
+    "process_data_path": DEFAULT_PROCESS_DATA_PATH,
+    "import_cji_path": DEFAULT_IMPORT_CJI_PATH,
+    "import_status_path": DEFAULT_IMPORT_STATUS_PATH,
+}
+
+
+class ConnectionSettingError(ValueError):
+    """A connection field is missing or invalid; the message names the field, never its secret."""
+
+
+@dataclass(frozen=True)
+class JodoConnectionSettings:
+    """The resolved settings of one `jodo` connection. Secrets are kept out of `repr`."""
+
+    conn_id: str
+    base_url: str
+    org_identity: str
+    user: str
+    password: str = field(repr=False)
+    api_key: str = field(repr=False)
+    service_key: str
+    user_type: UserType
+    password_type: PasswordType
+    timezone: str
+    verify_tls: bool
+    timeout: float
+    process_data_path: str
+    import_cji_path: str
+    import_status_path: str
+
+    @classmethod
+    def from_connection(cls, conn: Any) -> JodoConnectionSettings:
+        """Build settings from an Airflow `Connection` (anything with its attributes)."""
+        extra = {**EXTRA_DEFAULTS, **(conn.extra_dejson or {})}
+        unknown = sorted(set(extra) - set(EXTRA_DEFAULTS))
+        if unknown:
+            raise ConnectionSettingError(
+                f"connection {conn.conn_id!r}: unknown extra field(s) {unknown}; "
+                f"known: {sorted(EXTRA_DEFAULTS)}"
+            )
+        return cls(
+            conn_id=conn.conn_id,
+            base_url=_base_url(conn.conn_id, conn.host, conn.port),
+            org_identity=conn.schema or "",
+            user=conn.login or "",
+            password=conn.password or "",
+            api_key=str(extra["apikey"] or ""),
+            service_key=str(extra["servicekey"] or ""),
+            user_type=_coerce_setting(UserType, extra["usertype"], conn.conn_id, "usertype"),
+            password_type=_coerce_setting(PasswordType, extra["pwdtype"], conn.conn_id, "pwdtype"),
+            timezone=_timezone(conn.conn_id, extra["timezone"]),
+            verify_tls=_boolean(conn.conn_id, "verify_ssl", extra["verify_ssl"]),
+            timeout=_positive_number(conn.conn_id, "timeout", extra["timeout"]),
+            process_data_path=str(extra["process_data_path"]),
+            import_cji_path=str(extra["import_cji_path"]),
+            import_status_path=str(extra["import_status_path"]),
+        )
+
+    def url(self, path: str) -> str:
+        """The endpoint URL for a configured path; an absolute URL in the path wins, so that a
+        deployment can point one endpoint at another host."""
+        return urljoin(self.base_url + "/", path.lstrip("/") if "://" not in path else path)
+
+    def jodo_credentials(self) -> dict[str, str]:
+        """`apikey` and `servicekey` for Jodo requests; raises when either is missing."""
+        self._require(("apikey", self.api_key), ("servicekey", self.service_key))
+        return {"apikey": self.api_key, "servicekey": self.service_key}
+
+    def astercc_credentials(self) -> dict[str, str]:
+        """The five credential parameters of every astercc call, password encoded by `pwdtype`."""
+        self._require(("schema (orgidentity)", self.org_identity), ("login", self.user))
+        self._require(("password", self.password))
+        return {
+            "orgidentity": self.org_identity,
+            "usertype": self.user_type.value,
+            "user": self.user,
+            "pwdtype": self.password_type.value,
+            "password": self.wire_password,
+        }
+
+    @property
+    def wire_password(self) -> str:
+        """The password as sent: plain, or its lowercase hex MD5 for `pwdtype=md5`."""
+        if self.password_type is PasswordType.MD5:
+            return hashlib.md5(self.password.encode("utf-8")).hexdigest()
+        return self.password
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value this connection can put on the wire, for masking and redaction."""
+        return tuple(s for s in (self.password, self.wire_password, self.api_key) if s)
+
+    def _require(self, *fields: tuple[str, str]) -> None:
+        missing = [name for name, value in fields if not value]
+        if missing:
+            raise ConnectionSettingError(f"connection {self.conn_id!r} has no {', '.join(missing)}")
+
+
+def _base_url(conn_id: str, host: str | None, port: int | None) -> str:
+    if not host:
+        raise ConnectionSettingError(f"connection {conn_id!r} has no host (the platform's base URL)")
+    parts = urlsplit(host if "://" in host else f"https://{host}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConnectionSettingError(f"connection {conn_id!r}: host {host!r} is not an http(s) URL")
+    netloc = parts.netloc
+    if port and parts.port is None:
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _coerce_setting(enum_type: Any, value: Any, conn_id: str, name: str) -> Any:
+    try:
+        return coerce(enum_type, value, name)
+    except ValueError as error:
+        raise ConnectionSettingError(f"connection {conn_id!r}: {error}") from None
+
+
+def _timezone(conn_id: str, name: Any) -> str:
+    try:
+        return pendulum.timezone(str(name)).name
+    except Exception:
+        raise ConnectionSettingError(
+            f"connection {conn_id!r}: timezone {name!r} is not an IANA zone"
+        ) from None
+
+
+def _boolean(conn_id: str, name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} is not a boolean")
+
+
+def _positive_number(conn_id: str, name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if number <= 0:
+        raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} is not a positive number")
+    return number

@@ -1,0 +1,128 @@
+"""Closed sets of vendor values, each mapped to its wire string in one place.
+
+Operators and the hook accept either the enum member or its wire string; `coerce` turns
+either into the member and names the parameter when the value is not one of the set.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+from typing import TypeVar
+
+_E = TypeVar("_E", bound=Enum)
+
+
+class Media(IntEnum):
+    """Jodo channel codes for `Media` in ImportProcessData."""
+
+    EMAIL_IN = 1
+    EMAIL_OUT = 2
+    SMS_IN = 3
+    SMS_OUT = 4
+    CHAT = 8
+    VOICE_IN = 11
+    VOICE_OUT = 12
+    TWITTER = 21
+    FACEBOOK = 22
+    VIDEO = 31
+
+    @property
+    def is_voice(self) -> bool:
+        """Voice records with a valid number become dialable on the platform."""
+        return self in (Media.VOICE_IN, Media.VOICE_OUT)
+
+
+class UpdateKey(str, Enum):
+    """Jodo `updateparam`: the record field that decides insert versus update."""
+
+    MOBILE_NUMBER = "mobilenumber"
+    CUSTOMER_CODE = "customercode"
+    CRM_UNIQUE_FIELD = "crmuniquefield"
+
+
+class ProcessDataSearch(str, Enum):
+    """Jodo `searchparam` of getProcessData: how records are looked up."""
+
+    MOBILE_NUMBER = "mobilenumber"
+    CUSTOMER_CODE = "customercode"
+    CRM_UNIQUE_FIELD = "crmuniquefield"
+    DATE_RANGE = "daterange"
+
+
+class RecordOutcomeKind(str, Enum):
+    """What ImportProcessData did with one input record."""
+
+    INSERTED = "inserted"
+    UPDATED = "updated"
+    REJECTED = "rejected"
+
+
+class UserType(str, Enum):
+    """astercc `usertype`: who logs in to importCJI."""
+
+    AGENT = "agent"
+    ACCOUNT = "account"
+
+
+class PasswordType(str, Enum):
+    """astercc `pwdtype`: md5 sends the lowercase hex MD5 digest of the password."""
+
+    PLAINTEXT = "plaintext"
+    MD5 = "md5"
+
+
+class CJISource(str, Enum):
+    """astercc `source`: one inline record, or a CSV file the platform fetches."""
+
+    DATA = "data"
+    HTTP = "http"
+    FTP = "ftp"
+
+
+class DuplicateWay(str, Enum):
+    """astercc `dupway`: what happens to the fields of a duplicate customer."""
+
+    UPDATE = "update"
+    SKIP = "skip"
+
+
+class DialListDuplicatePolicy(str, Enum):
+    """astercc `dupdiallist`: whether a duplicate customer enters the dial list."""
+
+    IGNORE_DUPLICATE = "ignoreDuplicate"
+    ALL = "all"
+    IGNORE_SUCCESS = "ignoreSuccess"
+
+
+class ChangePackagePolicy(str, Enum):
+    """astercc `changepackage`: for campaigns on the main customer table, whether a duplicate
+    customer is moved into this campaign's package."""
+
+    SKIP = "skip"
+    UNASSIGN_TO_CURRENT = "unassignToCurrent"
+    REASSIGN_TO_CURRENT = "reassignToCurrent"
+
+
+class JobState(str, Enum):
+    """State of an importCJI job as reported by the status method."""
+
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def coerce(enum_type: type[_E], value: _E | str | int, parameter: str) -> _E:
+    """Return the member of `enum_type` for `value` (a member or its wire value).
+
+    Raises ValueError naming `parameter` and listing the allowed wire values, so that a typo
+    in a DAG fails at parse or render time instead of reaching the platform.
+    """
+    if isinstance(value, enum_type):
+        return value
+    for member in enum_type:
+        if member.value == value or (isinstance(value, str) and str(member.value) == value):
+            return member
+    allowed = ", ".join(repr(member.value) for member in enum_type)
+    raise ValueError(f"{parameter}={value!r} is not one of {allowed}")

@@ -1,0 +1,86 @@
+"""Typed errors of the provider. Each carries the vendor code, so that a DAG can tell a wrong
+password from a missing campaign without parsing text, and no message ever holds a secret
+(the hook redacts before it raises)."""
+
+from __future__ import annotations
+
+from airflow.sdk.exceptions import AirflowException
+
+from airflow_provider_jodo.codes import CodeCategory
+
+
+class JodoError(AirflowException):
+    """Base class of every error raised by this provider."""
+
+
+class JodoConnectionError(JodoError):
+    """The platform could not be reached (bad URL, refused, timeout, TLS): nothing was answered."""
+
+
+class JodoResponseError(JodoError):
+    """The platform answered, but not in a shape we understand (HTTP error page, malformed or
+    truncated body, unknown code). The message quotes the start of the redacted body."""
+
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class JodoApiError(JodoError):
+    """The platform answered with a failure code.
+
+    `api` is "jodo" (ImportProcessData family, numeric `code`) or "astercc" (importCJI family,
+    two-digit BackMsg `code`, or None when the vendor sent plain text)."""
+
+    category: CodeCategory = CodeCategory.PLATFORM
+
+    def __init__(self, message: str, *, api: str, code: str | None, vendor_message: str) -> None:
+        super().__init__(message)
+        self.api = api
+        self.code = code
+        self.vendor_message = vendor_message
+
+
+class JodoAuthenticationError(JodoApiError):
+    """Wrong API key, service key, organisation, user or password (1107, 1108, 1243; BackMsg
+    02, 03, 05, 06, 07, 15, 63). Never retried."""
+
+    category = CodeCategory.AUTHENTICATION
+
+
+class JodoNotFoundError(JodoApiError):
+    """The campaign or import job does not exist (BackMsg 67, 73, 91)."""
+
+    category = CodeCategory.NOT_FOUND
+
+
+class JodoInvalidRequestError(JodoApiError):
+    """The platform rejected the request's content (bad JSON, too many records, bad context,
+    header mismatch, ...)."""
+
+    category = CodeCategory.INVALID_REQUEST
+
+
+class JodoDuplicateError(JodoApiError):
+    """importCJI `source=data` found a duplicate and, by the chosen policies, changed nothing
+    (BackMsg 81, 82): the record was skipped, not lost."""
+
+    category = CodeCategory.DUPLICATE
+
+
+class JodoPlatformError(JodoApiError):
+    """A failure on the platform's side (storage error, remote file not fetched, unknown code)."""
+
+    category = CodeCategory.PLATFORM
+
+
+API_ERROR_BY_CATEGORY: dict[CodeCategory, type[JodoApiError]] = {
+    error.category: error
+    for error in (
+        JodoAuthenticationError,
+        JodoNotFoundError,
+        JodoInvalidRequestError,
+        JodoDuplicateError,
+        JodoPlatformError,
+    )
+}

@@ -1,0 +1,104 @@
+"""Provider metadata read by Airflow through the `apache_airflow_provider` entry point.
+
+`connection-types` registers the `jodo` connection: Airflow 3's UI builds the connection form
+from `conn-fields` (stored in the connection's extra) and `ui-field-behaviour` (the standard
+fields), and `airflow connections test` finds the hook's `test_connection` through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_jodo.connection_settings import EXTRA_DEFAULTS
+
+
+def _string_field(
+    label: str, description: str, *, secret: bool = False, enum: list[str] | None = None
+) -> dict:
+    schema: dict[str, Any] = {"type": ["string", "null"]}
+    if secret:
+        schema["format"] = "password"
+    if enum:
+        schema["enum"] = enum
+    return {"label": label, "description": description, "schema": schema}
+
+
+def get_provider_info() -> dict[str, Any]:
+    """The provider's registration for Airflow's ProvidersManager."""
+    return {
+        "package-name": "airflow-provider-jodo",
+        "name": "Jodo",
+        "description": "Load customer and lead data into Jodo/astercc contact-center campaigns.",
+        "integrations": [
+            {
+                "integration-name": "Jodo",
+                "external-doc-url": "https://github.com/airflow-provider-jodo/airflow-provider-jodo",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.hooks.jodo"]}],
+        "connection-types": [
+            {
+                "connection-type": "jodo",
+                "hook-class-name": "airflow_provider_jodo.hooks.jodo.JodoHook",
+                "hook-name": "Jodo",
+                "conn-fields": {
+                    "apikey": _string_field("Jodo API key", "The organisation's API key.", secret=True),
+                    "servicekey": _string_field(
+                        "Jodo service key", "The process (campaign/service) key, e.g. VoiceProcess."
+                    ),
+                    "usertype": _string_field(
+                        "astercc user type", "Log in as an agent or an account.", enum=["account", "agent"]
+                    ),
+                    "pwdtype": _string_field(
+                        "astercc password type",
+                        "plaintext, or md5 to send the password's MD5 digest.",
+                        enum=["plaintext", "md5"],
+                    ),
+                    "timezone": {
+                        "label": "Platform time zone",
+                        "description": "IANA zone of the platform's wall clock (exetime, reqdatetime).",
+                        "schema": {"type": ["string", "null"], "default": EXTRA_DEFAULTS["timezone"]},
+                    },
+                    "verify_ssl": {
+                        "label": "Verify TLS certificates",
+                        "description": "Turn off only for a test platform with a self-signed certificate.",
+                        "schema": {"type": ["boolean", "null"], "default": True},
+                    },
+                    "timeout": {
+                        "label": "Timeout (seconds)",
+                        "description": "Per HTTP call.",
+                        "schema": {
+                            "type": ["number", "null"],
+                            "minimum": 1,
+                            "default": EXTRA_DEFAULTS["timeout"],
+                        },
+                    },
+                    "process_data_path": _string_field(
+                        "ImportProcessData path", f"Default {EXTRA_DEFAULTS['process_data_path']}."
+                    ),
+                    "import_cji_path": _string_field(
+                        "importCJI path", f"Default {EXTRA_DEFAULTS['import_cji_path']}."
+                    ),
+                    "import_status_path": _string_field(
+                        "Import job status path", f"Default {EXTRA_DEFAULTS['import_status_path']}."
+                    ),
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["extra"],
+                    "relabeling": {
+                        "host": "Base URL",
+                        "schema": "astercc organisation identity",
+                        "login": "astercc user (agent number or account)",
+                        "password": "astercc password",
+                    },
+                    "placeholders": {
+                        "host": "https://jodo.example.com",
+                        "port": "9443",
+                        "schema": "myteam",
+                        "login": "admin",
+                    },
+                },
+            }
+        ],
+    }

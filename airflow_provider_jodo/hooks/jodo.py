@@ -1,0 +1,445 @@
+"""JodoHook: all I/O with the Jodo customer web service and astercc's importCJI.
+
+One `requests.Session` per hook (kept-alive connections), a timeout on every call, vendor
+answers parsed tolerantly in `wire.answers`, failures raised as typed `JodoError`s carrying the
+vendor code. Secrets are registered with Airflow's log masker and redacted from every message
+the hook builds, because importCJI puts the password in the URL.
+
+The hook never waits for a job: `get_import_job` answers "what is the state now".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from airflow_provider_jodo.codes import BACKMSG_JOB_NOT_FOUND, describe_backmsg, parse_backmsg
+from airflow_provider_jodo.connection_settings import ConnectionSettingError, JodoConnectionSettings
+from airflow_provider_jodo.enums import (
+    ChangePackagePolicy,
+    CJISource,
+    DialListDuplicatePolicy,
+    DuplicateWay,
+    JobState,
+    Media,
+    ProcessDataSearch,
+    RecordOutcomeKind,
+    UpdateKey,
+    coerce,
+)
+from airflow_provider_jodo.exceptions import (
+    JodoAuthenticationError,
+    JodoConnectionError,
+    JodoError,
+    JodoNotFoundError,
+    JodoResponseError,
+)
+from airflow_provider_jodo.results import (
+    CJIImportResult,
+    ImportJob,
+    JobRowError,
+    ProcessDataImport,
+    ProcessDataRecords,
+    RecordOutcome,
+)
+from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer, quote_body
+from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, encode_context, yes_no
+from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redaction
+from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, now_wall_clock, to_wall_clock
+
+JSONP_CALLBACK = "airflowJodo"
+MODEL_TYPE_CAMPAIGN = "Campaign"
+_FILE_URL_SCHEMES = {CJISource.HTTP: ("http", "https"), CJISource.FTP: ("ftp",)}
+
+
+class JodoHook(BaseHook):
+    """Talks to a Jodo/astercc platform with the credentials of a `jodo` Airflow connection.
+
+    :param jodo_conn_id: the connection holding the base URL, API/service keys and the astercc
+        organisation, user and password (see README, "Connection").
+    """
+
+    conn_name_attr = "jodo_conn_id"
+    default_conn_name = "jodo_default"
+    conn_type = "jodo"
+    hook_name = "Jodo"
+
+    def __init__(self, jodo_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.jodo_conn_id = jodo_conn_id
+        self._redactor = Redactor()
+        install_url_log_redaction()
+
+    @cached_property
+    def settings(self) -> JodoConnectionSettings:
+        """The connection's settings; its secrets are masked in logs from here on."""
+        settings = JodoConnectionSettings.from_connection(self.get_connection(self.jodo_conn_id))
+        self._register_secrets(*settings.secrets())
+        return settings
+
+    @cached_property
+    def session(self) -> requests.Session:
+        """One session per hook, so that consecutive calls reuse the TCP/TLS connection."""
+        session = requests.Session()
+        session.verify = self.settings.verify_tls
+        session.headers["User-Agent"] = "airflow-provider-jodo"
+        return session
+
+    def close(self) -> None:
+        """Release the session's pooled connections."""
+        if "session" in self.__dict__:
+            self.session.close()
+            del self.__dict__["session"]
+
+    # ImportProcessData family -------------------------------------------------------------
+
+    def import_process_data(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        media: Media | int | str,
+        update_key: UpdateKey | str,
+        call_datetime: datetime | None = None,
+        call_type: str | None = None,
+        user_login: str | None = None,
+    ) -> ProcessDataImport:
+        """Push one batch of customer records with ImportProcessData (one HTTP request).
+
+        The platform upserts each record by `update_key` and reports one outcome per record, in
+        input order; rejected records carry the platform's reason. Records are sent as given:
+        validating and batching below the platform's limit is the caller's job.
+        `call_datetime` must be aware; it is sent in the connection's time zone.
+
+        :raises ValueError: bad arguments, naming the parameter or record index.
+        :raises JodoApiError: the platform refused the whole request (its code is on the error).
+        """
+        if isinstance(records, (str, bytes)) or not isinstance(records, Sequence) or not records:
+            raise ValueError("records must be a non-empty list of dicts")
+        for index, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                raise ValueError(f"records[{index}] is {type(record).__name__}, not a dict")
+        request: dict[str, Any] = {
+            "Method": "ImportProcessData",
+            **self.settings.jodo_credentials(),
+            "Media": int(coerce(Media, _int_or_str(media), "media")),
+            "Data": list(records),
+            "updateparam": coerce(UpdateKey, update_key, "update_key").value,
+            "reqdatetime": now_wall_clock(self.settings.timezone),
+        }
+        if call_datetime is not None:
+            request["CallDateTime"] = to_wall_clock(call_datetime, self.settings.timezone, "call_datetime")
+        if call_type:
+            request["Calltype"] = str(call_type)
+        if user_login:
+            request["userlogin"] = str(user_login)
+        answer = self._post_jodo(request, "ImportProcessData")
+        outcomes = _record_outcomes(answer.get("records"), len(records))
+        if outcomes is None:
+            raise JodoResponseError(
+                f"ImportProcessData: expected {len(records)} record outcomes in input order, got "
+                f"{quote_body(json.dumps(answer.get('records'))[:600], self._redactor.redact)!r}"
+            )
+        return ProcessDataImport(request_id=str(answer.get("uniqueid", "")), records=outcomes)
+
+    def get_process_data(
+        self,
+        *,
+        search: ProcessDataSearch | str,
+        value: str | None = None,
+        from_date: date | None = None,
+        to_date: date | None = None,
+    ) -> ProcessDataRecords:
+        """Read back the records of the connection's process (getProcessData).
+
+        Search by `mobilenumber`, `customercode` or `crmuniquefield` with `value`, or by
+        `daterange` with `from_date`/`to_date` (inclusive, the platform's calendar dates).
+        """
+        search = coerce(ProcessDataSearch, search, "search")
+        request: dict[str, Any] = {
+            "method": "getProcessData",
+            **self.settings.jodo_credentials(),
+            "searchparam": search.value,
+        }
+        if search is ProcessDataSearch.DATE_RANGE:
+            if from_date is None or to_date is None:
+                raise ValueError("search='daterange' needs from_date and to_date")
+            request["fromdate"] = from_date.isoformat()
+            request["todate"] = to_date.isoformat()
+        else:
+            if not value:
+                raise ValueError(f"search={search.value!r} needs a value")
+            request["searchvalue"] = str(value)
+        answer = self._post_jodo(request, "getProcessData")
+        records = answer.get("data") or []
+        if not isinstance(records, list):
+            raise JodoResponseError(f"getProcessData: data is not a list: {type(records).__name__}")
+        return ProcessDataRecords(request_id=str(answer.get("requestid", "")), records=tuple(records))
+
+    # importCJI family ----------------------------------------------------------------------
+
+    def import_cji(
+        self,
+        *,
+        campaign_id: int | str,
+        source: CJISource | str,
+        record: Mapping[str, Any] | None = None,
+        file_url: str | None = None,
+        source_user: str = "",
+        source_pwd: str = "",
+        exetime: datetime | None = None,
+        delrow: int | None = None,
+        phone_field: str = "",
+        priority_field: str = "",
+        dialtime_field: str = "",
+        empty_agent: bool | None = None,
+        reset_status: bool | None = None,
+        duplicate_way: DuplicateWay | str | None = None,
+        dial_list_duplicates: DialListDuplicatePolicy | str | None = None,
+        change_package: ChangePackagePolicy | str | None = None,
+    ) -> CJIImportResult:
+        """One importCJI call into campaign `campaign_id`.
+
+        `source=data` sends one `record` (field or display name -> value) and answers at once;
+        `source=http|ftp` submits a job that fetches the CSV at `file_url` (with `source_user`/
+        `source_pwd`, dropping `delrow` leading lines) and returns its `job_id`. `exetime`
+        (aware) schedules the job, in the connection's time zone; None means now. Policies left
+        None take the platform's defaults (no, no, skip, ignoreDuplicate, skip).
+
+        :raises ValueError: bad arguments, naming the parameter (a record that `source=data`
+            cannot carry, a naive exetime, a wrong enum value, ...).
+        :raises JodoDuplicateError: a `data` record was a duplicate and nothing changed.
+        :raises JodoApiError: any other refusal, with its BackMsg code.
+        """
+        source = coerce(CJISource, source, "source")
+        context = self._cji_context(source, record, file_url)
+        if source_pwd:
+            self._register_secrets(source_pwd)
+        parameters = {
+            **self.settings.astercc_credentials(),
+            "modeltype": MODEL_TYPE_CAMPAIGN,
+            "model_id": _campaign_id(campaign_id),
+            "source": source.value,
+            "context": context,
+            "source_user": source_user or "",
+            "source_pwd": source_pwd or "",
+            "exetime": IMMEDIATELY
+            if exetime is None
+            else to_wall_clock(exetime, self.settings.timezone, "exetime"),
+            "delrow": _delrow(delrow),
+            "phone_field": phone_field or "",
+            "priority_field": priority_field or "",
+            "dialtime_field": dialtime_field or "",
+            "emptyagent": yes_no(empty_agent),
+            "resetstatus": yes_no(reset_status),
+            "dupway": _optional_enum(DuplicateWay, duplicate_way, "duplicate_way"),
+            "dupdiallist": _optional_enum(
+                DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
+            ),
+            "changepackage": _optional_enum(ChangePackagePolicy, change_package, "change_package"),
+        }
+        what = f"importCJI source={source.value} into campaign {parameters['model_id']}"
+        code, message = self._get_astercc(
+            self.settings.import_cji_path, [(name, parameters[name]) for name in CJI_PARAMETERS], what
+        )
+        if source is CJISource.DATA:
+            text = str(message)
+            return CJIImportResult(
+                message=text, code=code, description=describe_backmsg(code) if code else text
+            )
+        job_id = str(message).strip()
+        if not job_id or isinstance(message, (dict, list)):
+            raise JodoResponseError(f"{what}: expected a job id, got {message!r}")
+        self.log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
+        return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
+
+    def get_import_job(self, job_id: str | int) -> ImportJob:
+        """The job's state and counts now (importStatusCJI).
+
+        :raises JodoNotFoundError: the platform knows no such job (BackMsg_91).
+        """
+        parameters = [*self.settings.astercc_credentials().items(), ("jobid", str(job_id))]
+        what = f"importStatusCJI for job {job_id}"
+        _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
+        return _import_job(message, what)
+
+    # Connection test -----------------------------------------------------------------------
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check each configured platform with a cheap authenticated read.
+
+        Jodo: a getProcessData lookup (tells a bad API key, service key or their mismatch
+        apart). astercc: a status query for a job that does not exist, which only an
+        authenticated user gets an answer "job not found" for (tells a bad organisation, user
+        and password apart). A bad URL shows as a connection error or an HTTP status.
+        """
+        try:
+            settings = self.settings
+            checked = []
+            if settings.api_key or settings.service_key:
+                self.get_process_data(search=ProcessDataSearch.MOBILE_NUMBER, value="0")
+                checked.append("Jodo API key and service key accepted")
+            if settings.user or settings.org_identity:
+                try:
+                    self.get_import_job("0")
+                except JodoNotFoundError as error:
+                    if error.code != BACKMSG_JOB_NOT_FOUND:
+                        raise
+                checked.append(f"astercc {settings.user_type.value} {settings.user!r} logged in")
+            if not checked:
+                return False, "The connection has neither an API key nor an astercc login to test."
+            return True, f"Connected to {settings.base_url}: " + "; ".join(checked) + "."
+        except JodoAuthenticationError as error:
+            return False, f"Credentials rejected: {error}"
+        except (JodoError, ConnectionSettingError) as error:
+            return False, str(error)
+
+    # Wire ----------------------------------------------------------------------------------
+
+    def _cji_context(self, source: CJISource, record: Mapping[str, Any] | None, file_url: str | None) -> str:
+        if source is CJISource.DATA:
+            if record is None or file_url is not None:
+                raise ValueError("source='data' takes a record and no file_url")
+            if not isinstance(record, Mapping):
+                raise ValueError(f"record must be a dict, got {type(record).__name__}")
+            return encode_context(record)
+        if record is not None or not file_url:
+            raise ValueError(f"source={source.value!r} takes a file_url and no record")
+        parts = urlsplit(file_url)
+        if parts.scheme not in _FILE_URL_SCHEMES[source] or not parts.hostname:
+            schemes = "/".join(_FILE_URL_SCHEMES[source])
+            raise ValueError(
+                f"file_url {self._redactor.redact(file_url)!r} is not a {schemes} URL "
+                f"as source={source.value!r} needs"
+            )
+        if parts.password:
+            self._register_secrets(parts.password, quote(parts.password, safe=""))
+        return file_url
+
+    def _post_jodo(self, request: dict[str, Any], what: str) -> dict[str, Any]:
+        body, status = self._send(
+            "POST",
+            self.settings.url(self.settings.process_data_path),
+            what,
+            data={"data": json.dumps(request, ensure_ascii=False, separators=(",", ":"))},
+        )
+        answer = parse_answer(body, status, what, self._redactor.redact)
+        return jodo_payload(answer, body, what, self._redactor.redact)
+
+    def _get_astercc(self, path: str, parameters: list[tuple[str, str]], what: str) -> tuple[str | None, Any]:
+        body, status = self._send(
+            "GET", self.settings.url(path), what, params=[("callback", JSONP_CALLBACK), *parameters]
+        )
+        answer = parse_answer(body, status, what, self._redactor.redact)
+        return astercc_message(answer, body, what, self._redactor.redact)
+
+    def _send(self, method: str, url: str, what: str, **kwargs: Any) -> tuple[str, int]:
+        try:
+            response = self.session.request(method, url, timeout=self.settings.timeout, **kwargs)
+        except requests.RequestException as error:
+            raise JodoConnectionError(
+                f"{what}: cannot reach {self.settings.base_url}: {type(error).__name__}: "
+                f"{self._redactor.redact(str(error))}"
+            ) from None
+        return _decode(response), response.status_code
+
+    def _register_secrets(self, *secrets: str) -> None:
+        for secret in secrets:
+            if secret:
+                mask_secret(secret)
+        self._redactor.add(*secrets)
+
+
+def _decode(response: requests.Response) -> str:
+    """Vendors often omit the charset; their bodies are UTF-8 in practice."""
+    try:
+        return response.content.decode("utf-8")
+    except UnicodeDecodeError:
+        return response.content.decode(response.encoding or "latin-1", errors="replace")
+
+
+def _int_or_str(value: Media | int | str) -> Media | int:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value  # type: ignore[return-value]
+
+
+def _campaign_id(campaign_id: int | str) -> str:
+    text = str(campaign_id).strip()
+    if isinstance(campaign_id, bool) or not text.isdigit():
+        raise ValueError(f"campaign_id={campaign_id!r} is not a numeric campaign id")
+    return text
+
+
+def _delrow(delrow: int | None) -> str:
+    if delrow is None:
+        return ""
+    if isinstance(delrow, bool) or not isinstance(delrow, int) or delrow < 0:
+        raise ValueError(f"delrow={delrow!r} is not a non-negative number of lines")
+    return str(delrow)
+
+
+def _optional_enum(enum_type: Any, value: Any, parameter: str) -> str:
+    return "" if value is None or value == "" else coerce(enum_type, value, parameter).value
+
+
+def _record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] | None:
+    """The platform's per-record outcomes, or None unless there is exactly one per input
+    record in input order (anything else would hide lost records)."""
+    if not isinstance(raw, list) or len(raw) != expected:
+        return None
+    outcomes = []
+    for position, entry in enumerate(raw):
+        if not isinstance(entry, Mapping) or str(entry.get("index")) != str(position):
+            return None
+        try:
+            outcome = RecordOutcomeKind(str(entry.get("outcome", "")).lower())
+        except ValueError:
+            return None
+        key = entry.get("key")
+        outcomes.append(
+            RecordOutcome(
+                index=position,
+                key=None if key is None else str(key),
+                outcome=outcome,
+                reason=entry.get("reason") or None,
+            )
+        )
+    return tuple(outcomes)
+
+
+def _import_job(message: Any, what: str) -> ImportJob:
+    if not isinstance(message, Mapping):
+        raise JodoResponseError(f"{what}: expected the job object, got {message!r}")
+    try:
+        state = JobState(str(message.get("state", "")).lower())
+        counts = {
+            name: int(message.get(name) or 0)
+            for name in ("total", "inserted", "updated", "skipped", "failed")
+        }
+        errors = tuple(
+            JobRowError(
+                row=int(error.get("row") or 0),
+                code=parse_backmsg(error.get("code")) or (str(error["code"]) if error.get("code") else None),
+                message=str(error.get("message", "")),
+            )
+            for error in message.get("errors") or ()
+        )
+    except (TypeError, ValueError, AttributeError) as error:
+        raise JodoResponseError(f"{what}: malformed job status ({error}): {message!r}") from None
+    return ImportJob(
+        job_id=str(message.get("jobid", "")),
+        state=state,
+        errors=errors,
+        exetime=str(message.get("exetime") or ""),
+        started=str(message.get("started") or ""),
+        finished=str(message.get("finished") or ""),
+        **counts,
+    )

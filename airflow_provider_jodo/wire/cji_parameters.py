@@ -1,0 +1,74 @@
+"""Encoding of importCJI parameters: the 21 wire names, the `context` of `source=data`, and
+the yes/no flags. The vendor requires every parameter on every call, empty when unused."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+CJI_PARAMETERS = (
+    "orgidentity",
+    "usertype",
+    "user",
+    "pwdtype",
+    "password",
+    "modeltype",
+    "model_id",
+    "source",
+    "context",
+    "source_user",
+    "source_pwd",
+    "exetime",
+    "delrow",
+    "phone_field",
+    "priority_field",
+    "dialtime_field",
+    "emptyagent",
+    "resetstatus",
+    "dupway",
+    "dupdiallist",
+    "changepackage",
+)
+FIELD_SEPARATOR = "||"
+KEY_VALUE_SEPARATOR = "="
+
+
+class UnencodableRecordError(ValueError):
+    """A record cannot be written as a `source=data` context without being mangled."""
+
+
+def encode_context(record: Mapping[str, Any]) -> str:
+    """`field1=value1||field2=value2` for one record.
+
+    The format has no escaping, so a key or value holding `||` or `=`, or a value starting or
+    ending with `|` (it would merge with a separator), is rejected with an error naming the
+    field: sending it would silently store a different value. Route such records through an
+    http/ftp file import instead. None becomes an empty value.
+    """
+    if not record:
+        raise UnencodableRecordError("the record has no fields")
+    segments = []
+    for key, value in record.items():
+        name = str(key).strip()
+        text = "" if value is None else str(value)
+        if not name or "|" in name or KEY_VALUE_SEPARATOR in name:
+            raise UnencodableRecordError(f"field name {key!r} is empty or contains '|' or '='")
+        if (
+            FIELD_SEPARATOR in text
+            or KEY_VALUE_SEPARATOR in text
+            or text.startswith("|")
+            or text.endswith("|")
+        ):
+            raise UnencodableRecordError(
+                f"field {name!r} value {text!r} contains '||' or '=' or starts/ends with '|', which "
+                "source=data cannot carry; import such records from a CSV file (source=http or ftp)"
+            )
+        segments.append(f"{name}{KEY_VALUE_SEPARATOR}{text}")
+    return FIELD_SEPARATOR.join(segments)
+
+
+def yes_no(value: bool | None) -> str:
+    """`yes`/`no` for a flag, empty (the platform's default) for None."""
+    if value is None:
+        return ""
+    return "yes" if value else "no"

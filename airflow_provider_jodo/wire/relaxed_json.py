@@ -1,0 +1,175 @@
+"""Tolerant parsing of the vendors' answers, in one place.
+
+The platforms answer in three shapes: strict JSON (Jodo), JSONP whose object has unquoted keys
+and sometimes single-quoted strings (astercc `importCJI`), and the plain string
+`|Retuen|<code>|Retuen|<message>` (astercc's POST and web-service forms). `parse_body` accepts
+all three and raises `MalformedBodyError` for anything else (an HTML error page, a truncated
+body), so callers never see a half-parsed value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_JSONP_WRAPPER = re.compile(r"^\s*[A-Za-z_$][\w$.]*\s*\((?P<inner>.*)\)\s*;?\s*$", re.DOTALL)
+_RETUEN_FORM = re.compile(r"^\s*\|Retuen\|(?P<code>[^|]*)\|Retuen\|(?P<message>.*?)\s*$", re.DOTALL)
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_LITERALS = {"true": True, "false": False, "null": None}
+_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+class MalformedBodyError(ValueError):
+    """The body is none of the shapes the vendors use; `position` is where parsing stopped."""
+
+    def __init__(self, reason: str, position: int) -> None:
+        super().__init__(f"{reason} at character {position}")
+        self.reason = reason
+        self.position = position
+
+
+def parse_body(body: str) -> Any:
+    """Parse a vendor answer: JSON, JSONP (relaxed object inside) or the `|Retuen|` form.
+
+    The `|Retuen|` form becomes `{"code": <int or str>, "message": <str>}` so that callers
+    handle one shape. Raises `MalformedBodyError` when the body is anything else.
+    """
+    retuen = _RETUEN_FORM.match(body)
+    if retuen:
+        code = retuen.group("code").strip()
+        return {"code": int(code) if code.lstrip("-").isdigit() else code, "message": retuen.group("message")}
+    try:
+        return json.loads(body)
+    except ValueError:
+        pass
+    wrapped = _JSONP_WRAPPER.match(body)
+    return parse_relaxed(wrapped.group("inner") if wrapped else body)
+
+
+def parse_relaxed(text: str) -> Any:
+    """Parse one relaxed-JSON value: unquoted keys, single- or double-quoted strings."""
+    parser = _RelaxedParser(text)
+    value = parser.value()
+    parser.skip_space()
+    if parser.position != len(text):
+        raise MalformedBodyError("unexpected text after the value", parser.position)
+    return value
+
+
+class _RelaxedParser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def skip_space(self) -> None:
+        while self.position < len(self.text) and self.text[self.position].isspace():
+            self.position += 1
+
+    def peek(self) -> str:
+        self.skip_space()
+        if self.position >= len(self.text):
+            raise MalformedBodyError("unexpected end of body", self.position)
+        return self.text[self.position]
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            raise MalformedBodyError(f"expected {char!r}", self.position)
+        self.position += 1
+
+    def value(self) -> Any:
+        char = self.peek()
+        if char == "{":
+            return self.object()
+        if char == "[":
+            return self.array()
+        if char in "\"'":
+            return self.string()
+        number = _NUMBER.match(self.text, self.position)
+        if number:
+            self.position = number.end()
+            return json.loads(number.group())
+        word = _IDENTIFIER.match(self.text, self.position)
+        if word and word.group() in _LITERALS:
+            self.position = word.end()
+            return _LITERALS[word.group()]
+        raise MalformedBodyError("expected a value", self.position)
+
+    def object(self) -> dict[str, Any]:
+        self.expect("{")
+        result: dict[str, Any] = {}
+        if self.peek() == "}":
+            self.position += 1
+            return result
+        while True:
+            key = self.key()
+            self.expect(":")
+            result[key] = self.value()
+            if self.peek() == ",":
+                self.position += 1
+                if self.peek() == "}":  # trailing comma, as hand-written JavaScript has
+                    self.position += 1
+                    return result
+                continue
+            self.expect("}")
+            return result
+
+    def key(self) -> str:
+        if self.peek() in "\"'":
+            return self.string()
+        word = _IDENTIFIER.match(self.text, self.position) or re.compile(r"\d+").match(
+            self.text, self.position
+        )
+        if not word:
+            raise MalformedBodyError("expected an object key", self.position)
+        self.position = word.end()
+        return word.group()
+
+    def array(self) -> list[Any]:
+        self.expect("[")
+        result: list[Any] = []
+        if self.peek() == "]":
+            self.position += 1
+            return result
+        while True:
+            result.append(self.value())
+            if self.peek() == ",":
+                self.position += 1
+                if self.peek() == "]":
+                    self.position += 1
+                    return result
+                continue
+            self.expect("]")
+            return result
+
+    def string(self) -> str:
+        quote = self.text[self.position]
+        self.position += 1
+        pieces: list[str] = []
+        while True:
+            if self.position >= len(self.text):
+                raise MalformedBodyError("unterminated string", self.position)
+            char = self.text[self.position]
+            if char == quote:
+                self.position += 1
+                # \u escapes may encode a surrogate pair: join the halves into one character.
+                return "".join(pieces).encode("utf-16", "surrogatepass").decode("utf-16")
+            if char == "\\":
+                pieces.append(self.escape())
+                continue
+            pieces.append(char)
+            self.position += 1
+
+    def escape(self) -> str:
+        code = self.text[self.position + 1 : self.position + 2]
+        if code == "u":
+            digits = self.text[self.position + 2 : self.position + 6]
+            if not re.fullmatch(r"[0-9A-Fa-f]{4}", digits):
+                raise MalformedBodyError("bad \\u escape", self.position)
+            self.position += 6
+            return chr(int(digits, 16))
+        if code not in _ESCAPES:
+            raise MalformedBodyError("bad escape", self.position)
+        self.position += 2
+        return _ESCAPES[code]
