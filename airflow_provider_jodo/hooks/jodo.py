@@ -344,9 +344,10 @@ class JodoHook(BaseHook):
         try:
             response = self.session.request(method, url, timeout=self.settings.timeout, **kwargs)
         except requests.RequestException as error:
+            detail = self._redactor.redact(str(error))[:400]
+            reason = _unreachable_reason(error, self.settings.timeout)
             raise JodoConnectionError(
-                f"{what}: cannot reach {self.settings.base_url}: {type(error).__name__}: "
-                f"{self._redactor.redact(str(error))}"
+                f"{what}: cannot reach {self.settings.base_url}: {reason} ({type(error).__name__}: {detail})"
             ) from None
         return _decode(response), response.status_code
 
@@ -355,6 +356,16 @@ class JodoHook(BaseHook):
             if secret:
                 mask_secret(secret)
         self._redactor.add(*secrets)
+
+
+def _unreachable_reason(error: requests.RequestException, timeout: float) -> str:
+    if isinstance(error, requests.Timeout):
+        return f"no answer within {timeout:g} s"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "TLS verification failed (verify_ssl=false only for a self-signed test platform)"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed: wrong host or port, or the platform is down"
+    return "the request failed"
 
 
 def _decode(response: requests.Response) -> str:

@@ -1,0 +1,9 @@
+"""A local sandbox of the Jodo and astercc platforms: `python -m airflow_provider_jodo.sandbox`
+or `with JodoSandbox() as sandbox: ...`. Standard library only."""
+
+from __future__ import annotations
+
+from airflow_provider_jodo.sandbox.jodo_sandbox import JodoSandbox
+from airflow_provider_jodo.sandbox.seed import SandboxSeed
+
+__all__ = ["JodoSandbox", "SandboxSeed"]

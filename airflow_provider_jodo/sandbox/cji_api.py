@@ -1,0 +1,233 @@
+"""astercc `importCJI` and our `importStatusCJI`, answering as the vendor does.
+
+Each method checks its parameters in the documented order and answers with the first
+failure as `{code: 2, message: "BackMsg_NN"}`; success is `{code: 1, message: ...}`. The
+server wraps the answer in the caller's JSONP callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_jodo.codes import backmsg
+from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
+from airflow_provider_jodo.sandbox import astercc_codes
+from airflow_provider_jodo.sandbox.campaign_form import resolve_field
+from airflow_provider_jodo.sandbox.campaign_import import (
+    DIAL_FIELD_PARAMETERS,
+    POLICY_PARAMETERS,
+    ImportOptions,
+    RecordOutcome,
+    import_record,
+)
+from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
+from airflow_provider_jodo.sandbox.file_fetch import URL_SCHEMES
+from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
+
+logger = logging.getLogger(__name__)
+
+CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
+IMPORT_CJI_PARAMETERS = (
+    *CREDENTIAL_PARAMETERS,
+    "modeltype",
+    "model_id",
+    "source",
+    "context",
+    "source_user",
+    "source_pwd",
+    "exetime",
+    "delrow",
+    *DIAL_FIELD_PARAMETERS,
+    *POLICY_PARAMETERS,
+)
+"""The 21 parameters the vendor's client sends on every importCJI call."""
+_REQUIRED_IMPORT_PARAMETERS = (*CREDENTIAL_PARAMETERS, "modeltype", "model_id", "source")
+_MODEL_TYPE = "Campaign"
+_EXETIME_NOW = "0000-00-00 00:00:00"
+_CONTEXT_SEPARATOR = "||"
+_SQLITE_INTEGER_LIMIT = 2**63
+SUCCESS = 1
+FAILURE = 2
+
+
+@dataclass(frozen=True)
+class CjiAnswer:
+    """An astercc answer: `code` 1 (success) or 2 (failure) and its message."""
+
+    code: int
+    message: str | dict[str, Any]
+
+    def as_object(self) -> dict[str, Any]:
+        """The answer object as it goes on the wire (before the JSONP wrapper)."""
+        return {"code": self.code, "message": self.message}
+
+
+class _Refusal(Exception):
+    """The first failed check of a call; answered as `BackMsg_<code>`."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class CjiApi:
+    """The two astercc methods over the sandbox store."""
+
+    def __init__(self, store: SandboxStore, clock: PlatformClock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def import_cji(self, params: Mapping[str, str]) -> CjiAnswer:
+        """importCJI: one record (`source=data`) at once, or a CSV import job (http/ftp)."""
+        return self._answer(self._import_cji, params)
+
+    def import_status(self, params: Mapping[str, str]) -> CjiAnswer:
+        """importStatusCJI: the state and counts of an import job of the caller's organisation."""
+        return self._answer(self._import_status, params)
+
+    def _answer(
+        self, method: Callable[[Mapping[str, str]], CjiAnswer], params: Mapping[str, str]
+    ) -> CjiAnswer:
+        try:
+            return method(params)
+        except _Refusal as refusal:
+            return CjiAnswer(FAILURE, backmsg(refusal.code))
+        except sqlite3.Error:
+            logger.exception("astercc call failed in the store")
+            return CjiAnswer(FAILURE, backmsg(astercc_codes.STORAGE_ERROR))
+
+    def _import_cji(self, params: Mapping[str, str]) -> CjiAnswer:
+        if any(name not in params for name in IMPORT_CJI_PARAMETERS):
+            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+        org_id = self._authenticate(params, _REQUIRED_IMPORT_PARAMETERS)
+        if params["modeltype"] != _MODEL_TYPE:
+            raise _Refusal(astercc_codes.BAD_MODEL)
+        campaign_id = _as_id(params["model_id"])
+        if campaign_id is None:
+            raise _Refusal(astercc_codes.BAD_CAMPAIGN_ID)
+        campaign = self._store.campaign(campaign_id)
+        if campaign is None or campaign.org_id != org_id:
+            raise _Refusal(astercc_codes.CAMPAIGN_NOT_FOUND)
+        if params["source"] not in {source.value for source in CJISource}:
+            raise _Refusal(astercc_codes.BAD_SOURCE)
+        source = CJISource(params["source"])
+        context = params["context"].strip()
+        if not context:
+            raise _Refusal(astercc_codes.EMPTY_CONTEXT)
+        try:
+            options = ImportOptions.from_params(params)
+        except ValueError as error:
+            raise _Refusal(astercc_codes.EMPTY_PARAMETERS) from error
+        exetime, delrow = params["exetime"].strip(), params["delrow"].strip()
+        if exetime not in ("", _EXETIME_NOW) and not is_wall_clock(exetime):
+            raise _Refusal(astercc_codes.JOB_NOT_CREATED)
+        if delrow and _as_id(delrow) is None:
+            raise _Refusal(astercc_codes.JOB_NOT_CREATED)
+
+        if source is CJISource.DATA:
+            return self._import_one_record(campaign, context, options)
+        _check_file_url(source, context)
+        job_id = self._store.create_import_job(
+            org_id=org_id,
+            campaign_id=campaign.id,
+            source=source.value,
+            url=context,
+            source_user=params["source_user"],
+            source_pwd=params["source_pwd"],
+            delrow=int(delrow or 0),
+            options=options.to_params(),
+            exetime=exetime if is_wall_clock(exetime) else self._clock.now_text(),
+        )
+        return CjiAnswer(SUCCESS, str(job_id))
+
+    def _import_one_record(self, campaign: Campaign, context: str, options: ImportOptions) -> CjiAnswer:
+        result = import_record(self._store, campaign, _parse_context(context), options)
+        if result.outcome in (RecordOutcome.INSERTED, RecordOutcome.UPDATED):
+            return CjiAnswer(SUCCESS, backmsg(result.code))
+        return CjiAnswer(FAILURE, backmsg(result.code))
+
+    def _import_status(self, params: Mapping[str, str]) -> CjiAnswer:
+        org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "jobid"))
+        job_id = _as_id(params["jobid"].strip())
+        job = self._store.import_job_of_organisation(org_id, job_id) if job_id is not None else None
+        if job is None:
+            raise _Refusal(astercc_codes.JOB_NOT_FOUND)
+        return CjiAnswer(SUCCESS, job)
+
+    def _authenticate(self, params: Mapping[str, str], required: tuple[str, ...]) -> int:
+        """The caller's organisation id, checked in the decided order; raises _Refusal."""
+        if any(not params.get(name, "").strip() for name in required):
+            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+        org_id = self._store.organisation_of_identity(params["orgidentity"])
+        if org_id is None:
+            raise _Refusal(astercc_codes.UNKNOWN_ORGANISATION)
+        user_type, user, password_type = params["usertype"], params["user"], params["pwdtype"]
+        if user_type == UserType.AGENT.value:
+            agent = self._store.agent(org_id, user)
+            if agent is None:
+                raise _Refusal(astercc_codes.AGENT_NOT_FOUND)
+            if not agent.enabled:
+                raise _Refusal(astercc_codes.AGENT_DISABLED)
+            if not _password_matches(agent.password, params["password"], password_type):
+                raise _Refusal(astercc_codes.AGENT_WRONG_PASSWORD)
+        elif user_type == UserType.ACCOUNT.value:
+            stored = self._store.account_password(org_id, user)
+            if stored is None:
+                raise _Refusal(astercc_codes.ACCOUNT_NOT_FOUND)
+            if not _password_matches(stored, params["password"], password_type):
+                raise _Refusal(astercc_codes.ACCOUNT_LOGIN_FAILED)
+        # The decided order checks the sets only after the login, so an unknown usertype or
+        # pwdtype is still reported as 01 (a wrong password with an unknown pwdtype as 07/63).
+        if user_type not in {member.value for member in UserType}:
+            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+        if password_type not in {member.value for member in PasswordType}:
+            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+        return org_id
+
+
+def _password_matches(stored: str, sent: str, password_type: str) -> bool:
+    """`pwdtype=md5` sends the lowercase hex MD5 of the password; anything else is compared as
+    plain text (an unknown pwdtype is refused afterwards)."""
+    if password_type == PasswordType.MD5.value:
+        expected = hashlib.md5(stored.encode("utf-8")).hexdigest()
+    else:
+        expected = stored
+    return hmac.compare_digest(expected.encode("utf-8"), sent.encode("utf-8"))
+
+
+def _as_id(value: str) -> int | None:
+    """A non-negative integer written in ASCII digits that SQLite can hold, else None."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number < _SQLITE_INTEGER_LIMIT else None
+
+
+def _parse_context(context: str) -> dict[str, str]:
+    """`field=value||field=value` as field name -> value. A segment without exactly one `=`,
+    an unknown field or a field given twice is a bad context (75): the sandbox refuses
+    rather than guess, so that a client that mangles values is caught."""
+    record: dict[str, str] = {}
+    for segment in context.split(_CONTEXT_SEPARATOR):
+        label, separator, value = segment.partition("=")
+        field_name = resolve_field(label)
+        if not separator or "=" in value or field_name is None or field_name in record:
+            raise _Refusal(astercc_codes.BAD_CONTEXT)
+        record[field_name] = value.strip()
+    return record
+
+
+def _check_file_url(source: CJISource, url: str) -> None:
+    """An http/ftp context must be a URL of the source's scheme (75) naming a `.csv` file (86)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in URL_SCHEMES[source] or not parts.hostname:
+        raise _Refusal(astercc_codes.BAD_CONTEXT)
+    if not parts.path.lower().endswith(".csv"):
+        raise _Refusal(astercc_codes.CSV_ONLY)

@@ -1,0 +1,320 @@
+"""Jodo `ImportProcessData` and `getProcessData` on `handleCustomerWS`, answering as the
+vendor does (see docs/protocol-decisions.md, section A).
+
+The two methods share the endpoint but not the house style: ImportProcessData answers with
+`resdatetime`/`status`, getProcessData with `timestamp`/`statuscode`; success codes are the
+string "001", error codes are numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_jodo.codes import (
+    JODO_API_KEY_NOT_FOUND,
+    JODO_BAD_DATETIME,
+    JODO_CODES,
+    JODO_DATA_NOT_A_LIST,
+    JODO_INVALID_JSON,
+    JODO_KEYS_DO_NOT_MATCH,
+    JODO_MISSING_KEY,
+    JODO_SERVICE_KEY_NOT_FOUND,
+    JODO_SUCCESS,
+    JODO_TOO_MANY_RECORDS,
+    JODO_UNKNOWN_MEDIA,
+    JODO_UNKNOWN_METHOD,
+    JODO_UNKNOWN_SEARCH_PARAM,
+    JODO_UNKNOWN_UPDATE_PARAM,
+    JODO_UNKNOWN_USER_LOGIN,
+)
+from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
+from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_time, is_wall_clock
+from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
+
+IMPORT_METHOD = "ImportProcessData"
+GET_METHOD = "getProcessData"
+_MOBILE_NUMBER = re.compile(r"\+?[0-9]{3,16}")
+_REQUIRED_RECORD_FIELDS = ("name", "mobilenumber", "emailid")
+# Record fields with a fixed format, and the check each must pass when present.
+_FORMATTED_RECORD_FIELDS = (
+    ("dateofleadcreation", is_date, "YYYY-MM-DD"),
+    ("timeofleadcreation", is_time, "hh:mm:ss"),
+    ("callDateTime", is_wall_clock, "YYYY-MM-DD hh:mm:ss"),
+)
+# Request-level values stored on records that do not carry their own: (request key, record key).
+_REQUEST_DEFAULTS = (("CallDateTime", "callDateTime"), ("Calltype", "calltype"))
+
+
+class _Refusal(Exception):
+    """The request is refused with a Jodo code; `detail` says what exactly was wrong."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def text(self) -> str:
+        return f"{JODO_CODES[self.code].text}: {self.detail}"
+
+
+@dataclass
+class _AcceptedRecord:
+    index: int
+    key: str
+    fields: dict[str, str]
+
+
+class ProcessDataApi:
+    """The Jodo customer web service over the sandbox store."""
+
+    def __init__(self, store: SandboxStore, clock: PlatformClock, max_records_per_request: int) -> None:
+        if max_records_per_request < 1:
+            raise ValueError(f"max_records_per_request must be at least 1, got {max_records_per_request!r}")
+        self._store = store
+        self._clock = clock
+        self._max_records = max_records_per_request
+
+    def handle(self, data: str) -> dict[str, Any]:
+        """Answer the `data` parameter of one request (the whole JSON request as text)."""
+        method: object = None
+        try:
+            request = _parse_request(data)
+            method = _get(request, "Method", "method")
+            if method is None:
+                raise _Refusal(JODO_MISSING_KEY, "Method")
+            if method == IMPORT_METHOD:
+                return self._import_process_data(request)
+            if method == GET_METHOD:
+                return self._get_process_data(request)
+            raise _Refusal(JODO_UNKNOWN_METHOD, repr(method))
+        except _Refusal as refusal:
+            if method == GET_METHOD:
+                return {
+                    "method": GET_METHOD,
+                    "timestamp": self._clock.now_text(),
+                    "statuscode": int(refusal.code),
+                    "statusdesc": "fail",
+                    "message": refusal.text,
+                }
+            # Before the method is known (bad JSON, no or unknown method) the answer takes
+            # ImportProcessData's shape and echoes whatever method was asked for.
+            return {
+                "method": method if isinstance(method, str) else None,
+                "resdatetime": self._clock.now_text(),
+                "status": int(refusal.code),
+                "statusdesc": refusal.text,
+            }
+
+    def _authorise(self, request: Mapping[str, Any]) -> tuple[int, str]:
+        """The caller's organisation id and service key, once the two keys belong together."""
+        apikey, servicekey = request.get("apikey"), request.get("servicekey")
+        org_id = self._store.organisation_of_apikey(apikey) if isinstance(apikey, str) else None
+        if org_id is None:
+            raise _Refusal(JODO_API_KEY_NOT_FOUND, "apikey")
+        process_org_id = (
+            self._store.organisation_of_process(servicekey) if isinstance(servicekey, str) else None
+        )
+        if process_org_id is None:
+            raise _Refusal(JODO_SERVICE_KEY_NOT_FOUND, repr(servicekey))
+        if process_org_id != org_id:
+            raise _Refusal(JODO_KEYS_DO_NOT_MATCH, repr(servicekey))
+        return org_id, servicekey
+
+    def _import_process_data(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        org_id, servicekey = self._authorise(request)
+        media_value, records = _get(request, "Media", "media"), _get(request, "Data", "data")
+        for name, value in (
+            ("Media", media_value),
+            ("Data", records),
+            ("updateparam", request.get("updateparam")),
+            ("reqdatetime", request.get("reqdatetime")),
+        ):
+            if value is None:
+                raise _Refusal(JODO_MISSING_KEY, name)
+        if not isinstance(records, list):
+            raise _Refusal(JODO_DATA_NOT_A_LIST, f"Data is a {type(records).__name__}")
+        if not all(isinstance(record, dict) for record in records):
+            raise _Refusal(JODO_DATA_NOT_A_LIST, "an element of Data is not an object")
+        if len(records) > self._max_records:
+            raise _Refusal(JODO_TOO_MANY_RECORDS, f"{len(records)} records, at most {self._max_records}")
+        media = _media(media_value)
+        update_key = _update_key(request["updateparam"])
+        for name in ("reqdatetime", "CallDateTime"):
+            if name in request and request[name] is not None and not is_wall_clock(request[name]):
+                raise _Refusal(JODO_BAD_DATETIME, f"{name}={request[name]!r}")
+        userlogin = request.get("userlogin") or None
+        if userlogin is not None and not (
+            isinstance(userlogin, str) and self._store.jodo_user_exists(org_id, userlogin)
+        ):
+            raise _Refusal(JODO_UNKNOWN_USER_LOGIN, repr(userlogin))
+
+        outcomes: list[dict[str, Any]] = []
+        accepted: list[_AcceptedRecord] = []
+        defaults = {
+            record_key: request[key] for key, record_key in _REQUEST_DEFAULTS if request.get(key) is not None
+        }
+        for index, record in enumerate(records):
+            fields, reason = _record_fields(record, update_key)
+            key = fields.get(update_key.value) or None
+            if reason is not None:
+                outcomes.append(
+                    {
+                        "index": index,
+                        "key": key,
+                        "outcome": RecordOutcomeKind.REJECTED.value,
+                        "reason": reason,
+                    }
+                )
+                continue
+            outcomes.append({"index": index, "key": key, "outcome": None})
+            accepted.append(_AcceptedRecord(index, key, {**defaults, **fields}))
+        self._upsert(servicekey, update_key, media, userlogin, accepted, outcomes)
+        return {
+            "method": IMPORT_METHOD,
+            "resdatetime": self._clock.now_text(),
+            "status": JODO_SUCCESS,
+            "statusdesc": "success",
+            "uniqueid": uuid.uuid4().hex,
+            "records": outcomes,
+        }
+
+    def _upsert(
+        self,
+        servicekey: str,
+        update_key: UpdateKey,
+        media: Media,
+        userlogin: str | None,
+        accepted: list[_AcceptedRecord],
+        outcomes: list[dict[str, Any]],
+    ) -> None:
+        """Store the accepted records, inserting or updating by update key, and fill in their
+        outcomes. A later record with the same key in the same request updates the earlier."""
+        with self._store.transaction():
+            customers = self._store.find_process_customers(
+                servicekey, update_key, sorted({record.key for record in accepted})
+            )
+            for record in accepted:
+                customer = customers.get(record.key)
+                if customer is None:
+                    customers[record.key] = ProcessCustomer(
+                        None, record.fields, media, media.is_voice, userlogin
+                    )
+                    outcome = RecordOutcomeKind.INSERTED
+                else:
+                    customer.fields = {**customer.fields, **record.fields}
+                    customer.media = media
+                    customer.dialable = customer.dialable or media.is_voice
+                    customer.userlogin = userlogin or customer.userlogin
+                    outcome = RecordOutcomeKind.UPDATED
+                outcomes[record.index]["outcome"] = outcome.value
+            self._store.save_process_customers(servicekey, customers.values())
+
+    def _get_process_data(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        _, servicekey = self._authorise(request)
+        searchparam = request.get("searchparam")
+        if searchparam is None:
+            raise _Refusal(JODO_MISSING_KEY, "searchparam")
+        try:
+            search = ProcessDataSearch(searchparam)
+        except ValueError as error:
+            raise _Refusal(JODO_UNKNOWN_SEARCH_PARAM, repr(searchparam)) from error
+        if search is ProcessDataSearch.DATE_RANGE:
+            for name in ("fromdate", "todate"):
+                if request.get(name) is None:
+                    raise _Refusal(JODO_MISSING_KEY, name)
+                if not is_date(request[name]):
+                    raise _Refusal(JODO_BAD_DATETIME, f"{name}={request[name]!r} is not YYYY-MM-DD")
+            records = self._store.process_customers_written_between(
+                servicekey, request["fromdate"], request["todate"]
+            )
+        else:
+            value = _scalar_text(request.get("searchvalue"))
+            if value is None:
+                raise _Refusal(JODO_MISSING_KEY, "searchvalue")
+            records = self._store.process_customers_by_key(servicekey, UpdateKey(search.value), value)
+        return {
+            "method": GET_METHOD,
+            "timestamp": self._clock.now_text(),
+            "statuscode": JODO_SUCCESS,
+            "statusdesc": "success",
+            "requestid": uuid.uuid4().hex,
+            "data": records,
+        }
+
+
+def _parse_request(data: str) -> Mapping[str, Any]:
+    try:
+        request = json.loads(data)
+    except ValueError as error:
+        raise _Refusal(JODO_INVALID_JSON, str(error)) from error
+    if not isinstance(request, dict):
+        raise _Refusal(JODO_INVALID_JSON, f"the request must be a JSON object, got {type(request).__name__}")
+    return request
+
+
+def _get(request: Mapping[str, Any], *spellings: str) -> Any:
+    """The value of a key the docs spell in more than one case; the first spelling wins."""
+    for spelling in spellings:
+        if request.get(spelling) is not None:
+            return request[spelling]
+    return None
+
+
+def _media(value: object) -> Media:
+    """The media code, given as a number or a string of digits."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value in Media._value2member_map_:
+        return Media(value)
+    raise _Refusal(JODO_UNKNOWN_MEDIA, repr(value))
+
+
+def _update_key(value: object) -> UpdateKey:
+    try:
+        return UpdateKey(value)
+    except ValueError as error:
+        raise _Refusal(JODO_UNKNOWN_UPDATE_PARAM, repr(value)) from error
+
+
+def _scalar_text(value: object) -> str | None:
+    """A record value as text: strings as they are, integers written out; None otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _record_fields(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:
+    """The record's fields as text and the reason to reject it (None: accepted). A null value
+    counts as absent; the reason names the field."""
+    fields: dict[str, str] = {}
+    for name, value in record.items():
+        if value is None:
+            continue
+        text = _scalar_text(value)
+        if text is None:
+            return fields, f"{name} must be a string or an integer, got {type(value).__name__}"
+        fields[name] = text
+    for name in _REQUIRED_RECORD_FIELDS:
+        if not fields.get(name, "").strip():
+            return fields, f"{name} is missing or empty"
+    if not _MOBILE_NUMBER.fullmatch(fields["mobilenumber"]):
+        return (
+            fields,
+            f"mobilenumber {fields['mobilenumber']!r} is not 3 to 16 digits (one leading + allowed)",
+        )
+    if "@" not in fields["emailid"]:
+        return fields, f"emailid {fields['emailid']!r} has no @"
+    for name, check, written in _FORMATTED_RECORD_FIELDS:
+        if name in fields and not check(fields[name]):
+            return fields, f"{name} {fields[name]!r} is not {written}"
+    if not fields.get(update_key.value, "").strip():
+        return fields, f"{update_key.value} (the updateparam field) is missing or empty"
+    return fields, None

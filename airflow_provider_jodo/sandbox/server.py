@@ -1,0 +1,188 @@
+"""The sandbox's HTTP server: routes the vendors' paths to the two APIs and writes their
+answers the way the vendors do (JSON as `text/html` for Jodo, JSONP for astercc).
+
+HTTP/1.1 with keep-alive, so that a client session reuses one connection; every answer has
+an exact Content-Length. Each connection is served by its own thread; `close()` ends open
+keep-alive connections too, so that stopping the sandbox leaves no thread or socket behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from airflow_provider_jodo.sandbox.cji_api import CjiAnswer, CjiApi
+from airflow_provider_jodo.sandbox.jsonp import is_valid_callback, jsonp_body
+from airflow_provider_jodo.sandbox.process_data_api import ProcessDataApi
+
+logger = logging.getLogger(__name__)
+
+PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
+IMPORT_CJI_PATH = "/setevent/importCJI"
+IMPORT_STATUS_PATH = "/setevent/importStatusCJI"
+JODO_CONTENT_TYPE = "text/html;charset=UTF-8"
+JSONP_CONTENT_TYPE = "text/javascript;charset=UTF-8"
+_TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8"
+IDLE_CONNECTION_TIMEOUT_SECONDS = 120
+"""A keep-alive connection idle this long is closed by the server."""
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows its open connections and their threads, so that
+    `close()` can end them and wait for them."""
+
+    def __init__(self, address: tuple[str, int], process_data_api: ProcessDataApi, cji_api: CjiApi) -> None:
+        self.process_data_api = process_data_api
+        self.cji_api = cji_api
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._connections_lock = threading.Lock()
+        super().__init__(address, SandboxRequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # ThreadingMixIn does not keep daemon threads, so it cannot join them on close; start
+        # the same per-connection thread here and remember it.
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"jodo-sandbox-connection-{client_address[1]}",
+            daemon=True,  # never keep the interpreter alive; close() joins them
+        )
+        with self._connections_lock:
+            self._connections[request] = thread
+        thread.start()
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.pop(request, None)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Only connection-level failures get here (a client that went away mid-request, or a
+        # connection ended by close()); request failures are answered with HTTP 500 and logged.
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+    def close(self) -> None:
+        """Stop serving (after `shutdown()`): end keep-alive connections, close the listening
+        socket and wait for the connection threads."""
+        with self._connections_lock:
+            connections = dict(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                # The connection thread closed it between the snapshot and here: nothing to end.
+                logger.debug("connection already closed", exc_info=True)
+        self.server_close()
+        for thread in connections.values():
+            thread.join()
+
+
+class SandboxRequestHandler(BaseHTTPRequestHandler):
+    """Routes one request to the API for its path."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "JodoSandbox"
+    timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
+    # Headers and body go out as separate writes; without TCP_NODELAY, Nagle's algorithm and
+    # the client's delayed ACK would add ~40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
+    server: SandboxHTTPServer
+
+    def do_GET(self) -> None:
+        self._route(form={})
+
+    def do_POST(self) -> None:
+        form = self._read_form()
+        if form is not None:
+            self._route(form)
+
+    def _read_form(self) -> dict[str, str] | None:
+        """The url-encoded form fields of a POST body; None after answering an unusable body."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self._send_text(HTTPStatus.NOT_IMPLEMENTED, "chunked request bodies are not supported")
+            self.close_connection = True
+            return None
+        length_header = self.headers.get("Content-Length", "0")
+        if not length_header.isdigit() or int(length_header) > MAX_BODY_BYTES:
+            status = (
+                HTTPStatus.BAD_REQUEST if not length_header.isdigit() else HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+            )
+            self._send_text(status, f"Content-Length must be a number of bytes up to {MAX_BODY_BYTES}")
+            self.close_connection = True
+            return None
+        body = self.rfile.read(int(length_header)).decode("utf-8", errors="replace")
+        return _first_values(body)
+
+    def _route(self, form: Mapping[str, str]) -> None:
+        url = urlsplit(self.path)
+        params = {**_first_values(url.query), **form}  # a form field wins over the query
+        try:
+            status, content_type, body = self._answer(url.path, params)
+        except Exception:
+            logger.exception("sandbox failed to answer %s %s", self.command, url.path)
+            status, content_type, body = (
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                _TEXT_CONTENT_TYPE,
+                "sandbox error, see its log",
+            )
+        self._send(status, content_type, body)
+
+    def _answer(self, path: str, params: Mapping[str, str]) -> tuple[HTTPStatus, str, str]:
+        """(status, content type, body) for a request to `path`."""
+        if path == PROCESS_DATA_PATH:
+            answer = self.server.process_data_api.handle(params.get("data", ""))
+            return HTTPStatus.OK, JODO_CONTENT_TYPE, json.dumps(answer, ensure_ascii=False)
+        if path == IMPORT_CJI_PATH and self.command == "GET":
+            return self._jsonp_answer(params, self.server.cji_api.import_cji)
+        if path == IMPORT_STATUS_PATH and self.command == "GET":
+            return self._jsonp_answer(params, self.server.cji_api.import_status)
+        if path in (IMPORT_CJI_PATH, IMPORT_STATUS_PATH):
+            return (
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                _TEXT_CONTENT_TYPE,
+                "astercc methods are called with GET (JSONP)",
+            )
+        return HTTPStatus.NOT_FOUND, _TEXT_CONTENT_TYPE, f"no sandbox endpoint at {path}"
+
+    @staticmethod
+    def _jsonp_answer(
+        params: Mapping[str, str], method: Callable[[Mapping[str, str]], CjiAnswer]
+    ) -> tuple[HTTPStatus, str, str]:
+        callback = params.get("callback", "")
+        if callback and not is_valid_callback(callback):
+            return HTTPStatus.BAD_REQUEST, _TEXT_CONTENT_TYPE, "callback must be a JavaScript function name"
+        return HTTPStatus.OK, JSONP_CONTENT_TYPE, jsonp_body(callback, method(params).as_object())
+
+    def _send_text(self, status: HTTPStatus, text: str) -> None:
+        self._send(status, _TEXT_CONTENT_TYPE, text)
+
+    def _send(self, status: HTTPStatus, content_type: str, body: str) -> None:
+        payload = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The path only: astercc sends its password in the query string, and the request line
+        # must not carry it into anyone's logs.
+        logger.debug("%s %s %s -> %s", self.address_string(), self.command, urlsplit(self.path).path, code)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Errors http.server reports itself (bad request lines); debug level, because lines on
+        # stderr would slow benchmarks and drown test output.
+        logger.debug("%s - " + format, self.address_string(), *args)
+
+
+def _first_values(query: str) -> dict[str, str]:
+    """URL-encoded parameters, first value of each; empty values kept (astercc sends them)."""
+    return {name: values[0] for name, values in parse_qs(query, keep_blank_values=True).items()}

@@ -1,0 +1,59 @@
+"""`test_connection` and `airflow connections test` against the sandbox."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def test_a_good_connection_passes_for_both_platforms(connect, sandbox):
+    ok, message = connect().test_connection()
+    assert ok, message
+    assert "Jodo API key and service key accepted" in message
+    assert "astercc account" in message and sandbox.base_url in message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"host": "http://127.0.0.1:9"}, "cannot reach http://127.0.0.1:9: connection failed"),
+        ({"extra": {"process_data_path": "/nowhere"}}, "HTTP 404"),
+        ({"extra": {"apikey": "wrong-api-key"}}, "Jodo status 1107 (API key not found)"),
+        ({"extra": {"servicekey": "NoSuchProcess"}}, "Jodo status 1108 (service key not found)"),
+        ({"password": "wrong-password-1"}, "BackMsg_63 (account login failed)"),
+        ({"login": "nobody"}, "BackMsg_15 (account does not exist)"),
+        ({"schema": "no-such-team"}, "BackMsg_02 (wrong or missing organisation identity)"),
+    ],
+)
+def test_each_kind_of_mistake_gets_its_own_message(connect, overrides, expected):
+    ok, message = connect(**overrides).test_connection()
+    assert not ok
+    assert expected in message
+
+
+def test_airflow_cli_connections_test(sandbox, tmp_path):
+    """What a user runs: `airflow connections test jodo_default`, with testing enabled."""
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+        "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(sandbox.connection_dict()),
+    }
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    good = subprocess.run(
+        [airflow, "connections", "test", "jodo_default"], env=env, capture_output=True, text=True
+    )
+    assert "Connection success!" in good.stdout, good.stdout + good.stderr
+
+    wrong = {**sandbox.connection_dict(), "password": "wrong-password-1"}
+    env["AIRFLOW_CONN_JODO_DEFAULT"] = json.dumps(wrong)
+    bad = subprocess.run(
+        [airflow, "connections", "test", "jodo_default"], env=env, capture_output=True, text=True
+    )
+    output = bad.stdout + bad.stderr
+    assert "Connection failed!" in output
+    assert "account login failed" in output
+    assert sandbox.connection_dict()["password"] not in output

@@ -1,0 +1,201 @@
+"""JodoHook.import_cji with http/ftp sources and get_import_job: real background jobs that fetch
+CSV files from local HTTP and FTP servers."""
+
+import time
+
+import pendulum
+import pytest
+from file_servers import ftp_file_server, http_file_server
+
+from airflow_provider_jodo.enums import JobState
+from airflow_provider_jodo.exceptions import JodoInvalidRequestError, JodoNotFoundError
+
+CAMPAIGN = 1
+HEADER = "name,phone1,email,priority\n"
+ROWS = "Ana,5511900000001,ana@example.com,3\nBia,5511900000002,bia@example.com,1\nCai,5511900000003,,2\n"
+
+
+def wait_for_job(hook, job_id, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        job = hook.get_import_job(job_id)
+        if job.state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED):
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job.state.value}"
+        time.sleep(0.05)
+
+
+def phones(sandbox):
+    return sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))
+
+
+def test_http_import_with_header_and_dial_list(sandbox, connect, tmp_path):
+    (tmp_path / "leads.csv").write_text(HEADER + ROWS)
+    hook = connect()
+    with http_file_server(tmp_path) as base:
+        submitted = hook.import_cji(
+            campaign_id=CAMPAIGN,
+            source="http",
+            file_url=f"{base}/leads.csv",
+            delrow=1,
+            phone_field="phone1",
+            priority_field="priority",
+        )
+        assert submitted.job_id
+        job = wait_for_job(hook, submitted.job_id)
+    assert job.state is JobState.SUCCEEDED
+    assert (job.total, job.inserted, job.updated, job.skipped, job.failed) == (3, 3, 0, 0, 0)
+    assert job.started and job.finished
+    assert phones(sandbox) == ["5511900000001", "5511900000002", "5511900000003"]
+    assert sorted(e["phone"] for e in sandbox.store.dial_list(CAMPAIGN)) == phones(sandbox)
+
+
+def test_http_import_with_basic_auth_and_duplicates(sandbox, connect, tmp_path):
+    (tmp_path / "leads.csv").write_text(
+        HEADER + ROWS + "Ana Again,5511900000001,,9\n,,nobody@example.com,1\n"
+    )
+    hook = connect()
+    with http_file_server(tmp_path, credentials=("files", "file-secret-9")) as base:
+        url = f"{base}/leads.csv"
+        denied = wait_for_job(
+            hook, hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url=url, delrow=1).job_id
+        )
+        assert denied.state is JobState.FAILED
+        assert denied.errors[0].code == "89"
+        job = wait_for_job(
+            hook,
+            hook.import_cji(
+                campaign_id=CAMPAIGN,
+                source="http",
+                file_url=url,
+                delrow=1,
+                source_user="files",
+                source_pwd="file-secret-9",
+                duplicate_way="update",
+            ).job_id,
+        )
+    assert job.state is JobState.SUCCEEDED
+    assert (job.total, job.inserted, job.updated, job.failed) == (5, 3, 1, 1)
+    assert job.errors[0].row == 6 and job.errors[0].code == "76"
+    names = {c["phone1"]: c["name"] for c in sandbox.store.campaign_customers(CAMPAIGN)}
+    assert names["5511900000001"] == "Ana Again"
+
+
+def test_ftp_import_with_credentials_and_delrow(sandbox, connect, tmp_path):
+    (tmp_path / "nightly.csv").write_text("exported 2026-11-23\n" + HEADER + ROWS)
+    hook = connect()
+    with ftp_file_server(tmp_path, "leads", "ftp-secret-7") as base:
+        wrong = hook.import_cji(
+            campaign_id=CAMPAIGN,
+            source="ftp",
+            file_url=f"{base}/nightly.csv",
+            delrow=2,
+            source_user="leads",
+            source_pwd="not-the-password",
+        )
+        assert wait_for_job(hook, wrong.job_id).state is JobState.FAILED
+        # The first line is a comment, so the header is not the first line: expect a mismatch.
+        mismatch = hook.import_cji(
+            campaign_id=CAMPAIGN,
+            source="ftp",
+            file_url=f"{base}/nightly.csv",
+            delrow=2,
+            source_user="leads",
+            source_pwd="ftp-secret-7",
+        )
+        failed = wait_for_job(hook, mismatch.job_id)
+        assert failed.state is JobState.FAILED and failed.errors[0].code == "74"
+        (tmp_path / "clean.csv").write_text(HEADER + ROWS)
+        job = wait_for_job(
+            hook,
+            hook.import_cji(
+                campaign_id=CAMPAIGN,
+                source="ftp",
+                file_url=f"{base}/clean.csv",
+                delrow=1,
+                source_user="leads",
+                source_pwd="ftp-secret-7",
+            ).job_id,
+        )
+    assert job.state is JobState.SUCCEEDED and job.inserted == 3
+    assert phones(sandbox) == ["5511900000001", "5511900000002", "5511900000003"]
+
+
+def test_headerless_file_follows_the_form_order(sandbox, connect, tmp_path):
+    (tmp_path / "plain.csv").write_text("Dora,5511900000004\n")
+    hook = connect()
+    with http_file_server(tmp_path) as base:
+        job = wait_for_job(
+            hook, hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url=f"{base}/plain.csv").job_id
+        )
+    assert job.state is JobState.SUCCEEDED
+    assert [(c["name"], c["phone1"]) for c in sandbox.store.campaign_customers(CAMPAIGN)] == [
+        ("Dora", "5511900000004")
+    ]
+
+
+@pytest.mark.platform_timezone("America/Sao_Paulo")
+def test_exetime_in_the_future_keeps_the_job_scheduled(sandbox, connect, tmp_path):
+    (tmp_path / "later.csv").write_text(HEADER + ROWS)
+    hook = connect()
+    assert hook.settings.timezone == "America/Sao_Paulo"
+    run_at = pendulum.now("UTC").add(seconds=2)
+    with http_file_server(tmp_path) as base:
+        job_id = hook.import_cji(
+            campaign_id=CAMPAIGN, source="http", file_url=f"{base}/later.csv", delrow=1, exetime=run_at
+        ).job_id
+        first = hook.get_import_job(job_id)
+        assert first.state is JobState.SCHEDULED
+        assert first.exetime == run_at.in_timezone("America/Sao_Paulo").strftime("%Y-%m-%d %H:%M:%S")
+        time.sleep(1.0)
+        assert hook.get_import_job(job_id).state is JobState.SCHEDULED
+        assert phones(sandbox) == []
+        job = wait_for_job(hook, job_id)
+    assert job.state is JobState.SUCCEEDED
+    assert pendulum.now("UTC") >= run_at.replace(microsecond=0)  # the wire has whole seconds
+
+
+def test_unreachable_file_fails_the_job_with_89(connect):
+    hook = connect()
+    job = wait_for_job(
+        hook,
+        hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/none.csv").job_id,
+    )
+    assert job.state is JobState.FAILED
+    assert job.errors[0].code == "89"
+
+
+def test_cancelled_job(sandbox, connect):
+    hook = connect()
+    job_id = hook.import_cji(
+        campaign_id=CAMPAIGN,
+        source="http",
+        file_url="http://127.0.0.1:9/x.csv",
+        exetime=pendulum.now("UTC").add(hours=1),
+    ).job_id
+    sandbox.store.cancel_job(job_id)
+    assert hook.get_import_job(job_id).state is JobState.CANCELLED
+
+
+def test_only_csv_files_and_unknown_jobs(connect):
+    hook = connect()
+    with pytest.raises(JodoInvalidRequestError) as raised:
+        hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/leads.xlsx")
+    assert raised.value.code == "86"
+    with pytest.raises(JodoNotFoundError) as raised:
+        hook.get_import_job("424242")
+    assert raised.value.code == "91"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"file_url": "ftp://h/a.csv"}, "not a http/https URL"),
+        ({"file_url": "http://h/a.csv", "delrow": -1}, "delrow=-1"),
+        ({"file_url": "http://h/a.csv", "exetime": pendulum.naive(2026, 1, 1)}, "exetime=.*naive"),
+        ({"record": {"phone1": "1"}}, "takes a file_url"),
+    ],
+)
+def test_bad_job_arguments(connect, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        connect().import_cji(campaign_id=CAMPAIGN, source="http", **kwargs)

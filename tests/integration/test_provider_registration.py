@@ -1,0 +1,37 @@
+"""Airflow discovers the provider, its hook and the `jodo` connection form."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from airflow_provider_jodo.connection_settings import EXTRA_DEFAULTS
+from airflow_provider_jodo.get_provider_info import get_provider_info
+
+
+def test_providers_list_shows_the_provider(tmp_path):
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    result = subprocess.run(
+        [airflow, "providers", "list"],
+        env={**os.environ, "AIRFLOW_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "airflow-provider-jodo" in result.stdout
+
+
+def test_providers_manager_knows_the_jodo_hook():
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    assert "airflow-provider-jodo" in manager.providers
+    hook = manager.hooks["jodo"]
+    assert hook is not None and hook.hook_class_name == "airflow_provider_jodo.hooks.jodo.JodoHook"
+
+
+def test_every_extra_setting_has_a_form_field_and_secrets_are_masked():
+    (connection_type,) = get_provider_info()["connection-types"]
+    fields = connection_type["conn-fields"]
+    assert set(fields) == set(EXTRA_DEFAULTS)
+    assert fields["apikey"]["schema"]["format"] == "password"

@@ -1,0 +1,87 @@
+import hashlib
+import json
+
+import pytest
+from airflow.sdk import Connection
+
+from airflow_provider_jodo.connection_settings import ConnectionSettingError, JodoConnectionSettings
+from airflow_provider_jodo.enums import PasswordType, UserType
+
+
+def make(**overrides):
+    fields = {
+        "conn_id": "jodo_test",
+        "conn_type": "jodo",
+        "host": "https://jodo.example.com",
+        "login": "admin",
+        "password": "pass-word-1",
+        "schema": "myteam",
+        "extra": {"apikey": "api-key-123", "servicekey": "VoiceProcess"},
+    }
+    fields.update(overrides)
+    fields["extra"] = json.dumps(fields["extra"])
+    return JodoConnectionSettings.from_connection(Connection(**fields))
+
+
+def test_defaults_and_standard_fields():
+    settings = make()
+    assert settings.base_url == "https://jodo.example.com"
+    assert (
+        settings.url(settings.process_data_path)
+        == "https://jodo.example.com/CustomerWebServices/handleCustomerWS"
+    )
+    assert settings.url(settings.import_cji_path) == "https://jodo.example.com/setevent/importCJI"
+    assert (settings.user_type, settings.password_type) == (UserType.ACCOUNT, PasswordType.PLAINTEXT)
+    assert (settings.timezone, settings.verify_tls, settings.timeout) == ("UTC", True, 30.0)
+    assert settings.astercc_credentials() == {
+        "orgidentity": "myteam",
+        "usertype": "account",
+        "user": "admin",
+        "pwdtype": "plaintext",
+        "password": "pass-word-1",
+    }
+
+
+def test_bare_host_port_and_base_path():
+    assert make(host="jodo.example.com", port=9443).base_url == "https://jodo.example.com:9443"
+    settings = make(host="http://127.0.0.1:8080/crm/", port=9000)
+    assert settings.base_url == "http://127.0.0.1:8080/crm"
+    assert settings.url("/setevent/importCJI") == "http://127.0.0.1:8080/crm/setevent/importCJI"
+    assert settings.url("https://other.example/status") == "https://other.example/status"
+
+
+def test_md5_password_and_secrets():
+    settings = make(extra={"apikey": "api-key-123", "pwdtype": "md5", "usertype": "agent"})
+    digest = hashlib.md5(b"pass-word-1").hexdigest()
+    assert settings.astercc_credentials()["password"] == digest
+    assert set(settings.secrets()) == {"pass-word-1", digest, "api-key-123"}
+    assert "pass-word-1" not in repr(settings) and "api-key-123" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"host": None}, "has no host"),
+        ({"host": "ftp://x"}, "not an http"),
+        ({"extra": {"usertype": "boss"}}, "usertype='boss' is not one of"),
+        ({"extra": {"timezone": "Mars/Base"}}, "timezone 'Mars/Base'"),
+        ({"extra": {"verify_ssl": "maybe"}}, "verify_ssl='maybe'"),
+        ({"extra": {"timeout": "0"}}, "timeout='0'"),
+        ({"extra": {"verify_tls": False}}, "unknown extra field"),
+    ],
+)
+def test_bad_settings_name_the_field(overrides, message):
+    with pytest.raises(ConnectionSettingError, match=message):
+        make(**overrides)
+
+
+def test_missing_credentials_are_named_only_when_needed():
+    settings = make(login=None, password=None, extra={})
+    with pytest.raises(ConnectionSettingError, match="has no apikey, servicekey"):
+        settings.jodo_credentials()
+    with pytest.raises(ConnectionSettingError, match="has no login"):
+        settings.astercc_credentials()
+
+
+def test_verify_ssl_opt_out_from_string():
+    assert make(extra={"verify_ssl": "false"}).verify_tls is False

@@ -1,0 +1,34 @@
+import logging
+
+from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redaction
+
+
+def test_redacts_sensitive_query_values_and_known_secrets():
+    redactor = Redactor(["s3cret-pass", "0123456789abcdef"])
+    url = (
+        "http://h/setevent/importCJI?callback=cb&user=admin&password=s3cret-pass&source_pwd=ftp-pw"
+        "&context=ftp%3A%2F%2Fu%3Ax%40h%2Ff.csv&apikey=K&note=0123456789abcdef"
+    )
+    text = redactor.redact(f"failed: {url}")
+    assert "s3cret-pass" not in text and "ftp-pw" not in text and "0123456789abcdef" not in text
+    assert "password=***" in text and "source_pwd=***" in text and "apikey=***" in text
+    assert "user=admin" in text
+
+
+def test_redacts_password_in_url_userinfo_and_json():
+    redactor = Redactor()
+    assert redactor.redact("ftp://leads:hunter22@ftp.example/a.csv") == "ftp://leads:***@ftp.example/a.csv"
+    assert redactor.redact('{"apikey": "abc", "name": "x"}') == '{"apikey": "***", "name": "x"}'
+
+
+def test_urllib3_debug_lines_lose_their_passwords(caplog):
+    install_url_log_redaction()
+    install_url_log_redaction()  # idempotent
+    logger = logging.getLogger("urllib3.connectionpool")
+    assert sum(type(f).__name__ == "QueryStringRedactingFilter" for f in logger.filters) == 1
+    with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):
+        logger.debug(
+            '%s://%s:%s "%s %s %s" %s', "http", "h", 80, "GET", "/x?password=topsecret1", "HTTP/1.1", 200
+        )
+    assert "topsecret1" not in caplog.text
+    assert "password=***" in caplog.text
