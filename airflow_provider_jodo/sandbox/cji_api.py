@@ -21,8 +21,6 @@ from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
 from airflow_provider_jodo.sandbox import astercc_codes
 from airflow_provider_jodo.sandbox.campaign_form import resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import (
-    DIAL_FIELD_PARAMETERS,
-    POLICY_PARAMETERS,
     ImportOptions,
     RecordOutcome,
     import_record,
@@ -30,28 +28,14 @@ from airflow_provider_jodo.sandbox.campaign_import import (
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
 from airflow_provider_jodo.sandbox.file_fetch import URL_SCHEMES
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
+from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FIELD_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
 CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
-IMPORT_CJI_PARAMETERS = (
-    *CREDENTIAL_PARAMETERS,
-    "modeltype",
-    "model_id",
-    "source",
-    "context",
-    "source_user",
-    "source_pwd",
-    "exetime",
-    "delrow",
-    *DIAL_FIELD_PARAMETERS,
-    *POLICY_PARAMETERS,
-)
-"""The 21 parameters the vendor's client sends on every importCJI call."""
 _REQUIRED_IMPORT_PARAMETERS = (*CREDENTIAL_PARAMETERS, "modeltype", "model_id", "source")
 _MODEL_TYPE = "Campaign"
 _EXETIME_NOW = "0000-00-00 00:00:00"
-_CONTEXT_SEPARATOR = "||"
 _SQLITE_INTEGER_LIMIT = 2**63
 SUCCESS = 1
 FAILURE = 2
@@ -104,7 +88,7 @@ class CjiApi:
             return CjiAnswer(FAILURE, backmsg(astercc_codes.STORAGE_ERROR))
 
     def _import_cji(self, params: Mapping[str, str]) -> CjiAnswer:
-        if any(name not in params for name in IMPORT_CJI_PARAMETERS):
+        if any(name not in params for name in CJI_PARAMETERS):
             raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
         org_id = self._authenticate(params, _REQUIRED_IMPORT_PARAMETERS)
         if params["modeltype"] != _MODEL_TYPE:
@@ -215,7 +199,7 @@ def _parse_context(context: str) -> dict[str, str]:
     an unknown field or a field given twice is a bad context (75): the sandbox refuses
     rather than guess, so that a client that mangles values is caught."""
     record: dict[str, str] = {}
-    for segment in context.split(_CONTEXT_SEPARATOR):
+    for segment in context.split(FIELD_SEPARATOR):
         label, separator, value = segment.partition("=")
         field_name = resolve_field(label)
         if not separator or "=" in value or field_name is None or field_name in record:

@@ -4,24 +4,18 @@ HTTP/FTP file servers for import jobs."""
 
 from __future__ import annotations
 
-import base64
-import functools
 import json
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.servers import FTPServer
+from file_servers import ftp_file_server, http_file_server
 
 from airflow_provider_jodo.sandbox import JodoSandbox
 
@@ -199,34 +193,9 @@ class FileServer:
         return f"{self.base_url}/{name}"
 
 
-class _CsvRequestHandler(SimpleHTTPRequestHandler):
-    expected_authorization: str | None = None
-
-    def do_GET(self) -> None:
-        if self.expected_authorization and self.headers.get("Authorization") != self.expected_authorization:
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="csv"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        super().do_GET()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: test output should show only failures."""
-
-
 def _serve_http(root: Path, user: str = "", password: str = "") -> Iterator[FileServer]:
-    authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode() if user else None
-    handler = type("Handler", (_CsvRequestHandler,), {"expected_authorization": authorization})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield FileServer(root, f"http://127.0.0.1:{server.server_address[1]}", user, password)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_file_server(root, (user, password) if user else None) as base_url:
+        yield FileServer(root, base_url, user, password)
 
 
 @pytest.fixture
@@ -245,24 +214,5 @@ def http_files_with_auth(tmp_path: Path) -> Iterator[FileServer]:
 def ftp_files(tmp_path: Path) -> Iterator[FileServer]:
     """An FTP server on 127.0.0.1 with one user (and anonymous read access) over tmp_path."""
     user, password = "csvreader", secrets.token_hex(8)
-    authorizer = DummyAuthorizer()
-    authorizer.add_user(user, password, str(tmp_path), perm="elr")
-    authorizer.add_anonymous(str(tmp_path))
-    # No 3-second penalty after a failed login: the wrong-password test would wait for it.
-    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "auth_failed_timeout": 0})
-    server = FTPServer(("127.0.0.1", 0), handler)
-    stopping = threading.Event()
-
-    def serve() -> None:
-        # pyftpdlib's loop is not thread-safe: poll it here and close it on this same thread.
-        while not stopping.is_set():
-            server.serve_forever(timeout=0.02, blocking=False, handle_exit=False)
-        server.close_all()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield FileServer(tmp_path, f"ftp://127.0.0.1:{server.address[1]}", user, password)
-    finally:
-        stopping.set()
-        thread.join()
+    with ftp_file_server(tmp_path, user, password) as base_url:
+        yield FileServer(tmp_path, base_url, user, password)
