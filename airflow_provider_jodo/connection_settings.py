@@ -62,9 +62,13 @@ class JodoConnectionSettings:
     import_status_path: str
 
     @classmethod
-    def from_connection(cls, conn: Any) -> JodoConnectionSettings:
-        """Build settings from an Airflow `Connection` (anything with its attributes)."""
-        extra = {**EXTRA_DEFAULTS, **(conn.extra_dejson or {})}
+    def from_connection(cls, conn: Any, extra: dict[str, Any] | None = None) -> JodoConnectionSettings:
+        """Build settings from an Airflow `Connection` (anything with its attributes).
+
+        Async callers pass `extra` from `await conn.aextra_dejson()`: the synchronous
+        `extra_dejson` masks secrets through a call that must not run inside an event loop.
+        """
+        extra = {**EXTRA_DEFAULTS, **((conn.extra_dejson if extra is None else extra) or {})}
         unknown = sorted(set(extra) - set(EXTRA_DEFAULTS))
         if unknown:
             raise ConnectionSettingError(

@@ -10,6 +10,7 @@ The hook never waits for a job: `get_import_job` answers "what is the state now"
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.sdk.log import amask_secret, mask_secret
 
 from airflow_provider_jodo.codes import BACKMSG_JOB_NOT_FOUND, describe_backmsg, parse_backmsg
 from airflow_provider_jodo.connection_settings import ConnectionSettingError, JodoConnectionSettings
@@ -269,6 +270,18 @@ class JodoHook(BaseHook):
         what = f"importStatusCJI for job {job_id}"
         _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
         return _import_job(message, what)
+
+    async def aget_import_job(self, job_id: str | int) -> ImportJob:
+        """`get_import_job` for triggers: resolves the connection without blocking the event
+        loop, then runs the HTTP call in a worker thread (the triggerer shares its loop)."""
+        if "settings" not in self.__dict__:
+            conn = await self.aget_connection(self.jodo_conn_id)
+            settings = JodoConnectionSettings.from_connection(conn, await conn.aextra_dejson())
+            for secret in settings.secrets():
+                await amask_secret(secret)
+            self._redactor.add(*settings.secrets())
+            self.__dict__["settings"] = settings
+        return await asyncio.to_thread(self.get_import_job, job_id)
 
     # Connection test -----------------------------------------------------------------------
 

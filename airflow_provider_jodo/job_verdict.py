@@ -1,0 +1,57 @@
+"""What an import job's state means, decided in one place for the operator's wait loop, the
+sensor and the trigger alike (so they can never disagree about "is this job finished?")."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from airflow_provider_jodo.codes import describe_backmsg
+from airflow_provider_jodo.enums import JobState
+from airflow_provider_jodo.results import ImportJob
+
+FIRST_ERRORS_SHOWN = 5
+
+
+class JobVerdict(str, Enum):
+    """The caller's next step: keep waiting, succeed, or fail the task."""
+
+    IN_PROGRESS = "in_progress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+_VERDICT_BY_STATE = {
+    JobState.SCHEDULED: JobVerdict.IN_PROGRESS,
+    JobState.RUNNING: JobVerdict.IN_PROGRESS,
+    JobState.SUCCEEDED: JobVerdict.SUCCEEDED,
+    JobState.FAILED: JobVerdict.FAILED,
+    JobState.CANCELLED: JobVerdict.FAILED,
+}
+
+
+def judge_job(job: ImportJob) -> JobVerdict:
+    """The verdict for a job as the platform reports it now. A job that succeeded with some
+    rejected rows still succeeded: its rows are accounted for in `failed` and `errors`."""
+    return _VERDICT_BY_STATE[job.state]
+
+
+def describe_job(job: ImportJob) -> str:
+    """One line with the job's state and counts, for logs and failure messages."""
+    return (
+        f"import job {job.job_id} {job.state.value}: {job.total} rows, {job.inserted} inserted, "
+        f"{job.updated} updated, {job.skipped} skipped, {job.failed} failed"
+    )
+
+
+def describe_job_failure(job: ImportJob) -> str:
+    """`describe_job` plus the first row errors, each with its line number and readable code."""
+    errors = [
+        f"row {error.row}: "
+        + (f"BackMsg_{error.code} ({describe_backmsg(error.code)})" if error.code else "")
+        + (f" {error.message}" if error.message else "")
+        for error in job.errors[:FIRST_ERRORS_SHOWN]
+    ]
+    more = len(job.errors) - FIRST_ERRORS_SHOWN
+    if more > 0:
+        errors.append(f"and {more} more")
+    return describe_job(job) + (f"; errors: {'; '.join(errors)}" if errors else "")

@@ -1,0 +1,86 @@
+"""JodoImportJobSensor: waits until an importCJI job ends, typically downstream of the task
+that submitted it (`job_id="{{ ti.xcom_pull(task_ids='submit') }}"`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+
+from airflow_provider_jodo.exceptions import JodoNotFoundError
+from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+
+
+class JodoImportJobSensor(BaseSensorOperator):
+    """Succeeds when import job `job_id` has succeeded; fails at once when it failed, was
+    cancelled or does not exist (waiting longer cannot change those). Pushes the job's final
+    state and counts (a dict) to XCom.
+
+    Works in `poke` and `reschedule` modes; `deferrable=True` hands the wait to
+    `JodoImportJobTrigger` in the triggerer after one immediate check.
+
+    :param job_id: the job id returned by importCJI (templated).
+    :param jodo_conn_id: the `jodo` connection.
+    :param deferrable: defaults to Airflow's `[operators] default_deferrable`.
+    """
+
+    template_fields: Sequence[str] = ("job_id",)
+
+    def __init__(
+        self,
+        *,
+        job_id: str | int,
+        jodo_conn_id: str = JodoHook.default_conn_name,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.jodo_conn_id = jodo_conn_id
+        self.deferrable = deferrable
+
+    def poke(self, context: Any) -> PokeReturnValue:
+        hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
+        try:
+            job = hook.get_import_job(self.job_id)
+        except JodoNotFoundError as error:
+            raise AirflowFailException(f"import job {self.job_id}: {error}") from None
+        finally:
+            hook.close()
+        verdict = judge_job(job)
+        if verdict is JobVerdict.FAILED:
+            raise AirflowFailException(describe_job_failure(job))
+        self.log.info("%s", describe_job(job))
+        return PokeReturnValue(is_done=verdict is JobVerdict.SUCCEEDED, xcom_value=job.to_dict())
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if first.is_done:
+            return first.xcom_value
+        self.defer(
+            trigger=JodoImportJobTrigger(
+                job_id=str(self.job_id),
+                jodo_conn_id=self.jodo_conn_id,
+                poll_interval=self.poke_interval,
+                end_time=time.time() + self.timeout,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger's event: return the job, or fail with its message."""
+        if event["status"] == "success":
+            self.log.info("%s", event["message"])
+            return event["job"]
+        if event["status"] == "timeout":
+            raise AirflowSensorTimeout(event["message"])
+        raise AirflowFailException(event["message"])

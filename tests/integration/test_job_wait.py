@@ -1,0 +1,115 @@
+"""Waiting for import jobs: the trigger (run on an event loop, as the triggerer does) and the
+sensor in poke and deferrable modes, against real sandbox jobs."""
+
+import asyncio
+import time
+
+import pendulum
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, TaskDeferred
+from file_servers import http_file_server
+
+from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+
+CSV = "name,phone1\nAna,5511900000001\nBia,5511900000002\n"
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "good.csv").write_text(CSV)
+    (tmp_path / "bad.csv").write_text("shoe_size,phone1\n42,5511900000001\n")
+    with http_file_server(tmp_path) as base:
+        yield base
+
+
+def submit(hook, url, **kwargs):
+    return hook.import_cji(campaign_id=1, source="http", file_url=url, delrow=1, **kwargs).job_id
+
+
+def run_trigger(trigger):
+    """Rebuild the trigger from its serialised form, as the triggerer does, and collect its
+    events."""
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "airflow_provider_jodo.triggers.jodo.JodoImportJobTrigger"
+    rebuilt = JodoImportJobTrigger(**kwargs)
+
+    async def collect():
+        return [event.payload async for event in rebuilt.run()]
+
+    return asyncio.run(collect())
+
+
+def test_trigger_waits_for_a_scheduled_job_to_succeed(connect, files):
+    hook = connect()
+    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=1))
+    (event,) = run_trigger(JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1))
+    assert event["status"] == "success"
+    assert event["job"]["inserted"] == 2 and event["job"]["state"] == "succeeded"
+
+
+def test_trigger_reports_a_failed_job_with_its_errors(connect, files):
+    hook = connect()
+    job_id = submit(hook, f"{files}/bad.csv")
+    (event,) = run_trigger(JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1))
+    assert event["status"] == "failed"
+    assert f"import job {job_id} failed" in event["message"] and "BackMsg_74" in event["message"]
+
+
+def test_trigger_times_out_and_reports_unknown_jobs(connect, files):
+    hook = connect()
+    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(hours=1))
+    (event,) = run_trigger(
+        JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1, end_time=time.time() + 0.3)
+    )
+    assert event["status"] == "timeout" and "scheduled" in event["message"]
+    (event,) = run_trigger(JodoImportJobTrigger("999", hook.jodo_conn_id, poll_interval=0.1))
+    assert event["status"] == "error" and "BackMsg_91" in event["message"]
+
+
+def test_sensor_pokes_until_done_and_returns_the_job(connect, files):
+    hook = connect()
+    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=1))
+    sensor = JodoImportJobSensor(task_id="wait", job_id=job_id, jodo_conn_id=hook.jodo_conn_id)
+    assert sensor.poke({}).is_done is False
+    deadline = time.monotonic() + 10
+    while not (result := sensor.poke({})).is_done:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert result.xcom_value["inserted"] == 2
+
+
+def test_sensor_fails_fast_on_failed_and_unknown_jobs(connect, files):
+    hook = connect()
+    job_id = submit(hook, f"{files}/bad.csv")
+    sensor = JodoImportJobSensor(task_id="wait", job_id=job_id, jodo_conn_id=hook.jodo_conn_id)
+    deadline = time.monotonic() + 10
+    with pytest.raises(AirflowFailException, match=f"import job {job_id} failed.*BackMsg_74"):
+        while time.monotonic() < deadline:
+            sensor.poke({})
+            time.sleep(0.1)
+    unknown = JodoImportJobSensor(task_id="wait", job_id="999", jodo_conn_id=hook.jodo_conn_id)
+    with pytest.raises(AirflowFailException, match="BackMsg_91"):
+        unknown.poke({})
+
+
+def test_deferrable_sensor_hands_over_to_the_trigger_and_resumes(connect, files):
+    hook = connect()
+    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=1))
+    sensor = JodoImportJobSensor(
+        task_id="wait",
+        job_id=job_id,
+        jodo_conn_id=hook.jodo_conn_id,
+        deferrable=True,
+        poke_interval=0.1,
+        timeout=60,
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute({})
+    assert deferred.value.method_name == "execute_complete"
+    (event,) = run_trigger(deferred.value.trigger)
+    assert sensor.execute_complete({}, event)["inserted"] == 2
+    with pytest.raises(AirflowSensorTimeout):
+        sensor.execute_complete({}, {**event, "status": "timeout"})
+    with pytest.raises(AirflowFailException, match="boom"):
+        sensor.execute_complete({}, {**event, "status": "failed", "message": "boom"})
