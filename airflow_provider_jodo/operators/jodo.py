@@ -1,0 +1,263 @@
+"""Operators that load customers into Jodo/astercc campaigns.
+
+`JodoImportCJIOperator` wraps importCJI: inline records (`source="data"`, one call per record)
+or a CSV file the platform fetches (`source="http"|"ftp"`, one background job), then waits for
+the job in the worker or, deferrable, in the triggerer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import BaseHook, BaseOperator, conf
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_provider_jodo.enums import (
+    ChangePackagePolicy,
+    CJISource,
+    DialListDuplicatePolicy,
+    DuplicateWay,
+    coerce,
+)
+from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError
+from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
+from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
+from airflow_provider_jodo.results import ImportJob
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+
+JOB_ID_XCOM_KEY = "job_id"
+REJECTIONS_REPORTED = 20
+_UPDATED_CODES = {"77", "78", "80"}
+
+
+class JodoImportCJIOperator(BaseOperator):
+    """Import customers into campaign `campaign_id` with astercc importCJI.
+
+    :param campaign_id: the campaign (`model_id`).
+    :param source: `data` (inline `records`), `http` or `ftp` (the CSV at `file_url`).
+    :param records: for `data`, a list of dicts (field or display name -> value); templated, so
+        an upstream task's XCom works. One call per record; each record ends inserted,
+        updated, skipped (a duplicate the policies left alone) or rejected with its reason.
+    :param file_url: for `http`/`ftp`, the CSV's URL (templated).
+    :param source_conn_id: optional Airflow connection whose login/password the platform uses
+        to fetch `file_url` (kept out of templates so that they never render).
+    :param exetime: when the job runs: an aware datetime, a duration from now, or a templated
+        string with an offset (e.g. `{{ data_interval_end }}`); None means now. Sent in the
+        connection's time zone.
+    :param delrow: leading lines of the file to drop (1 for a header line).
+    :param phone_field, priority_field, dialtime_field: the columns for the dial list.
+    :param empty_agent, reset_status: duplicate policies (`emptyagent`, `resetstatus`).
+    :param duplicate_way: `update` or `skip` (`dupway`).
+    :param dial_list_duplicates: `ignoreDuplicate`, `all` or `ignoreSuccess` (`dupdiallist`).
+    :param change_package: `skip`, `unassignToCurrent` or `reassignToCurrent` (`changepackage`).
+    :param wait_for_completion: wait for an http/ftp job to end (default true).
+    :param poll_interval: seconds between status checks.
+    :param timeout: seconds to wait after the job's scheduled time (None: no limit).
+    :param deferrable: wait in the triggerer (default `[operators] default_deferrable`).
+
+    On a retry of the same task instance, a job submitted by an earlier try is reused, not
+    submitted again (Airflow >= 3.3 task state store).
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "records", "file_url", "exetime")
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        campaign_id: int | str,
+        source: CJISource | str,
+        records: Sequence[Mapping[str, Any]] | str | None = None,
+        file_url: str | None = None,
+        source_conn_id: str | None = None,
+        exetime: ExetimeInput = None,
+        delrow: int | None = None,
+        phone_field: str = "",
+        priority_field: str = "",
+        dialtime_field: str = "",
+        empty_agent: bool | None = None,
+        reset_status: bool | None = None,
+        duplicate_way: DuplicateWay | str | None = None,
+        dial_list_duplicates: DialListDuplicatePolicy | str | None = None,
+        change_package: ChangePackagePolicy | str | None = None,
+        wait_for_completion: bool = True,
+        poll_interval: float = 60.0,
+        timeout: float | None = None,
+        jodo_conn_id: str = JodoHook.default_conn_name,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source = coerce(CJISource, source, "source")
+        if self.source is CJISource.DATA and file_url is not None:
+            raise ValueError("source='data' takes records, not file_url")
+        if self.source is not CJISource.DATA and records is not None:
+            raise ValueError(f"source={self.source.value!r} takes file_url, not records")
+        self.campaign_id = campaign_id
+        self.records = records
+        self.file_url = file_url
+        self.source_conn_id = source_conn_id
+        self.exetime = exetime
+        self.policies = {
+            "delrow": delrow,
+            "phone_field": phone_field,
+            "priority_field": priority_field,
+            "dialtime_field": dialtime_field,
+            "empty_agent": empty_agent,
+            "reset_status": reset_status,
+            # Enums checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
+            "duplicate_way": _optional(DuplicateWay, duplicate_way, "duplicate_way"),
+            "dial_list_duplicates": _optional(
+                DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
+            ),
+            "change_package": _optional(ChangePackagePolicy, change_package, "change_package"),
+        }
+        if poll_interval <= 0:
+            raise ValueError(f"poll_interval={poll_interval!r} must be positive")
+        self.wait_for_completion = wait_for_completion
+        self.poll_interval = poll_interval
+        self.timeout_seconds = timeout
+        self.jodo_conn_id = jodo_conn_id
+        self.deferrable = deferrable
+        self._job_id: str | None = None
+
+    # Entry points ----------------------------------------------------------------------------
+
+    def execute(self, context: Any) -> Any:
+        hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
+        try:
+            if self.source is CJISource.DATA:
+                return self._import_records(hook)
+            return self._import_file(hook, context)
+        finally:
+            hook.close()
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger: the job's final counts, or a failure naming the job."""
+        if event["status"] == "success":
+            self.log.info("%s", event["message"])
+            return event["job"]
+        raise AirflowFailException(event["message"])
+
+    def on_kill(self) -> None:
+        if self._job_id is not None:
+            self.log.warning(
+                "Task killed: import job %s keeps running on the platform (importCJI has no cancel "
+                "method); cancel it in the console if needed.",
+                self._job_id,
+            )
+
+    # source=data ----------------------------------------------------------------------------
+
+    def _import_records(self, hook: JodoHook) -> dict[str, Any]:
+        records = self.records
+        if isinstance(records, (str, bytes)) or not isinstance(records, Sequence):
+            raise ValueError(f"records must be a list of dicts, got {type(records).__name__}")
+        counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
+        rejections: list[dict[str, Any]] = []
+        for index, record in enumerate(records):
+            outcome, reason = self._import_one(hook, record)
+            counts[outcome] += 1
+            if reason is not None:
+                self.log.warning("records[%d] rejected: %s", index, reason)
+                if len(rejections) < REJECTIONS_REPORTED:
+                    rejections.append({"index": index, "reason": reason})
+        summary = {
+            "campaign_id": str(self.campaign_id),
+            "total": len(records),
+            **counts,
+            "rejections": rejections,
+        }
+        self.log.info(
+            "campaign %s: %d records, %d inserted, %d updated, %d skipped, %d rejected",
+            self.campaign_id,
+            len(records),
+            *counts.values(),
+        )
+        return summary
+
+    def _import_one(self, hook: JodoHook, record: Any) -> tuple[str, str | None]:
+        """(outcome, rejection reason) for one record; errors about the record itself reject
+        it, anything else (credentials, campaign, platform) fails the task."""
+        if not isinstance(record, Mapping):
+            return "rejected", f"not a dict but {type(record).__name__}"
+        try:
+            result = hook.import_cji(
+                campaign_id=self.campaign_id, source=CJISource.DATA, record=record, **self.policies
+            )
+        except JodoDuplicateError:
+            return "skipped", None
+        except JodoInvalidRequestError as error:
+            if error.code in ("75", "76"):  # bad context or required field: this record's fault
+                return "rejected", str(error)
+            raise
+        except ValueError as error:  # cannot be sent as source=data without mangling it
+            return "rejected", str(error)
+        return ("updated" if result.code in _UPDATED_CODES else "inserted"), None
+
+    # source=http|ftp ------------------------------------------------------------------------
+
+    def _import_file(self, hook: JodoHook, context: Any) -> Any:
+        exetime = resolve_exetime(self.exetime, pendulum.now("UTC"))
+        store = context.get("task_state_store") if isinstance(context, Mapping) else None
+        state_key = f"jodo_cji_job:{self.campaign_id}:{self.file_url}"
+        job_id = store.get(state_key) if store is not None else None
+        if job_id:
+            self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
+        else:
+            job_id = self._submit(hook, exetime)
+            if store is not None:
+                store.set(state_key, job_id)
+        self._job_id = job_id
+        context["ti"].xcom_push(key=JOB_ID_XCOM_KEY, value=job_id)
+        if not self.wait_for_completion:
+            return job_id
+        start_of_wait = max(pendulum.now("UTC"), exetime or pendulum.now("UTC"))
+        end_time = None if self.timeout_seconds is None else start_of_wait.timestamp() + self.timeout_seconds
+        if self.deferrable:
+            self.defer(
+                trigger=JodoImportJobTrigger(job_id, self.jodo_conn_id, self.poll_interval, end_time),
+                method_name="execute_complete",
+                timeout=None if end_time is None else timedelta(seconds=end_time - time.time()),
+            )
+        return self._wait(hook, job_id, end_time).to_dict()
+
+    def _submit(self, hook: JodoHook, exetime: Any) -> str:
+        source_user, source_pwd = "", ""
+        if self.source_conn_id:
+            source_conn = BaseHook.get_connection(self.source_conn_id)
+            source_user, source_pwd = source_conn.login or "", source_conn.password or ""
+        result = hook.import_cji(
+            campaign_id=self.campaign_id,
+            source=self.source,
+            file_url=self.file_url,
+            source_user=source_user,
+            source_pwd=source_pwd,
+            exetime=exetime,
+            **self.policies,
+        )
+        assert result.job_id is not None  # the hook guarantees a job id for http/ftp
+        return result.job_id
+
+    def _wait(self, hook: JodoHook, job_id: str, end_time: float | None) -> ImportJob:
+        while True:
+            job = hook.get_import_job(job_id)
+            verdict = judge_job(job)
+            if verdict is JobVerdict.SUCCEEDED:
+                self.log.info("%s", describe_job(job))
+                return job
+            if verdict is JobVerdict.FAILED:
+                raise AirflowFailException(describe_job_failure(job))
+            if end_time is not None and time.time() >= end_time:
+                raise AirflowException(f"timed out waiting: {describe_job(job)}")
+            self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
+            time.sleep(self.poll_interval)
+
+
+def _optional(enum_type: Any, value: Any, parameter: str) -> Any:
+    return None if value is None else coerce(enum_type, value, parameter)

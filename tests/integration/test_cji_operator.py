@@ -1,0 +1,169 @@
+"""JodoImportCJIOperator against the sandbox: inline records, file jobs with sync and
+deferrable waits, failed jobs, and a retry that reuses the job of an earlier try.
+
+The task context is reduced to what the operator uses (`ti.xcom_push` and the task state
+store); the example DAGs run the operator under `dag.test()`."""
+
+import asyncio
+
+import pendulum
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+from file_servers import http_file_server
+
+from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+
+CAMPAIGN = 1
+
+
+class RecordingTaskInstance:
+    def __init__(self):
+        self.xcom = {}
+
+    def xcom_push(self, key, value):
+        self.xcom[key] = value
+
+
+class TaskStateStore(dict):
+    """What `context["task_state_store"]` offers: it outlives a try, as in Airflow 3.3."""
+
+    def set(self, key, value):
+        self[key] = value
+
+
+def context(store=None):
+    return {
+        "ti": RecordingTaskInstance(),
+        "task_state_store": store if store is not None else TaskStateStore(),
+    }
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\nBia,5511900000002\n")
+    (tmp_path / "broken.csv").write_text("shoe_size,phone1\n42,5511900000003\n")
+    with http_file_server(tmp_path) as base:
+        yield base
+
+
+def operator(hook, **kwargs):
+    return JodoImportCJIOperator(
+        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, poll_interval=0.05, **kwargs
+    )
+
+
+def phones(sandbox):
+    return sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))
+
+
+def test_data_records_each_end_with_an_outcome(sandbox, connect):
+    hook = connect()
+    records = [
+        {"name": "Ana", "phone1": "5511900000001"},
+        {"name": "Ana again", "phone1": "5511900000001"},  # duplicate, default policy: skipped
+        {"name": "No phone"},  # required field missing: rejected
+        {"name": "a||b", "phone1": "5511900000002"},  # cannot be sent: rejected, never mangled
+        "not a record",
+        {"name": "Bia", "phone1": "5511900000003"},
+    ]
+    summary = operator(hook, source="data", records=records).execute(context())
+    assert {k: summary[k] for k in ("total", "inserted", "updated", "skipped", "rejected")} == {
+        "total": 6,
+        "inserted": 2,
+        "updated": 0,
+        "skipped": 1,
+        "rejected": 3,
+    }
+    assert [r["index"] for r in summary["rejections"]] == [2, 3, 4]
+    assert "BackMsg_76" in summary["rejections"][0]["reason"]
+    assert phones(sandbox) == ["5511900000001", "5511900000003"]
+    again = operator(hook, source="data", records=records[:1], duplicate_way="update").execute(context())
+    assert again["updated"] == 0 and again["skipped"] == 1  # same values: nothing changed
+
+
+def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files):
+    hook = connect()
+    ctx = context()
+    job = operator(
+        hook,
+        source="http",
+        file_url=f"{files}/leads.csv",
+        delrow=1,
+        phone_field="phone1",
+        exetime=pendulum.duration(seconds=1),
+    ).execute(ctx)
+    assert job["state"] == "succeeded" and job["inserted"] == 2
+    assert ctx["ti"].xcom["job_id"] == job["job_id"]
+    assert phones(sandbox) == ["5511900000001", "5511900000002"]
+    assert len(sandbox.store.dial_list(CAMPAIGN)) == 2
+
+
+def test_a_failed_job_fails_the_task_naming_the_job_and_its_errors(connect, files):
+    hook = connect()
+    with pytest.raises(AirflowFailException, match=r"import job \d+ failed.*BackMsg_74"):
+        operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1).execute(context())
+
+
+def test_deferrable_wait_goes_to_the_trigger(connect, files):
+    hook = connect()
+    op = operator(
+        hook,
+        source="http",
+        file_url=f"{files}/leads.csv",
+        delrow=1,
+        deferrable=True,
+        timeout=60,
+        exetime="2099-01-01T00:00:00+00:00",
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        op.execute(context())
+    trigger = deferred.value.trigger
+    assert trigger.end_time > pendulum.datetime(2099, 1, 1).timestamp()  # timeout counts from exetime
+    immediate = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, deferrable=True)
+    with pytest.raises(TaskDeferred) as deferred:
+        immediate.execute(context())
+
+    async def first_event():
+        async for event in deferred.value.trigger.run():
+            return event.payload
+
+    event = asyncio.run(first_event())
+    assert immediate.execute_complete(context(), event)["inserted"] == 2
+
+
+def test_a_retry_reuses_the_job_of_the_earlier_try(sandbox, connect, files):
+    hook = connect()
+    store = TaskStateStore()
+    first_try = context(store)
+    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
+    job_id = op.execute(first_try)
+    second_try = context(store)
+    assert op.execute(second_try) == job_id
+    assert second_try["ti"].xcom["job_id"] == job_id
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(str(int(job_id) + 1))  # no second job was created
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"source": "s3"}, "source='s3'"),
+        ({"source": "data", "file_url": "http://h/a.csv"}, "takes records"),
+        ({"source": "http", "records": []}, "takes file_url"),
+        ({"source": "data", "duplicate_way": "merge"}, "duplicate_way='merge'"),
+        ({"source": "http", "poll_interval": 0}, "poll_interval=0"),
+    ],
+)
+def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        JodoImportCJIOperator(task_id="import", campaign_id=CAMPAIGN, **kwargs)
+
+
+def test_naive_exetime_fails_before_submitting(sandbox, connect, files):
+    hook = connect()
+    with pytest.raises(ValueError, match=r"exetime=.*has no time zone"):
+        operator(hook, source="http", file_url=f"{files}/leads.csv", exetime="2026-11-23 07:00").execute(
+            context()
+        )
+    with pytest.raises(KeyError):
+        sandbox.store.import_job("1")
