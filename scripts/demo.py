@@ -18,7 +18,6 @@ import pendulum
 from airflow_provider_jodo.enums import JobState, Media, UpdateKey
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.sandbox import JodoSandbox
-from airflow_provider_jodo.sandbox.file_server import http_file_server
 
 CAMPAIGN_ID = 1
 LEADS = [
@@ -42,7 +41,7 @@ CAMPAIGN_FILE = (
 def main() -> None:
     files = Path(tempfile.mkdtemp(prefix="jodo-demo-"))
     (files / "campaign.csv").write_text(CAMPAIGN_FILE)
-    with JodoSandbox(job_poll_interval=0.5) as sandbox, http_file_server(files) as file_base:
+    with JodoSandbox(job_poll_interval=0.5, files_dir=files) as sandbox:
         print(f"sandbox running at {sandbox.base_url}")
         os.environ["AIRFLOW_CONN_JODO_DEFAULT"] = json.dumps(sandbox.connection_dict())
         hook = JodoHook()
@@ -56,7 +55,7 @@ def main() -> None:
         job_id = hook.import_cji(
             campaign_id=CAMPAIGN_ID,
             source="http",
-            file_url=f"{file_base}/campaign.csv",
+            file_url=sandbox.file_url("campaign.csv"),
             delrow=1,
             phone_field="phone1",
             priority_field="priority",

@@ -1,20 +1,53 @@
 """File servers that the sandbox's import jobs fetch CSV files from, shared by the sandbox and
-integration tests: HTTP ships with the sandbox; FTP is pyftpdlib (a test dependency)."""
+integration tests: HTTP (optionally with basic auth, for `source_user`/`source_pwd`) and FTP
+(pyftpdlib). The sandbox itself serves unauthenticated files at /files/ (`files_dir`)."""
 
 from __future__ import annotations
 
+import base64
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
-from airflow_provider_jodo.sandbox.file_server import http_file_server
 
-__all__ = ["ftp_file_server", "http_file_server"]
+class _QuietFileHandler(SimpleHTTPRequestHandler):
+    credentials: tuple[str, str] | None = None
+
+    def do_GET(self) -> None:
+        if self.credentials is not None:
+            expected = "Basic " + base64.b64encode(":".join(self.credentials).encode()).decode()
+            if self.headers.get("Authorization") != expected:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="files"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent: test output stays readable."""
+
+
+@contextmanager
+def http_file_server(directory: Path, credentials: tuple[str, str] | None = None) -> Iterator[str]:
+    """Serve `directory` on 127.0.0.1 (ephemeral port); yields the base URL."""
+    handler = type("Handler", (_QuietFileHandler,), {"credentials": credentials})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @contextmanager

@@ -41,6 +41,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--job-poll-interval", type=float, default=0.2, help="seconds between looks for due import jobs"
     )
+    parser.add_argument(
+        "--files-dir", metavar="DIR", help="serve the CSV files in DIR at /files/<name> (for http imports)"
+    )
     parser.add_argument("--connection-file", metavar="PATH", help="write the Airflow connection as JSON here")
     parser.add_argument(
         "--usertype",
@@ -111,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             job_poll_interval=arguments.job_poll_interval,
             timezone=arguments.timezone,
             seed=build_seed(arguments),
+            files_dir=arguments.files_dir,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

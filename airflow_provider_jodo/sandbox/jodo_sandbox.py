@@ -5,6 +5,7 @@ background, with its state in SQLite (`sandbox.store` lets tests look at it)."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -43,11 +44,13 @@ class JodoSandbox:
         job_poll_interval: float = 0.2,
         timezone: str = "UTC",
         seed: SandboxSeed | None = None,
+        files_dir: str | Path | None = None,
     ) -> None:
         self.seed = seed or SandboxSeed()
         self.clock = PlatformClock(timezone)
         self.max_records_per_request = max_records_per_request
         self._address = (host, port)
+        self.files_dir = None if files_dir is None else Path(files_dir)
         self.store = SandboxStore(db_path, self.clock)
         try:
             self.store.seed(self.seed)
@@ -68,12 +71,19 @@ class JodoSandbox:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def file_url(self, name: str) -> str:
+        """The URL at which the sandbox serves `name` from its `files_dir` (CSV exports for
+        `source=http` imports)."""
+        return f"{self.base_url}/files/{name}"
+
     def start(self) -> JodoSandbox:
         """Bind the port and start serving and running jobs in background threads."""
         if self._serve_thread is not None:
             raise RuntimeError("a JodoSandbox runs once; create a new one")
         try:
-            self._server = SandboxHTTPServer(self._address, self._process_data_api, self._cji_api)
+            self._server = SandboxHTTPServer(
+                self._address, self._process_data_api, self._cji_api, self.files_dir
+            )
         except OSError:
             self.store.close()  # the port is taken: nothing else was started
             raise

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +30,8 @@ IMPORT_CJI_PATH = "/setevent/importCJI"
 IMPORT_STATUS_PATH = "/setevent/importStatusCJI"
 JODO_CONTENT_TYPE = "text/html;charset=UTF-8"
 JSONP_CONTENT_TYPE = "text/javascript;charset=UTF-8"
+FILES_PATH = "/files/"
+_CSV_CONTENT_TYPE = "text/csv;charset=UTF-8"
 _TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8"
 IDLE_CONNECTION_TIMEOUT_SECONDS = 120
 """A keep-alive connection idle this long is closed by the server."""
@@ -39,9 +42,16 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server that knows its open connections and their threads, so that
     `close()` can end them and wait for them."""
 
-    def __init__(self, address: tuple[str, int], process_data_api: ProcessDataApi, cji_api: CjiApi) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        process_data_api: ProcessDataApi,
+        cji_api: CjiApi,
+        files_dir: Path | None = None,
+    ) -> None:
         self.process_data_api = process_data_api
         self.cji_api = cji_api
+        self.files_dir = files_dir
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._connections_lock = threading.Lock()
         super().__init__(address, SandboxRequestHandler)
@@ -144,6 +154,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             return self._jsonp_answer(params, self.server.cji_api.import_cji)
         if path == IMPORT_STATUS_PATH and self.command == "GET":
             return self._jsonp_answer(params, self.server.cji_api.import_status)
+        if path.startswith(FILES_PATH) and self.command == "GET" and self.server.files_dir is not None:
+            return self._file_answer(path[len(FILES_PATH) :])
         if path in (IMPORT_CJI_PATH, IMPORT_STATUS_PATH):
             return (
                 HTTPStatus.METHOD_NOT_ALLOWED,
@@ -151,6 +163,15 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 "astercc methods are called with GET (JSONP)",
             )
         return HTTPStatus.NOT_FOUND, _TEXT_CONTENT_TYPE, f"no sandbox endpoint at {path}"
+
+    def _file_answer(self, name: str) -> tuple[HTTPStatus, str, str]:
+        """A CSV export from the files directory, so that http import jobs have something to
+        fetch on one machine. Plain file names only: no path leaves the directory."""
+        assert self.server.files_dir is not None
+        file = self.server.files_dir / name
+        if not name or Path(name).name != name or not file.is_file():
+            return HTTPStatus.NOT_FOUND, _TEXT_CONTENT_TYPE, f"no file {name!r}"
+        return HTTPStatus.OK, _CSV_CONTENT_TYPE, file.read_text(encoding="utf-8")
 
     @staticmethod
     def _jsonp_answer(

@@ -193,3 +193,14 @@ def test_request_logging_never_carries_the_query_string_secrets(sandbox, cji, ca
     assert cji(context="phone1=5550100")["code"] == 1
     assert "/setevent/importCJI" in caplog.text
     assert sandbox.seed.account_password not in caplog.text
+
+
+def test_serves_csv_exports_from_its_files_directory(tmp_path):
+    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\n")
+    with JodoSandbox(files_dir=tmp_path) as running:
+        answer = requests.get(running.file_url("leads.csv"), timeout=5)
+        assert answer.status_code == 200 and answer.text.startswith("name,phone1")
+        assert requests.get(running.file_url("missing.csv"), timeout=5).status_code == 404
+        assert requests.get(f"{running.base_url}/files/..%2Fsecret.csv", timeout=5).status_code == 404
+    with JodoSandbox() as running:
+        assert requests.get(running.file_url("leads.csv"), timeout=5).status_code == 404
