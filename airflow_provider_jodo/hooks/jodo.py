@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -52,13 +52,12 @@ from airflow_provider_jodo.results import (
     RecordOutcome,
 )
 from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer, quote_body
-from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, encode_context, yes_no
+from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FILE_URL_SCHEMES, encode_context, yes_no
 from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redaction
 from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, now_wall_clock, to_wall_clock
 
 JSONP_CALLBACK = "airflowJodo"
 MODEL_TYPE_CAMPAIGN = "Campaign"
-_FILE_URL_SCHEMES = {CJISource.HTTP: ("http", "https"), CJISource.FTP: ("ftp",)}
 
 
 class JodoHook(BaseHook):
@@ -257,7 +256,7 @@ class JodoHook(BaseHook):
             )
         job_id = str(message).strip()
         if not job_id or isinstance(message, (dict, list)):
-            raise JodoResponseError(f"{what}: expected a job id, got {message!r}")
+            raise JodoResponseError(f"{what}: expected a job id, got {self._redactor.redact(repr(message))}")
         self.log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
         return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
 
@@ -269,7 +268,7 @@ class JodoHook(BaseHook):
         parameters = [*self.settings.astercc_credentials().items(), ("jobid", str(job_id))]
         what = f"importStatusCJI for job {job_id}"
         _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
-        return _import_job(message, what)
+        return _import_job(message, what, self._redactor.redact)
 
     async def aget_import_job(self, job_id: str | int) -> ImportJob:
         """`get_import_job` for triggers: resolves the connection without blocking the event
@@ -326,8 +325,8 @@ class JodoHook(BaseHook):
         if record is not None or not file_url:
             raise ValueError(f"source={source.value!r} takes a file_url and no record")
         parts = urlsplit(file_url)
-        if parts.scheme not in _FILE_URL_SCHEMES[source] or not parts.hostname:
-            schemes = "/".join(_FILE_URL_SCHEMES[source])
+        if parts.scheme not in FILE_URL_SCHEMES[source] or not parts.hostname:
+            schemes = "/".join(FILE_URL_SCHEMES[source])
             raise ValueError(
                 f"file_url {self._redactor.redact(file_url)!r} is not a {schemes} URL "
                 f"as source={source.value!r} needs"
@@ -341,7 +340,7 @@ class JodoHook(BaseHook):
             "POST",
             self.settings.url(self.settings.process_data_path),
             what,
-            data={"data": json.dumps(request, ensure_ascii=False, separators=(",", ":"))},
+            data={"data": _encode_jodo_request(request)},
         )
         answer = parse_answer(body, status, what, self._redactor.redact)
         return jodo_payload(answer, body, what, self._redactor.redact)
@@ -369,6 +368,23 @@ class JodoHook(BaseHook):
             if secret:
                 mask_secret(secret)
         self._redactor.add(*secrets)
+
+
+def _encode_jodo_request(request: dict[str, Any]) -> str:
+    """The request as compact JSON; a value JSON cannot carry (a date, a set, ...) raises a
+    ValueError naming its record, found only on failure so the common path stays one dumps."""
+    try:
+        return json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as error:
+        for index, record in enumerate(request.get("Data", ())):
+            try:
+                json.dumps(record)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"records[{index}] holds a value JSON cannot carry ({error}); convert dates to "
+                    "YYYY-MM-DD strings"
+                ) from None
+        raise ValueError(f"the request cannot be encoded as JSON: {error}") from None
 
 
 def _unreachable_reason(error: requests.RequestException, timeout: float) -> str:
@@ -439,9 +455,11 @@ def _record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] | Non
     return tuple(outcomes)
 
 
-def _import_job(message: Any, what: str) -> ImportJob:
+def _import_job(message: Any, what: str, redact: Callable[[str], str]) -> ImportJob:
+    """The job from the status answer. Row-error texts are redacted: platforms echo file URLs,
+    which may carry the file server's password, and the job goes to logs and XCom."""
     if not isinstance(message, Mapping):
-        raise JodoResponseError(f"{what}: expected the job object, got {message!r}")
+        raise JodoResponseError(f"{what}: expected the job object, got {redact(repr(message))}")
     try:
         state = JobState(str(message.get("state", "")).lower())
         counts = {
@@ -452,12 +470,12 @@ def _import_job(message: Any, what: str) -> ImportJob:
             JobRowError(
                 row=int(error.get("row") or 0),
                 code=parse_backmsg(error.get("code")) or (str(error["code"]) if error.get("code") else None),
-                message=str(error.get("message", "")),
+                message=redact(str(error.get("message", ""))),
             )
             for error in message.get("errors") or ()
         )
     except (TypeError, ValueError, AttributeError) as error:
-        raise JodoResponseError(f"{what}: malformed job status ({error}): {message!r}") from None
+        raise JodoResponseError(f"{what}: malformed job status ({error}): {redact(repr(message))}") from None
     return ImportJob(
         job_id=str(message.get("jobid", "")),
         state=state,

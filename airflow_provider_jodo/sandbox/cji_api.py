@@ -26,9 +26,8 @@ from airflow_provider_jodo.sandbox.campaign_import import (
     import_record,
 )
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
-from airflow_provider_jodo.sandbox.file_fetch import URL_SCHEMES
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
-from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FIELD_SEPARATOR
+from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FIELD_SEPARATOR, FILE_URL_SCHEMES
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +210,7 @@ def _parse_context(context: str) -> dict[str, str]:
 def _check_file_url(source: CJISource, url: str) -> None:
     """An http/ftp context must be a URL of the source's scheme (75) naming a `.csv` file (86)."""
     parts = urlsplit(url)
-    if parts.scheme.lower() not in URL_SCHEMES[source] or not parts.hostname:
+    if parts.scheme.lower() not in FILE_URL_SCHEMES[source] or not parts.hostname:
         raise _Refusal(astercc_codes.BAD_CONTEXT)
     if not parts.path.lower().endswith(".csv"):
         raise _Refusal(astercc_codes.CSV_ONLY)

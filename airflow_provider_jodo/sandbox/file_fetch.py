@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import base64
 import ftplib
+import http.client
 import io
 import urllib.error
 import urllib.request
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from airflow_provider_jodo.enums import CJISource
 
 FETCH_TIMEOUT_SECONDS = 10.0
-URL_SCHEMES: dict[CJISource, tuple[str, ...]] = {CJISource.HTTP: ("http", "https"), CJISource.FTP: ("ftp",)}
-"""The URL schemes each file source accepts."""
 
 
 class FileFetchError(Exception):
@@ -32,17 +31,26 @@ def fetch_file(
 
 
 def _fetch_http(url: str, user: str, password: str, timeout: float) -> bytes:
-    request = urllib.request.Request(url)
-    if user:
-        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-        request.add_header("Authorization", f"Basic {token}")
+    shown = _without_userinfo(url)
     try:
+        parts = urlsplit(url)
+        if parts.username is not None:  # credentials in the URL act as basic auth, as in browsers
+            user, password = unquote(parts.username), unquote(parts.password or "")
+        netloc = parts.hostname or ""
+        if parts.port is not None:
+            netloc = f"{netloc}:{parts.port}"
+        request = urllib.request.Request(
+            urlunsplit((parts.scheme, netloc, quote(parts.path, safe="/%"), parts.query, ""))
+        )
+        if user:
+            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+            request.add_header("Authorization", f"Basic {token}")
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as error:
-        raise FileFetchError(f"GET {url} answered HTTP {error.code} {error.reason}") from error
-    except (urllib.error.URLError, OSError) as error:
-        raise FileFetchError(f"GET {url} failed: {error}") from error
+        raise FileFetchError(f"GET {shown} answered HTTP {error.code} {error.reason}") from error
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError, UnicodeError) as error:
+        raise FileFetchError(f"GET {shown} failed: {type(error).__name__}: {error}") from error
 
 
 def _fetch_ftp(url: str, user: str, password: str, timeout: float) -> bytes:
@@ -51,12 +59,20 @@ def _fetch_ftp(url: str, user: str, password: str, timeout: float) -> bytes:
     path = unquote(parts.path[1:])
     buffer = io.BytesIO()
     try:
+        port = parts.port
+    except ValueError as error:
+        raise FileFetchError(f"FTP {_without_userinfo(url)}: {error}") from error
+    try:
         with ftplib.FTP(timeout=timeout) as ftp:
-            ftp.connect(parts.hostname or "", parts.port or ftplib.FTP_PORT)
+            ftp.connect(parts.hostname or "", port or ftplib.FTP_PORT)
             ftp.login(user, password)  # ftplib logs in as anonymous when user is empty
             ftp.retrbinary(f"RETR {path}", buffer.write)
     except ftplib.all_errors as error:
-        raise FileFetchError(
-            f"FTP {parts.hostname}:{parts.port or ftplib.FTP_PORT} {path}: {error}"
-        ) from error
+        raise FileFetchError(f"FTP {parts.hostname}:{port or ftplib.FTP_PORT} {path}: {error}") from error
     return buffer.getvalue()
+
+
+def _without_userinfo(url: str) -> str:
+    """The URL as it may be shown in a job error: never with a user or password."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

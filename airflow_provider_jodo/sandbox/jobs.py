@@ -100,6 +100,12 @@ def run_import_job(store: SandboxStore, job: ImportJob) -> None:
         pending_errors.append(failure.error)
         store.record_import_job_progress(job.id, counts, pending_errors, JobState.FAILED)
         return
+    except Exception as error:
+        # A job must never stay "running" forever: whatever broke, it ends failed and says so.
+        logger.exception("import job %s failed unexpectedly", job.id)
+        pending_errors.append(_job_error(None, astercc_codes.STORAGE_ERROR, type(error).__name__))
+        store.record_import_job_progress(job.id, counts, pending_errors, JobState.FAILED)
+        return
     store.record_import_job_progress(job.id, counts, pending_errors, JobState.SUCCEEDED)
 
 

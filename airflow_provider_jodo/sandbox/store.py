@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_jodo.enums import JobState, UpdateKey
@@ -88,7 +88,7 @@ class ImportJob:
     source: str
     url: str
     source_user: str
-    source_pwd: str
+    source_pwd: str = field(repr=False)
     delrow: int
     options: dict[str, str]
 

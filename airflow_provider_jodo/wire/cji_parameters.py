@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_jodo.enums import CJISource
+
 CJI_PARAMETERS = (
     "orgidentity",
     "usertype",
@@ -29,6 +31,11 @@ CJI_PARAMETERS = (
     "dupdiallist",
     "changepackage",
 )
+FILE_URL_SCHEMES: dict[CJISource, tuple[str, ...]] = {
+    CJISource.HTTP: ("http", "https"),
+    CJISource.FTP: ("ftp",),
+}
+"""The URL schemes each file source accepts."""
 FIELD_SEPARATOR = "||"
 KEY_VALUE_SEPARATOR = "="
 

@@ -17,7 +17,12 @@ _SENSITIVE_NAMES = "|".join(SENSITIVE_PARAMETERS)
 _SENSITIVE_QUERY_VALUE = re.compile(
     rf"(?P<name>(?<![\w])(?:{_SENSITIVE_NAMES})=)(?P<value>[^&#\s'\"]*)", re.IGNORECASE
 )
-_URL_USERINFO_PASSWORD = re.compile(r"(?P<name>://[^/:@\s]*:)(?P<value>[^/@\s]+)(?=@)")
+# The password runs to the last "@" before the host; a password may itself contain "@".
+_URL_USERINFO_PASSWORD = re.compile(r"(?P<name>://[^/:@\s]*:)(?P<value>[^/\s]+)(?=@[^@/\s]*(?:[/?#]|$))")
+# The same inside a percent-encoded URL (importCJI's `context` query value).
+_ENCODED_USERINFO_PASSWORD = re.compile(
+    r"(?P<name>%3A%2F%2F(?:(?!%2F|%3A|&)[^\s])*%3A)(?P<value>(?:(?!%2F|&)[^\s])+?)(?=%40)", re.IGNORECASE
+)
 _SENSITIVE_JSON_VALUE = re.compile(
     rf"(?P<name>[\"']?(?:{_SENSITIVE_NAMES})[\"']?\s*:\s*)(?P<value>\"[^\"]*\"|'[^']*')",
     re.IGNORECASE,
@@ -37,12 +42,14 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """`text` with sensitive query/JSON values and every known secret replaced by `***`."""
-        text = _SENSITIVE_QUERY_VALUE.sub(lambda m: m.group("name") + REDACTED, text)
-        text = _URL_USERINFO_PASSWORD.sub(lambda m: m.group("name") + REDACTED, text)
-        text = _SENSITIVE_JSON_VALUE.sub(lambda m: m.group("name") + f'"{REDACTED}"', text)
-        # Longest first, so that a secret containing another is replaced whole.
+        # Known secrets first (longest first, so that one containing another goes whole): the
+        # patterns below rewrite text, after which a literal secret could no longer be found.
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
+        text = _SENSITIVE_QUERY_VALUE.sub(lambda m: m.group("name") + REDACTED, text)
+        text = _URL_USERINFO_PASSWORD.sub(lambda m: m.group("name") + REDACTED, text)
+        text = _ENCODED_USERINFO_PASSWORD.sub(lambda m: m.group("name") + REDACTED, text)
+        text = _SENSITIVE_JSON_VALUE.sub(lambda m: m.group("name") + f'"{REDACTED}"', text)
         return text
 
 

@@ -154,7 +154,7 @@ class _RelaxedParser:
             if char == quote:
                 self.position += 1
                 # \u escapes may encode a surrogate pair: join the halves into one character.
-                return "".join(pieces).encode("utf-16", "surrogatepass").decode("utf-16")
+                return "".join(pieces).encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
             if char == "\\":
                 pieces.append(self.escape())
                 continue

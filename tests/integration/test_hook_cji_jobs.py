@@ -199,3 +199,32 @@ def test_only_csv_files_and_unknown_jobs(connect):
 def test_bad_job_arguments(connect, kwargs, message):
     with pytest.raises(ValueError, match=message):
         connect().import_cji(campaign_id=CAMPAIGN, source="http", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "file_url",
+    ["http://127.0.0.1:9/exports/f\u00efle.csv", "http://127.0.0.1:abc/x.csv", "ftp://127.0.0.1:abc/x.csv"],
+)
+def test_odd_urls_fail_the_job_instead_of_leaving_it_running(connect, file_url):
+    hook = connect()
+    source = "ftp" if file_url.startswith("ftp") else "http"
+    job = wait_for_job(hook, hook.import_cji(campaign_id=CAMPAIGN, source=source, file_url=file_url).job_id)
+    assert job.state is JobState.FAILED and job.errors
+
+
+def test_a_password_in_the_file_url_never_reaches_the_job_report(sandbox, connect, tmp_path):
+    (tmp_path / "leads.csv").write_text(HEADER + ROWS)
+    hook = connect()
+    with http_file_server(tmp_path, credentials=("files", "S3cret@Pw")) as base:
+        url = base.replace("http://", "http://files:S3cret%40Pw@") + "/leads.csv"
+        job = wait_for_job(
+            hook, hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url=url, delrow=1).job_id
+        )
+        wrong = base.replace("http://", "http://files:Wr0ng@Pw@") + "/leads.csv"
+        failed = wait_for_job(
+            hook, hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url=wrong).job_id
+        )
+    assert job.state is JobState.SUCCEEDED and job.inserted == 3  # userinfo acts as basic auth
+    assert failed.state is JobState.FAILED
+    report = repr(failed) + str(failed.to_dict())
+    assert "Wr0ng" not in report and "S3cret" not in report

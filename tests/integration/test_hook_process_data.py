@@ -139,3 +139,9 @@ def test_bad_arguments_fail_before_any_request(sandbox, connect, kwargs, message
 def test_records_must_be_dicts(connect):
     with pytest.raises(ValueError, match=r"records\[1\] is str"):
         connect().import_process_data([lead("919800000001"), "oops"], media=12, update_key="mobilenumber")
+
+
+def test_values_json_cannot_carry_are_named_by_record(connect):
+    records = [lead("919800000001"), lead("919800000002", dateofleadcreation=dt.date(2026, 11, 23))]
+    with pytest.raises(ValueError, match=r"records\[1\] holds a value JSON cannot carry"):
+        connect().import_process_data(records, media=12, update_key="mobilenumber")

@@ -32,3 +32,11 @@ def test_urllib3_debug_lines_lose_their_passwords(caplog):
         )
     assert "topsecret1" not in caplog.text
     assert "password=***" in caplog.text
+
+
+def test_passwords_containing_at_signs_and_encoded_urls_are_redacted_whole():
+    assert Redactor().redact("http://u:p@ssw0rd@host/a.csv") == "http://u:***@host/a.csv"
+    assert "p@ssw0rd" not in Redactor(["p@ssw0rd"]).redact("http://u:p@ssw0rd@host/a.csv")
+    encoded = "GET /setevent/importCJI?context=http%3A%2F%2Fu%3AS3cretPw%40127.0.0.1%2Fa.csv&x=1"
+    assert "S3cretPw" not in Redactor().redact(encoded)
+    assert "u%3A***%40127.0.0.1" in Redactor().redact(encoded)

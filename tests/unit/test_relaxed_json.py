@@ -43,3 +43,9 @@ def test_parses_every_vendor_shape(body, expected):
 def test_rejects_anything_else_with_a_position(body):
     with pytest.raises(MalformedBodyError, match="at character"):
         parse_body(body)
+
+
+def test_a_lone_surrogate_escape_is_kept_as_json_does():
+    assert parse_body("cb({code:1,message:'bad \\ud800 x'})") == parse_body(
+        '{"code":1,"message":"bad \\ud800 x"}'
+    )
