@@ -1,0 +1,49 @@
+"""Nightly campaign file: import the CSV export of the night into a dialer campaign, scheduled
+with `exetime`, then wait for the import job in the triggerer before dialing starts.
+
+Against the bundled sandbox (`make demo`) the file is the one the sandbox serves from
+`example_dags/data/`; in production set the `file_url` param (or edit the default) to your
+export's HTTP or FTP URL and `source_conn_id` to the connection holding its login.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG, Param
+
+from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
+
+with DAG(
+    dag_id="jodo_nightly_campaign_file",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={
+        "campaign_id": Param(1, type="integer", description="the campaign to import into"),
+        "file_url": Param(None, type=["null", "string"], description="CSV URL; default: the sandbox's file"),
+    },
+    tags=["jodo", "example"],
+) as dag:
+    submit = JodoImportCJIOperator(
+        task_id="import_campaign_file",
+        campaign_id="{{ params.campaign_id }}",
+        source="http",
+        file_url="{{ params.file_url or conn.jodo_default.host ~ '/files/nightly-leads.csv' }}",
+        delrow=1,
+        phone_field="phone1",
+        priority_field="priority",
+        duplicate_way="update",
+        dial_list_duplicates="ignoreSuccess",
+        # Run the import at the end of the data interval, in the platform's time zone.
+        exetime="{{ data_interval_end | default(dag_run.run_after) }}",
+        wait_for_completion=False,
+    )
+    wait = JodoImportJobSensor(
+        task_id="wait_for_import",
+        job_id="{{ ti.xcom_pull(task_ids='import_campaign_file', key='job_id') }}",
+        deferrable=True,
+        poke_interval=2,
+        timeout=3600,
+    )
+    submit >> wait
