@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine that has only Python 3:
-#   make demo  - create .venv, install, start the bundled sandbox, run the example, print what landed
+#   make demo  - create .venv, install, start the bundled sandbox, run the nightly example DAG, print what landed
 #   make test  - create .venv if needed, install with test extras, lint and run the whole suite
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	AIRFLOW_HOME=$(CURDIR)/.airflow-demo $(BIN)/python scripts/demo.py
+	scripts/demo.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
