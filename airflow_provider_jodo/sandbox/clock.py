@@ -7,46 +7,14 @@ fixed-width format also sorts as text, which the job scheduler relies on.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WALL_CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
-_DATE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
-_TIME = r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
-_WALL_CLOCK_PATTERN = re.compile(f"{_DATE} {_TIME}")
-_DATE_PATTERN = re.compile(_DATE)
-_TIME_PATTERN = re.compile(_TIME)
+from airflow_provider_jodo.wire.wall_clock import WIRE_FORMAT, is_date, is_wall_clock
 
+__all__ = ["WALL_CLOCK_FORMAT", "PlatformClock", "is_date", "is_wall_clock"]
 
-def _matches(value: object, pattern: re.Pattern[str], build: Callable[..., object]) -> bool:
-    # The pattern pins the exact width ("2024-1-5" is refused); building the value then refuses
-    # impossible ones such as month 13. Much faster than strptime, which matters for 500
-    # records per request.
-    match = pattern.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        return False
-    try:
-        build(*(int(part) for part in match.groups()))
-    except ValueError:
-        return False
-    return True
-
-
-def is_wall_clock(value: object) -> bool:
-    """True for a real date-time written exactly `YYYY-MM-DD hh:mm:ss`."""
-    return _matches(value, _WALL_CLOCK_PATTERN, datetime)
-
-
-def is_date(value: object) -> bool:
-    """True for a real date written exactly `YYYY-MM-DD`."""
-    return _matches(value, _DATE_PATTERN, date)
-
-
-def is_time(value: object) -> bool:
-    """True for a time of day written exactly `hh:mm:ss`."""
-    return _matches(value, _TIME_PATTERN, time)
+WALL_CLOCK_FORMAT = WIRE_FORMAT
 
 
 class PlatformClock:

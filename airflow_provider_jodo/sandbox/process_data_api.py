@@ -9,7 +9,6 @@ string "001", error codes are numbers.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,19 +32,12 @@ from airflow_provider_jodo.codes import (
     JODO_UNKNOWN_USER_LOGIN,
 )
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
-from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_time, is_wall_clock
+from airflow_provider_jodo.lead_rules import check_lead, scalar_text
+from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
 from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
 
 IMPORT_METHOD = "ImportProcessData"
 GET_METHOD = "getProcessData"
-_MOBILE_NUMBER = re.compile(r"\+?[0-9]{3,16}")
-_REQUIRED_RECORD_FIELDS = ("name", "mobilenumber", "emailid")
-# Record fields with a fixed format, and the check each must pass when present.
-_FORMATTED_RECORD_FIELDS = (
-    ("dateofleadcreation", is_date, "YYYY-MM-DD"),
-    ("timeofleadcreation", is_time, "hh:mm:ss"),
-    ("callDateTime", is_wall_clock, "YYYY-MM-DD hh:mm:ss"),
-)
 # Request-level values stored on records that do not carry their own: (request key, record key).
 _REQUEST_DEFAULTS = (("CallDateTime", "callDateTime"), ("Calltype", "calltype"))
 
@@ -160,7 +152,7 @@ class ProcessDataApi:
             record_key: request[key] for key, record_key in _REQUEST_DEFAULTS if request.get(key) is not None
         }
         for index, record in enumerate(records):
-            fields, reason = _record_fields(record, update_key)
+            fields, reason = check_lead(record, update_key)
             key = fields.get(update_key.value) or None
             if reason is not None:
                 outcomes.append(
@@ -234,7 +226,7 @@ class ProcessDataApi:
                 servicekey, request["fromdate"], request["todate"]
             )
         else:
-            value = _scalar_text(request.get("searchvalue"))
+            value = scalar_text(request.get("searchvalue"))
             if value is None:
                 raise _Refusal(JODO_MISSING_KEY, "searchvalue")
             records = self._store.process_customers_by_key(servicekey, UpdateKey(search.value), value)
@@ -280,41 +272,3 @@ def _update_key(value: object) -> UpdateKey:
         return UpdateKey(value)
     except ValueError as error:
         raise _Refusal(JODO_UNKNOWN_UPDATE_PARAM, repr(value)) from error
-
-
-def _scalar_text(value: object) -> str | None:
-    """A record value as text: strings as they are, integers written out; None otherwise."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _record_fields(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:
-    """The record's fields as text and the reason to reject it (None: accepted). A null value
-    counts as absent; the reason names the field."""
-    fields: dict[str, str] = {}
-    for name, value in record.items():
-        if value is None:
-            continue
-        text = _scalar_text(value)
-        if text is None:
-            return fields, f"{name} must be a string or an integer, got {type(value).__name__}"
-        fields[name] = text
-    for name in _REQUIRED_RECORD_FIELDS:
-        if not fields.get(name, "").strip():
-            return fields, f"{name} is missing or empty"
-    if not _MOBILE_NUMBER.fullmatch(fields["mobilenumber"]):
-        return (
-            fields,
-            f"mobilenumber {fields['mobilenumber']!r} is not 3 to 16 digits (one leading + allowed)",
-        )
-    if "@" not in fields["emailid"]:
-        return fields, f"emailid {fields['emailid']!r} has no @"
-    for name, check, written in _FORMATTED_RECORD_FIELDS:
-        if name in fields and not check(fields[name]):
-            return fields, f"{name} {fields[name]!r} is not {written}"
-    if not fields.get(update_key.value, "").strip():
-        return fields, f"{update_key.value} (the updateparam field) is missing or empty"
-    return fields, None

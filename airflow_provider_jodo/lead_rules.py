@@ -1,0 +1,63 @@
+"""The platform's documented rules for one customer record of ImportProcessData, in one place:
+the operator checks records before sending (to reject bad ones with reasons, or fail early) and
+the sandbox applies the same rules when it answers, as the platform does.
+
+Each record needs a name, a mobile number (3 to 16 digits, one leading + allowed) and an e-mail
+address; dates and times have fixed formats; the update-key field must be present.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_provider_jodo.enums import UpdateKey
+from airflow_provider_jodo.wire.wall_clock import is_date, is_time, is_wall_clock
+
+MOBILE_NUMBER = re.compile(r"\+?[0-9]{3,16}")
+REQUIRED_RECORD_FIELDS = ("name", "mobilenumber", "emailid")
+# Record fields with a fixed format, and the check each must pass when present.
+FORMATTED_RECORD_FIELDS = (
+    ("dateofleadcreation", is_date, "YYYY-MM-DD"),
+    ("timeofleadcreation", is_time, "hh:mm:ss"),
+    ("callDateTime", is_wall_clock, "YYYY-MM-DD hh:mm:ss"),
+)
+
+
+def scalar_text(value: object) -> str | None:
+    """A record value as text: strings as they are, integers written out; None otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:
+    """The record's fields as text and the reason to reject it (None: accepted). A null value
+    counts as absent; the reason names the field."""
+    fields: dict[str, str] = {}
+    for name, value in record.items():
+        if value is None:
+            continue
+        text = scalar_text(value)
+        if text is None:
+            return fields, f"{name} must be a string or an integer, got {type(value).__name__}"
+        fields[name] = text
+    for name in REQUIRED_RECORD_FIELDS:
+        if not fields.get(name, "").strip():
+            return fields, f"{name} is missing or empty"
+    if not MOBILE_NUMBER.fullmatch(fields["mobilenumber"]):
+        return (
+            fields,
+            f"mobilenumber {fields['mobilenumber']!r} is not 3 to 16 digits (one leading + allowed)",
+        )
+    if "@" not in fields["emailid"]:
+        return fields, f"emailid {fields['emailid']!r} has no @"
+    for name, check, written in FORMATTED_RECORD_FIELDS:
+        if name in fields and not check(fields[name]):
+            return fields, f"{name} {fields[name]!r} is not {written}"
+    if not fields.get(update_key.value, "").strip():
+        return fields, f"{update_key.value} (the updateparam field) is missing or empty"
+    return fields, None
