@@ -16,27 +16,27 @@ import pendulum
 ExetimeInput = datetime | timedelta | str | None
 
 
-def resolve_exetime(value: ExetimeInput, now: datetime) -> datetime | None:
+def resolve_exetime(value: ExetimeInput, now: datetime, parameter: str = "exetime") -> datetime | None:
     """The aware moment `value` stands for (None means "now", i.e. unscheduled).
 
-    :raises ValueError: naming `exetime` and the value, for naive or unparseable input.
+    :raises ValueError: naming `parameter` and the value, for naive or unparseable input.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, timedelta):
         if value < timedelta(0):
-            raise ValueError(f"exetime={value!r} is a negative duration; give a delay from now")
+            raise ValueError(f"{parameter}={value!r} is a negative duration; give a delay from now")
         return now + value
     if isinstance(value, str):
         try:
             parsed = pendulum.parse(value.strip(), exact=True, tz=None)
         except (ValueError, pendulum.parsing.exceptions.ParserError):
-            raise ValueError(f"exetime={value!r} is not an ISO date-time") from None
+            raise ValueError(f"{parameter}={value!r} is not an ISO date-time") from None
         if not isinstance(parsed, datetime):
-            raise ValueError(f"exetime={value!r} is a date or time alone, not a date-time")
+            raise ValueError(f"{parameter}={value!r} is a date or time alone, not a date-time")
         value = parsed
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"exetime={value.isoformat()} has no time zone; give an aware date-time")
+            raise ValueError(f"{parameter}={value.isoformat()} has no time zone; give an aware date-time")
         return value
-    raise ValueError(f"exetime must be a datetime, a duration or a string, got {type(value).__name__}")
+    raise ValueError(f"{parameter} must be a datetime, a duration or a string, got {type(value).__name__}")

@@ -1,5 +1,7 @@
 """Operators that load customers into Jodo/astercc campaigns.
 
+`JodoImportProcessDataOperator` wraps Jodo's ImportProcessData: records validated, batched
+below the platform's per-request limit and upserted, with a per-record report.
 `JodoImportCJIOperator` wraps importCJI: inline records (`source="data"`, one call per record)
 or a CSV file the platform fetches (`source="http"|"ftp"`, one background job), then waits for
 the job in the worker or, deferrable, in the triggerer.
@@ -7,10 +9,14 @@ the job in the worker or, deferrable, in the triggerer.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import pendulum
 from airflow.sdk import BaseHook, BaseOperator, conf
@@ -21,18 +27,149 @@ from airflow_provider_jodo.enums import (
     CJISource,
     DialListDuplicatePolicy,
     DuplicateWay,
+    Media,
+    RecordOutcomeKind,
+    UpdateKey,
     coerce,
 )
 from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
+from airflow_provider_jodo.lead_rules import check_lead
+from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.results import ImportJob
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 JOB_ID_XCOM_KEY = "job_id"
+DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 REJECTIONS_REPORTED = 20
 _UPDATED_CODES = {"77", "78", "80"}
+
+
+class JodoImportProcessDataOperator(BaseOperator):
+    """Push customer records into the connection's process with ImportProcessData.
+
+    :param records: a list of dicts (templated: an upstream task's XCom works), or
+    :param source_path: a CSV (with header) or JSON-lines file (templated), read as a stream.
+    :param media: channel code (`Media` or its number; voice 11/12 makes records dialable).
+    :param update_key: `mobilenumber`, `customercode` or `crmuniquefield`: insert or update.
+    :param column_mapping: source column name -> Jodo field (e.g. `{"phone": "mobilenumber"}`).
+    :param call_type, call_datetime, user_login: request-level fields (`Calltype`,
+        `CallDateTime` as an aware datetime or a string with an offset, `userlogin`).
+    :param batch_size: records per request, at most the platform's limit.
+    :param on_invalid: `reject` (default) reports records that break the platform's rules and
+        pushes the others; `fail` fails the task before any call if one record is invalid.
+    :param report_path: where the per-record report (JSON lines: index, key, outcome, reason,
+        request id) is written; default a new file in the temp directory.
+
+    Returns (XCom) a summary: request ids, counts (total = inserted + updated + rejected) and the
+    report's path. Every input record ends inserted, updated or rejected with a reason.
+    """
+
+    template_fields: Sequence[str] = ("records", "source_path", "call_datetime", "user_login", "report_path")
+
+    def __init__(
+        self,
+        *,
+        media: Media | int | str,
+        update_key: UpdateKey | str,
+        records: Sequence[Mapping[str, Any]] | str | None = None,
+        source_path: str | None = None,
+        column_mapping: Mapping[str, str] | None = None,
+        call_type: str | None = None,
+        call_datetime: Any = None,
+        user_login: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        on_invalid: str = "reject",
+        report_path: str | None = None,
+        jodo_conn_id: str = JodoHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if (records is None) == (source_path is None):
+            raise ValueError("give exactly one of records and source_path")
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
+        if on_invalid not in ("reject", "fail"):
+            raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
+        self.media = coerce(Media, int(media) if str(media).isdigit() else media, "media")
+        self.update_key = coerce(UpdateKey, update_key, "update_key")
+        self.records = records
+        self.source_path = source_path
+        self.column_mapping = dict(column_mapping or {})
+        self.call_type = call_type
+        self.call_datetime = call_datetime
+        self.user_login = user_login
+        self.batch_size = batch_size
+        self.on_invalid = on_invalid
+        self.report_path = report_path
+        self.jodo_conn_id = jodo_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
+        if self.on_invalid == "fail":
+            for index, _, reason in self._checked_records():
+                if reason is not None:
+                    raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
+        report_path = Path(self.report_path) if self.report_path else _new_report_path(self.task_id)
+        counts = {kind.value: 0 for kind in RecordOutcomeKind}
+        request_ids: list[str] = []
+        hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
+        batch: list[tuple[int, dict[str, Any]]] = []
+
+        def push(report: IO[str]) -> None:
+            result = hook.import_process_data(
+                [record for _, record in batch],
+                media=self.media,
+                update_key=self.update_key,
+                call_datetime=call_datetime,
+                call_type=self.call_type,
+                user_login=self.user_login,
+            )
+            request_ids.append(result.request_id)
+            for (index, _), outcome in zip(batch, result.records, strict=True):  # hook: one per record
+                counts[outcome.outcome.value] += 1
+                _write_report_line(
+                    report, index, outcome.key, outcome.outcome.value, outcome.reason, result.request_id
+                )
+            batch.clear()
+
+        try:
+            with report_path.open("w", encoding="utf-8") as report:
+                for index, record, reason in self._checked_records():
+                    if reason is not None:
+                        counts[RecordOutcomeKind.REJECTED.value] += 1
+                        key = record.get(self.update_key.value) if record else None
+                        _write_report_line(report, index, key, RecordOutcomeKind.REJECTED.value, reason, None)
+                        continue
+                    batch.append((index, record))  # type: ignore[arg-type]
+                    if len(batch) >= self.batch_size:
+                        push(report)
+                if batch:
+                    push(report)
+        finally:
+            hook.close()
+        total = sum(counts.values())
+        self.log.info(
+            "%d records: %d inserted, %d updated, %d rejected in %d requests; report: %s",
+            total,
+            counts["inserted"],
+            counts["updated"],
+            counts["rejected"],
+            len(request_ids),
+            report_path,
+        )
+        return {"request_ids": request_ids, "total": total, **counts, "report_path": str(report_path)}
+
+    def _checked_records(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+        """(index, mapped record or None, rejection reason or None) for every input record."""
+        for index, raw in enumerate(iter_records(self.records, self.source_path)):
+            if not isinstance(raw, Mapping):
+                yield index, None, f"not a dict but {type(raw).__name__}"
+                continue
+            record = apply_column_mapping(raw, self.column_mapping)
+            yield index, record, check_lead(record, self.update_key)[1]
 
 
 class JodoImportCJIOperator(BaseOperator):
@@ -261,3 +398,21 @@ class JodoImportCJIOperator(BaseOperator):
 
 def _optional(enum_type: Any, value: Any, parameter: str) -> Any:
     return None if value is None else coerce(enum_type, value, parameter)
+
+
+def _new_report_path(task_id: str) -> Path:
+    """A new, unique report file in the temp directory (created empty, owner-only)."""
+    handle, name = tempfile.mkstemp(prefix=f"jodo-report-{task_id}-", suffix=".jsonl")
+    os.close(handle)
+    return Path(name)
+
+
+def _write_report_line(
+    report: IO[str], index: int, key: Any, outcome: str, reason: str | None, request_id: str | None
+) -> None:
+    report.write(
+        json.dumps(
+            {"index": index, "key": key, "outcome": outcome, "reason": reason, "request_id": request_id}
+        )
+        + "\n"
+    )

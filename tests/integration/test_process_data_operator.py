@@ -1,0 +1,105 @@
+"""JodoImportProcessDataOperator against the sandbox: validation with reasons, batching, files,
+column mapping, and a report in which every input record has exactly one line."""
+
+import json
+
+import pendulum
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
+
+
+def lead(mobile, **fields):
+    return {"name": f"Lead {mobile}", "mobilenumber": mobile, "emailid": f"{mobile}@example.com", **fields}
+
+
+def run(hook, tmp_path, **kwargs):
+    operator = JodoImportProcessDataOperator(
+        task_id="push",
+        jodo_conn_id=hook.jodo_conn_id,
+        media=12,
+        update_key="mobilenumber",
+        report_path=str(tmp_path / "report.jsonl"),
+        **kwargs,
+    )
+    summary = operator.execute({})
+    report = [json.loads(line) for line in (tmp_path / "report.jsonl").read_text().splitlines()]
+    return summary, report
+
+
+def stored(sandbox):
+    return {c["mobilenumber"]: c for c in sandbox.store.process_customers("VoiceProcess")}
+
+
+def test_bad_records_are_rejected_with_reasons_and_the_rest_land_in_batches(sandbox, connect, tmp_path):
+    records = [lead(f"91980000000{i}") for i in range(5)]
+    records[1] = lead("12")
+    records[3] = {"name": "No Mail", "mobilenumber": "919811111111"}
+    records.append("not a record")
+    records.append(lead("919800000000", name="Updated"))  # same key as records[0]
+    summary, report = run(
+        connect(), tmp_path, records=records, batch_size=2, call_datetime="2026-11-23T20:00:00+00:00"
+    )
+    assert (summary["total"], summary["inserted"], summary["updated"], summary["rejected"]) == (7, 3, 1, 3)
+    assert len(summary["request_ids"]) == 2
+    assert [line["index"] for line in sorted(report, key=lambda line: line["index"])] == list(range(7))
+    reasons = {line["index"]: line["reason"] for line in report if line["outcome"] == "rejected"}
+    assert "mobilenumber" in reasons[1] and "emailid" in reasons[3] and "not a dict" in reasons[5]
+    assert set(stored(sandbox)) == {"919800000000", "919800000002", "919800000004"}
+    assert stored(sandbox)["919800000000"]["name"] == "Updated"
+    assert stored(sandbox)["919800000002"]["callDateTime"] == "2026-11-23 20:00:00"
+
+
+def test_a_csv_export_with_column_mapping(sandbox, connect, tmp_path):
+    export = tmp_path / "crm.csv"
+    export.write_text(
+        "full_name,phone,mail,source\nAna,5511987654321,ana@example.com,web\nBia,5511900000002,,fair\n"
+    )
+    summary, report = run(
+        connect(),
+        tmp_path,
+        source_path=str(export),
+        column_mapping={
+            "full_name": "name",
+            "phone": "mobilenumber",
+            "mail": "emailid",
+            "source": "extrafield1",
+        },
+    )
+    assert (summary["inserted"], summary["rejected"]) == (1, 1)
+    assert stored(sandbox)["5511987654321"]["extrafield1"] == "web"
+    assert report[0]["index"] == 1 and "emailid" in report[0]["reason"]  # rejected before sending
+
+
+def test_json_lines_and_fail_mode_sends_nothing(sandbox, connect, tmp_path):
+    export = tmp_path / "leads.jsonl"
+    export.write_text(json.dumps(lead("919800000001")) + "\n" + json.dumps(lead("1")) + "\n")
+    hook = connect()
+    with pytest.raises(AirflowFailException, match=r"records\[1\] is invalid: mobilenumber '1'"):
+        run(hook, tmp_path, source_path=str(export), on_invalid="fail")
+    assert stored(sandbox) == {}
+    summary, _ = run(hook, tmp_path, source_path=str(export))
+    assert (summary["inserted"], summary["rejected"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "exactly one of records and source_path"),
+        ({"records": [], "source_path": "x.csv"}, "exactly one of"),
+        ({"records": [], "batch_size": 0}, "batch_size=0"),
+        ({"records": [], "on_invalid": "ignore"}, "on_invalid='ignore'"),
+        ({"records": [], "media": 99}, "media=99"),
+        ({"records": [], "update_key": "email"}, "update_key='email'"),
+    ],
+)
+def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
+    arguments = {"media": 12, "update_key": "mobilenumber", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        JodoImportProcessDataOperator(task_id="push", **arguments)
+
+
+def test_naive_call_datetime_is_refused(connect, tmp_path):
+    with pytest.raises(ValueError, match=r"call_datetime=.* has no time zone"):
+        run(connect(), tmp_path, records=[lead("919800000001")], call_datetime=pendulum.naive(2026, 1, 1))
