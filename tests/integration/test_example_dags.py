@@ -29,7 +29,20 @@ def dag_bag():
 
 def test_every_example_dag_imports_without_errors(dag_bag):
     assert dag_bag.import_errors == {}
-    assert "jodo_nightly_campaign_file" in dag_bag.dag_ids
+    assert {"jodo_nightly_campaign_file", "jodo_daily_leads"} <= set(dag_bag.dag_ids)
+
+
+def test_daily_leads_upserts_the_good_leads_and_reports_the_bad_one(airflow_db, dag_bag, monkeypatch):
+    with JodoSandbox() as sandbox:
+        monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
+        for _ in range(2):  # a rerun updates instead of duplicating
+            run = dag_bag.get_dag("jodo_daily_leads").test()
+            assert run.state == "success"
+        customers = {c["mobilenumber"]: c for c in sandbox.store.process_customers("VoiceProcess")}
+        assert set(customers) == {"5511987654321", "919812345678", "8613800138000"}
+        assert customers["919812345678"]["name"] == "Ravi Kumar"
+        assert customers["919812345678"]["extrafield1"] == "fair"
+        assert all(c["dialable"] == "yes" for c in customers.values())
 
 
 def test_nightly_campaign_file_lands_every_customer_and_dial_list_entry(airflow_db, dag_bag, monkeypatch):
