@@ -344,6 +344,10 @@ class JodoImportCJIOperator(BaseOperator):
         store = context.get("task_state_store") if isinstance(context, Mapping) else None
         state_key = f"jodo_cji_job:{self.campaign_id}:{self.file_url}"
         job_id = store.get(state_key) if store is not None else None
+        if job_id and judge_job(hook.get_import_job(job_id)) is JobVerdict.FAILED:
+            # The earlier try's job failed or was cancelled: a retry means "try the import again".
+            self.log.info("Import job %s of an earlier try ended without success; submitting anew", job_id)
+            job_id = None
         if job_id:
             self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
         else:

@@ -167,3 +167,16 @@ def test_naive_exetime_fails_before_submitting(sandbox, connect, files):
         )
     with pytest.raises(KeyError):
         sandbox.store.import_job("1")
+
+
+def test_a_retry_after_a_failed_job_submits_a_new_one(sandbox, connect, files):
+    hook = connect()
+    store = TaskStateStore()
+    op = operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1)
+    with pytest.raises(AirflowFailException):
+        op.execute(context(store))
+    first_job = next(iter(store.values()))
+    with pytest.raises(AirflowFailException):
+        op.execute(context(store))
+    assert next(iter(store.values())) != first_job
+    assert sandbox.store.import_job(first_job)["state"] == "failed"
