@@ -126,3 +126,10 @@ def coerce(enum_type: type[_E], value: _E | str | int, parameter: str) -> _E:
             return member
     allowed = ", ".join(repr(member.value) for member in enum_type)
     raise ValueError(f"{parameter}={value!r} is not one of {allowed}")
+
+
+def coerce_optional(enum_type: type[_E], value: _E | str | int | None, parameter: str) -> _E | None:
+    """`coerce` for settings where None or "" means "the platform's default"."""
+    if value is None or value == "":
+        return None
+    return coerce(enum_type, value, parameter)

@@ -35,6 +35,7 @@ from airflow_provider_jodo.enums import (
     RecordOutcomeKind,
     UpdateKey,
     coerce,
+    coerce_optional,
 )
 from airflow_provider_jodo.exceptions import (
     JodoAuthenticationError,
@@ -129,7 +130,7 @@ class JodoHook(BaseHook):
         request: dict[str, Any] = {
             "Method": "ImportProcessData",
             **self.settings.jodo_credentials(),
-            "Media": int(coerce(Media, _int_or_str(media), "media")),
+            "Media": int(coerce(Media, media, "media")),
             "Data": list(records),
             "updateparam": coerce(UpdateKey, update_key, "update_key").value,
             "reqdatetime": now_wall_clock(self.settings.timezone),
@@ -405,12 +406,6 @@ def _decode(response: requests.Response) -> str:
         return response.content.decode(response.encoding or "latin-1", errors="replace")
 
 
-def _int_or_str(value: Media | int | str) -> Media | int:
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return value  # type: ignore[return-value]
-
-
 def _campaign_id(campaign_id: int | str) -> str:
     text = str(campaign_id).strip()
     if isinstance(campaign_id, bool) or not text.isdigit():
@@ -427,7 +422,8 @@ def _delrow(delrow: int | None) -> str:
 
 
 def _optional_enum(enum_type: Any, value: Any, parameter: str) -> str:
-    return "" if value is None or value == "" else coerce(enum_type, value, parameter).value
+    member = coerce_optional(enum_type, value, parameter)
+    return "" if member is None else member.value
 
 
 def _record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] | None:

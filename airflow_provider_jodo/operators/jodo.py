@@ -31,6 +31,7 @@ from airflow_provider_jodo.enums import (
     RecordOutcomeKind,
     UpdateKey,
     coerce,
+    coerce_optional,
 )
 from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
@@ -93,7 +94,7 @@ class JodoImportProcessDataOperator(BaseOperator):
             raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
         if on_invalid not in ("reject", "fail"):
             raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
-        self.media = coerce(Media, int(media) if str(media).isdigit() else media, "media")
+        self.media = coerce(Media, media, "media")
         self.update_key = coerce(UpdateKey, update_key, "update_key")
         self.records = records
         self.source_path = source_path
@@ -248,11 +249,11 @@ class JodoImportCJIOperator(BaseOperator):
             "empty_agent": empty_agent,
             "reset_status": reset_status,
             # Enums checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
-            "duplicate_way": _optional(DuplicateWay, duplicate_way, "duplicate_way"),
-            "dial_list_duplicates": _optional(
+            "duplicate_way": coerce_optional(DuplicateWay, duplicate_way, "duplicate_way"),
+            "dial_list_duplicates": coerce_optional(
                 DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
             ),
-            "change_package": _optional(ChangePackagePolicy, change_package, "change_package"),
+            "change_package": coerce_optional(ChangePackagePolicy, change_package, "change_package"),
         }
         if poll_interval <= 0:
             raise ValueError(f"poll_interval={poll_interval!r} must be positive")
@@ -292,28 +293,21 @@ class JodoImportCJIOperator(BaseOperator):
     # source=data ----------------------------------------------------------------------------
 
     def _import_records(self, hook: JodoHook) -> dict[str, Any]:
-        records = self.records
-        if isinstance(records, (str, bytes)) or not isinstance(records, Sequence):
-            raise ValueError(f"records must be a list of dicts, got {type(records).__name__}")
         counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
         rejections: list[dict[str, Any]] = []
-        for index, record in enumerate(records):
+        for index, record in enumerate(iter_records(self.records, None)):
             outcome, reason = self._import_one(hook, record)
             counts[outcome] += 1
             if reason is not None:
                 self.log.warning("records[%d] rejected: %s", index, reason)
                 if len(rejections) < REJECTIONS_REPORTED:
                     rejections.append({"index": index, "reason": reason})
-        summary = {
-            "campaign_id": str(self.campaign_id),
-            "total": len(records),
-            **counts,
-            "rejections": rejections,
-        }
+        total = sum(counts.values())
+        summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, "rejections": rejections}
         self.log.info(
             "campaign %s: %d records, %d inserted, %d updated, %d skipped, %d rejected",
             self.campaign_id,
-            len(records),
+            total,
             *counts.values(),
         )
         return summary
@@ -398,10 +392,6 @@ class JodoImportCJIOperator(BaseOperator):
                 raise AirflowException(f"timed out waiting: {describe_job(job)}")
             self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
             time.sleep(self.poll_interval)
-
-
-def _optional(enum_type: Any, value: Any, parameter: str) -> Any:
-    return None if value is None else coerce(enum_type, value, parameter)
 
 
 def _new_report_path(task_id: str) -> Path:
