@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import pendulum
 
@@ -21,6 +21,10 @@ from airflow_provider_jodo.enums import PasswordType, UserType, coerce
 DEFAULT_PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
 DEFAULT_IMPORT_CJI_PATH = "/setevent/importCJI"
 DEFAULT_IMPORT_STATUS_PATH = "/setevent/importStatusCJI"
+DEFAULT_JOB_PAGE_PATH = "/shelljobs/{job_id}"
+"""The console page of an import job. The vendor documents none (its console calls these
+shell jobs): the path is a setting, and the bundled sandbox serves a page at the default."""
+JOB_ID_PLACEHOLDER = "{job_id}"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
 EXTRA_DEFAULTS: dict[str, Any] = {
@@ -34,6 +38,7 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "process_data_path": DEFAULT_PROCESS_DATA_PATH,
     "import_cji_path": DEFAULT_IMPORT_CJI_PATH,
     "import_status_path": DEFAULT_IMPORT_STATUS_PATH,
+    "job_page_path": DEFAULT_JOB_PAGE_PATH,
 }
 
 
@@ -60,6 +65,7 @@ class JodoConnectionSettings:
     process_data_path: str
     import_cji_path: str
     import_status_path: str
+    job_page_path: str
 
     @classmethod
     def from_connection(cls, conn: Any, extra: dict[str, Any] | None = None) -> JodoConnectionSettings:
@@ -91,12 +97,17 @@ class JodoConnectionSettings:
             process_data_path=str(extra["process_data_path"]),
             import_cji_path=str(extra["import_cji_path"]),
             import_status_path=str(extra["import_status_path"]),
+            job_page_path=_job_page_path(conn.conn_id, extra["job_page_path"]),
         )
 
     def url(self, path: str) -> str:
         """The endpoint URL for a configured path; an absolute URL in the path wins, so that a
         deployment can point one endpoint at another host."""
         return urljoin(self.base_url + "/", path.lstrip("/") if "://" not in path else path)
+
+    def job_page_url(self, job_id: str | int) -> str:
+        """The platform console's page for import job `job_id` (the operator's extra link)."""
+        return self.url(self.job_page_path.replace(JOB_ID_PLACEHOLDER, quote(str(job_id), safe="")))
 
     def jodo_credentials(self) -> dict[str, str]:
         """`apikey` and `servicekey` for Jodo requests; raises when either is missing."""
@@ -142,6 +153,15 @@ def _base_url(conn_id: str, host: str | None, port: int | None) -> str:
     if port and parts.port is None:
         netloc = f"{netloc}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _job_page_path(conn_id: str, path: Any) -> str:
+    path = str(path)
+    if JOB_ID_PLACEHOLDER not in path:
+        raise ConnectionSettingError(
+            f"connection {conn_id!r}: job_page_path {path!r} has no {JOB_ID_PLACEHOLDER} placeholder"
+        )
+    return path
 
 
 def _coerce_setting(enum_type: Any, value: Any, conn_id: str, name: str) -> Any:

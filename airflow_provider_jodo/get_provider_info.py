@@ -42,6 +42,7 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "sensors": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.sensors.jodo"]}],
         "triggers": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.triggers.jodo"]}],
+        "extra-links": ["airflow_provider_jodo.links.jodo.JodoImportJobLink"],
         "connection-types": [
             {
                 "connection-type": "jodo",
@@ -87,6 +88,11 @@ def get_provider_info() -> dict[str, Any]:
                     ),
                     "import_status_path": _string_field(
                         "Import job status path", f"Default {EXTRA_DEFAULTS['import_status_path']}."
+                    ),
+                    "job_page_path": _string_field(
+                        "Import job page path",
+                        "The console page of a job, for the task's link; {job_id} is replaced. "
+                        f"Default {EXTRA_DEFAULTS['job_page_path']}.",
                     ),
                 },
                 "ui-field-behaviour": {

@@ -19,8 +19,11 @@ from pyftpdlib.servers import FTPServer
 
 class _QuietFileHandler(SimpleHTTPRequestHandler):
     credentials: tuple[str, str] | None = None
+    gate: threading.Event | None = None
 
     def do_GET(self) -> None:
+        if self.gate is not None:
+            self.gate.wait(timeout=60)
         if self.credentials is not None:
             expected = "Basic " + base64.b64encode(":".join(self.credentials).encode()).decode()
             if self.headers.get("Authorization") != expected:
@@ -36,9 +39,12 @@ class _QuietFileHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def http_file_server(directory: Path, credentials: tuple[str, str] | None = None) -> Iterator[str]:
-    """Serve `directory` on 127.0.0.1 (ephemeral port); yields the base URL."""
-    handler = type("Handler", (_QuietFileHandler,), {"credentials": credentials})
+def http_file_server(
+    directory: Path, credentials: tuple[str, str] | None = None, gate: threading.Event | None = None
+) -> Iterator[str]:
+    """Serve `directory` on 127.0.0.1 (ephemeral port); yields the base URL. With `gate`, every
+    request waits until the gate is set: an import job stays running until the test says."""
+    handler = type("Handler", (_QuietFileHandler,), {"credentials": credentials, "gate": gate})
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -271,6 +271,10 @@ class JodoHook(BaseHook):
         _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
         return _import_job(message, what, self._redactor.redact)
 
+    def job_page_url(self, job_id: str | int) -> str:
+        """The console page of import job `job_id` (connection extra `job_page_path`)."""
+        return self.settings.job_page_url(job_id)
+
     async def aget_import_job(self, job_id: str | int) -> ImportJob:
         """`get_import_job` for triggers: resolves the connection without blocking the event
         loop, then runs the HTTP call in a worker thread (the triggerer shares its loop)."""

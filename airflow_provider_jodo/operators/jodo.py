@@ -33,16 +33,16 @@ from airflow_provider_jodo.enums import (
     coerce,
     coerce_optional,
 )
-from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError
+from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError, JodoNotFoundError
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
 from airflow_provider_jodo.lead_rules import check_lead
+from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.results import ImportJob
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
-JOB_ID_XCOM_KEY = "job_id"
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 REJECTIONS_REPORTED = 20
 _UPDATED_CODES = {"77", "78", "80"}
@@ -204,6 +204,7 @@ class JodoImportCJIOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("campaign_id", "records", "file_url", "exetime")
     ui_color = "#e8f4fd"
+    operator_extra_links = (JodoImportJobLink(),)
 
     def __init__(
         self,
@@ -280,7 +281,11 @@ class JodoImportCJIOperator(BaseOperator):
         if event["status"] == "success":
             self.log.info("%s", event["message"])
             return event["job"]
-        raise AirflowFailException(event["message"])
+        if event["status"] == "failed":
+            raise AirflowFailException(event["message"])
+        # Timed out, or the platform could not be asked: the job may still run, and a retry
+        # of this task waits for it again rather than submitting anew.
+        raise AirflowException(event["message"])
 
     def on_kill(self) -> None:
         if self._job_id is not None:
@@ -337,19 +342,18 @@ class JodoImportCJIOperator(BaseOperator):
         exetime = resolve_exetime(self.exetime, pendulum.now("UTC"))
         store = context.get("task_state_store") if isinstance(context, Mapping) else None
         state_key = f"jodo_cji_job:{self.campaign_id}:{self.file_url}"
-        job_id = store.get(state_key) if store is not None else None
-        if job_id and judge_job(hook.get_import_job(job_id)) is JobVerdict.FAILED:
-            # The earlier try's job failed or was cancelled: a retry means "try the import again".
-            self.log.info("Import job %s of an earlier try ended without success; submitting anew", job_id)
-            job_id = None
-        if job_id:
-            self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
-        else:
+        job_id = self._job_of_earlier_try(hook, store.get(state_key)) if store is not None else None
+        if job_id is None:
+            if store is None:
+                self.log.warning(
+                    "This Airflow has no task state store (Airflow >= 3.3): a retry of this task "
+                    "will submit the import again rather than reuse this try's job"
+                )
             job_id = self._submit(hook, exetime)
             if store is not None:
                 store.set(state_key, job_id)
         self._job_id = job_id
-        context["ti"].xcom_push(key=JOB_ID_XCOM_KEY, value=job_id)
+        push_job_reference(context, job_id, hook.job_page_url(job_id))
         if not self.wait_for_completion:
             return job_id
         start_of_wait = max(pendulum.now("UTC"), exetime or pendulum.now("UTC"))
@@ -361,6 +365,22 @@ class JodoImportCJIOperator(BaseOperator):
                 timeout=None if end_time is None else timedelta(seconds=end_time - time.time()),
             )
         return self._wait(hook, job_id, end_time).to_dict()
+
+    def _job_of_earlier_try(self, hook: JodoHook, job_id: str | None) -> str | None:
+        """The job an earlier try of this task instance submitted, if a retry should keep
+        waiting for it: it is scheduled, running or succeeded. A failed, cancelled or vanished
+        job means the retry is to try the import again."""
+        if not job_id:
+            return None
+        try:
+            verdict = judge_job(hook.get_import_job(job_id))
+        except JodoNotFoundError:
+            verdict = JobVerdict.FAILED
+        if verdict is JobVerdict.FAILED:
+            self.log.info("Import job %s of an earlier try ended without success; submitting anew", job_id)
+            return None
+        self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
+        return job_id
 
     def _submit(self, hook: JodoHook, exetime: Any) -> str:
         source_user, source_pwd = "", ""

@@ -75,6 +75,17 @@ class CjiApi:
         """importStatusCJI: the state and counts of an import job of the caller's organisation."""
         return self._answer(self._import_status, params)
 
+    def job_page(self, job_id: str) -> dict[str, Any] | None:
+        """The job a console page shows, or None. The sandbox's console needs no login: it
+        only serves the task link's target on one machine."""
+        number = _as_id(job_id)
+        if number is None:
+            return None
+        try:
+            return self._store.import_job(number)
+        except KeyError:
+            return None
+
     def _answer(
         self, method: Callable[[Mapping[str, str]], CjiAnswer], params: Mapping[str, str]
     ) -> CjiAnswer:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_jodo.sandbox.cji_api import CjiAnswer, CjiApi
+from airflow_provider_jodo.sandbox.job_page import JOB_PAGE_PREFIX, job_page_html
 from airflow_provider_jodo.sandbox.jsonp import is_valid_callback, jsonp_body
 from airflow_provider_jodo.sandbox.process_data_api import ProcessDataApi
 
@@ -32,6 +33,7 @@ JODO_CONTENT_TYPE = "text/html;charset=UTF-8"
 JSONP_CONTENT_TYPE = "text/javascript;charset=UTF-8"
 FILES_PATH = "/files/"
 _CSV_CONTENT_TYPE = "text/csv;charset=UTF-8"
+_HTML_CONTENT_TYPE = "text/html;charset=UTF-8"
 _TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8"
 IDLE_CONNECTION_TIMEOUT_SECONDS = 120
 """A keep-alive connection idle this long is closed by the server."""
@@ -156,6 +158,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             return self._jsonp_answer(params, self.server.cji_api.import_status)
         if path.startswith(FILES_PATH) and self.command == "GET" and self.server.files_dir is not None:
             return self._file_answer(path[len(FILES_PATH) :])
+        if path.startswith(JOB_PAGE_PREFIX) and self.command == "GET":
+            return self._job_page_answer(path[len(JOB_PAGE_PREFIX) :])
         if path in (IMPORT_CJI_PATH, IMPORT_STATUS_PATH):
             return (
                 HTTPStatus.METHOD_NOT_ALLOWED,
@@ -172,6 +176,12 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if not name or Path(name).name != name or not file.is_file():
             return HTTPStatus.NOT_FOUND, _TEXT_CONTENT_TYPE, f"no file {name!r}"
         return HTTPStatus.OK, _CSV_CONTENT_TYPE, file.read_text(encoding="utf-8")
+
+    def _job_page_answer(self, job_id: str) -> tuple[HTTPStatus, str, str]:
+        job = self.server.cji_api.job_page(job_id)
+        if job is None:
+            return HTTPStatus.NOT_FOUND, _TEXT_CONTENT_TYPE, f"no import job {job_id!r}"
+        return HTTPStatus.OK, _HTML_CONTENT_TYPE, job_page_html(job)
 
     @staticmethod
     def _jsonp_answer(

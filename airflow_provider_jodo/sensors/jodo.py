@@ -9,11 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 from airflow_provider_jodo.exceptions import JodoNotFoundError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
+from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 
@@ -31,6 +32,7 @@ class JodoImportJobSensor(BaseSensorOperator):
     """
 
     template_fields: Sequence[str] = ("job_id",)
+    operator_extra_links = (JodoImportJobLink(),)
 
     def __init__(
         self,
@@ -60,6 +62,8 @@ class JodoImportJobSensor(BaseSensorOperator):
         return PokeReturnValue(is_done=verdict is JobVerdict.SUCCEEDED, xcom_value=job.to_dict())
 
     def execute(self, context: Any) -> Any:
+        hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
+        push_job_reference(context, str(self.job_id), hook.job_page_url(self.job_id))
         if not self.deferrable:
             return super().execute(context)
         first = self.poke(context)
@@ -83,4 +87,6 @@ class JodoImportJobSensor(BaseSensorOperator):
             return event["job"]
         if event["status"] == "timeout":
             raise AirflowSensorTimeout(event["message"])
-        raise AirflowFailException(event["message"])
+        if event["status"] == "failed":
+            raise AirflowFailException(event["message"])
+        raise AirflowException(event["message"])  # the platform could not be asked: retryable

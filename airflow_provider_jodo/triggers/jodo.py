@@ -14,7 +14,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_jodo.exceptions import JodoError
+from airflow_provider_jodo.exceptions import JodoError, JodoNotFoundError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
 
@@ -67,6 +67,8 @@ class JodoImportJobTrigger(BaseTrigger):
                     return
                 self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
                 await asyncio.sleep(self.poll_interval)
+        except JodoNotFoundError as error:  # waiting longer cannot make it appear
+            yield self._event("failed", f"import job {self.job_id}: {error}", None)
         except JodoError as error:
             yield self._event("error", f"import job {self.job_id}: {error}", None)
         finally:

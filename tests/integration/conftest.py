@@ -7,7 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +74,33 @@ def assert_secret_free(sandbox: JodoSandbox, error: BaseException) -> None:
     """The error's text and repr carry none of the sandbox's secrets."""
     text = f"{error}\n{error!r}"
     assert not [s for s in sandbox_secrets(sandbox) if s in text]
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """The suite's AIRFLOW_HOME gets its metadata database once (SQLite), for `dag.test()`."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
+
+
+def run_dag(dag: Any, **test_kwargs: Any) -> Any:
+    """`dag.test()` for a DAG built in a test: Airflow runs only serialized DAGs, so write it
+    to the metadata database first (DAGs loaded from a dags folder need none of this)."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    DagBundlesManager().sync_bundles_to_db()
+    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
+    bag.bag_dag(dag)
+    sync_bag_to_db(bag, bundle_name="dags-folder", bundle_version=None)
+    return dag.test(**test_kwargs)
+
+
+def xcom_values(run: Any, key: str) -> dict[str, Any]:
+    """task id -> the XCom value under `key` that the tasks of `run` pushed."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.scalars(XComModel.get_many(run_id=run.run_id, dag_ids=run.dag_id, key=key)).all()
+        return {row.task_id: XComModel.deserialize_value(row) for row in rows}

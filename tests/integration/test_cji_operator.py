@@ -1,41 +1,20 @@
 """JodoImportCJIOperator against the sandbox: inline records, file jobs with sync and
 deferrable waits, failed jobs, and a retry that reuses the job of an earlier try.
 
-The task context is reduced to what the operator uses (`ti.xcom_push` and the task state
-store); the example DAGs run the operator under `dag.test()`."""
+The task context is reduced to what the operator uses (tests/task_context.py); the example
+DAGs and tests/integration/test_under_airflow.py run it under `dag.test()`."""
 
 import asyncio
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 from file_servers import http_file_server
+from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
 
 CAMPAIGN = 1
-
-
-class RecordingTaskInstance:
-    def __init__(self):
-        self.xcom = {}
-
-    def xcom_push(self, key, value):
-        self.xcom[key] = value
-
-
-class TaskStateStore(dict):
-    """What `context["task_state_store"]` offers: it outlives a try, as in Airflow 3.3."""
-
-    def set(self, key, value):
-        self[key] = value
-
-
-def context(store=None):
-    return {
-        "ti": RecordingTaskInstance(),
-        "task_state_store": store if store is not None else TaskStateStore(),
-    }
 
 
 @pytest.fixture
@@ -66,7 +45,7 @@ def test_data_records_each_end_with_an_outcome(sandbox, connect):
         "not a record",
         {"name": "Bia", "phone1": "5511900000003"},
     ]
-    summary = operator(hook, source="data", records=records).execute(context())
+    summary = operator(hook, source="data", records=records).execute(task_context())
     assert {k: summary[k] for k in ("total", "inserted", "updated", "skipped", "rejected")} == {
         "total": 6,
         "inserted": 2,
@@ -77,13 +56,13 @@ def test_data_records_each_end_with_an_outcome(sandbox, connect):
     assert [r["index"] for r in summary["rejections"]] == [2, 3, 4]
     assert "BackMsg_76" in summary["rejections"][0]["reason"]
     assert phones(sandbox) == ["5511900000001", "5511900000003"]
-    again = operator(hook, source="data", records=records[:1], duplicate_way="update").execute(context())
+    again = operator(hook, source="data", records=records[:1], duplicate_way="update").execute(task_context())
     assert again["updated"] == 0 and again["skipped"] == 1  # same values: nothing changed
 
 
 def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files):
     hook = connect()
-    ctx = context()
+    ctx = task_context()
     job = operator(
         hook,
         source="http",
@@ -94,6 +73,7 @@ def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files
     ).execute(ctx)
     assert job["state"] == "succeeded" and job["inserted"] == 2
     assert ctx["ti"].xcom["job_id"] == job["job_id"]
+    assert ctx["ti"].xcom["job_url"] == f"{sandbox.base_url}/shelljobs/{job['job_id']}"  # the task's link
     assert phones(sandbox) == ["5511900000001", "5511900000002"]
     assert len(sandbox.store.dial_list(CAMPAIGN)) == 2
 
@@ -101,7 +81,7 @@ def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files
 def test_a_failed_job_fails_the_task_naming_the_job_and_its_errors(connect, files):
     hook = connect()
     with pytest.raises(AirflowFailException, match=r"import job \d+ failed.*BackMsg_74"):
-        operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1).execute(context())
+        operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1).execute(task_context())
 
 
 def test_deferrable_wait_goes_to_the_trigger(connect, files):
@@ -116,28 +96,32 @@ def test_deferrable_wait_goes_to_the_trigger(connect, files):
         exetime="2099-01-01T00:00:00+00:00",
     )
     with pytest.raises(TaskDeferred) as deferred:
-        op.execute(context())
+        op.execute(task_context())
     trigger = deferred.value.trigger
     assert trigger.end_time > pendulum.datetime(2099, 1, 1).timestamp()  # timeout counts from exetime
     immediate = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, deferrable=True)
     with pytest.raises(TaskDeferred) as deferred:
-        immediate.execute(context())
+        immediate.execute(task_context())
 
     async def first_event():
         async for event in deferred.value.trigger.run():
             return event.payload
 
     event = asyncio.run(first_event())
-    assert immediate.execute_complete(context(), event)["inserted"] == 2
+    assert immediate.execute_complete(task_context(), event)["inserted"] == 2
+    for status in ("timeout", "error"):  # the job may still run: retryable, and a retry reuses it
+        with pytest.raises(AirflowException, match="still") as error:
+            immediate.execute_complete(task_context(), {**event, "status": status, "message": "still"})
+        assert not isinstance(error.value, AirflowFailException)
 
 
 def test_a_retry_reuses_the_job_of_the_earlier_try(sandbox, connect, files):
     hook = connect()
     store = TaskStateStore()
-    first_try = context(store)
+    first_try = task_context(store)
     op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
     job_id = op.execute(first_try)
-    second_try = context(store)
+    second_try = task_context(store)
     assert op.execute(second_try) == job_id
     assert second_try["ti"].xcom["job_id"] == job_id
     with pytest.raises(KeyError):
@@ -163,7 +147,7 @@ def test_naive_exetime_fails_before_submitting(sandbox, connect, files):
     hook = connect()
     with pytest.raises(ValueError, match=r"exetime=.*has no time zone"):
         operator(hook, source="http", file_url=f"{files}/leads.csv", exetime="2026-11-23 07:00").execute(
-            context()
+            task_context()
         )
     with pytest.raises(KeyError):
         sandbox.store.import_job("1")
@@ -174,9 +158,20 @@ def test_a_retry_after_a_failed_job_submits_a_new_one(sandbox, connect, files):
     store = TaskStateStore()
     op = operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1)
     with pytest.raises(AirflowFailException):
-        op.execute(context(store))
+        op.execute(task_context(store))
     first_job = next(iter(store.values()))
     with pytest.raises(AirflowFailException):
-        op.execute(context(store))
+        op.execute(task_context(store))
     assert next(iter(store.values())) != first_job
     assert sandbox.store.import_job(first_job)["state"] == "failed"
+
+
+def test_without_a_task_state_store_a_retry_submits_again_and_says_so(sandbox, connect, files, capfd):
+    """Airflow 3.0-3.2 have no task state store: each try submits its own job, as the log warns."""
+    hook = connect()
+    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
+    first = op.execute(task_context(with_store=False))
+    second = op.execute(task_context(with_store=False))
+    assert first != second
+    assert sandbox.store.import_job(first)["jobid"] == first
+    assert capfd.readouterr().out.count("has no task state store") == 2  # task logs go through structlog

@@ -1,23 +1,15 @@
 """The example DAGs import cleanly and run end to end with `dag.test()` against the sandbox."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import POLL_SECONDS
+import requests
+from conftest import POLL_SECONDS, xcom_values
 
 from airflow_provider_jodo.sandbox import JodoSandbox
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-
-
-@pytest.fixture(scope="module")
-def airflow_db():
-    """The suite's AIRFLOW_HOME gets its metadata database once (SQLite)."""
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
 
 
 @pytest.fixture
@@ -56,3 +48,8 @@ def test_nightly_campaign_file_lands_every_customer_and_dial_list_entry(airflow_
         }
         assert {c["phone1"] for c in sandbox.store.campaign_customers(1)} == expected
         assert {e["phone"] for e in sandbox.store.dial_list(1)} == expected
+        job_id = xcom_values(run, "job_id")["import_campaign_file"]
+        page = f"{sandbox.base_url}/shelljobs/{job_id}"
+        links = xcom_values(run, "_link_JodoImportJobLink")
+        assert links == {"import_campaign_file": page, "wait_for_import": page}
+        assert "<th>state</th><td>succeeded</td>" in requests.get(page, timeout=10).text

@@ -6,8 +6,9 @@ import time
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, TaskDeferred
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout, TaskDeferred
 from file_servers import http_file_server
+from task_context import task_context
 
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -64,7 +65,7 @@ def test_trigger_times_out_and_reports_unknown_jobs(connect, files):
     )
     assert event["status"] == "timeout" and "scheduled" in event["message"]
     (event,) = run_trigger(JodoImportJobTrigger("999", hook.jodo_conn_id, poll_interval=0.1))
-    assert event["status"] == "error" and "BackMsg_91" in event["message"]
+    assert event["status"] == "failed" and "BackMsg_91" in event["message"]
 
 
 def test_sensor_pokes_until_done_and_returns_the_job(connect, files):
@@ -105,7 +106,7 @@ def test_deferrable_sensor_hands_over_to_the_trigger_and_resumes(connect, files)
         timeout=60,
     )
     with pytest.raises(TaskDeferred) as deferred:
-        sensor.execute({})
+        sensor.execute(task_context())
     assert deferred.value.method_name == "execute_complete"
     (event,) = run_trigger(deferred.value.trigger)
     assert sensor.execute_complete({}, event)["inserted"] == 2
@@ -113,3 +114,6 @@ def test_deferrable_sensor_hands_over_to_the_trigger_and_resumes(connect, files)
         sensor.execute_complete({}, {**event, "status": "timeout"})
     with pytest.raises(AirflowFailException, match="boom"):
         sensor.execute_complete({}, {**event, "status": "failed", "message": "boom"})
+    with pytest.raises(AirflowException, match="unreachable") as error:  # retryable
+        sensor.execute_complete({}, {**event, "status": "error", "message": "unreachable"})
+    assert not isinstance(error.value, AirflowFailException)

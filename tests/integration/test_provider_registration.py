@@ -35,3 +35,15 @@ def test_every_extra_setting_has_a_form_field_and_secrets_are_masked():
     fields = connection_type["conn-fields"]
     assert set(fields) == set(EXTRA_DEFAULTS)
     assert fields["apikey"]["schema"]["format"] == "password"
+
+
+def test_airflow_lists_the_job_link(tmp_path):
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    result = subprocess.run(
+        [airflow, "providers", "links"],
+        env={**os.environ, "AIRFLOW_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "airflow_provider_jodo.links.jodo.JodoImportJobLink" in result.stdout

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from airflow_provider_jodo.sandbox.job_page import job_page_html
+
 HEADER = "Name,Phone,Mobile,E-mail,Priority\n"
 STATUS_KEYS = {
     "jobid",
@@ -244,3 +246,26 @@ def test_status_answer_is_jsonp_with_unquoted_keys(sandbox, session, cji, http_f
     assert body.startswith(f'cb({{code:1,message:{{jobid:"{job_id}",state:"scheduled",total:0,')
     assert body.endswith('exetime:"2999-01-01 00:00:00",started:null,finished:null}})')
     assert '"code"' not in body
+
+
+def test_console_job_page_shows_state_counts_and_escaped_row_errors(
+    sandbox, session, cji, http_files, wait_for_job
+):
+    url = write_csv(http_files, "page.csv", HEADER + "Ravi,5550101,,,\nNo Phone,,,,\n")
+    job_id = wait_for_job(submit(cji, http_files, url))["jobid"]
+    page = session.get(f"{sandbox.base_url}/shelljobs/{job_id}")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f"<title>Import job {job_id}</title>" in page.text
+    assert "<th>state</th><td>succeeded</td>" in page.text
+    assert "<th>inserted</th><td>1</td>" in page.text
+    assert "<li>row 3: 76 " in page.text
+    for unknown in ("999999", "abc", ""):
+        assert session.get(f"{sandbox.base_url}/shelljobs/{unknown}").status_code == 404
+
+
+def test_console_job_page_escapes_what_the_file_put_in_it():
+    job = {"jobid": "7", "state": "failed", "exetime": None, "started": None, "finished": None}
+    job |= {"total": 1, "inserted": 0, "updated": 0, "skipped": 0, "failed": 1}
+    job["errors"] = [{"row": 2, "code": "75", "message": "bad <script>alert(1)</script>"}]
+    html = job_page_html(job)
+    assert "&lt;script&gt;" in html and "<script>" not in html

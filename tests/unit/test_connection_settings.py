@@ -50,6 +50,14 @@ def test_bare_host_port_and_base_path():
     assert settings.url("https://other.example/status") == "https://other.example/status"
 
 
+def test_job_page_url_from_the_base_url_or_an_absolute_path():
+    assert make().job_page_url(42) == "https://jodo.example.com/shelljobs/42"
+    settings = make(host="http://127.0.0.1:8080/crm", extra={"job_page_path": "/admin/job.php?id={job_id}"})
+    assert settings.job_page_url("7 8") == "http://127.0.0.1:8080/crm/admin/job.php?id=7%208"
+    settings = make(extra={"job_page_path": "https://console.example/jobs/{job_id}/rows"})
+    assert settings.job_page_url("9") == "https://console.example/jobs/9/rows"
+
+
 def test_md5_password_and_secrets():
     settings = make(extra={"apikey": "api-key-123", "pwdtype": "md5", "usertype": "agent"})
     digest = hashlib.md5(b"pass-word-1").hexdigest()
@@ -68,6 +76,7 @@ def test_md5_password_and_secrets():
         ({"extra": {"verify_ssl": "maybe"}}, "verify_ssl='maybe'"),
         ({"extra": {"timeout": "0"}}, "timeout='0'"),
         ({"extra": {"verify_tls": False}}, "unknown extra field"),
+        ({"extra": {"job_page_path": "/jobs/"}}, "job_page_path '/jobs/' has no {job_id}"),
     ],
 )
 def test_bad_settings_name_the_field(overrides, message):

@@ -1,0 +1,31 @@
+"""The "Jodo import job" button on a task: the platform console's page of the task's job.
+
+As in Airflow's dbt Cloud provider, the task that knows the job pushes the page's URL to XCom
+(it has the connection at hand) and the link only reads it back: links are computed on the
+worker after each run segment, deferral included, so the button shows while the job runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import BaseOperatorLink
+from airflow.sdk.execution_time.xcom import XCom
+
+JOB_ID_XCOM_KEY = "job_id"
+JOB_URL_XCOM_KEY = "job_url"
+
+
+class JodoImportJobLink(BaseOperatorLink):
+    """Opens the import job's page; empty until the task has a job (e.g. `source="data"`)."""
+
+    name = "Jodo import job"
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        return XCom.get_value(ti_key=ti_key, key=JOB_URL_XCOM_KEY) or ""
+
+
+def push_job_reference(context: Any, job_id: str, job_url: str) -> None:
+    """XCom `job_id` (for downstream tasks, e.g. the sensor) and `job_url` (for the link)."""
+    context["ti"].xcom_push(key=JOB_ID_XCOM_KEY, value=job_id)
+    context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url)

@@ -1,0 +1,29 @@
+"""A task context reduced to what the provider's operators and sensor use: `ti.xcom_push`
+and, as in Airflow 3.3, a task state store that outlives a try."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RecordingTaskInstance:
+    def __init__(self) -> None:
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+
+class TaskStateStore(dict):
+    """What `context["task_state_store"]` offers."""
+
+    def set(self, key: str, value: Any) -> None:
+        self[key] = value
+
+
+def task_context(store: TaskStateStore | None = None, *, with_store: bool = True) -> dict[str, Any]:
+    """A fresh context; `with_store=False` is Airflow < 3.3, which has no task state store."""
+    context: dict[str, Any] = {"ti": RecordingTaskInstance()}
+    if with_store:
+        context["task_state_store"] = store if store is not None else TaskStateStore()
+    return context
