@@ -127,3 +127,27 @@ def test_a_failing_job_fails_the_nightly_example_naming_the_job_and_its_errors(p
     output = capfd.readouterr().out
     assert f"import job {job_id} failed" in output and "BackMsg_74" in output
     assert platform.store.campaign_customers(CAMPAIGN) == []
+
+
+def test_a_deferrable_import_scheduled_ahead_waits_in_the_trigger_until_the_job_ran(platform, tmp_path):
+    (tmp_path / "leads.csv").write_text(CSV)
+    with http_file_server(tmp_path) as files:
+        with new_dag("deferred_scheduled_import") as dag:
+            JodoImportCJIOperator(
+                task_id="import",
+                campaign_id=CAMPAIGN,
+                source="http",
+                file_url=f"{files}/leads.csv",
+                delrow=1,
+                phone_field="phone1",
+                exetime=pendulum.duration(seconds=2),
+                poll_interval=POLL_SECONDS,
+                timeout=30,
+                deferrable=True,
+            )
+        run = run_dag(dag)
+    assert run.state == "success"
+    job = xcom_values(run, "return_value")["import"]
+    assert (job["state"], job["inserted"]) == ("succeeded", 2)
+    assert pendulum.parse(job["started"]) >= pendulum.parse(job["exetime"])
+    assert len(platform.store.dial_list(CAMPAIGN)) == 2
