@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import pendulum
 
 from airflow_provider_jodo.enums import PasswordType, UserType, coerce
+from airflow_provider_jodo.retry_policy import RetryPolicy
 
 DEFAULT_PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
 DEFAULT_IMPORT_CJI_PATH = "/setevent/importCJI"
@@ -39,6 +40,9 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "import_cji_path": DEFAULT_IMPORT_CJI_PATH,
     "import_status_path": DEFAULT_IMPORT_STATUS_PATH,
     "job_page_path": DEFAULT_JOB_PAGE_PATH,
+    "max_retries": RetryPolicy.max_retries,
+    "retry_backoff": RetryPolicy.backoff,
+    "retry_max_seconds": RetryPolicy.max_seconds,
 }
 
 
@@ -66,6 +70,7 @@ class JodoConnectionSettings:
     import_cji_path: str
     import_status_path: str
     job_page_path: str
+    retry_policy: RetryPolicy
 
     @classmethod
     def from_connection(cls, conn: Any, extra: dict[str, Any] | None = None) -> JodoConnectionSettings:
@@ -98,6 +103,11 @@ class JodoConnectionSettings:
             import_cji_path=str(extra["import_cji_path"]),
             import_status_path=str(extra["import_status_path"]),
             job_page_path=_job_page_path(conn.conn_id, extra["job_page_path"]),
+            retry_policy=RetryPolicy(
+                max_retries=_count(conn.conn_id, "max_retries", extra["max_retries"]),
+                backoff=_positive_number(conn.conn_id, "retry_backoff", extra["retry_backoff"]),
+                max_seconds=_positive_number(conn.conn_id, "retry_max_seconds", extra["retry_max_seconds"]),
+            ),
         )
 
     def url(self, path: str) -> str:
@@ -199,3 +209,10 @@ def _positive_number(conn_id: str, name: str, value: Any) -> float:
     if number <= 0:
         raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} is not a positive number")
     return number
+
+
+def _count(conn_id: str, name: str, value: Any) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} is not a whole number >= 0")
+    return int(text)

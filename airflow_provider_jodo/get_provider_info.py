@@ -89,6 +89,30 @@ def get_provider_info() -> dict[str, Any]:
                     "import_status_path": _string_field(
                         "Import job status path", f"Default {EXTRA_DEFAULTS['import_status_path']}."
                     ),
+                    "max_retries": {
+                        "label": "Retries",
+                        "description": "Attempts after the first on transient failures (timeouts, lost "
+                        "connections, 429, 5xx); 0 disables retries. Vendor refusals are never retried.",
+                        "schema": {
+                            "type": ["integer", "null"],
+                            "minimum": 0,
+                            "default": EXTRA_DEFAULTS["max_retries"],
+                        },
+                    },
+                    "retry_backoff": {
+                        "label": "Retry backoff (seconds)",
+                        "description": "Wait before the first retry, doubled for each further one, with "
+                        "jitter; a Retry-After from the platform is honoured.",
+                        "schema": {"type": ["number", "null"], "default": EXTRA_DEFAULTS["retry_backoff"]},
+                    },
+                    "retry_max_seconds": {
+                        "label": "Retry time budget (seconds)",
+                        "description": "The longest one call may take with its retries and waits.",
+                        "schema": {
+                            "type": ["number", "null"],
+                            "default": EXTRA_DEFAULTS["retry_max_seconds"],
+                        },
+                    },
                     "job_page_path": _string_field(
                         "Import job page path",
                         "The console page of a job, for the task's link; {job_id} is replaced. "

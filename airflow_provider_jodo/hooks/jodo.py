@@ -11,8 +11,11 @@ The hook never waits for a job: `get_import_job` answers "what is the state now"
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -52,6 +55,7 @@ from airflow_provider_jodo.results import (
     ProcessDataRecords,
     RecordOutcome,
 )
+from airflow_provider_jodo.retry_policy import RetryPolicy, failure_of_exception, failure_of_status
 from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer, quote_body
 from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FILE_URL_SCHEMES, encode_context, yes_no
 from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redaction
@@ -231,9 +235,7 @@ class JodoHook(BaseHook):
             "context": context,
             "source_user": source_user or "",
             "source_pwd": source_pwd or "",
-            "exetime": IMMEDIATELY
-            if exetime is None
-            else to_wall_clock(exetime, self.settings.timezone, "exetime"),
+            "exetime": _exetime_parameter(source, exetime, self.settings.timezone),
             "delrow": _delrow(delrow),
             "phone_field": phone_field or "",
             "priority_field": priority_field or "",
@@ -247,19 +249,69 @@ class JodoHook(BaseHook):
             "changepackage": _optional_enum(ChangePackagePolicy, change_package, "change_package"),
         }
         what = f"importCJI source={source.value} into campaign {parameters['model_id']}"
-        code, message = self._get_astercc(
-            self.settings.import_cji_path, [(name, parameters[name]) for name in CJI_PARAMETERS], what
-        )
         if source is CJISource.DATA:
+            code, message = self._get_astercc(
+                self.settings.import_cji_path, [(name, parameters[name]) for name in CJI_PARAMETERS], what
+            )
             text = str(message)
             return CJIImportResult(
                 message=text, code=code, description=describe_backmsg(code) if code else text
             )
+        job_id = self._submit_import_job(parameters, what)
+        self.log.info("%s: job %s submitted (exetime %s)", what, job_id, parameters["exetime"])
+        return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
+
+    def _submit_import_job(self, parameters: dict[str, str], what: str) -> str:
+        """Submit a file job exactly once, even when an answer is lost: before sending again
+        after a failure that may have reached the platform, look for a job of this campaign,
+        file and exetime (sent explicitly, so that it tells this submission apart)."""
+
+        def stop_if_submitted() -> None:
+            found = self._file_jobs(parameters["model_id"], parameters["context"], parameters["exetime"])
+            if found:
+                raise _SubmissionTookEffect(found[0].job_id)
+
+        try:
+            _, message = self._get_astercc(
+                self.settings.import_cji_path,
+                [(name, parameters[name]) for name in CJI_PARAMETERS],
+                what,
+                before_resend=stop_if_submitted,
+            )
+        except _SubmissionTookEffect as took_effect:
+            self.log.warning(
+                "%s: the answer was lost, but the platform has job %s for it", what, took_effect.job_id
+            )
+            return took_effect.job_id
         job_id = str(message).strip()
         if not job_id or isinstance(message, (dict, list)):
             raise JodoResponseError(f"{what}: expected a job id, got {self._redactor.redact(repr(message))}")
-        self.log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
-        return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
+        return job_id
+
+    def find_import_jobs(
+        self, *, campaign_id: int | str, file_url: str, exetime: datetime | None = None
+    ) -> list[ImportJob]:
+        """The import jobs of campaign `campaign_id` for the file at `file_url`, newest first
+        (the platform keeps the latest 20), only those scheduled at `exetime` (aware) if given.
+        A retry uses it to find the job of a submission whose answer it never got."""
+        wall_clock = "" if exetime is None else to_wall_clock(exetime, self.settings.timezone, "exetime")
+        return self._file_jobs(_campaign_id(campaign_id), file_url, wall_clock)
+
+    def _file_jobs(self, campaign_id: str, file_url: str, wall_clock_exetime: str) -> list[ImportJob]:
+        what = f"importStatusCJI for the jobs of campaign {campaign_id} and its file"
+        parameters = [
+            *self.settings.astercc_credentials().items(),
+            ("jobid", ""),
+            ("model_id", campaign_id),
+            ("context", file_url),
+            ("exetime", wall_clock_exetime),
+        ]
+        _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
+        if not isinstance(message, list):
+            raise JodoResponseError(
+                f"{what}: expected a list of jobs, got {self._redactor.redact(repr(message))}"
+            )
+        return [_import_job(job, what, self._redactor.redact) for job in message]
 
     def get_import_job(self, job_id: str | int) -> ImportJob:
         """The job's state and counts now (importStatusCJI).
@@ -298,7 +350,9 @@ class JodoHook(BaseHook):
         and password apart). A bad URL shows as a connection error or an HTTP status.
         """
         try:
-            settings = self.settings
+            # Someone is waiting for the answer (the UI's Test button): one attempt per call.
+            settings = replace(self.settings, retry_policy=RetryPolicy(max_retries=0))
+            self.__dict__["settings"] = settings
             checked = []
             if settings.api_key or settings.service_key:
                 self.get_process_data(search=ProcessDataSearch.MOBILE_NUMBER, value="0")
@@ -350,29 +404,88 @@ class JodoHook(BaseHook):
         answer = parse_answer(body, status, what, self._redactor.redact)
         return jodo_payload(answer, body, what, self._redactor.redact)
 
-    def _get_astercc(self, path: str, parameters: list[tuple[str, str]], what: str) -> tuple[str | None, Any]:
+    def _get_astercc(
+        self,
+        path: str,
+        parameters: list[tuple[str, str]],
+        what: str,
+        before_resend: Callable[[], None] | None = None,
+    ) -> tuple[str | None, Any]:
         body, status = self._send(
-            "GET", self.settings.url(path), what, params=[("callback", JSONP_CALLBACK), *parameters]
+            "GET",
+            self.settings.url(path),
+            what,
+            before_resend=before_resend,
+            params=[("callback", JSONP_CALLBACK), *parameters],
         )
         answer = parse_answer(body, status, what, self._redactor.redact)
         return astercc_message(answer, body, what, self._redactor.redact)
 
-    def _send(self, method: str, url: str, what: str, **kwargs: Any) -> tuple[str, int]:
-        try:
-            response = self.session.request(method, url, timeout=self.settings.timeout, **kwargs)
-        except requests.RequestException as error:
-            detail = self._redactor.redact(str(error))[:400]
-            reason = _unreachable_reason(error, self.settings.timeout)
-            raise JodoConnectionError(
-                f"{what}: cannot reach {self.settings.base_url}: {reason} ({type(error).__name__}: {detail})"
-            ) from None
-        return _decode(response), response.status_code
+    def _send(
+        self, method: str, url: str, what: str, before_resend: Callable[[], None] | None = None, **kwargs: Any
+    ) -> tuple[str, int]:
+        """One HTTP call, retried on transient failures as the connection's retry policy says.
+
+        `before_resend` runs before a call that may already have been acted on is sent again
+        (its answer was lost, cut or late): a call that must not be repeated blindly checks
+        there whether it took, and raises to stop. When retries run out, a 429/5xx answer is
+        returned as is (the caller's parsing names its status) and a network failure raises
+        `JodoConnectionError`.
+        """
+        policy = self.settings.retry_policy
+        started = time.monotonic()
+        for retry in itertools.count(1):
+            response, error = None, None
+            try:
+                response = self.session.request(method, url, timeout=self.settings.timeout, **kwargs)
+                failure = failure_of_status(response.status_code, response.headers)
+            except requests.RequestException as caught:
+                error, failure = caught, failure_of_exception(caught)
+            elapsed = time.monotonic() - started
+            wait = None if failure is None else policy.wait_before_retry(retry, elapsed, failure)
+            if wait is None or failure is None:
+                if response is None:
+                    raise self._unreachable(error, what, attempts=retry) from None
+                return _decode(response), response.status_code
+            self.log.warning(
+                "%s: %s; retry %d of %d in %.1f s", what, failure.description, retry, policy.max_retries, wait
+            )
+            time.sleep(wait)
+            if failure.maybe_processed and before_resend is not None:
+                before_resend()
+        raise AssertionError("unreachable: itertools.count never ends")
+
+    def _unreachable(self, error: Any, what: str, attempts: int) -> JodoConnectionError:
+        detail = self._redactor.redact(str(error))[:400]
+        reason = _unreachable_reason(error, self.settings.timeout)
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        return JodoConnectionError(
+            f"{what}: cannot reach {self.settings.base_url}{tries}: {reason} "
+            f"({type(error).__name__}: {detail})"
+        )
 
     def _register_secrets(self, *secrets: str) -> None:
         for secret in secrets:
             if secret:
                 mask_secret(secret)
         self._redactor.add(*secrets)
+
+
+class _SubmissionTookEffect(Exception):
+    """Raised between retries when a job submission whose answer was lost turns out to have
+    created job `job_id`: sending it again would create a second job."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(job_id)
+        self.job_id = job_id
+
+
+def _exetime_parameter(source: CJISource, exetime: datetime | None, timezone: str) -> str:
+    """`exetime` as sent. A file job for "now" is sent the current time rather than empty (the
+    platform runs both at once): with it, the job can be found again if the answer is lost."""
+    if exetime is not None:
+        return to_wall_clock(exetime, timezone, "exetime")
+    return IMMEDIATELY if source is CJISource.DATA else now_wall_clock(timezone)
 
 
 def _encode_jodo_request(request: dict[str, Any]) -> str:

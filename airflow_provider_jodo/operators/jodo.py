@@ -339,7 +339,8 @@ class JodoImportCJIOperator(BaseOperator):
     # source=http|ftp ------------------------------------------------------------------------
 
     def _import_file(self, hook: JodoHook, context: Any) -> Any:
-        exetime = resolve_exetime(self.exetime, pendulum.now("UTC"))
+        # "Now" is made explicit: the submission is then told apart by its exetime.
+        exetime = resolve_exetime(self.exetime, pendulum.now("UTC")) or pendulum.now("UTC").start_of("second")
         store = context.get("task_state_store") if isinstance(context, Mapping) else None
         state_key = f"jodo_cji_job:{self.campaign_id}:{self.file_url}"
         job_id = self._job_of_earlier_try(hook, store.get(state_key)) if store is not None else None
@@ -349,9 +350,11 @@ class JodoImportCJIOperator(BaseOperator):
                     "This Airflow has no task state store (Airflow >= 3.3): a retry of this task "
                     "will submit the import again rather than reuse this try's job"
                 )
+            else:  # should this try die before the answer, the next one looks for the job
+                store.set(state_key, {"job_id": None, "exetime": exetime.isoformat()})
             job_id = self._submit(hook, exetime)
             if store is not None:
-                store.set(state_key, job_id)
+                store.set(state_key, {"job_id": job_id, "exetime": exetime.isoformat()})
         self._job_id = job_id
         push_job_reference(context, job_id, hook.job_page_url(job_id))
         if not self.wait_for_completion:
@@ -366,12 +369,24 @@ class JodoImportCJIOperator(BaseOperator):
             )
         return self._wait(hook, job_id, end_time).to_dict()
 
-    def _job_of_earlier_try(self, hook: JodoHook, job_id: str | None) -> str | None:
+    def _job_of_earlier_try(self, hook: JodoHook, earlier: Mapping[str, Any] | None) -> str | None:
         """The job an earlier try of this task instance submitted, if a retry should keep
         waiting for it: it is scheduled, running or succeeded. A failed, cancelled or vanished
-        job means the retry is to try the import again."""
-        if not job_id:
+        job means the retry is to try the import again. An earlier try that died before its
+        submission was answered left only the exetime it sent: the job is looked up by it."""
+        if not earlier:
             return None
+        job_id = earlier.get("job_id")
+        if not job_id:
+            found = hook.find_import_jobs(
+                campaign_id=self.campaign_id,
+                file_url=self.file_url,
+                exetime=pendulum.parse(earlier["exetime"]),
+            )
+            if not found:
+                return None
+            job_id = found[0].job_id
+            self.log.info("Found import job %s, submitted by an earlier try that got no answer", job_id)
         try:
             verdict = judge_job(hook.get_import_job(job_id))
         except JodoNotFoundError:

@@ -3,7 +3,8 @@ or `with JodoSandbox() as sandbox: ...`. Standard library only."""
 
 from __future__ import annotations
 
+from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan
 from airflow_provider_jodo.sandbox.jodo_sandbox import JodoSandbox
 from airflow_provider_jodo.sandbox.seed import SandboxSeed
 
-__all__ = ["JodoSandbox", "SandboxSeed"]
+__all__ = ["Fault", "FaultPlan", "JodoSandbox", "SandboxSeed"]

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 
 from airflow_provider_jodo.enums import UserType
+from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan, parse_fault_rate
 from airflow_provider_jodo.sandbox.jodo_sandbox import JodoSandbox
 from airflow_provider_jodo.sandbox.seed import SandboxSeed
 
@@ -54,7 +55,25 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--apikey", help="Jodo API key of the demo organisation (default: random)")
     parser.add_argument("--password", help="astercc account password (default: random)")
     parser.add_argument("--agent-password", help="astercc agent password (default: random)")
+    faults = parser.add_argument_group("fault injection (API paths only)")
+    faults.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help="inject a fault into this share of API requests; KIND is one of "
+        f"{', '.join(fault.value for fault in Fault)} (repeatable, e.g. --fault 5xx=0.1 --fault lost=0.02)",
+    )
+    faults.add_argument("--fault-seed", type=int, help="seed of the fault draws, to repeat a run")
+    faults.add_argument("--retry-after", type=float, default=1.0, help="seconds announced by a 429")
+    faults.add_argument("--slow-seconds", type=float, default=2.0, help="how long a slow answer takes")
     return parser.parse_args(argv)
+
+
+def build_fault_plan(arguments: argparse.Namespace) -> FaultPlan:
+    """The fault plan of the command line; ValueError names a bad --fault."""
+    rates = dict(parse_fault_rate(text) for text in arguments.fault)
+    return FaultPlan(rates, arguments.fault_seed, arguments.retry_after, arguments.slow_seconds)
 
 
 def build_seed(arguments: argparse.Namespace) -> SandboxSeed:
@@ -115,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             timezone=arguments.timezone,
             seed=build_seed(arguments),
             files_dir=arguments.files_dir,
+            faults=build_fault_plan(arguments),
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

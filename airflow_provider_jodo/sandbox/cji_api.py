@@ -148,12 +148,29 @@ class CjiApi:
         return CjiAnswer(FAILURE, backmsg(result.code))
 
     def _import_status(self, params: Mapping[str, str]) -> CjiAnswer:
+        if not params.get("jobid", "").strip() and params.get("context", "").strip():
+            return self._file_jobs(params)
         org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "jobid"))
         job_id = _as_id(params["jobid"].strip())
         job = self._store.import_job_of_organisation(org_id, job_id) if job_id is not None else None
         if job is None:
             raise _Refusal(astercc_codes.JOB_NOT_FOUND)
         return CjiAnswer(SUCCESS, job)
+
+    def _file_jobs(self, params: Mapping[str, str]) -> CjiAnswer:
+        """The jobs of one campaign for one file URL, newest first, optionally only those
+        scheduled at `exetime`: how a client finds a job whose submission answer it lost."""
+        org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "model_id", "context"))
+        campaign_id = _as_id(params["model_id"].strip())
+        if campaign_id is None:
+            raise _Refusal(astercc_codes.BAD_CAMPAIGN_ID)
+        exetime = params.get("exetime", "").strip()
+        if exetime and not is_wall_clock(exetime):
+            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+        jobs = self._store.import_jobs_for_file(
+            org_id, campaign_id, params["context"].strip(), exetime or None
+        )
+        return CjiAnswer(SUCCESS, jobs)
 
     def _authenticate(self, params: Mapping[str, str], required: tuple[str, ...]) -> int:
         """The caller's organisation id, checked in the decided order; raises _Refusal."""

@@ -12,6 +12,7 @@ from typing import Any
 from airflow_provider_jodo.enums import PasswordType, UserType, coerce
 from airflow_provider_jodo.sandbox.cji_api import CjiApi
 from airflow_provider_jodo.sandbox.clock import PlatformClock
+from airflow_provider_jodo.sandbox.faults import FaultPlan
 from airflow_provider_jodo.sandbox.jobs import ImportJobScheduler
 from airflow_provider_jodo.sandbox.process_data_api import ProcessDataApi
 from airflow_provider_jodo.sandbox.seed import SandboxSeed
@@ -31,7 +32,8 @@ class JodoSandbox:
     often due import jobs are looked for (the real platform: about once a minute).
 
     Attributes: `seed` (logins and keys), `store` (state and the inspection API), `clock`
-    (the platform's time zone) and `max_records_per_request`. A hook's connection must use the
+    (the platform's time zone), `faults` (the `FaultPlan` of injected faults: rates and a
+    script, changeable while running) and `max_records_per_request`. A hook's connection must use the
     same time zone as the sandbox (`connection_dict()` does), or exetime is read hours off.
     """
 
@@ -45,8 +47,10 @@ class JodoSandbox:
         timezone: str = "UTC",
         seed: SandboxSeed | None = None,
         files_dir: str | Path | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.seed = seed or SandboxSeed()
+        self.faults = faults or FaultPlan()
         self.clock = PlatformClock(timezone)
         self.max_records_per_request = max_records_per_request
         self._address = (host, port)
@@ -82,7 +86,7 @@ class JodoSandbox:
             raise RuntimeError("a JodoSandbox runs once; create a new one")
         try:
             self._server = SandboxHTTPServer(
-                self._address, self._process_data_api, self._cji_api, self.files_dir
+                self._address, self._process_data_api, self._cji_api, self.files_dir, self.faults
             )
         except OSError:
             self.store.close()  # the port is taken: nothing else was started

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import struct
 import threading
+import time
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_jodo.sandbox.cji_api import CjiAnswer, CjiApi
+from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan
 from airflow_provider_jodo.sandbox.job_page import JOB_PAGE_PREFIX, job_page_html
 from airflow_provider_jodo.sandbox.jsonp import is_valid_callback, jsonp_body
 from airflow_provider_jodo.sandbox.process_data_api import ProcessDataApi
@@ -35,6 +38,11 @@ FILES_PATH = "/files/"
 _CSV_CONTENT_TYPE = "text/csv;charset=UTF-8"
 _HTML_CONTENT_TYPE = "text/html;charset=UTF-8"
 _TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8"
+API_PATHS = frozenset({PROCESS_DATA_PATH, IMPORT_CJI_PATH, IMPORT_STATUS_PATH})
+"""The paths that get injected faults."""
+_PROXY_ERROR_PAGE = (
+    "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+)
 IDLE_CONNECTION_TIMEOUT_SECONDS = 120
 """A keep-alive connection idle this long is closed by the server."""
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -50,10 +58,12 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         process_data_api: ProcessDataApi,
         cji_api: CjiApi,
         files_dir: Path | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.process_data_api = process_data_api
         self.cji_api = cji_api
         self.files_dir = files_dir
+        self.faults = faults or FaultPlan()
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._connections_lock = threading.Lock()
         super().__init__(address, SandboxRequestHandler)
@@ -135,6 +145,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
 
     def _route(self, form: Mapping[str, str]) -> None:
         url = urlsplit(self.path)
+        fault = self.server.faults.next_fault() if url.path in API_PATHS else None
+        if fault is not None and fault.before_processing:
+            self._fail_before_processing(fault)
+            return
         params = {**_first_values(url.query), **form}  # a form field wins over the query
         try:
             status, content_type, body = self._answer(url.path, params)
@@ -145,7 +159,36 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 _TEXT_CONTENT_TYPE,
                 "sandbox error, see its log",
             )
+        if fault is Fault.SLOW:
+            time.sleep(self.server.faults.slow_seconds)
+        elif fault is Fault.TRUNCATED:
+            payload = body.encode("utf-8")
+            self._send_head(status, content_type, len(payload))
+            self.wfile.write(payload[: len(payload) // 2])
+            self.close_connection = True
+            return
+        elif fault is Fault.LOST:
+            self._reset_connection()
+            return
         self._send(status, content_type, body)
+
+    def _fail_before_processing(self, fault: Fault) -> None:
+        if fault is Fault.RESET:
+            self._reset_connection()
+        elif fault is Fault.THROTTLED:
+            self.send_response(HTTPStatus.TOO_MANY_REQUESTS)
+            self.send_header("Retry-After", f"{self.server.faults.retry_after:g}")
+            self.send_header("Content-Type", _TEXT_CONTENT_TYPE)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            status = HTTPStatus.SERVICE_UNAVAILABLE if fault is Fault.SERVER_ERROR else HTTPStatus.OK
+            self._send(status, _HTML_CONTENT_TYPE, _PROXY_ERROR_PAGE)
+
+    def _reset_connection(self) -> None:
+        """End the connection with a TCP reset and no answer (SO_LINGER 0 makes close send RST)."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
 
     def _answer(self, path: str, params: Mapping[str, str]) -> tuple[HTTPStatus, str, str]:
         """(status, content type, body) for a request to `path`."""
@@ -197,11 +240,14 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: HTTPStatus, content_type: str, body: str) -> None:
         payload = body.encode("utf-8")
+        self._send_head(status, content_type, len(payload))
+        self.wfile.write(payload)
+
+    def _send_head(self, status: HTTPStatus, content_type: str, length: int) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Length", str(length))
         self.end_headers()
-        self.wfile.write(payload)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # The path only: astercc sends its password in the query string, and the request line

@@ -159,10 +159,10 @@ def test_a_retry_after_a_failed_job_submits_a_new_one(sandbox, connect, files):
     op = operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1)
     with pytest.raises(AirflowFailException):
         op.execute(task_context(store))
-    first_job = next(iter(store.values()))
+    first_job = next(iter(store.values()))["job_id"]
     with pytest.raises(AirflowFailException):
         op.execute(task_context(store))
-    assert next(iter(store.values())) != first_job
+    assert next(iter(store.values()))["job_id"] != first_job
     assert sandbox.store.import_job(first_job)["state"] == "failed"
 
 

@@ -6,6 +6,7 @@ from airflow.sdk import Connection
 
 from airflow_provider_jodo.connection_settings import ConnectionSettingError, JodoConnectionSettings
 from airflow_provider_jodo.enums import PasswordType, UserType
+from airflow_provider_jodo.retry_policy import RetryPolicy
 
 
 def make(**overrides):
@@ -77,6 +78,10 @@ def test_md5_password_and_secrets():
         ({"extra": {"timeout": "0"}}, "timeout='0'"),
         ({"extra": {"verify_tls": False}}, "unknown extra field"),
         ({"extra": {"job_page_path": "/jobs/"}}, "job_page_path '/jobs/' has no {job_id}"),
+        ({"extra": {"max_retries": -1}}, "max_retries=-1 is not a whole number"),
+        ({"extra": {"max_retries": True}}, "max_retries=True is not a whole number"),
+        ({"extra": {"retry_backoff": 0}}, "retry_backoff=0 is not a positive number"),
+        ({"extra": {"retry_max_seconds": "soon"}}, "retry_max_seconds='soon' is not a positive number"),
     ],
 )
 def test_bad_settings_name_the_field(overrides, message):
@@ -94,3 +99,9 @@ def test_missing_credentials_are_named_only_when_needed():
 
 def test_verify_ssl_opt_out_from_string():
     assert make(extra={"verify_ssl": "false"}).verify_tls is False
+
+
+def test_retry_settings_default_and_override():
+    assert make().retry_policy == RetryPolicy(max_retries=5, backoff=1.0, max_seconds=120.0)
+    settings = make(extra={"max_retries": "0", "retry_backoff": "0.25", "retry_max_seconds": 10})
+    assert settings.retry_policy == RetryPolicy(max_retries=0, backoff=0.25, max_seconds=10.0)
