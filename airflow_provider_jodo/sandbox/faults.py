@@ -66,6 +66,11 @@ class FaultPlan:
         self._lock = threading.Lock()
         self.set_rates(rates or {})
 
+    @property
+    def rates(self) -> dict[Fault, float]:
+        """The per-request probabilities now in force."""
+        return dict(self._rates)
+
     def set_rates(self, rates: Mapping[Fault, float]) -> None:
         """Replace the per-request probabilities."""
         rates = {Fault(kind): float(rate) for kind, rate in rates.items()}

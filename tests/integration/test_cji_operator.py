@@ -12,7 +12,9 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskD
 from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
+from airflow_provider_jodo.exceptions import JodoConnectionError
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+from airflow_provider_jodo.sandbox import Fault
 
 CAMPAIGN = 1
 
@@ -175,3 +177,17 @@ def test_without_a_task_state_store_a_retry_submits_again_and_says_so(sandbox, c
     assert first != second
     assert sandbox.store.import_job(first)["jobid"] == first
     assert capfd.readouterr().out.count("has no task state store") == 2  # task logs go through structlog
+
+
+def test_a_retry_finds_the_job_whose_submission_answer_the_earlier_try_lost(sandbox, connect, files):
+    hook = connect(extra={"max_retries": 0})  # the first try dies on the lost answer
+    store = TaskStateStore()
+    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
+    sandbox.faults.script(Fault.LOST)
+    with pytest.raises(JodoConnectionError):
+        op.execute(task_context(store))
+    second_try = task_context(store)
+    job_id = op.execute(second_try)
+    assert sandbox.store.import_job(job_id)["jobid"] == job_id == second_try["ti"].xcom["job_id"]
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(int(job_id) + 1)  # the retry did not submit again

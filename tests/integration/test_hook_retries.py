@@ -1,0 +1,122 @@
+"""The hook against a flaky sandbox: transient faults are retried with backoff, vendor answers
+never are, and a file-job submission whose answer is lost creates exactly one job."""
+
+import pendulum
+import pytest
+from file_servers import http_file_server
+
+from airflow_provider_jodo.exceptions import JodoAuthenticationError, JodoConnectionError, JodoResponseError
+from airflow_provider_jodo.retry_policy import RetryPolicy, TransientFailure, failure_of_status
+from airflow_provider_jodo.sandbox import Fault
+
+FAST_RETRIES = {"retry_backoff": 0.01, "max_retries": 4, "timeout": 0.5}
+LEADS = [
+    {"name": "Ana Lima", "mobilenumber": "919800000001", "emailid": "ana@example.com"},
+    {"name": "Ravi Kumar", "mobilenumber": "919800000002", "emailid": "ravi@example.com"},
+]
+
+
+def push(hook, records=LEADS):
+    return hook.import_process_data(records, media=12, update_key="mobilenumber")
+
+
+@pytest.fixture
+def leads_file(tmp_path):
+    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\nBia,5511900000002\n")
+    with http_file_server(tmp_path) as base:
+        yield f"{base}/leads.csv"
+
+
+@pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.THROTTLED, Fault.RESET, Fault.SLOW])
+def test_transient_faults_are_retried_until_the_push_lands(sandbox, connect, fault):
+    sandbox.faults.retry_after = 0.05
+    sandbox.faults.slow_seconds = 1.0
+    sandbox.faults.script(fault, fault)
+    result = push(connect(extra=FAST_RETRIES))
+    assert len(result.records) == 2
+    assert sandbox.faults.requests_seen == 3  # two faulty attempts, then the one answered
+    stored = sorted(c["mobilenumber"] for c in sandbox.store.process_customers("VoiceProcess"))
+    assert stored == ["919800000001", "919800000002"]
+
+
+def test_a_lost_answer_is_retried_and_the_upsert_makes_it_safe(sandbox, connect):
+    sandbox.faults.script(Fault.LOST)
+    result = push(connect(extra=FAST_RETRIES))
+    # The lost attempt had inserted them: the retry updates, nothing is doubled or lost.
+    assert [r.outcome.value for r in result.records] == ["updated", "updated"]
+    assert len(sandbox.store.process_customers("VoiceProcess")) == 2
+
+
+def test_vendor_refusals_are_never_retried(sandbox, connect):
+    hook = connect(extra={**FAST_RETRIES, "apikey": "wrong-key"})
+    with pytest.raises(JodoAuthenticationError):
+        push(hook)
+    assert sandbox.faults.requests_seen == 1
+
+
+def test_a_malformed_answer_is_a_clear_error_not_a_retry(sandbox, connect):
+    sandbox.faults.script(Fault.MALFORMED)
+    with pytest.raises(JodoResponseError, match="ImportProcessData: the answer is not JSON"):
+        push(connect(extra=FAST_RETRIES))
+    assert sandbox.faults.requests_seen == 1
+
+
+def test_retries_are_bounded_by_attempts_and_name_the_last_failure(sandbox, connect):
+    sandbox.faults.script(*[Fault.SERVER_ERROR] * 3, *[Fault.RESET] * 3)
+    hook = connect(extra={**FAST_RETRIES, "max_retries": 2})
+    with pytest.raises(JodoResponseError, match="HTTP 503"):
+        push(hook)
+    assert sandbox.faults.requests_seen == 3
+    with pytest.raises(JodoConnectionError, match="after 3 attempts"):
+        push(hook)
+    assert sandbox.faults.requests_seen == 6
+
+
+def test_retries_are_bounded_by_the_time_budget(sandbox, connect):
+    sandbox.faults.retry_after = 30  # longer than the budget: give up at once rather than wait
+    sandbox.faults.script(Fault.THROTTLED)
+    with pytest.raises(JodoResponseError, match="HTTP 429"):
+        push(connect(extra={**FAST_RETRIES, "retry_max_seconds": 5}))
+    assert sandbox.faults.requests_seen == 1
+
+
+@pytest.mark.parametrize("fault", [Fault.LOST, Fault.TRUNCATED, Fault.SLOW, Fault.RESET, Fault.SERVER_ERROR])
+def test_a_file_job_is_submitted_exactly_once_whatever_happens_to_the_answer(
+    sandbox, connect, leads_file, fault
+):
+    sandbox.faults.slow_seconds = 1.0
+    sandbox.faults.script(fault)
+    hook = connect(extra=FAST_RETRIES)
+    result = hook.import_cji(campaign_id=1, source="http", file_url=leads_file, delrow=1)
+    assert sandbox.store.import_job(result.job_id)["jobid"] == result.job_id
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(int(result.job_id) + 1)  # no second job
+
+
+def test_find_import_jobs_by_campaign_file_and_exetime(sandbox, connect, leads_file):
+    hook = connect()
+    at = pendulum.now("UTC").add(hours=1).start_of("second")
+    first = hook.import_cji(campaign_id=1, source="http", file_url=leads_file, exetime=at).job_id
+    second = hook.import_cji(campaign_id=1, source="http", file_url=leads_file).job_id
+    assert [j.job_id for j in hook.find_import_jobs(campaign_id=1, file_url=leads_file)] == [second, first]
+    assert [j.job_id for j in hook.find_import_jobs(campaign_id=1, file_url=leads_file, exetime=at)] == [
+        first
+    ]
+    assert hook.find_import_jobs(campaign_id=2, file_url=leads_file) == []
+
+
+def test_backoff_grows_with_jitter_and_honours_retry_after():
+    policy = RetryPolicy(max_retries=4, backoff=1.0, max_backoff=30.0, max_seconds=120.0)
+    lost = TransientFailure("connection lost", maybe_processed=True)
+    for retry, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0)]:
+        wait = policy.wait_before_retry(retry, 0.0, lost)
+        assert ceiling / 2 <= wait <= ceiling
+    assert policy.wait_before_retry(5, 0.0, lost) is None  # no retries left
+    assert policy.wait_before_retry(1, 119.9, lost) is None  # past the budget
+    throttled = failure_of_status(429, {"Retry-After": "12"})
+    assert throttled.retry_after == 12 and not throttled.maybe_processed
+    assert policy.wait_before_retry(1, 0.0, throttled) == 12
+    assert failure_of_status(500, {}).maybe_processed and not failure_of_status(503, {}).maybe_processed
+    assert failure_of_status(404, {}) is None
+    dated = failure_of_status(429, {"Retry-After": pendulum.now("UTC").add(seconds=30).to_rfc1123_string()})
+    assert 25 <= dated.retry_after <= 31
