@@ -53,12 +53,22 @@ def no_secret_in_logs(request, caplog) -> Iterator[None]:
 
 
 @pytest.fixture
-def connect(sandbox: JodoSandbox, monkeypatch) -> Callable[..., JodoHook]:
+def connect(connect_to, sandbox: JodoSandbox) -> Callable[..., JodoHook]:
     """Make a hook on a connection to the sandbox; keyword overrides change connection fields
     (`extra` is merged)."""
-    counter = iter(range(1000))
 
     def _connect(usertype: str = "account", **overrides: Any) -> JodoHook:
+        return connect_to(sandbox, usertype, **overrides)
+
+    return _connect
+
+
+@pytest.fixture
+def connect_to(monkeypatch) -> Callable[..., JodoHook]:
+    """`connect` for a sandbox the test made itself (e.g. with faults)."""
+    counter = iter(range(1000))
+
+    def _connect(sandbox: JodoSandbox, usertype: str = "account", **overrides: Any) -> JodoHook:
         conn = sandbox.connection_dict(usertype=usertype)
         extra = {**conn.pop("extra"), **overrides.pop("extra", {})}
         conn.update(overrides)
