@@ -94,3 +94,13 @@ def test_missing_credentials_are_named_only_when_needed():
 
 def test_verify_ssl_opt_out_from_string():
     assert make(extra={"verify_ssl": "false"}).verify_tls is False
+
+
+def test_settings_left_empty_in_the_connection_form_take_their_defaults():
+    """The UI form saves an untouched extra field as null, a cleared one as ""."""
+    empty = {name: None for name in ("usertype", "pwdtype", "timezone", "verify_ssl", "timeout")}
+    paths = {name: "" for name in ("process_data_path", "import_cji_path", "import_status_path")}
+    settings = make(
+        extra={"apikey": "api-key-123", "servicekey": "VoiceProcess", **empty, **paths, "job_page_path": None}
+    )
+    assert settings == make()
