@@ -43,7 +43,13 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "hooks": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.hooks.jodo"]}],
         "operators": [
-            {"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.operators.jodo"]}
+            {
+                "integration-name": "Jodo",
+                "python-modules": [
+                    "airflow_provider_jodo.operators.jodo",
+                    "airflow_provider_jodo.operators.stage",
+                ],
+            }
         ],
         "sensors": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.sensors.jodo"]}],
         "triggers": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.triggers.jodo"]}],
