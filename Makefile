@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 # browsers); installed once, skipped when present.
 $(CHROMIUM):
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 demo: $(STAMP)
 	scripts/demo.sh
