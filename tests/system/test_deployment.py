@@ -13,13 +13,10 @@ from typing import Any
 import pytest
 from airflow_deployment import SystemUnderTest
 
-from airflow_provider_jodo.sandbox.seed import SandboxSeed
-
 pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
 
 NIGHTLY = "jodo_nightly_campaign_file"
 EXAMPLE_DAG_IDS = {NIGHTLY, "jodo_daily_leads"}
-CAMPAIGN = SandboxSeed().own_table_campaign_id
 WAIT_SECONDS = 120.0
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 
@@ -76,10 +73,11 @@ def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(s
     assert final == "success", f"{states}\n{airflow.logs()}"
     assert states == {"import_campaign_file": "success", "wait_for_import": "success"}
 
+    campaign = system.sandbox.seed.own_table_campaign_id  # the DAG's default campaign_id param
     csv_lines = (EXAMPLE_DAGS / "data" / "nightly-leads.csv").read_text().splitlines()
     expected_phones = {line.split(",")[1] for line in csv_lines[1:]}
-    assert {c["phone1"] for c in system.sandbox.store.campaign_customers(CAMPAIGN)} == expected_phones
-    assert {e["phone"] for e in system.sandbox.store.dial_list(CAMPAIGN)} == expected_phones
+    assert {c["phone1"] for c in system.sandbox.store.campaign_customers(campaign)} == expected_phones
+    assert {e["phone"] for e in system.sandbox.store.dial_list(campaign)} == expected_phones
 
     # The triggerer ran the trigger and wrote its log (`attempt=1.log.trigger.<job>.log`)
     # beside the task's: the trigger started there and fired the job's success.
