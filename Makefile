@@ -1,18 +1,28 @@
 # Two commands set everything up on a fresh machine that has only Python 3:
 #   make demo  - create .venv, install, start the bundled sandbox, run the nightly example DAG, print what landed
-#   make test  - create .venv if needed, install with test extras, lint and run the whole suite
+#   make test  - create .venv if needed, install with test extras, lint and run the whole suite,
+#                the system tests included (a real Airflow deployment, and Debian's Chromium for the
+#                connection-form test, installed with apt-get when /usr/bin/chromium is missing)
+# Narrower loops: make test-system (only the deployment and browser tests), make test-fast (all but them).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint clean
+.PHONY: demo test test-system test-fast lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+# Playwright drives Debian's Chromium (no `playwright install`: the machine cannot download
+# browsers); installed once, skipped when present.
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 demo: $(STAMP)
 	scripts/demo.sh
@@ -21,8 +31,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+test-system: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m pytest -m system
+
+test-fast: lint
+	$(BIN)/python -m pytest -m "not system"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

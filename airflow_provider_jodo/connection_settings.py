@@ -79,13 +79,18 @@ class JodoConnectionSettings:
         Async callers pass `extra` from `await conn.aextra_dejson()`: the synchronous
         `extra_dejson` masks secrets through a call that must not run inside an event loop.
         """
-        extra = {**EXTRA_DEFAULTS, **((conn.extra_dejson if extra is None else extra) or {})}
-        unknown = sorted(set(extra) - set(EXTRA_DEFAULTS))
+        given = (conn.extra_dejson if extra is None else extra) or {}
+        unknown = sorted(set(given) - set(EXTRA_DEFAULTS))
         if unknown:
             raise ConnectionSettingError(
                 f"connection {conn.conn_id!r}: unknown extra field(s) {unknown}; "
                 f"known: {sorted(EXTRA_DEFAULTS)}"
             )
+        # Airflow's connection form stores a setting left empty as null (or ""): the default.
+        extra = {
+            **EXTRA_DEFAULTS,
+            **{name: value for name, value in given.items() if value not in (None, "")},
+        }
         return cls(
             conn_id=conn.conn_id,
             base_url=_base_url(conn.conn_id, conn.host, conn.port),

@@ -7,19 +7,24 @@ fields), and `airflow connections test` finds the hook's `test_connection` throu
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from airflow_provider_jodo.connection_settings import EXTRA_DEFAULTS
+from airflow_provider_jodo.enums import PasswordType, UserType
 
 
-def _string_field(
-    label: str, description: str, *, secret: bool = False, enum: list[str] | None = None
-) -> dict:
+def _string_field(label: str, description: str, *, secret: bool = False) -> dict:
     schema: dict[str, Any] = {"type": ["string", "null"]}
     if secret:
         schema["format"] = "password"
-    if enum:
-        schema["enum"] = enum
+    return {"label": label, "description": description, "schema": schema}
+
+
+def _choice_field(name: str, label: str, description: str, choices: type[Enum]) -> dict:
+    """A closed set, shown as a select with the connection's default preselected (without a
+    default the form shows "Select Value", which reads as if the setting had none)."""
+    schema = {"type": ["string", "null"], "enum": [m.value for m in choices], "default": EXTRA_DEFAULTS[name]}
     return {"label": label, "description": description, "schema": schema}
 
 
@@ -38,7 +43,13 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "hooks": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.hooks.jodo"]}],
         "operators": [
-            {"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.operators.jodo"]}
+            {
+                "integration-name": "Jodo",
+                "python-modules": [
+                    "airflow_provider_jodo.operators.jodo",
+                    "airflow_provider_jodo.operators.stage",
+                ],
+            }
         ],
         "sensors": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.sensors.jodo"]}],
         "triggers": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.triggers.jodo"]}],
@@ -53,13 +64,14 @@ def get_provider_info() -> dict[str, Any]:
                     "servicekey": _string_field(
                         "Jodo service key", "The process (campaign/service) key, e.g. VoiceProcess."
                     ),
-                    "usertype": _string_field(
-                        "astercc user type", "Log in as an agent or an account.", enum=["account", "agent"]
+                    "usertype": _choice_field(
+                        "usertype", "astercc user type", "Log in as an agent or an account.", UserType
                     ),
-                    "pwdtype": _string_field(
+                    "pwdtype": _choice_field(
+                        "pwdtype",
                         "astercc password type",
                         "plaintext, or md5 to send the password's MD5 digest.",
-                        enum=["plaintext", "md5"],
+                        PasswordType,
                     ),
                     "timezone": {
                         "label": "Platform time zone",

@@ -1,12 +1,13 @@
-"""Where ImportProcessData records come from: a list (e.g. an upstream task's XCom), a CSV file
-or a JSON-lines file. Files are read as a stream, one record at a time, so a large export is
-never held in memory whole."""
+"""Where records come from: a list (e.g. an upstream task's XCom), a CSV file, a JSON-lines file
+or a query through any Airflow SQL hook. Files and query results are read as a stream, so a
+large export is never held in memory whole."""
 
 from __future__ import annotations
 
 import csv
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,35 @@ def iter_records(records: Sequence[Any] | None, source_path: str | None) -> Iter
         yield from _json_lines(path)
     else:
         yield from _csv_rows(path)
+
+
+def iter_sql_records(
+    conn_id: str, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, fetch_size: int
+) -> Iterator[dict[str, Any]]:
+    """Each row of `sql` as a column name -> value dict, in the query's order.
+
+    The query runs through the hook of Airflow connection `conn_id` (whatever database it is,
+    e.g. SQLite, Postgres, Snowflake) on one DB-API cursor, fetching `fetch_size` rows at a
+    time: `get_records` would hold a million-row result in memory at once.
+    :raises ValueError: the connection's hook is not a SQL (DB-API) hook.
+    """
+    # Imported here: every Airflow SQL provider brings common-sql, so only a DAG that runs a
+    # query needs it, and the provider itself does not depend on it.
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+    from airflow.sdk import BaseHook
+
+    hook = BaseHook.get_connection(conn_id).get_hook()
+    if not isinstance(hook, DbApiHook):
+        raise ValueError(f"sql_conn_id={conn_id!r} has a {type(hook).__name__}, not an Airflow SQL hook")
+    with closing(hook.get_conn()) as connection, closing(connection.cursor()) as cursor:
+        if parameters:
+            cursor.execute(sql, parameters)
+        else:
+            cursor.execute(sql)
+        names = [column[0] for column in cursor.description or ()]
+        while rows := cursor.fetchmany(fetch_size):
+            for row in rows:
+                yield dict(zip(names, row, strict=True))
 
 
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:

@@ -57,11 +57,11 @@ def http_file_server(
 
 
 @contextmanager
-def ftp_file_server(directory: Path, user: str, password: str) -> Iterator[str]:
+def ftp_file_server(directory: Path, user: str, password: str, *, writable: bool = False) -> Iterator[str]:
     """Serve `directory` over FTP on 127.0.0.1 to `user` (and anonymous readers); yields
-    `ftp://127.0.0.1:PORT`."""
+    `ftp://127.0.0.1:PORT`. `writable` lets `user` upload (the staging operator's tests)."""
     authorizer = DummyAuthorizer()
-    authorizer.add_user(user, password, str(directory), perm="elr")
+    authorizer.add_user(user, password, str(directory), perm="elradfmw" if writable else "elr")
     authorizer.add_anonymous(str(directory))
     # No 3-second penalty after a failed login: the wrong-password tests would wait for it.
     handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "auth_failed_timeout": 0})

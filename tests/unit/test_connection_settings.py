@@ -105,3 +105,15 @@ def test_retry_settings_default_and_override():
     assert make().retry_policy == RetryPolicy(max_retries=5, backoff=1.0, max_seconds=120.0)
     settings = make(extra={"max_retries": "0", "retry_backoff": "0.25", "retry_max_seconds": 10})
     assert settings.retry_policy == RetryPolicy(max_retries=0, backoff=0.25, max_seconds=10.0)
+
+
+def test_settings_left_empty_in_the_connection_form_take_their_defaults():
+    """The UI form saves an untouched extra field as null, a cleared one as ""."""
+    empty = {
+        name: None for name in ("usertype", "pwdtype", "timezone", "verify_ssl", "timeout", "max_retries")
+    }
+    paths = {name: "" for name in ("process_data_path", "import_cji_path", "import_status_path")}
+    settings = make(
+        extra={"apikey": "api-key-123", "servicekey": "VoiceProcess", **empty, **paths, "job_page_path": None}
+    )
+    assert settings == make()

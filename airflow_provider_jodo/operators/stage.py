@@ -1,0 +1,217 @@
+"""Stage records as a CSV on an FTP server, then import them with ONE importCJI ftp job.
+
+Pushing 100,000 warehouse rows with `source=data` is 100,000 calls; staging them is one upload
+and one server-side job, which the platform's scheduler runs at `exetime`. The file transfer
+uses Airflow's FTP provider hook, so the FTP server is an ordinary Airflow connection, and the
+platform fetches the file with that connection's login (never templated, never logged).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from airflow.providers.ftp.hooks.ftp import FTPHook
+from airflow.sdk import BaseHook
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from airflow_provider_jodo.campaign_csv import campaign_row
+from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.operators.jodo import REJECTIONS_REPORTED, JodoImportCJIOperator
+from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records, iter_sql_records
+
+STAGING_XCOM_KEY = "staging"
+DEFAULT_FETCH_SIZE = 10_000
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class JodoStageAndImportOperator(JodoImportCJIOperator):
+    """Write records as a CSV (header + one line per record, columns in `columns` order),
+    upload it to the FTP server of `ftp_conn_id`, and import it into campaign `campaign_id`
+    with one importCJI `source=ftp` job; then wait for the job like `JodoImportCJIOperator`
+    (in the worker, or deferrable in the triggerer).
+
+    Exactly one record source:
+    :param records: a list of dicts (templated: an upstream task's XCom works), or
+    :param source_path: a CSV (with header) or JSON-lines file (templated), or
+    :param sql: a query (templated, or a `.sql` file) run through the Airflow SQL hook of
+        connection `sql_conn_id` (any database with an Airflow provider), rows streamed
+        `fetch_size` at a time; `sql_parameters` are bound by the database driver.
+    :param columns: the campaign form's field (or display) names, in form order; they are the
+        CSV header. A record with a field outside them is rejected, never silently trimmed.
+    :param column_mapping: source name -> campaign field (e.g. `{"mobile": "phone1"}`).
+    :param ftp_conn_id: the FTP connection: the upload goes there, and the platform fetches the
+        file from `ftp://HOST:PORT/<remote_path>` with the same login.
+    :param remote_path: where the file goes, relative to the FTP login directory, ending in
+        `.csv` (templated). Default: one name per DAG run, task and map index, so that a retry
+        overwrites its own file and finds the job its earlier try submitted.
+    :param on_invalid: `reject` (default) leaves out the records the CSV cannot carry (each
+        with its reason, see `campaign_csv`) and imports the others; `fail` fails the task
+        before anything is uploaded if one record is invalid.
+
+    Every other parameter is `JodoImportCJIOperator`'s (`exetime`, `phone_field`,
+    `duplicate_way`, `deferrable`, ...). Returns the job's final state and counts, like it;
+    pushes the staging summary (`file_url`, `total`, `staged`, `rejected`, the first
+    rejections with their record index) to XCom key `staging`. No record at all skips the task.
+    """
+
+    template_fields: Sequence[str] = (
+        "campaign_id",
+        "records",
+        "source_path",
+        "sql",
+        "sql_parameters",
+        "remote_path",
+        "exetime",
+    )
+    template_ext: Sequence[str] = (".sql",)
+
+    def __init__(
+        self,
+        *,
+        campaign_id: int | str,
+        columns: Sequence[str],
+        records: Sequence[Mapping[str, Any]] | str | None = None,
+        source_path: str | None = None,
+        sql: str | None = None,
+        sql_conn_id: str | None = None,
+        sql_parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        fetch_size: int = DEFAULT_FETCH_SIZE,
+        column_mapping: Mapping[str, str] | None = None,
+        ftp_conn_id: str = FTPHook.default_conn_name,
+        remote_path: str | None = None,
+        on_invalid: str = "reject",
+        **kwargs: Any,
+    ) -> None:
+        # The FTP login reaches the platform as source_user/source_pwd through source_conn_id:
+        # read from the connection at submit time, never a template field.
+        super().__init__(
+            campaign_id=campaign_id, source="ftp", source_conn_id=ftp_conn_id, delrow=1, **kwargs
+        )
+        if sum(source is not None for source in (records, source_path, sql)) != 1:
+            raise ValueError("give exactly one of records, source_path and sql")
+        if (sql is None) != (sql_conn_id is None):
+            raise ValueError("sql and sql_conn_id go together")
+        if isinstance(columns, str) or not columns or not all(isinstance(c, str) and c for c in columns):
+            raise ValueError(f"columns={columns!r} must be a non-empty list of field names")
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"columns={list(columns)!r} names a field twice")
+        if not isinstance(fetch_size, int) or isinstance(fetch_size, bool) or fetch_size < 1:
+            raise ValueError(f"fetch_size={fetch_size!r} must be a positive integer")
+        if on_invalid not in ("reject", "fail"):
+            raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
+        self.records = records
+        self.source_path = source_path
+        self.sql = sql
+        self.sql_conn_id = sql_conn_id
+        self.sql_parameters = sql_parameters
+        self.fetch_size = fetch_size
+        self.columns = list(columns)
+        self.column_mapping = dict(column_mapping or {})
+        self.ftp_conn_id = ftp_conn_id
+        self.remote_path = remote_path
+        self.on_invalid = on_invalid
+        self._staging: dict[str, Any] | None = None
+
+    def execute(self, context: Any) -> Any:
+        if self.remote_path is None:
+            self.remote_path = _default_remote_path(context, self.task_id)
+        _check_remote_path(self.remote_path)
+        # Known before anything is staged: the parent keys "the job of an earlier try" by it.
+        self.file_url = _ftp_file_url(self.ftp_conn_id, self.remote_path)
+        try:
+            return super().execute(context)
+        finally:  # also when the wait is deferred (TaskDeferred) or the job failed
+            if self._staging is not None:
+                context["ti"].xcom_push(key=STAGING_XCOM_KEY, value=self._staging)
+
+    def _submit(self, hook: JodoHook, exetime: Any) -> str:
+        """Stage and upload, then submit the ftp job (only when no earlier try's job is reused)."""
+        with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
+            staged_file = Path(directory) / "records.csv"
+            summary = self._write_csv(staged_file, hook.settings.timezone)
+            if summary["staged"] == 0:
+                if summary["rejected"]:
+                    raise AirflowFailException(
+                        f"all {summary['rejected']} records were rejected, nothing to import; "
+                        f"first: {summary['rejections'][0]}"
+                    )
+                raise AirflowSkipException("no records to import")
+            with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
+                ftp.store_file(self.remote_path, str(staged_file))
+        self._staging = {"file_url": self.file_url, **summary}
+        self.log.info(
+            "Staged %d of %d records (%d rejected) at %s",
+            summary["staged"],
+            summary["total"],
+            summary["rejected"],
+            self.file_url,
+        )
+        return super()._submit(hook, exetime)
+
+    def _write_csv(self, path: Path, timezone: str) -> dict[str, Any]:
+        """Stream the records into `path`; the counts and the first rejections."""
+        staged, rejected = 0, 0
+        rejections: list[dict[str, Any]] = []
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(self.columns)
+            for index, record in enumerate(self._input_records()):
+                try:
+                    writer.writerow(campaign_row(record, self.columns, timezone))
+                except ValueError as error:
+                    if self.on_invalid == "fail":
+                        raise AirflowFailException(
+                            f"records[{index}] is invalid: {error}; nothing was uploaded"
+                        ) from None
+                    rejected += 1
+                    if len(rejections) < REJECTIONS_REPORTED:
+                        self.log.warning("records[%d] rejected: %s", index, error)
+                        rejections.append({"index": index, "reason": str(error)})
+                    continue
+                staged += 1
+        return {"total": staged + rejected, "staged": staged, "rejected": rejected, "rejections": rejections}
+
+    def _input_records(self) -> Iterator[Any]:
+        if self.sql is not None:
+            assert self.sql_conn_id is not None  # checked in __init__
+            rows: Iterator[Any] = iter_sql_records(
+                self.sql_conn_id, self.sql, self.sql_parameters, self.fetch_size
+            )
+        else:
+            rows = iter_records(self.records, self.source_path)
+        for row in rows:
+            yield apply_column_mapping(row, self.column_mapping) if isinstance(row, Mapping) else row
+
+
+def _default_remote_path(context: Any, task_id: str) -> str:
+    """`jodo-<dag>-<task>[-<map index>]-<run id>.csv`, with every character an FTP server
+    could choke on (`:` and `+` of run ids) replaced."""
+    ti = context["ti"]
+    parts = [ti.dag_id, task_id, *([str(ti.map_index)] if ti.map_index >= 0 else []), context["run_id"]]
+    return _UNSAFE_IN_FILE_NAME.sub("_", "-".join(["jodo", *parts])) + ".csv"
+
+
+def _check_remote_path(remote_path: str) -> None:
+    if not remote_path.endswith(".csv"):
+        raise ValueError(f"remote_path={remote_path!r} must end in .csv (the platform imports CSV only)")
+    if remote_path.startswith("/") or "://" in remote_path:
+        raise ValueError(
+            f"remote_path={remote_path!r} must be relative to the FTP login directory, which is "
+            "where the platform's FTP login starts too"
+        )
+
+
+def _ftp_file_url(ftp_conn_id: str, remote_path: str) -> str:
+    """The URL the platform fetches: the FTP connection's host and port, no credentials (they
+    travel as source_user/source_pwd)."""
+    conn = BaseHook.get_connection(ftp_conn_id)
+    if not conn.host:
+        raise ValueError(f"ftp_conn_id={ftp_conn_id!r} has no host")
+    netloc = conn.host if conn.port is None else f"{conn.host}:{conn.port}"
+    return f"ftp://{netloc}/{quote(remote_path)}"

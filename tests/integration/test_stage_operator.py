@@ -1,0 +1,226 @@
+"""JodoStageAndImportOperator against the sandbox and a local FTP server: records from a list,
+a file or a SQL query (Airflow's SQLite provider) become one CSV upload and one ftp job."""
+
+import csv
+import json
+import sqlite3
+from datetime import date, datetime
+
+import pendulum
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
+from conftest import run_dag, xcom_values
+from file_servers import ftp_file_server
+from task_context import task_context
+
+from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+
+CAMPAIGN = 1
+COLUMNS = ["name", "phone1", "email", "priority", "dialtime"]
+FTP_USER, FTP_PASSWORD = "stager", "ftp-secret-9"
+
+
+@pytest.fixture
+def ftp(sandbox, request, tmp_path, monkeypatch):
+    """A writable FTP server as Airflow connection `ftp_stage`; yields its directory. Its
+    password joins the secrets that must never reach a log line."""
+    request.node.sandbox_secrets = [*request.node.sandbox_secrets, FTP_PASSWORD]
+    directory = tmp_path / "ftp"
+    directory.mkdir()
+    with ftp_file_server(directory, FTP_USER, FTP_PASSWORD, writable=True) as base:
+        port = int(base.rsplit(":", 1)[1])
+        conn = {
+            "conn_type": "ftp",
+            "host": "127.0.0.1",
+            "port": port,
+            "login": FTP_USER,
+            "password": FTP_PASSWORD,
+        }
+        monkeypatch.setenv("AIRFLOW_CONN_FTP_STAGE", json.dumps(conn))
+        yield directory
+
+
+def stage(hook, **kwargs):
+    kwargs.setdefault("columns", COLUMNS)
+    kwargs.setdefault("remote_path", "leads.csv")
+    return JodoStageAndImportOperator(
+        task_id="stage",
+        campaign_id=CAMPAIGN,
+        jodo_conn_id=hook.jodo_conn_id,
+        ftp_conn_id="ftp_stage",
+        phone_field="phone1",
+        poll_interval=0.05,
+        **kwargs,
+    )
+
+
+def only_job_id(sandbox, job_id):
+    """The sandbox holds this one import job and no other."""
+    assert job_id == "1"
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(2)
+
+
+@pytest.mark.timeout(600)
+def test_a_100k_row_sql_result_lands_as_one_job(sandbox, connect, ftp, tmp_path, monkeypatch):
+    database = tmp_path / "warehouse.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE leads (full_name TEXT, mobile TEXT, mail TEXT, score INTEGER)")
+        db.executemany(
+            "INSERT INTO leads VALUES (?, ?, ?, ?)",
+            ((f"Lead {n}", f"55119{n:08d}", f"lead{n}@example.com", n % 5) for n in range(100_000)),
+        )
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(database)}))
+    ctx = task_context()
+    job = stage(
+        connect(),
+        sql="SELECT full_name, mobile, mail, score FROM leads WHERE score >= ? ORDER BY mobile",
+        sql_parameters=[0],
+        sql_conn_id="warehouse",
+        fetch_size=5_000,
+        column_mapping={"full_name": "name", "mobile": "phone1", "mail": "email", "score": "priority"},
+    ).execute(ctx)
+    assert job["state"] == "succeeded"
+    assert (job["total"], job["inserted"], job["failed"]) == (100_000, 100_000, 0)
+    only_job_id(sandbox, job["job_id"])
+    staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
+    assert staging["file_url"].startswith("ftp://127.0.0.1:") and staging["file_url"].endswith("/leads.csv")
+    assert (staging["total"], staging["staged"], staging["rejected"]) == (100_000, 100_000, 0)
+    customers = sandbox.store.campaign_customers(CAMPAIGN)
+    assert {c["phone1"] for c in customers} == {f"55119{n:08d}" for n in range(100_000)}
+    assert customers[7]["name"] == "Lead 7" and customers[7]["priority"] == "2"
+
+
+def test_records_the_csv_cannot_carry_are_rejected_with_their_reason(sandbox, connect, ftp):
+    records = [
+        {"name": "Ana", "phone1": "5511900000001", "dialtime": pendulum.datetime(2026, 11, 23, 9, tz="UTC")},
+        {"name": "Line\nbreak", "phone1": "5511900000002"},
+        {"name": "Shoe", "phone1": "5511900000003", "shoe_size": 42},
+        {"name": "Nested", "phone1": "5511900000004", "email": {"home": "n@example.com"}},
+        {"name": "Naive", "phone1": "5511900000005", "dialtime": datetime(2026, 11, 23, 9)},
+        "not a record",
+        {"name": "Bia", "phone1": 5511900000006, "priority": 2.5, "email": None},
+        {"name": "Cy", "phone1": "5511900000007", "dialtime": date(2026, 11, 24)},
+    ]
+    ctx = task_context()
+    hook = connect(extra={"timezone": "Asia/Kolkata"})
+    job = stage(hook, records=records).execute(ctx)
+    staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
+    assert (staging["total"], staging["staged"], staging["rejected"]) == (8, 3, 5)
+    reasons = {r["index"]: r["reason"] for r in staging["rejections"]}
+    assert set(reasons) == {1, 2, 3, 4, 5}
+    assert "field 'name' holds a line break" in reasons[1]
+    assert "['shoe_size'] are not among the columns" in reasons[2]
+    assert "field 'email' holds a dict" in reasons[3]
+    assert "naive datetime" in reasons[4]
+    assert reasons[5] == "not a dict but str"
+    assert job["inserted"] == 3
+    uploaded = list(csv.reader((ftp / "leads.csv").open()))
+    assert uploaded == [
+        COLUMNS,
+        ["Ana", "5511900000001", "", "", "2026-11-23 14:30:00"],  # the platform's wall clock
+        ["Bia", "5511900000006", "", "2.5", ""],
+        ["Cy", "5511900000007", "", "", "2026-11-24"],
+    ]
+
+
+def test_a_csv_or_json_lines_file_is_staged_and_waited_for_in_the_triggerer(sandbox, connect, ftp, tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_text("Name,Mobile number\nAna,5511900000001\nBia,5511900000002\n")
+    ctx = task_context()
+    operator = stage(
+        connect(),
+        source_path=str(source),
+        columns=["name", "phone1"],
+        column_mapping={"Name": "name", "Mobile number": "phone1"},
+        deferrable=True,
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute(ctx)
+    assert isinstance(deferred.value.trigger, JodoImportJobTrigger)
+    assert ctx["ti"].xcom[STAGING_XCOM_KEY]["staged"] == 2  # pushed before the deferral
+    lines = tmp_path / "more.jsonl"
+    lines.write_text(json.dumps({"name": "Cy", "phone1": "5511900000003"}) + "\n")
+    job = stage(
+        connect(), source_path=str(lines), columns=["name", "phone1"], remote_path="more.csv"
+    ).execute(task_context())
+    assert job["inserted"] == 1
+    phones = sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))
+    assert phones[-1] == "5511900000003"
+
+
+def test_in_a_dag_run_the_default_remote_path_is_per_run_and_task(airflow_db, sandbox, connect, ftp):
+    from airflow.sdk import DAG
+
+    with DAG(dag_id="jodo_stage_test", schedule=None, start_date=pendulum.datetime(2026, 1, 1)) as dag:
+        stage(connect(), records=[{"name": "Ana", "phone1": "5511900000001"}], remote_path=None)
+    run = run_dag(dag)
+    assert run.state == "success"
+    (uploaded,) = ftp.iterdir()
+    assert uploaded.name.startswith("jodo-jodo_stage_test-stage-manual__") and ":" not in uploaded.name
+    assert xcom_values(run, STAGING_XCOM_KEY)["stage"]["file_url"].endswith("/" + uploaded.name)
+    assert [c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN)] == ["5511900000001"]
+
+
+def test_a_retry_reuses_the_job_of_an_earlier_try_without_staging_again(sandbox, connect, ftp):
+    store = task_context()["task_state_store"]
+    records = [{"name": "Ana", "phone1": "5511900000001"}]
+    first = stage(connect(), records=records, wait_for_completion=False).execute(task_context(store))
+    (ftp / "leads.csv").unlink()
+    again = task_context(store)
+    assert stage(connect(), records=records, wait_for_completion=False).execute(again) == first
+    assert not (ftp / "leads.csv").exists()  # nothing uploaded on the retry
+    assert STAGING_XCOM_KEY not in again["ti"].xcom
+
+
+def test_on_invalid_fail_uploads_nothing_and_no_records_skips(sandbox, connect, ftp):
+    bad = [{"name": "Ana", "phone1": "5511900000001"}, {"name": "x", "phone1": "1", "shoe_size": 1}]
+    with pytest.raises(
+        AirflowFailException, match=r"records\[1\] is invalid: .*shoe_size.*nothing was uploaded"
+    ):
+        stage(connect(), records=bad, on_invalid="fail").execute(task_context())
+    with pytest.raises(AirflowFailException, match="all 1 records were rejected"):
+        stage(connect(), records=bad[1:]).execute(task_context())
+    with pytest.raises(AirflowSkipException, match="no records"):
+        stage(connect(), records=[]).execute(task_context())
+    assert list(ftp.iterdir()) == []
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "exactly one of records, source_path and sql"),
+        ({"records": [], "sql": "SELECT 1", "sql_conn_id": "db"}, "exactly one of"),
+        ({"sql": "SELECT 1"}, "sql and sql_conn_id go together"),
+        ({"records": [], "columns": []}, "columns=.* must be a non-empty list"),
+        ({"records": [], "columns": ["name", "name"]}, "names a field twice"),
+        ({"records": [], "fetch_size": 0}, "fetch_size=0"),
+        ({"records": [], "on_invalid": "ignore"}, "on_invalid='ignore'"),
+        ({"records": [], "duplicate_way": "merge"}, "duplicate_way"),
+    ],
+)
+def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        JodoStageAndImportOperator(task_id="stage", campaign_id=CAMPAIGN, **{"columns": COLUMNS, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("remote_path", "message"),
+    [("leads.txt", "must end in .csv"), ("/srv/leads.csv", "relative to the FTP login directory")],
+)
+def test_bad_remote_path_fails_before_anything_is_staged(sandbox, connect, ftp, remote_path, message):
+    with pytest.raises(ValueError, match=f"remote_path=.*{message}"):
+        stage(connect(), records=[{"phone1": "5511900000001"}], remote_path=remote_path).execute(
+            task_context()
+        )
+
+
+def test_sql_conn_id_must_name_a_sql_connection(sandbox, connect, ftp):
+    hook = connect()
+    with pytest.raises(
+        ValueError, match=f"sql_conn_id='{hook.jodo_conn_id}' has a JodoHook, not an Airflow SQL hook"
+    ):
+        stage(hook, sql="SELECT 1", sql_conn_id=hook.jodo_conn_id).execute(task_context())

@@ -1,0 +1,98 @@
+"""The provider in a real deployment (scheduler, DAG processor, triggerer, API server with the
+LocalExecutor), as users run it: the CLI sees the provider, the connection and the example
+DAGs; a REST-triggered run of the nightly DAG imports the CSV, and its sensor waits in the
+triggerer, not in a worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow_deployment import SystemUnderTest
+
+pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
+
+NIGHTLY = "jodo_nightly_campaign_file"
+EXAMPLE_DAG_IDS = {NIGHTLY, "jodo_daily_leads"}
+WAIT_SECONDS = 120.0
+EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
+
+
+def wait_for(what: str, probe: Callable[[], Any], system: SystemUnderTest) -> Any:
+    """Poll `probe` until it returns something truthy; fail naming `what`, with the logs."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.25)
+    pytest.fail(f"gave up waiting for {what}\n{system.airflow.logs()}")
+
+
+def example_dags_parsed(system: SystemUnderTest) -> bool:
+    dags = system.airflow.api("GET", "dags")["dags"]
+    return {dag["dag_id"] for dag in dags} >= EXAMPLE_DAG_IDS
+
+
+def test_cli_sees_the_provider_the_connection_and_the_example_dags(system):
+    assert "airflow-provider-jodo" in system.airflow.cli("providers", "list")
+    assert "Connection success!" in system.airflow.cli("connections", "test", "jodo_default")
+    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
+    listed = system.airflow.cli("dags", "list")
+    assert all(dag_id in listed for dag_id in EXAMPLE_DAG_IDS), listed
+
+
+def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(system):
+    airflow = system.airflow
+    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
+    run = airflow.api(
+        "POST",
+        f"dags/{NIGHTLY}/dagRuns",
+        json={"logical_date": None, "conf": {"file_url": f"{system.gated_files_url}/nightly-leads.csv"}},
+    )
+    run_path = f"dags/{NIGHTLY}/dagRuns/{run['dag_run_id']}"
+
+    def sensor_state() -> str | None:
+        return airflow.api("GET", f"{run_path}/taskInstances/wait_for_import")["state"]
+
+    # The file server holds the job's download, so the job is running when the sensor first
+    # looks: the sensor must hand the wait to the triggerer.
+    wait_for("the sensor to defer", lambda: sensor_state() == "deferred", system)
+    system.gate.set()
+    final = wait_for(
+        "the run to end",
+        lambda: (state := airflow.api("GET", run_path)["state"]) in ("success", "failed") and state,
+        system,
+    )
+    states = {
+        ti["task_id"]: ti["state"] for ti in airflow.api("GET", f"{run_path}/taskInstances")["task_instances"]
+    }
+    assert final == "success", f"{states}\n{airflow.logs()}"
+    assert states == {"import_campaign_file": "success", "wait_for_import": "success"}
+
+    campaign = system.sandbox.seed.own_table_campaign_id  # the DAG's default campaign_id param
+    csv_lines = (EXAMPLE_DAGS / "data" / "nightly-leads.csv").read_text().splitlines()
+    expected_phones = {line.split(",")[1] for line in csv_lines[1:]}
+    assert {c["phone1"] for c in system.sandbox.store.campaign_customers(campaign)} == expected_phones
+    assert {e["phone"] for e in system.sandbox.store.dial_list(campaign)} == expected_phones
+
+    # The triggerer ran the trigger and wrote its log (`attempt=1.log.trigger.<job>.log`)
+    # beside the task's: the trigger started there and fired the job's success.
+    sensor_logs = task_log_dir(airflow.home, NIGHTLY, run["dag_run_id"], "wait_for_import")
+    trigger_logs = [path for path in sensor_logs.iterdir() if ".trigger." in path.name]
+    assert len(trigger_logs) == 1, sorted(path.name for path in sensor_logs.iterdir())
+    trigger_log = trigger_logs[0].read_text()
+    assert "Trigger fired event" in trigger_log
+    assert "'status': 'success'" in trigger_log and "4 inserted" in trigger_log
+
+    # Real task and trigger log files are masked (unlike `dag.test()` output).
+    secrets = [system.sandbox.seed.account_password, system.sandbox.seed.apikey]
+    log_files = [path for path in (airflow.home / "logs").rglob("*") if path.is_file()]
+    assert [path for path in log_files if any(s in path.read_text(errors="replace") for s in secrets)] == []
+
+
+def task_log_dir(home: Path, dag_id: str, run_id: str, task_id: str) -> Path:
+    return home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
