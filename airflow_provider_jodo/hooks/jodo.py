@@ -14,7 +14,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cached_property
@@ -209,6 +209,7 @@ class JodoHook(BaseHook):
         duplicate_way: DuplicateWay | str | None = None,
         dial_list_duplicates: DialListDuplicatePolicy | str | None = None,
         change_package: ChangePackagePolicy | str | None = None,
+        known_job_ids: Collection[str] | None = None,
     ) -> CJIImportResult:
         """One importCJI call into campaign `campaign_id`.
 
@@ -217,6 +218,11 @@ class JodoHook(BaseHook):
         `source_pwd`, dropping `delrow` leading lines) and returns its `job_id`. `exetime`
         (aware) schedules the job, in the connection's time zone; None means now. Policies left
         None take the platform's defaults (no, no, skip, ignoreDuplicate, skip).
+
+        A file job is submitted once even when an answer is lost: the hook notes the campaign's
+        jobs for the file first (or takes `known_job_ids`, noted by the caller with
+        `find_import_jobs`), and a job found after a lost answer that is not among them is
+        this submission's.
 
         :raises ValueError: bad arguments, naming the parameter (a record that `source=data`
             cannot carry, a naive exetime, a wrong enum value, ...).
@@ -235,7 +241,9 @@ class JodoHook(BaseHook):
             "context": context,
             "source_user": source_user or "",
             "source_pwd": source_pwd or "",
-            "exetime": _exetime_parameter(source, exetime, self.settings.timezone),
+            "exetime": IMMEDIATELY
+            if exetime is None
+            else to_wall_clock(exetime, self.settings.timezone, "exetime"),
             "delrow": _delrow(delrow),
             "phone_field": phone_field or "",
             "priority_field": priority_field or "",
@@ -257,19 +265,25 @@ class JodoHook(BaseHook):
             return CJIImportResult(
                 message=text, code=code, description=describe_backmsg(code) if code else text
             )
-        job_id = self._submit_import_job(parameters, what)
-        self.log.info("%s: job %s submitted (exetime %s)", what, job_id, parameters["exetime"])
+        job_id = self._submit_import_job(parameters, what, known_job_ids)
+        self.log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
         return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
 
-    def _submit_import_job(self, parameters: dict[str, str], what: str) -> str:
-        """Submit a file job exactly once, even when an answer is lost: before sending again
-        after a failure that may have reached the platform, look for a job of this campaign,
-        file and exetime (sent explicitly, so that it tells this submission apart)."""
+    def _submit_import_job(
+        self, parameters: dict[str, str], what: str, known_job_ids: Collection[str] | None
+    ) -> str:
+        """Submit a file job exactly once, even when an answer is lost. Before sending again
+        after a failure that may have reached the platform, look at the campaign's jobs for the
+        file: one that was not there before the submission is this submission's job."""
+        campaign_id, file_url = parameters["model_id"], parameters["context"]
+        if known_job_ids is None:
+            known_job_ids = [job.job_id for job in self._file_jobs(campaign_id, file_url)]
+        known = set(known_job_ids)
 
         def stop_if_submitted() -> None:
-            found = self._file_jobs(parameters["model_id"], parameters["context"], parameters["exetime"])
-            if found:
-                raise _SubmissionTookEffect(found[0].job_id)
+            new = [job for job in self._file_jobs(campaign_id, file_url) if job.job_id not in known]
+            if new:
+                raise _SubmissionTookEffect(new[0].job_id)
 
         try:
             _, message = self._get_astercc(
@@ -288,23 +302,19 @@ class JodoHook(BaseHook):
             raise JodoResponseError(f"{what}: expected a job id, got {self._redactor.redact(repr(message))}")
         return job_id
 
-    def find_import_jobs(
-        self, *, campaign_id: int | str, file_url: str, exetime: datetime | None = None
-    ) -> list[ImportJob]:
+    def find_import_jobs(self, *, campaign_id: int | str, file_url: str) -> list[ImportJob]:
         """The import jobs of campaign `campaign_id` for the file at `file_url`, newest first
-        (the platform keeps the latest 20), only those scheduled at `exetime` (aware) if given.
-        A retry uses it to find the job of a submission whose answer it never got."""
-        wall_clock = "" if exetime is None else to_wall_clock(exetime, self.settings.timezone, "exetime")
-        return self._file_jobs(_campaign_id(campaign_id), file_url, wall_clock)
+        (the platform keeps the latest 20). A retry compares them with those seen before its
+        submission to find the job of a submission whose answer it never got."""
+        return self._file_jobs(_campaign_id(campaign_id), file_url)
 
-    def _file_jobs(self, campaign_id: str, file_url: str, wall_clock_exetime: str) -> list[ImportJob]:
+    def _file_jobs(self, campaign_id: str, file_url: str) -> list[ImportJob]:
         what = f"importStatusCJI for the jobs of campaign {campaign_id} and its file"
         parameters = [
             *self.settings.astercc_credentials().items(),
             ("jobid", ""),
             ("model_id", campaign_id),
             ("context", file_url),
-            ("exetime", wall_clock_exetime),
         ]
         _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
         if not isinstance(message, list):
@@ -478,14 +488,6 @@ class _SubmissionTookEffect(Exception):
     def __init__(self, job_id: str) -> None:
         super().__init__(job_id)
         self.job_id = job_id
-
-
-def _exetime_parameter(source: CJISource, exetime: datetime | None, timezone: str) -> str:
-    """`exetime` as sent. A file job for "now" is sent the current time rather than empty (the
-    platform runs both at once): with it, the job can be found again if the answer is lost."""
-    if exetime is not None:
-        return to_wall_clock(exetime, timezone, "exetime")
-    return IMMEDIATELY if source is CJISource.DATA else now_wall_clock(timezone)
 
 
 def _encode_jodo_request(request: dict[str, Any]) -> str:

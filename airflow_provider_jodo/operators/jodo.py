@@ -339,22 +339,23 @@ class JodoImportCJIOperator(BaseOperator):
     # source=http|ftp ------------------------------------------------------------------------
 
     def _import_file(self, hook: JodoHook, context: Any) -> Any:
-        # "Now" is made explicit: the submission is then told apart by its exetime.
-        exetime = resolve_exetime(self.exetime, pendulum.now("UTC")) or pendulum.now("UTC").start_of("second")
+        exetime = resolve_exetime(self.exetime, pendulum.now("UTC"))
         store = context.get("task_state_store") if isinstance(context, Mapping) else None
         state_key = f"jodo_cji_job:{self.campaign_id}:{self.file_url}"
         job_id = self._job_of_earlier_try(hook, store.get(state_key)) if store is not None else None
         if job_id is None:
+            known_job_ids = None
             if store is None:
                 self.log.warning(
                     "This Airflow has no task state store (Airflow >= 3.3): a retry of this task "
                     "will submit the import again rather than reuse this try's job"
                 )
-            else:  # should this try die before the answer, the next one looks for the job
-                store.set(state_key, {"job_id": None, "exetime": exetime.isoformat()})
-            job_id = self._submit(hook, exetime)
+            else:  # should this try die before the answer, the next one looks for a new job
+                known_job_ids = [job.job_id for job in self._file_jobs(hook)]
+                store.set(state_key, {"job_id": None, "known_job_ids": known_job_ids})
+            job_id = self._submit(hook, exetime, known_job_ids)
             if store is not None:
-                store.set(state_key, {"job_id": job_id, "exetime": exetime.isoformat()})
+                store.set(state_key, {"job_id": job_id})
         self._job_id = job_id
         push_job_reference(context, job_id, hook.job_page_url(job_id))
         if not self.wait_for_completion:
@@ -373,19 +374,16 @@ class JodoImportCJIOperator(BaseOperator):
         """The job an earlier try of this task instance submitted, if a retry should keep
         waiting for it: it is scheduled, running or succeeded. A failed, cancelled or vanished
         job means the retry is to try the import again. An earlier try that died before its
-        submission was answered left only the exetime it sent: the job is looked up by it."""
+        submission was answered left the jobs it saw before submitting: a newer one is its job."""
         if not earlier:
             return None
         job_id = earlier.get("job_id")
         if not job_id:
-            found = hook.find_import_jobs(
-                campaign_id=self.campaign_id,
-                file_url=self.file_url,
-                exetime=pendulum.parse(earlier["exetime"]),
-            )
-            if not found:
+            known = set(earlier.get("known_job_ids") or ())
+            new = [job.job_id for job in self._file_jobs(hook) if job.job_id not in known]
+            if not new:
                 return None
-            job_id = found[0].job_id
+            job_id = new[0]
             self.log.info("Found import job %s, submitted by an earlier try that got no answer", job_id)
         try:
             verdict = judge_job(hook.get_import_job(job_id))
@@ -397,7 +395,10 @@ class JodoImportCJIOperator(BaseOperator):
         self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
         return job_id
 
-    def _submit(self, hook: JodoHook, exetime: Any) -> str:
+    def _file_jobs(self, hook: JodoHook) -> list[ImportJob]:
+        return hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
+
+    def _submit(self, hook: JodoHook, exetime: Any, known_job_ids: list[str] | None) -> str:
         source_user, source_pwd = "", ""
         if self.source_conn_id:
             source_conn = BaseHook.get_connection(self.source_conn_id)
@@ -409,6 +410,7 @@ class JodoImportCJIOperator(BaseOperator):
             source_user=source_user,
             source_pwd=source_pwd,
             exetime=exetime,
+            known_job_ids=known_job_ids,
             **self.policies,
         )
         assert result.job_id is not None  # the hook guarantees a job id for http/ftp

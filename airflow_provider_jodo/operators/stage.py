@@ -130,7 +130,7 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
             if self._staging is not None:
                 context["ti"].xcom_push(key=STAGING_XCOM_KEY, value=self._staging)
 
-    def _submit(self, hook: JodoHook, exetime: Any) -> str:
+    def _submit(self, hook: JodoHook, exetime: Any, known_job_ids: list[str] | None) -> str:
         """Stage and upload, then submit the ftp job (only when no earlier try's job is reused)."""
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
@@ -152,7 +152,7 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
             summary["rejected"],
             self.file_url,
         )
-        return super()._submit(hook, exetime)
+        return super()._submit(hook, exetime, known_job_ids)
 
     def _write_csv(self, path: Path, timezone: str) -> dict[str, Any]:
         """Stream the records into `path`; the counts and the first rejections."""

@@ -158,18 +158,13 @@ class CjiApi:
         return CjiAnswer(SUCCESS, job)
 
     def _file_jobs(self, params: Mapping[str, str]) -> CjiAnswer:
-        """The jobs of one campaign for one file URL, newest first, optionally only those
-        scheduled at `exetime`: how a client finds a job whose submission answer it lost."""
+        """The jobs of one campaign for one file URL, newest first: how a client finds a job
+        whose submission answer it lost."""
         org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "model_id", "context"))
         campaign_id = _as_id(params["model_id"].strip())
         if campaign_id is None:
             raise _Refusal(astercc_codes.BAD_CAMPAIGN_ID)
-        exetime = params.get("exetime", "").strip()
-        if exetime and not is_wall_clock(exetime):
-            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
-        jobs = self._store.import_jobs_for_file(
-            org_id, campaign_id, params["context"].strip(), exetime or None
-        )
+        jobs = self._store.import_jobs_for_file(org_id, campaign_id, params["context"].strip())
         return CjiAnswer(SUCCESS, jobs)
 
     def _authenticate(self, params: Mapping[str, str], required: tuple[str, ...]) -> int:

@@ -467,16 +467,14 @@ class SandboxStore:
         row = self._one("SELECT * FROM import_jobs WHERE id = ? AND org_id = ?", (job_id, org_id))
         return self._import_job_answer(row) if row else None
 
-    def import_jobs_for_file(
-        self, org_id: int, campaign_id: int, url: str, exetime: str | None
-    ) -> list[dict[str, Any]]:
+    def import_jobs_for_file(self, org_id: int, campaign_id: int, url: str) -> list[dict[str, Any]]:
         """Status answers of this organisation's jobs importing `url` into the campaign, newest
-        first (at most 20), only those scheduled at `exetime` when given."""
-        condition, parameters = "org_id = ? AND campaign_id = ? AND url = ?", [org_id, campaign_id, url]
-        if exetime is not None:
-            condition += " AND exetime = ?"
-            parameters.append(exetime)
-        rows = self._all(f"SELECT * FROM import_jobs WHERE {condition} ORDER BY id DESC LIMIT 20", parameters)
+        first (at most 20)."""
+        rows = self._all(
+            "SELECT * FROM import_jobs WHERE org_id = ? AND campaign_id = ? AND url = ? "
+            "ORDER BY id DESC LIMIT 20",
+            (org_id, campaign_id, url),
+        )
         return [self._import_job_answer(row) for row in rows]
 
     def _import_job_answer(self, row: sqlite3.Row) -> dict[str, Any]:

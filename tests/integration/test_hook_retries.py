@@ -93,16 +93,27 @@ def test_a_file_job_is_submitted_exactly_once_whatever_happens_to_the_answer(
         sandbox.store.import_job(int(result.job_id) + 1)  # no second job
 
 
-def test_find_import_jobs_by_campaign_file_and_exetime(sandbox, connect, leads_file):
+def test_find_import_jobs_by_campaign_and_file(sandbox, connect, leads_file):
     hook = connect()
-    at = pendulum.now("UTC").add(hours=1).start_of("second")
-    first = hook.import_cji(campaign_id=1, source="http", file_url=leads_file, exetime=at).job_id
+    later = pendulum.now("UTC").add(hours=1)
+    first = hook.import_cji(campaign_id=1, source="http", file_url=leads_file, exetime=later).job_id
     second = hook.import_cji(campaign_id=1, source="http", file_url=leads_file).job_id
     assert [j.job_id for j in hook.find_import_jobs(campaign_id=1, file_url=leads_file)] == [second, first]
-    assert [j.job_id for j in hook.find_import_jobs(campaign_id=1, file_url=leads_file, exetime=at)] == [
-        first
-    ]
     assert hook.find_import_jobs(campaign_id=2, file_url=leads_file) == []
+    assert hook.find_import_jobs(campaign_id=1, file_url=leads_file + "?other") == []
+
+
+@pytest.mark.platform_timezone("Asia/Kolkata")
+def test_a_lost_answer_finds_the_new_job_even_beside_older_jobs_of_the_same_file(
+    sandbox, connect, leads_file
+):
+    hook = connect(extra=FAST_RETRIES)
+    older = hook.import_cji(campaign_id=1, source="http", file_url=leads_file).job_id
+    sandbox.faults.script(Fault.LOST)
+    new = hook.import_cji(campaign_id=1, source="http", file_url=leads_file).job_id
+    assert int(new) == int(older) + 1
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(int(new) + 1)
 
 
 def test_backoff_grows_with_jitter_and_honours_retry_after():
