@@ -474,7 +474,8 @@ def _import_job(message: Any, what: str, redact: Callable[[str], str]) -> Import
             )
             for error in message.get("errors") or ()
         )
-    except (TypeError, ValueError, AttributeError) as error:
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:
+        # OverflowError: a count written 1e400 parses as float infinity, which int() refuses.
         raise JodoResponseError(f"{what}: malformed job status ({error}): {redact(repr(message))}") from None
     return ImportJob(
         job_id=str(message.get("jobid", "")),

@@ -42,6 +42,7 @@ from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_referen
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.results import ImportJob
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from airflow_provider_jodo.wire.cji_parameters import UnencodableRecordError
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 REJECTIONS_REPORTED = 20
@@ -332,7 +333,9 @@ class JodoImportCJIOperator(BaseOperator):
             if error.code in ("75", "76"):  # bad context or required field: this record's fault
                 return "rejected", str(error)
             raise
-        except ValueError as error:  # cannot be sent as source=data without mangling it
+        except UnencodableRecordError as error:  # cannot be sent as source=data without mangling it
+            # Only this record's fault rejects it: any other ValueError (a bad campaign_id, a
+            # connection without a password) fails the task instead of rejecting every record.
             return "rejected", str(error)
         return ("updated" if result.code in _UPDATED_CODES else "inserted"), None
 

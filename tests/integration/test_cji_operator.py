@@ -175,3 +175,19 @@ def test_without_a_task_state_store_a_retry_submits_again_and_says_so(sandbox, c
     assert first != second
     assert sandbox.store.import_job(first)["jobid"] == first
     assert capfd.readouterr().out.count("has no task state store") == 2  # task logs go through structlog
+
+
+def test_a_bad_campaign_id_fails_the_task_instead_of_rejecting_every_record(sandbox, connect):
+    # Found while fuzzing: any ValueError from the hook rejected the record, so a templated
+    # campaign_id that rendered to text "succeeded" with every record rejected.
+    hook = connect()
+    task = JodoImportCJIOperator(
+        task_id="import",
+        campaign_id="{{ no campaign }}",
+        jodo_conn_id=hook.jodo_conn_id,
+        source="data",
+        records=[{"name": "Ana", "phone1": "5511900000001"}],
+    )
+    with pytest.raises(ValueError, match="campaign_id"):
+        task.execute(task_context())
+    assert phones(sandbox) == []
