@@ -10,6 +10,7 @@ the job in the worker or, deferrable, in the triggerer.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import time
@@ -42,7 +43,7 @@ from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_referen
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.results import ImportJob
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
-from airflow_provider_jodo.wire.cji_parameters import UnencodableRecordError
+from airflow_provider_jodo.wire.cji_parameters import UnencodableRecordError, encode_delrow, yes_no
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 REJECTIONS_REPORTED = 20
@@ -95,6 +96,13 @@ class JodoImportProcessDataOperator(BaseOperator):
             raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
         if on_invalid not in ("reject", "fail"):
             raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
+        if column_mapping is not None and not (
+            isinstance(column_mapping, Mapping)
+            and all(
+                isinstance(name, str) and isinstance(field, str) for name, field in column_mapping.items()
+            )
+        ):
+            raise ValueError(f"column_mapping={column_mapping!r} must map column names to Jodo field names")
         self.media = coerce(Media, media, "media")
         self.update_key = coerce(UpdateKey, update_key, "update_key")
         self.records = records
@@ -243,6 +251,10 @@ class JodoImportCJIOperator(BaseOperator):
         self.file_url = file_url
         self.source_conn_id = source_conn_id
         self.exetime = exetime
+        # Checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
+        encode_delrow(delrow)
+        yes_no(empty_agent, "empty_agent")
+        yes_no(reset_status, "reset_status")
         self.policies = {
             "delrow": delrow,
             "phone_field": phone_field,
@@ -250,18 +262,15 @@ class JodoImportCJIOperator(BaseOperator):
             "dialtime_field": dialtime_field,
             "empty_agent": empty_agent,
             "reset_status": reset_status,
-            # Enums checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
             "duplicate_way": coerce_optional(DuplicateWay, duplicate_way, "duplicate_way"),
             "dial_list_duplicates": coerce_optional(
                 DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
             ),
             "change_package": coerce_optional(ChangePackagePolicy, change_package, "change_package"),
         }
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval={poll_interval!r} must be positive")
         self.wait_for_completion = wait_for_completion
-        self.poll_interval = poll_interval
-        self.timeout_seconds = timeout
+        self.poll_interval = _positive_seconds(poll_interval, "poll_interval")
+        self.timeout_seconds = None if timeout is None else _positive_seconds(timeout, "timeout")
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
         self._job_id: str | None = None
@@ -415,6 +424,13 @@ class JodoImportCJIOperator(BaseOperator):
                 raise AirflowException(f"timed out waiting: {describe_job(job)}")
             self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
             time.sleep(self.poll_interval)
+
+
+def _positive_seconds(value: Any, parameter: str) -> float:
+    """A positive, finite number of seconds; ValueError naming `parameter` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"{parameter}={value!r} must be a positive number of seconds")
+    return float(value)
 
 
 def _new_report_path(task_id: str) -> Path:

@@ -86,8 +86,26 @@ def encode_context(record: Mapping[str, Any]) -> str:
     return FIELD_SEPARATOR.join(segments)
 
 
-def yes_no(value: bool | None) -> str:
-    """`yes`/`no` for a flag, empty (the platform's default) for None."""
+def yes_no(value: bool | None, parameter: str) -> str:
+    """`yes`/`no` for a flag, empty (the platform's default) for None.
+
+    :raises ValueError: naming `parameter` for anything but a bool or None: the text "no" is
+        truthy and would be sent as `yes`.
+    """
     if value is None:
         return ""
+    if not isinstance(value, bool):
+        raise ValueError(f"{parameter}={value!r} must be True, False or None")
     return "yes" if value else "no"
+
+
+def encode_delrow(delrow: int | None) -> str:
+    """`delrow`: how many leading lines of the file to drop; empty (none) for None.
+
+    :raises ValueError: for anything but a non-negative integer.
+    """
+    if delrow is None:
+        return ""
+    if isinstance(delrow, bool) or not isinstance(delrow, int) or delrow < 0:
+        raise ValueError(f"delrow={delrow!r} is not a non-negative number of lines")
+    return str(delrow)
