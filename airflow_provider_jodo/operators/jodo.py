@@ -38,7 +38,7 @@ from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequ
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
-from airflow_provider_jodo.lead_rules import check_lead
+from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.results import ImportJob
@@ -150,7 +150,8 @@ class JodoImportProcessDataOperator(BaseOperator):
                 for index, record, reason in self._checked_records():
                     if reason is not None:
                         counts[RecordOutcomeKind.REJECTED.value] += 1
-                        key = record.get(self.update_key.value) if record else None
+                        # As text or None: the raw value may be anything, even what JSON cannot hold.
+                        key = scalar_text(record.get(self.update_key.value)) if record else None
                         _write_report_line(report, index, key, RecordOutcomeKind.REJECTED.value, reason, None)
                         continue
                     batch.append((index, record))  # type: ignore[arg-type]
