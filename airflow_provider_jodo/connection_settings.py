@@ -10,6 +10,7 @@ needs no astercc user.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -80,6 +81,10 @@ class JodoConnectionSettings:
         `extra_dejson` masks secrets through a call that must not run inside an event loop.
         """
         given = (conn.extra_dejson if extra is None else extra) or {}
+        if not isinstance(given, dict):
+            raise ConnectionSettingError(
+                f"connection {conn.conn_id!r}: extra must be a JSON object, got {type(given).__name__}"
+            )
         unknown = sorted(set(given) - set(EXTRA_DEFAULTS))
         if unknown:
             raise ConnectionSettingError(
@@ -97,16 +102,16 @@ class JodoConnectionSettings:
             org_identity=conn.schema or "",
             user=conn.login or "",
             password=conn.password or "",
-            api_key=str(extra["apikey"] or ""),
-            service_key=str(extra["servicekey"] or ""),
+            api_key=_text(conn.conn_id, "apikey", extra["apikey"]),
+            service_key=_text(conn.conn_id, "servicekey", extra["servicekey"]),
             user_type=_coerce_setting(UserType, extra["usertype"], conn.conn_id, "usertype"),
             password_type=_coerce_setting(PasswordType, extra["pwdtype"], conn.conn_id, "pwdtype"),
             timezone=_timezone(conn.conn_id, extra["timezone"]),
             verify_tls=_boolean(conn.conn_id, "verify_ssl", extra["verify_ssl"]),
             timeout=_positive_number(conn.conn_id, "timeout", extra["timeout"]),
-            process_data_path=str(extra["process_data_path"]),
-            import_cji_path=str(extra["import_cji_path"]),
-            import_status_path=str(extra["import_status_path"]),
+            process_data_path=_text(conn.conn_id, "process_data_path", extra["process_data_path"]),
+            import_cji_path=_text(conn.conn_id, "import_cji_path", extra["import_cji_path"]),
+            import_status_path=_text(conn.conn_id, "import_status_path", extra["import_status_path"]),
             job_page_path=_job_page_path(conn.conn_id, extra["job_page_path"]),
             retry_policy=RetryPolicy(
                 max_retries=_count(conn.conn_id, "max_retries", extra["max_retries"]),
@@ -161,17 +166,35 @@ class JodoConnectionSettings:
 def _base_url(conn_id: str, host: str | None, port: int | None) -> str:
     if not host:
         raise ConnectionSettingError(f"connection {conn_id!r} has no host (the platform's base URL)")
-    parts = urlsplit(host if "://" in host else f"https://{host}")
+    try:  # urlsplit and .port raise a bare ValueError ("Invalid IPv6 URL", "Port out of range")
+        parts = urlsplit(host if "://" in host else f"https://{host}")
+        host_port = parts.port
+    except ValueError as error:
+        raise ConnectionSettingError(
+            f"connection {conn_id!r}: host {host!r} is not a URL ({error})"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConnectionSettingError(f"connection {conn_id!r}: host {host!r} is not an http(s) URL")
     netloc = parts.netloc
-    if port and parts.port is None:
+    if port and host_port is None:
         netloc = f"{netloc}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
+def _text(conn_id: str, name: str, value: Any) -> str:
+    """A text setting; None is empty. An integer is written out (a numeric key in JSON), any
+    other type refused: `str()` would send "{'a': 1}" as the setting."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConnectionSettingError(
+            f"connection {conn_id!r}: {name} must be text, got {type(value).__name__}"
+        )
+    return str(value)
+
+
 def _job_page_path(conn_id: str, path: Any) -> str:
-    path = str(path)
+    path = _text(conn_id, "job_page_path", path)
     if JOB_ID_PLACEHOLDER not in path:
         raise ConnectionSettingError(
             f"connection {conn_id!r}: job_page_path {path!r} has no {JOB_ID_PLACEHOLDER} placeholder"
@@ -211,7 +234,7 @@ def _positive_number(conn_id: str, name: str, value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         number = 0.0
-    if number <= 0:
+    if not 0 < number < math.inf:  # NaN and infinity too: requests would wait forever
         raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} is not a positive number")
     return number
 

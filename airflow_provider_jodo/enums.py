@@ -121,9 +121,11 @@ def coerce(enum_type: type[_E], value: _E | str | int, parameter: str) -> _E:
     """
     if isinstance(value, enum_type):
         return value
-    for member in enum_type:
-        if member.value == value or (isinstance(value, str) and str(member.value) == value):
-            return member
+    # Only text and integers name a member: True == 1 and 12.0 == 12 would otherwise pick one.
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        for member in enum_type:
+            if member.value == value or (isinstance(value, str) and str(member.value) == value):
+                return member
     allowed = ", ".join(repr(member.value) for member in enum_type)
     raise ValueError(f"{parameter}={value!r} is not one of {allowed}")
 

@@ -26,7 +26,10 @@ def resolve_exetime(value: ExetimeInput, now: datetime, parameter: str = "exetim
     if isinstance(value, timedelta):
         if value < timedelta(0):
             raise ValueError(f"{parameter}={value!r} is a negative duration; give a delay from now")
-        return now + value
+        try:
+            return now + value
+        except OverflowError:  # beyond year 9999
+            raise ValueError(f"{parameter}={value!r} is too long a delay") from None
     if isinstance(value, str):
         try:
             parsed = pendulum.parse(value.strip(), exact=True, tz=None)

@@ -34,6 +34,33 @@ def scalar_text(value: object) -> str | None:
     return None
 
 
+def field_text(name: object, value: object) -> str:
+    """Record field `name`'s value as the text both platforms receive (`scalar_text`).
+
+    :raises ValueError: naming the field, for a name that is not a string, a value that is
+        neither a string nor an integer (objects, lists, booleans and floats have no agreed
+        text form: sending `str(value)` would store "True" or "{'a': 1}"), or text that UTF-8
+        cannot carry (a lone surrogate, which a JSON `\\ud800` escape decodes to): requests
+        would otherwise fail deep inside with a UnicodeEncodeError while encoding the call.
+    """
+    if not isinstance(name, str) or not _utf8_encodable(name):
+        raise ValueError(f"field name {name!r} is not text that can be sent")
+    text = scalar_text(value)
+    if text is None:
+        raise ValueError(f"{name} must be a string or an integer, got {type(value).__name__}")
+    if not _utf8_encodable(text):
+        raise ValueError(f"{name} {text!r} holds a lone surrogate, which is not Unicode text")
+    return text
+
+
+def _utf8_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:
     """The record's fields as text and the reason to reject it (None: accepted). A null value
     counts as absent; the reason names the field."""
@@ -41,10 +68,10 @@ def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[s
     for name, value in record.items():
         if value is None:
             continue
-        text = scalar_text(value)
-        if text is None:
-            return fields, f"{name} must be a string or an integer, got {type(value).__name__}"
-        fields[name] = text
+        try:
+            fields[name] = field_text(name, value)
+        except ValueError as error:
+            return fields, str(error)
     for name in REQUIRED_RECORD_FIELDS:
         if not fields.get(name, "").strip():
             return fields, f"{name} is missing or empty"

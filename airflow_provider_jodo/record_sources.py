@@ -68,19 +68,23 @@ def iter_sql_records(
 
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
     with path.open(newline="", encoding="utf-8-sig") as file:
-        for row in csv.DictReader(file):
-            yield {name: value for name, value in row.items() if name and value not in (None, "")}
+        reader = csv.DictReader(file)
+        try:
+            for row in reader:
+                yield {name: value for name, value in row.items() if name and value not in (None, "")}
+        except (csv.Error, UnicodeDecodeError) as error:  # e.g. a Latin-1 export, a runaway quote
+            raise ValueError(f"{path.name} line {reader.line_num + 1} is not UTF-8 CSV: {error}") from None
 
 
 def _json_lines(path: Path) -> Iterator[Any]:
     with path.open(encoding="utf-8") as file:
-        for line_number, line in enumerate(file, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except ValueError as error:
-                raise ValueError(f"{path.name} line {line_number} is not JSON: {error}") from None
+        line_number = 1
+        try:
+            for line_number, line in enumerate(file, start=1):  # noqa: B007 (read in the except)
+                if line.strip():
+                    yield json.loads(line)
+        except ValueError as error:  # a UnicodeDecodeError is a ValueError too
+            raise ValueError(f"{path.name} line {line_number} is not UTF-8 JSON: {error}") from None
 
 
 def apply_column_mapping(record: Mapping[str, Any], mapping: Mapping[str, str] | None) -> dict[str, Any]:

@@ -57,7 +57,13 @@ from airflow_provider_jodo.results import (
 )
 from airflow_provider_jodo.retry_policy import RetryPolicy, failure_of_exception, failure_of_status
 from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer, quote_body
-from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FILE_URL_SCHEMES, encode_context, yes_no
+from airflow_provider_jodo.wire.cji_parameters import (
+    CJI_PARAMETERS,
+    FILE_URL_SCHEMES,
+    encode_context,
+    encode_delrow,
+    yes_no,
+)
 from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redaction
 from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, now_wall_clock, to_wall_clock
 
@@ -244,12 +250,12 @@ class JodoHook(BaseHook):
             "exetime": IMMEDIATELY
             if exetime is None
             else to_wall_clock(exetime, self.settings.timezone, "exetime"),
-            "delrow": _delrow(delrow),
+            "delrow": encode_delrow(delrow),
             "phone_field": phone_field or "",
             "priority_field": priority_field or "",
             "dialtime_field": dialtime_field or "",
-            "emptyagent": yes_no(empty_agent),
-            "resetstatus": yes_no(reset_status),
+            "emptyagent": yes_no(empty_agent, "empty_agent"),
+            "resetstatus": yes_no(reset_status, "reset_status"),
             "dupway": _optional_enum(DuplicateWay, duplicate_way, "duplicate_way"),
             "dupdiallist": _optional_enum(
                 DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
@@ -532,14 +538,6 @@ def _campaign_id(campaign_id: int | str) -> str:
     return text
 
 
-def _delrow(delrow: int | None) -> str:
-    if delrow is None:
-        return ""
-    if isinstance(delrow, bool) or not isinstance(delrow, int) or delrow < 0:
-        raise ValueError(f"delrow={delrow!r} is not a non-negative number of lines")
-    return str(delrow)
-
-
 def _optional_enum(enum_type: Any, value: Any, parameter: str) -> str:
     member = coerce_optional(enum_type, value, parameter)
     return "" if member is None else member.value
@@ -589,7 +587,8 @@ def _import_job(message: Any, what: str, redact: Callable[[str], str]) -> Import
             )
             for error in message.get("errors") or ()
         )
-    except (TypeError, ValueError, AttributeError) as error:
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:
+        # OverflowError: a count written 1e400 parses as float infinity, which int() refuses.
         raise JodoResponseError(f"{what}: malformed job status ({error}): {redact(repr(message))}") from None
     return ImportJob(
         job_id=str(message.get("jobid", "")),

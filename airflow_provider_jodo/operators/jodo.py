@@ -10,6 +10,7 @@ the job in the worker or, deferrable, in the triggerer.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import time
@@ -37,11 +38,12 @@ from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequ
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
-from airflow_provider_jodo.lead_rules import check_lead
+from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.results import ImportJob
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from airflow_provider_jodo.wire.cji_parameters import UnencodableRecordError, encode_delrow, yes_no
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 REJECTIONS_REPORTED = 20
@@ -94,6 +96,13 @@ class JodoImportProcessDataOperator(BaseOperator):
             raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
         if on_invalid not in ("reject", "fail"):
             raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
+        if column_mapping is not None and not (
+            isinstance(column_mapping, Mapping)
+            and all(
+                isinstance(name, str) and isinstance(field, str) for name, field in column_mapping.items()
+            )
+        ):
+            raise ValueError(f"column_mapping={column_mapping!r} must map column names to Jodo field names")
         self.media = coerce(Media, media, "media")
         self.update_key = coerce(UpdateKey, update_key, "update_key")
         self.records = records
@@ -141,7 +150,8 @@ class JodoImportProcessDataOperator(BaseOperator):
                 for index, record, reason in self._checked_records():
                     if reason is not None:
                         counts[RecordOutcomeKind.REJECTED.value] += 1
-                        key = record.get(self.update_key.value) if record else None
+                        # As text or None: the raw value may be anything, even what JSON cannot hold.
+                        key = scalar_text(record.get(self.update_key.value)) if record else None
                         _write_report_line(report, index, key, RecordOutcomeKind.REJECTED.value, reason, None)
                         continue
                     batch.append((index, record))  # type: ignore[arg-type]
@@ -242,6 +252,10 @@ class JodoImportCJIOperator(BaseOperator):
         self.file_url = file_url
         self.source_conn_id = source_conn_id
         self.exetime = exetime
+        # Checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
+        encode_delrow(delrow)
+        yes_no(empty_agent, "empty_agent")
+        yes_no(reset_status, "reset_status")
         self.policies = {
             "delrow": delrow,
             "phone_field": phone_field,
@@ -249,18 +263,15 @@ class JodoImportCJIOperator(BaseOperator):
             "dialtime_field": dialtime_field,
             "empty_agent": empty_agent,
             "reset_status": reset_status,
-            # Enums checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
             "duplicate_way": coerce_optional(DuplicateWay, duplicate_way, "duplicate_way"),
             "dial_list_duplicates": coerce_optional(
                 DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
             ),
             "change_package": coerce_optional(ChangePackagePolicy, change_package, "change_package"),
         }
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval={poll_interval!r} must be positive")
         self.wait_for_completion = wait_for_completion
-        self.poll_interval = poll_interval
-        self.timeout_seconds = timeout
+        self.poll_interval = _positive_seconds(poll_interval, "poll_interval")
+        self.timeout_seconds = None if timeout is None else _positive_seconds(timeout, "timeout")
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
         self._job_id: str | None = None
@@ -332,7 +343,9 @@ class JodoImportCJIOperator(BaseOperator):
             if error.code in ("75", "76"):  # bad context or required field: this record's fault
                 return "rejected", str(error)
             raise
-        except ValueError as error:  # cannot be sent as source=data without mangling it
+        except UnencodableRecordError as error:  # cannot be sent as source=data without mangling it
+            # Only this record's fault rejects it: any other ValueError (a bad campaign_id, a
+            # connection without a password) fails the task instead of rejecting every record.
             return "rejected", str(error)
         return ("updated" if result.code in _UPDATED_CODES else "inserted"), None
 
@@ -429,6 +442,13 @@ class JodoImportCJIOperator(BaseOperator):
                 raise AirflowException(f"timed out waiting: {describe_job(job)}")
             self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
             time.sleep(self.poll_interval)
+
+
+def _positive_seconds(value: Any, parameter: str) -> float:
+    """A positive, finite number of seconds; ValueError naming `parameter` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"{parameter}={value!r} must be a positive number of seconds")
+    return float(value)
 
 
 def _new_report_path(task_id: str) -> Path:

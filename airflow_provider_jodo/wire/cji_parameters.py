@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_jodo.enums import CJISource
+from airflow_provider_jodo.lead_rules import field_text
 
 CJI_PARAMETERS = (
     "orgidentity",
@@ -50,16 +51,27 @@ def encode_context(record: Mapping[str, Any]) -> str:
     The format has no escaping, so a key or value holding `||` or `=`, or a value starting or
     ending with `|` (it would merge with a separator), is rejected with an error naming the
     field: sending it would silently store a different value. Route such records through an
-    http/ftp file import instead. None becomes an empty value.
+    http/ftp file import instead. None becomes an empty value; other values must be strings or
+    integers (`lead_rules.field_text`). Field names are trimmed and case-insensitive on the
+    platform, so two keys that name the same field that way are refused too.
     """
     if not record:
         raise UnencodableRecordError("the record has no fields")
     segments = []
+    seen: dict[str, Any] = {}
     for key, value in record.items():
-        name = str(key).strip()
-        text = "" if value is None else str(value)
+        try:
+            text = "" if value is None else field_text(key, value)
+        except ValueError as error:
+            raise UnencodableRecordError(f"{error}; source=data cannot carry it") from None
+        name = key.strip()
         if not name or "|" in name or KEY_VALUE_SEPARATOR in name:
             raise UnencodableRecordError(f"field name {key!r} is empty or contains '|' or '='")
+        if name.casefold() in seen:
+            raise UnencodableRecordError(
+                f"field name {key!r} names the same field as {seen[name.casefold()]!r}"
+            )
+        seen[name.casefold()] = key
         if (
             FIELD_SEPARATOR in text
             or KEY_VALUE_SEPARATOR in text
@@ -74,8 +86,26 @@ def encode_context(record: Mapping[str, Any]) -> str:
     return FIELD_SEPARATOR.join(segments)
 
 
-def yes_no(value: bool | None) -> str:
-    """`yes`/`no` for a flag, empty (the platform's default) for None."""
+def yes_no(value: bool | None, parameter: str) -> str:
+    """`yes`/`no` for a flag, empty (the platform's default) for None.
+
+    :raises ValueError: naming `parameter` for anything but a bool or None: the text "no" is
+        truthy and would be sent as `yes`.
+    """
     if value is None:
         return ""
+    if not isinstance(value, bool):
+        raise ValueError(f"{parameter}={value!r} must be True, False or None")
     return "yes" if value else "no"
+
+
+def encode_delrow(delrow: int | None) -> str:
+    """`delrow`: how many leading lines of the file to drop; empty (none) for None.
+
+    :raises ValueError: for anything but a non-negative integer.
+    """
+    if delrow is None:
+        return ""
+    if isinstance(delrow, bool) or not isinstance(delrow, int) or delrow < 0:
+        raise ValueError(f"delrow={delrow!r} is not a non-negative number of lines")
+    return str(delrow)

@@ -18,6 +18,9 @@ _RETUEN_FORM = re.compile(r"^\s*\|Retuen\|(?P<code>[^|]*)\|Retuen\|(?P<message>.
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
+MAX_NESTING = 64
+"""Deepest nesting of objects and arrays accepted. Vendor answers nest three levels; a deeper
+body is broken or hostile, and recursing into it would end in a RecursionError."""
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -42,7 +45,7 @@ def parse_body(body: str) -> Any:
         return {"code": int(code) if code.lstrip("-").isdigit() else code, "message": retuen.group("message")}
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # json recurses too: a deep body goes to our limit
         pass
     wrapped = _JSONP_WRAPPER.match(body)
     return parse_relaxed(wrapped.group("inner") if wrapped else body)
@@ -62,6 +65,7 @@ class _RelaxedParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.position = 0
+        self.depth = 0
 
     def skip_space(self) -> None:
         while self.position < len(self.text) and self.text[self.position].isspace():
@@ -80,10 +84,13 @@ class _RelaxedParser:
 
     def value(self) -> Any:
         char = self.peek()
-        if char == "{":
-            return self.object()
-        if char == "[":
-            return self.array()
+        if char in "{[":
+            if self.depth >= MAX_NESTING:
+                raise MalformedBodyError(f"nested deeper than {MAX_NESTING} levels", self.position)
+            self.depth += 1
+            container = self.object() if char == "{" else self.array()
+            self.depth -= 1
+            return container
         if char in "\"'":
             return self.string()
         number = _NUMBER.match(self.text, self.position)

@@ -24,7 +24,12 @@ def to_wall_clock(moment: datetime, timezone: str, parameter: str) -> str:
         raise ValueError(f"{parameter} must be a datetime, got {type(moment).__name__} {moment!r}")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{parameter}={moment.isoformat()} is a naive datetime; give it a time zone")
-    return pendulum.instance(moment).in_timezone(timezone).strftime(WIRE_FORMAT)
+    try:
+        local = pendulum.instance(moment).in_timezone(timezone)
+    except (OverflowError, ValueError):  # e.g. year 1 at +14:00 is before year 1 in UTC
+        raise ValueError(f"{parameter}={moment.isoformat()} is out of the range of dates") from None
+    # isoformat, not strftime: "%Y" writes year 999 as "999", which is not YYYY.
+    return local.isoformat(sep=" ", timespec="seconds")[: len("YYYY-MM-DD hh:mm:ss")]
 
 
 def now_wall_clock(timezone: str) -> str:

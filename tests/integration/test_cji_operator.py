@@ -191,3 +191,19 @@ def test_a_retry_finds_the_job_whose_submission_answer_the_earlier_try_lost(sand
     assert sandbox.store.import_job(job_id)["jobid"] == job_id == second_try["ti"].xcom["job_id"]
     with pytest.raises(KeyError):
         sandbox.store.import_job(int(job_id) + 1)  # the retry did not submit again
+
+
+def test_a_bad_campaign_id_fails_the_task_instead_of_rejecting_every_record(sandbox, connect):
+    # Found while fuzzing: any ValueError from the hook rejected the record, so a templated
+    # campaign_id that rendered to text "succeeded" with every record rejected.
+    hook = connect()
+    task = JodoImportCJIOperator(
+        task_id="import",
+        campaign_id="{{ no campaign }}",
+        jodo_conn_id=hook.jodo_conn_id,
+        source="data",
+        records=[{"name": "Ana", "phone1": "5511900000001"}],
+    )
+    with pytest.raises(ValueError, match="campaign_id"):
+        task.execute(task_context())
+    assert phones(sandbox) == []

@@ -43,4 +43,6 @@ def test_single_pipes_inside_a_value_are_fine():
 
 
 def test_yes_no():
-    assert (yes_no(True), yes_no(False), yes_no(None)) == ("yes", "no", "")
+    assert (yes_no(True, "flag"), yes_no(False, "flag"), yes_no(None, "flag")) == ("yes", "no", "")
+    with pytest.raises(ValueError, match=r"^empty_agent='no' must be True, False or None"):
+        yes_no("no", "empty_agent")
