@@ -36,6 +36,14 @@ def iter_records(records: Sequence[Any] | None, source_path: str | None) -> Iter
         yield from _csv_rows(path)
 
 
+def known_record_count(records: Sequence[Any] | str | None) -> int | None:
+    """How many records a list input holds (for progress estimates); None for a file, whose
+    records are not counted ahead of reading them."""
+    if isinstance(records, Sequence) and not isinstance(records, (str, bytes)):
+        return len(records)
+    return None
+
+
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
     with path.open(newline="", encoding="utf-8-sig") as file:
         for row in csv.DictReader(file):

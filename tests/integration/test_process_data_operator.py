@@ -69,7 +69,8 @@ def test_a_csv_export_with_column_mapping(sandbox, connect, tmp_path):
     )
     assert (summary["inserted"], summary["rejected"]) == (1, 1)
     assert stored(sandbox)["5511987654321"]["extrafield1"] == "web"
-    assert report[0]["index"] == 1 and "emailid" in report[0]["reason"]  # rejected before sending
+    assert [line["index"] for line in report] == [0, 1]  # in input order
+    assert "emailid" in report[1]["reason"] and report[1]["request_id"] is None  # rejected before sending
 
 
 def test_json_lines_and_fail_mode_sends_nothing(sandbox, connect, tmp_path):
