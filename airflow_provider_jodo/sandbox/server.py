@@ -4,6 +4,10 @@ answers the way the vendors do (JSON as `text/html` for Jodo, JSONP for astercc)
 HTTP/1.1 with keep-alive, so that a client session reuses one connection; every answer has
 an exact Content-Length. Each connection is served by its own thread; `close()` ends open
 keep-alive connections too, so that stopping the sandbox leaves no thread or socket behind.
+
+The server counts the requests it is answering at once (`peak_requests_in_progress`), so that
+tests can check a client's concurrency bound from the platform's side, and can hold every
+answer back by a `latency`, as a platform across a network would.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,13 +55,28 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         process_data_api: ProcessDataApi,
         cji_api: CjiApi,
         files_dir: Path | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.process_data_api = process_data_api
         self.cji_api = cji_api
         self.files_dir = files_dir
+        self.latency = latency
+        self.requests_in_progress = 0
+        self.peak_requests_in_progress = 0
+        self._requests_lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._connections_lock = threading.Lock()
         super().__init__(address, SandboxRequestHandler)
+
+    def request_started(self) -> None:
+        """Count a request being answered (from its body read to its answer sent)."""
+        with self._requests_lock:
+            self.requests_in_progress += 1
+            self.peak_requests_in_progress = max(self.peak_requests_in_progress, self.requests_in_progress)
+
+    def request_ended(self) -> None:
+        with self._requests_lock:
+            self.requests_in_progress -= 1
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # ThreadingMixIn does not keep daemon threads, so it cannot join them on close; start
@@ -134,18 +154,24 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         return _first_values(body)
 
     def _route(self, form: Mapping[str, str]) -> None:
-        url = urlsplit(self.path)
-        params = {**_first_values(url.query), **form}  # a form field wins over the query
+        self.server.request_started()
         try:
-            status, content_type, body = self._answer(url.path, params)
-        except Exception:
-            logger.exception("sandbox failed to answer %s %s", self.command, url.path)
-            status, content_type, body = (
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                _TEXT_CONTENT_TYPE,
-                "sandbox error, see its log",
-            )
-        self._send(status, content_type, body)
+            url = urlsplit(self.path)
+            params = {**_first_values(url.query), **form}  # a form field wins over the query
+            try:
+                status, content_type, body = self._answer(url.path, params)
+            except Exception:
+                logger.exception("sandbox failed to answer %s %s", self.command, url.path)
+                status, content_type, body = (
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                    _TEXT_CONTENT_TYPE,
+                    "sandbox error, see its log",
+                )
+            if self.server.latency:
+                time.sleep(self.server.latency)
+            self._send(status, content_type, body)
+        finally:
+            self.server.request_ended()
 
     def _answer(self, path: str, params: Mapping[str, str]) -> tuple[HTTPStatus, str, str]:
         """(status, content type, body) for a request to `path`."""
