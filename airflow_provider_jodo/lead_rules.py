@@ -39,6 +39,9 @@ def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[s
     counts as absent; the reason names the field."""
     fields: dict[str, str] = {}
     for name, value in record.items():
+        if type(value) is str:  # nearly every value: skip the general conversion (per record)
+            fields[name] = value
+            continue
         if value is None:
             continue
         text = scalar_text(value)

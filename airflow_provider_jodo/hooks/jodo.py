@@ -50,6 +50,7 @@ from airflow_provider_jodo.results import (
     CJIImportResult,
     ImportJob,
     JobRowError,
+    PreparedImport,
     ProcessDataImport,
     ProcessDataRecords,
     RecordOutcome,
@@ -61,6 +62,7 @@ from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redac
 from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, now_wall_clock, to_wall_clock
 
 JSONP_CALLBACK = "airflowJodo"
+_IMPORT_METHOD = "ImportProcessData"
 MODEL_TYPE_CAMPAIGN = "Campaign"
 
 
@@ -141,13 +143,39 @@ class JodoHook(BaseHook):
         :raises ValueError: bad arguments, naming the parameter or record index.
         :raises JodoApiError: the platform refused the whole request (its code is on the error).
         """
+        request = self.prepare_import(
+            records,
+            media=media,
+            update_key=update_key,
+            call_datetime=call_datetime,
+            call_type=call_type,
+            user_login=user_login,
+        )
+        return self.read_import_answer(request, self.send_import(request))
+
+    # The three steps of import_process_data, for callers that pipeline batches: encode the
+    # next batch and read the last answer while a request is on its way, so that the thread
+    # sending requests has nothing else to do between one answer and the next request.
+
+    def prepare_import(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        media: Media | int | str,
+        update_key: UpdateKey | str,
+        call_datetime: datetime | None = None,
+        call_type: str | None = None,
+        user_login: str | None = None,
+    ) -> PreparedImport:
+        """The ImportProcessData request for `records`, encoded for the wire (arguments as
+        for `import_process_data`, and the same ValueErrors)."""
         if isinstance(records, (str, bytes)) or not isinstance(records, Sequence) or not records:
             raise ValueError("records must be a non-empty list of dicts")
         for index, record in enumerate(records):
             if not isinstance(record, Mapping):
                 raise ValueError(f"records[{index}] is {type(record).__name__}, not a dict")
         request: dict[str, Any] = {
-            "Method": "ImportProcessData",
+            "Method": _IMPORT_METHOD,
             **self.settings.jodo_credentials(),
             "Media": int(coerce(Media, media, "media")),
             "Data": list(records),
@@ -160,14 +188,38 @@ class JodoHook(BaseHook):
             request["Calltype"] = str(call_type)
         if user_login:
             request["userlogin"] = str(user_login)
-        answer = self._post_jodo(request, "ImportProcessData")
-        outcomes = _record_outcomes(answer.get("records"), len(records))
+        return PreparedImport(
+            body=form_field("data", _encode_jodo_request(request)), record_count=len(records)
+        )
+
+    def send_import(self, request: PreparedImport) -> tuple[str, int]:
+        """Post a prepared request; (body, HTTP status) of the answer, unread. Safe to call
+        from several threads at once.
+
+        :raises JodoConnectionError: the platform could not be reached.
+        """
+        return self._send(
+            "POST",
+            self.settings.url(self.settings.process_data_path),
+            _IMPORT_METHOD,
+            data=request.body,
+            headers={"Content-Type": FORM_CONTENT_TYPE},
+        )
+
+    def read_import_answer(self, request: PreparedImport, answer: tuple[str, int]) -> ProcessDataImport:
+        """The outcomes in the answer (`send_import`'s) to a prepared request.
+
+        :raises JodoApiError: the platform refused the whole request (its code is on the error).
+        :raises JodoResponseError: the answer lacks one outcome per record, in input order.
+        """
+        payload = self._jodo_payload(*answer, _IMPORT_METHOD)
+        outcomes = _record_outcomes(payload.get("records"), request.record_count)
         if outcomes is None:
             raise JodoResponseError(
-                f"ImportProcessData: expected {len(records)} record outcomes in input order, got "
-                f"{quote_body(json.dumps(answer.get('records'))[:600], self._redactor.redact)!r}"
+                f"ImportProcessData: expected {request.record_count} record outcomes in input order, got "
+                f"{quote_body(json.dumps(payload.get('records'))[:600], self._redactor.redact)!r}"
             )
-        return ProcessDataImport(request_id=str(answer.get("uniqueid", "")), records=outcomes)
+        return ProcessDataImport(request_id=str(payload.get("uniqueid", "")), records=outcomes)
 
     def get_process_data(
         self,
@@ -367,6 +419,9 @@ class JodoHook(BaseHook):
             data=form_field("data", _encode_jodo_request(request)),
             headers={"Content-Type": FORM_CONTENT_TYPE},
         )
+        return self._jodo_payload(body, status, what)
+
+    def _jodo_payload(self, body: str, status: int, what: str) -> dict[str, Any]:
         answer = parse_answer(body, status, what, self._redactor.redact)
         return jodo_payload(answer, body, what, self._redactor.redact)
 

@@ -14,9 +14,9 @@ log progress (`airflow_provider_jodo.progress`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -52,7 +52,7 @@ from airflow_provider_jodo.progress import (
     ProgressInterval,
 )
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records, known_record_count
-from airflow_provider_jodo.results import ImportJob, ProcessDataImport
+from airflow_provider_jodo.results import ImportJob, PreparedImport, ProcessDataImport
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
@@ -147,9 +147,8 @@ class JodoImportProcessDataOperator(BaseOperator):
             self.log, "ImportProcessData", known_record_count(self.records), self.progress_interval
         )
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
-        push = partial(
-            self._push,
-            hook,
+        prepare = partial(
+            hook.prepare_import,
             media=self.media,
             update_key=self.update_key,
             call_datetime=call_datetime,
@@ -163,10 +162,14 @@ class JodoImportProcessDataOperator(BaseOperator):
                 self.batch_size,
                 self.max_in_flight,
             )
-            chunks = map_in_order(push, self._chunks(), self.max_in_flight)
-            with report_path.open("w", encoding="utf-8") as report, closing(chunks):
-                for chunk, result in chunks:
-                    if result is not None:
+            # Worker threads only send; this thread checks and encodes the next batches and
+            # reads the answers, while requests are on their way.
+            answers = map_in_order(partial(_send_chunk, hook), self._chunks(prepare), self.max_in_flight)
+            with report_path.open("w", encoding="utf-8") as report, closing(answers):
+                for chunk, answer in answers:
+                    result = None
+                    if chunk.request is not None and answer is not None:
+                        result = hook.read_import_answer(chunk.request, answer)
                         request_ids.append(result.request_id)
                     rejected = _report_chunk(report, chunk, result, counts)
                     progress.advance(len(chunk.entries), rejected)
@@ -185,29 +188,24 @@ class JodoImportProcessDataOperator(BaseOperator):
         )
         return {"request_ids": request_ids, "total": total, **counts, "report_path": str(report_path)}
 
-    @staticmethod
-    def _push(hook: JodoHook, chunk: _Chunk, **request: Any) -> ProcessDataImport | None:
-        """Send a chunk's batch (in a worker thread); None when all its records were rejected."""
-        if not chunk.batch:
-            return None
-        return hook.import_process_data(chunk.batch, **request)
-
-    def _chunks(self) -> Iterator[_Chunk]:
-        """The input as consecutive chunks, each with at most `batch_size` records to send."""
-        chunk = _Chunk()
+    def _chunks(self, prepare: Callable[[list[dict[str, Any]]], PreparedImport]) -> Iterator[_Chunk]:
+        """The input as consecutive chunks, each with at most `batch_size` records to send,
+        encoded by `prepare`."""
+        entries: list[tuple[int, Any, str | None]] = []
+        batch: list[dict[str, Any]] = []
         span = CHUNK_SPAN_BATCHES * self.batch_size
         for index, record, reason in self._checked_records():
             if reason is None:
-                chunk.entries.append((index, None, None))
-                chunk.batch.append(record)  # type: ignore[arg-type]
+                entries.append((index, None, None))
+                batch.append(record)  # type: ignore[arg-type]
             else:
                 key = record.get(self.update_key.value) if record else None
-                chunk.entries.append((index, key, reason))
-            if len(chunk.batch) >= self.batch_size or len(chunk.entries) >= span:
-                yield chunk
-                chunk = _Chunk()
-        if chunk.entries:
-            yield chunk
+                entries.append((index, key, reason))
+            if len(batch) >= self.batch_size or len(entries) >= span:
+                yield _Chunk(entries, prepare(batch) if batch else None)
+                entries, batch = [], []
+        if entries:
+            yield _Chunk(entries, prepare(batch) if batch else None)
 
     def _checked_records(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
         """(index, mapped record or None, rejection reason or None) for every input record."""
@@ -219,14 +217,19 @@ class JodoImportProcessDataOperator(BaseOperator):
             yield index, record, check_lead(record, self.update_key)[1]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Chunk:
     """Consecutive input records of a ProcessData push: `entries` has one `(index, key,
     reason)` per record in input order, where a reason means rejected before sending and
-    None means sent; `batch` holds the records sent, in the same order."""
+    None means sent; `request` carries the records sent, in the same order (None: none)."""
 
-    entries: list[tuple[int, Any, str | None]] = field(default_factory=list)
-    batch: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[tuple[int, Any, str | None]]
+    request: PreparedImport | None
+
+
+def _send_chunk(hook: JodoHook, chunk: _Chunk) -> tuple[str, int] | None:
+    """Post a chunk's request (in a worker thread); its raw answer, None when nothing to send."""
+    return None if chunk.request is None else hook.send_import(chunk.request)
 
 
 def _report_chunk(
