@@ -3,6 +3,7 @@
 #   make test  - create .venv if needed, install with test extras, lint and run the whole suite,
 #                the system tests included (a real Airflow deployment, and Debian's Chromium for the
 #                connection-form test, installed with apt-get when /usr/bin/chromium is missing)
+#   make bench - throughput and peak memory of the import operators against the sandbox
 # Narrower loops: make test-system (only the deployment and browser tests), make test-fast (all but them).
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test test-system test-fast lint clean
+.PHONY: demo test test-system test-fast lint clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +43,7 @@ test-fast: lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+
+# Throughput and memory of the import operators against the sandbox (about 2-3 minutes).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_imports.py

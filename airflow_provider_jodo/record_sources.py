@@ -66,6 +66,14 @@ def iter_sql_records(
                 yield dict(zip(names, row, strict=True))
 
 
+def known_record_count(records: Sequence[Any] | str | None) -> int | None:
+    """How many records a list input holds (for progress estimates); None for a file, whose
+    records are not counted ahead of reading them."""
+    if isinstance(records, Sequence) and not isinstance(records, (str, bytes)):
+        return len(records)
+    return None
+
+
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
     with path.open(newline="", encoding="utf-8-sig") as file:
         reader = csv.DictReader(file)

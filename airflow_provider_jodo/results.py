@@ -3,7 +3,7 @@ operators can push them to XCom as JSON."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from airflow_provider_jodo.enums import JobState, RecordOutcomeKind
@@ -17,6 +17,15 @@ class RecordOutcome:
     key: str | None
     outcome: RecordOutcomeKind
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedImport:
+    """An ImportProcessData request encoded for the wire (`JodoHook.prepare_import`): its form
+    body, which carries the API key (never log it), and how many records it holds."""
+
+    body: bytes = field(repr=False)
+    record_count: int
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,21 @@ below the platform's per-request limit and upserted, with a per-record report.
 `JodoImportCJIOperator` wraps importCJI: inline records (`source="data"`, one call per record)
 or a CSV file the platform fetches (`source="http"|"ftp"`, one background job), then waits for
 the job in the worker or, deferrable, in the triggerer.
+
+Both stream their input (a file or an upstream task's list is never copied whole), keep at
+most `max_in_flight` calls running against the platform, report outcomes in input order and
+log progress (`airflow_provider_jodo.progress`).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,15 +41,27 @@ from airflow_provider_jodo.enums import (
 from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError, JodoNotFoundError
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.import_report import new_report_path, write_report_line
+from airflow_provider_jodo.in_flight import map_in_order, validate_max_in_flight
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
-from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
-from airflow_provider_jodo.results import ImportJob
+from airflow_provider_jodo.progress import (
+    DEFAULT_PROGRESS_EVERY_RECORDS,
+    DEFAULT_PROGRESS_EVERY_SECONDS,
+    ImportProgress,
+    ProgressInterval,
+)
+from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records, known_record_count
+from airflow_provider_jodo.results import ImportJob, PreparedImport, ProcessDataImport
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 from airflow_provider_jodo.wire.cji_parameters import UnencodableRecordError, encode_delrow, yes_no
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
+DEFAULT_CJI_MAX_IN_FLIGHT = 4
+CHUNK_SPAN_BATCHES = 2
+"""A chunk of input closes after this many batch sizes of records even when rejections left
+its batch short, so that a long run of invalid records is not held in memory."""
 REJECTIONS_REPORTED = 20
 _UPDATED_CODES = {"77", "78", "80"}
 
@@ -61,13 +77,19 @@ class JodoImportProcessDataOperator(BaseOperator):
     :param call_type, call_datetime, user_login: request-level fields (`Calltype`,
         `CallDateTime` as an aware datetime or a string with an offset, `userlogin`).
     :param batch_size: records per request, at most the platform's limit.
+    :param max_in_flight: requests sent at a time (default 1: one after the other; the next
+        batch is read and checked while a request is on its way either way). Outcomes are
+        reported in input order whatever the value.
     :param on_invalid: `reject` (default) reports records that break the platform's rules and
         pushes the others; `fail` fails the task before any call if one record is invalid.
     :param report_path: where the per-record report (JSON lines: index, key, outcome, reason,
         request id) is written; default a new file in the temp directory.
+    :param progress_every_records, progress_every_seconds: a progress line (records done,
+        rate, time left for a list input, rejected so far) whenever either is reached.
 
     Returns (XCom) a summary: request ids, counts (total = inserted + updated + rejected) and the
-    report's path. Every input record ends inserted, updated or rejected with a reason.
+    report's path. Every input record ends inserted, updated or rejected with a reason. Memory
+    does not grow with the input: about `2 * max_in_flight` batches are held at a time.
     """
 
     template_fields: Sequence[str] = ("records", "source_path", "call_datetime", "user_login", "report_path")
@@ -84,8 +106,11 @@ class JodoImportProcessDataOperator(BaseOperator):
         call_datetime: Any = None,
         user_login: str | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        max_in_flight: int = 1,
         on_invalid: str = "reject",
         report_path: str | None = None,
+        progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
+        progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -94,6 +119,8 @@ class JodoImportProcessDataOperator(BaseOperator):
             raise ValueError("give exactly one of records and source_path")
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
+        self.max_in_flight = validate_max_in_flight(max_in_flight)
+        self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         if on_invalid not in ("reject", "fail"):
             raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
         if column_mapping is not None and not (
@@ -122,45 +149,42 @@ class JodoImportProcessDataOperator(BaseOperator):
             for index, _, reason in self._checked_records():
                 if reason is not None:
                     raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
-        report_path = Path(self.report_path) if self.report_path else _new_report_path(self.task_id)
+        report_path = Path(self.report_path) if self.report_path else new_report_path(self.task_id)
         counts = {kind.value: 0 for kind in RecordOutcomeKind}
         request_ids: list[str] = []
+        progress = ImportProgress(
+            self.log, "ImportProcessData", known_record_count(self.records), self.progress_interval
+        )
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
-        batch: list[tuple[int, dict[str, Any]]] = []
-
-        def push(report: IO[str]) -> None:
-            result = hook.import_process_data(
-                [record for _, record in batch],
-                media=self.media,
-                update_key=self.update_key,
-                call_datetime=call_datetime,
-                call_type=self.call_type,
-                user_login=self.user_login,
-            )
-            request_ids.append(result.request_id)
-            for (index, _), outcome in zip(batch, result.records, strict=True):  # hook: one per record
-                counts[outcome.outcome.value] += 1
-                _write_report_line(
-                    report, index, outcome.key, outcome.outcome.value, outcome.reason, result.request_id
-                )
-            batch.clear()
-
+        prepare = partial(
+            hook.prepare_import,
+            media=self.media,
+            update_key=self.update_key,
+            call_datetime=call_datetime,
+            call_type=self.call_type,
+            user_login=self.user_login,
+        )
         try:
-            with report_path.open("w", encoding="utf-8") as report:
-                for index, record, reason in self._checked_records():
-                    if reason is not None:
-                        counts[RecordOutcomeKind.REJECTED.value] += 1
-                        # As text or None: the raw value may be anything, even what JSON cannot hold.
-                        key = scalar_text(record.get(self.update_key.value)) if record else None
-                        _write_report_line(report, index, key, RecordOutcomeKind.REJECTED.value, reason, None)
-                        continue
-                    batch.append((index, record))  # type: ignore[arg-type]
-                    if len(batch) >= self.batch_size:
-                        push(report)
-                if batch:
-                    push(report)
+            self.log.info(
+                "Pushing records to %s in batches of %d, %d request(s) at a time",
+                hook.settings.base_url,  # resolved here, before worker threads share the hook
+                self.batch_size,
+                self.max_in_flight,
+            )
+            # Worker threads only send; this thread checks and encodes the next batches and
+            # reads the answers, while requests are on their way.
+            answers = map_in_order(partial(_send_chunk, hook), self._chunks(prepare), self.max_in_flight)
+            with report_path.open("w", encoding="utf-8") as report, closing(answers):
+                for chunk, answer in answers:
+                    result = None
+                    if chunk.request is not None and answer is not None:
+                        result = hook.read_import_answer(chunk.request, answer)
+                        request_ids.append(result.request_id)
+                    rejected = _report_chunk(report, chunk, result, counts)
+                    progress.advance(len(chunk.entries), rejected)
         finally:
             hook.close()
+        progress.finish()
         total = sum(counts.values())
         self.log.info(
             "%d records: %d inserted, %d updated, %d rejected in %d requests; report: %s",
@@ -173,6 +197,26 @@ class JodoImportProcessDataOperator(BaseOperator):
         )
         return {"request_ids": request_ids, "total": total, **counts, "report_path": str(report_path)}
 
+    def _chunks(self, prepare: Callable[[list[dict[str, Any]]], PreparedImport]) -> Iterator[_Chunk]:
+        """The input as consecutive chunks, each with at most `batch_size` records to send,
+        encoded by `prepare`."""
+        entries: list[tuple[int, Any, str | None]] = []
+        batch: list[dict[str, Any]] = []
+        span = CHUNK_SPAN_BATCHES * self.batch_size
+        for index, record, reason in self._checked_records():
+            if reason is None:
+                entries.append((index, None, None))
+                batch.append(record)  # type: ignore[arg-type]
+            else:
+                # As text or None: the raw value may be anything, even what JSON cannot hold.
+                key = scalar_text(record.get(self.update_key.value)) if record else None
+                entries.append((index, key, reason))
+            if len(batch) >= self.batch_size or len(entries) >= span:
+                yield _Chunk(entries, prepare(batch) if batch else None)
+                entries, batch = [], []
+        if entries:
+            yield _Chunk(entries, prepare(batch) if batch else None)
+
     def _checked_records(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
         """(index, mapped record or None, rejection reason or None) for every input record."""
         for index, raw in enumerate(iter_records(self.records, self.source_path)):
@@ -183,6 +227,43 @@ class JodoImportProcessDataOperator(BaseOperator):
             yield index, record, check_lead(record, self.update_key)[1]
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """Consecutive input records of a ProcessData push: `entries` has one `(index, key,
+    reason)` per record in input order, where a reason means rejected before sending and
+    None means sent; `request` carries the records sent, in the same order (None: none)."""
+
+    entries: list[tuple[int, Any, str | None]]
+    request: PreparedImport | None
+
+
+def _send_chunk(hook: JodoHook, chunk: _Chunk) -> tuple[str, int] | None:
+    """Post a chunk's request (in a worker thread); its raw answer, None when nothing to send."""
+    return None if chunk.request is None else hook.send_import(chunk.request)
+
+
+def _report_chunk(
+    report: IO[str], chunk: _Chunk, result: ProcessDataImport | None, counts: dict[str, int]
+) -> int:
+    """Write a chunk's report lines in input order and count its outcomes; returns how many
+    of its records were rejected (before sending or by the platform)."""
+    outcomes = iter(result.records if result is not None else ())  # hook: one per record sent
+    rejected_value = RecordOutcomeKind.REJECTED.value
+    rejected = 0
+    for index, key, reason in chunk.entries:
+        if reason is not None:
+            write_report_line(report, index, key, rejected_value, reason, None)
+            counts[rejected_value] += 1
+            rejected += 1
+            continue
+        outcome = next(outcomes)
+        kind = outcome.outcome.value
+        write_report_line(report, index, outcome.key, kind, outcome.reason, result.request_id)  # type: ignore[union-attr]
+        counts[kind] += 1
+        rejected += kind == rejected_value
+    return rejected
+
+
 class JodoImportCJIOperator(BaseOperator):
     """Import customers into campaign `campaign_id` with astercc importCJI.
 
@@ -191,6 +272,10 @@ class JodoImportCJIOperator(BaseOperator):
     :param records: for `data`, a list of dicts (field or display name -> value); templated, so
         an upstream task's XCom works. One call per record; each record ends inserted,
         updated, skipped (a duplicate the policies left alone) or rejected with its reason.
+    :param max_in_flight: for `data`, calls made at a time, each on its own kept-alive
+        connection (default 4); the platform never sees more at once.
+    :param progress_every_records, progress_every_seconds: for `data`, a progress line
+        (records done, rate, time left, rejected so far) whenever either is reached.
     :param file_url: for `http`/`ftp`, the CSV's URL (templated).
     :param source_conn_id: optional Airflow connection whose login/password the platform uses
         to fetch `file_url` (kept out of templates so that they never render).
@@ -237,12 +322,17 @@ class JodoImportCJIOperator(BaseOperator):
         wait_for_completion: bool = True,
         poll_interval: float = 60.0,
         timeout: float | None = None,
+        max_in_flight: int = DEFAULT_CJI_MAX_IN_FLIGHT,
+        progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
+        progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
         jodo_conn_id: str = JodoHook.default_conn_name,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.source = coerce(CJISource, source, "source")
+        self.max_in_flight = validate_max_in_flight(max_in_flight)
+        self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         if self.source is CJISource.DATA and file_url is not None:
             raise ValueError("source='data' takes records, not file_url")
         if self.source is not CJISource.DATA and records is not None:
@@ -311,13 +401,29 @@ class JodoImportCJIOperator(BaseOperator):
     def _import_records(self, hook: JodoHook) -> dict[str, Any]:
         counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
         rejections: list[dict[str, Any]] = []
-        for index, record in enumerate(iter_records(self.records, None)):
-            outcome, reason = self._import_one(hook, record)
-            counts[outcome] += 1
-            if reason is not None:
-                self.log.warning("records[%d] rejected: %s", index, reason)
-                if len(rejections) < REJECTIONS_REPORTED:
+        progress = ImportProgress(
+            self.log,
+            f"importCJI into campaign {self.campaign_id}",
+            known_record_count(self.records),
+            self.progress_interval,
+        )
+        self.log.info(
+            "Importing records into campaign %s at %s, %d call(s) at a time",
+            self.campaign_id,
+            hook.settings.base_url,  # resolved here, before worker threads share the hook
+            self.max_in_flight,
+        )
+        outcomes = map_in_order(
+            partial(self._import_one, hook), iter_records(self.records, None), self.max_in_flight
+        )
+        with closing(outcomes):
+            for index, (_, (outcome, reason)) in enumerate(outcomes):
+                counts[outcome] += 1
+                if reason is not None and len(rejections) < REJECTIONS_REPORTED:
+                    self.log.warning("records[%d] rejected: %s", index, reason)
                     rejections.append({"index": index, "reason": reason})
+                progress.advance(1, reason is not None)
+        progress.finish()
         total = sum(counts.values())
         summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, "rejections": rejections}
         self.log.info(
@@ -449,21 +555,3 @@ def _positive_seconds(value: Any, parameter: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
         raise ValueError(f"{parameter}={value!r} must be a positive number of seconds")
     return float(value)
-
-
-def _new_report_path(task_id: str) -> Path:
-    """A new, unique report file in the temp directory (created empty, owner-only)."""
-    handle, name = tempfile.mkstemp(prefix=f"jodo-report-{task_id}-", suffix=".jsonl")
-    os.close(handle)
-    return Path(name)
-
-
-def _write_report_line(
-    report: IO[str], index: int, key: Any, outcome: str, reason: str | None, request_id: str | None
-) -> None:
-    report.write(
-        json.dumps(
-            {"index": index, "key": key, "outcome": outcome, "reason": reason, "request_id": request_id}
-        )
-        + "\n"
-    )

@@ -43,6 +43,12 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--job-poll-interval", type=float, default=0.2, help="seconds between looks for due import jobs"
     )
     parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds to hold every answer back, as a platform across a network would (default: 0)",
+    )
+    parser.add_argument(
         "--files-dir", metavar="DIR", help="serve the CSV files in DIR at /files/<name> (for http imports)"
     )
     parser.add_argument("--connection-file", metavar="PATH", help="write the Airflow connection as JSON here")
@@ -135,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=build_seed(arguments),
             files_dir=arguments.files_dir,
             faults=build_fault_plan(arguments),
+            latency=arguments.latency,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -29,7 +29,9 @@ class JodoSandbox:
     Use it as a context manager (or call `start()` and `stop()`); it runs once. `port=0`
     picks a free port. `timezone` is the platform's: every wall-clock time it reads (`exetime`)
     or writes (answers, `updatedat`, job times) is in that zone. `job_poll_interval` is how
-    often due import jobs are looked for (the real platform: about once a minute).
+    often due import jobs are looked for (the real platform: about once a minute). `latency`
+    holds every answer back by that many seconds, as a platform across a network would
+    (benchmarks use it to show what concurrent calls buy; tests need none).
 
     Attributes: `seed` (logins and keys), `store` (state and the inspection API), `clock`
     (the platform's time zone), `faults` (the `FaultPlan` of injected faults: rates and a
@@ -48,7 +50,11 @@ class JodoSandbox:
         seed: SandboxSeed | None = None,
         files_dir: str | Path | None = None,
         faults: FaultPlan | None = None,
+        latency: float = 0.0,
     ) -> None:
+        if not latency >= 0:
+            raise ValueError(f"latency must be a number of seconds >= 0, got {latency!r}")
+        self.latency = latency
         self.seed = seed or SandboxSeed()
         self.faults = faults or FaultPlan()
         self.clock = PlatformClock(timezone)
@@ -75,6 +81,14 @@ class JodoSandbox:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    @property
+    def peak_concurrent_requests(self) -> int:
+        """The most requests the sandbox has been answering at the same time since it started:
+        what a client's concurrency looked like from the platform's side."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running; call start() or use it in a with block")
+        return self._server.peak_requests_in_progress
+
     def file_url(self, name: str) -> str:
         """The URL at which the sandbox serves `name` from its `files_dir` (CSV exports for
         `source=http` imports)."""
@@ -86,7 +100,12 @@ class JodoSandbox:
             raise RuntimeError("a JodoSandbox runs once; create a new one")
         try:
             self._server = SandboxHTTPServer(
-                self._address, self._process_data_api, self._cji_api, self.files_dir, self.faults
+                self._address,
+                self._process_data_api,
+                self._cji_api,
+                self.files_dir,
+                self.faults,
+                self.latency,
             )
         except OSError:
             self.store.close()  # the port is taken: nothing else was started

@@ -4,6 +4,10 @@ answers the way the vendors do (JSON as `text/html` for Jodo, JSONP for astercc)
 HTTP/1.1 with keep-alive, so that a client session reuses one connection; every answer has
 an exact Content-Length. Each connection is served by its own thread; `close()` ends open
 keep-alive connections too, so that stopping the sandbox leaves no thread or socket behind.
+
+The server counts the requests it is answering at once (`peak_requests_in_progress`), so that
+tests can check a client's concurrency bound from the platform's side, and can hold every
+answer back by a `latency`, as a platform across a network would.
 """
 
 from __future__ import annotations
@@ -59,14 +63,29 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         cji_api: CjiApi,
         files_dir: Path | None = None,
         faults: FaultPlan | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.process_data_api = process_data_api
         self.cji_api = cji_api
         self.files_dir = files_dir
         self.faults = faults or FaultPlan()
+        self.latency = latency
+        self.requests_in_progress = 0
+        self.peak_requests_in_progress = 0
+        self._requests_lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._connections_lock = threading.Lock()
         super().__init__(address, SandboxRequestHandler)
+
+    def request_started(self) -> None:
+        """Count a request being answered (from its body read to its answer sent)."""
+        with self._requests_lock:
+            self.requests_in_progress += 1
+            self.peak_requests_in_progress = max(self.peak_requests_in_progress, self.requests_in_progress)
+
+    def request_ended(self) -> None:
+        with self._requests_lock:
+            self.requests_in_progress -= 1
 
     def process_request(self, request: Any, client_address: Any) -> None:
         # ThreadingMixIn does not keep daemon threads, so it cannot join them on close; start
@@ -144,6 +163,13 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         return _first_values(body)
 
     def _route(self, form: Mapping[str, str]) -> None:
+        self.server.request_started()
+        try:
+            self._serve(form)
+        finally:
+            self.server.request_ended()
+
+    def _serve(self, form: Mapping[str, str]) -> None:
         url = urlsplit(self.path)
         fault = self.server.faults.next_fault() if url.path in API_PATHS else None
         if fault is not None and fault.before_processing:
@@ -159,6 +185,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 _TEXT_CONTENT_TYPE,
                 "sandbox error, see its log",
             )
+        if self.server.latency:
+            time.sleep(self.server.latency)
         if fault is Fault.SLOW:
             time.sleep(self.server.faults.slow_seconds)
         elif fault is Fault.TRUNCATED:

@@ -25,10 +25,14 @@ POLL_SECONDS = 0.05
 @pytest.fixture
 def sandbox(request) -> Iterator[JodoSandbox]:
     """A fresh sandbox; `@pytest.mark.platform_timezone("Zone/Name")` sets its time zone (the
-    connections made by `connect` follow it, as a real deployment's would)."""
+    connections made by `connect` follow it, as a real deployment's would) and
+    `@pytest.mark.sandbox_latency(seconds)` holds its answers back, so that concurrent calls
+    overlap on the platform's side."""
     marker = request.node.get_closest_marker("platform_timezone")
     timezone = marker.args[0] if marker else "UTC"
-    with JodoSandbox(job_poll_interval=POLL_SECONDS, timezone=timezone) as running:
+    latency_marker = request.node.get_closest_marker("sandbox_latency")
+    latency = latency_marker.args[0] if latency_marker else 0.0
+    with JodoSandbox(job_poll_interval=POLL_SECONDS, timezone=timezone, latency=latency) as running:
         request.node.sandbox_secrets = sandbox_secrets(running)
         yield running
 

@@ -138,6 +138,8 @@ def test_a_retry_reuses_the_job_of_the_earlier_try(sandbox, connect, files):
         ({"source": "http", "records": []}, "takes file_url"),
         ({"source": "data", "duplicate_way": "merge"}, "duplicate_way='merge'"),
         ({"source": "http", "poll_interval": 0}, "poll_interval=0"),
+        ({"source": "data", "max_in_flight": 0}, "max_in_flight=0"),
+        ({"source": "data", "progress_every_seconds": -1}, "progress_every_seconds=-1"),
     ],
 )
 def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
@@ -207,3 +209,20 @@ def test_a_bad_campaign_id_fails_the_task_instead_of_rejecting_every_record(sand
     with pytest.raises(ValueError, match="campaign_id"):
         task.execute(task_context())
     assert phones(sandbox) == []
+
+
+@pytest.mark.sandbox_latency(0.02)
+def test_data_records_go_concurrently_but_never_more_than_max_in_flight(sandbox, connect, capfd):
+    records = [{"name": f"Lead {i}", "phone1": f"55119{i:08d}"} for i in range(60)]
+    records[7] = {"name": "No phone"}
+    summary = operator(
+        connect(), source="data", records=records, max_in_flight=3, progress_every_records=25
+    ).execute(task_context())
+    assert 1 < sandbox.peak_concurrent_requests <= 3  # answers held 20 ms: calls overlapped
+    assert (summary["total"], summary["inserted"], summary["rejected"]) == (60, 59, 1)
+    assert summary["rejections"][0]["index"] == 7  # in input order, whatever order calls ended in
+    assert phones(sandbox) == sorted(r["phone1"] for r in records if "phone1" in r)
+    log = capfd.readouterr().out
+    assert "importCJI into campaign 1: 25 of 60 records done (42%)" in log
+    assert "importCJI into campaign 1: 50 of 60 records done (83%)" in log
+    assert "1 rejected so far" in log

@@ -69,7 +69,8 @@ def test_a_csv_export_with_column_mapping(sandbox, connect, tmp_path):
     )
     assert (summary["inserted"], summary["rejected"]) == (1, 1)
     assert stored(sandbox)["5511987654321"]["extrafield1"] == "web"
-    assert report[0]["index"] == 1 and "emailid" in report[0]["reason"]  # rejected before sending
+    assert [line["index"] for line in report] == [0, 1]  # in input order
+    assert "emailid" in report[1]["reason"] and report[1]["request_id"] is None  # rejected before sending
 
 
 def test_json_lines_and_fail_mode_sends_nothing(sandbox, connect, tmp_path):
@@ -92,6 +93,9 @@ def test_json_lines_and_fail_mode_sends_nothing(sandbox, connect, tmp_path):
         ({"records": [], "on_invalid": "ignore"}, "on_invalid='ignore'"),
         ({"records": [], "media": 99}, "media=99"),
         ({"records": [], "update_key": "email"}, "update_key='email'"),
+        ({"records": [], "max_in_flight": 0}, "max_in_flight=0"),
+        ({"records": [], "max_in_flight": "2"}, "max_in_flight='2'"),
+        ({"records": [], "progress_every_records": 0}, "progress_every_records=0"),
     ],
 )
 def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
@@ -103,3 +107,46 @@ def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
 def test_naive_call_datetime_is_refused(connect, tmp_path):
     with pytest.raises(ValueError, match=r"call_datetime=.* has no time zone"):
         run(connect(), tmp_path, records=[lead("919800000001")], call_datetime=pendulum.naive(2026, 1, 1))
+
+
+@pytest.mark.sandbox_latency(0.02)
+def test_batches_in_flight_together_are_reported_in_input_order(sandbox, connect, tmp_path, capfd):
+    records = [lead(f"9198{i:08d}") for i in range(40)]
+    for bad in (0, 13, 39):
+        records[bad] = lead(str(bad))  # too short a number
+    summary, report = run(
+        connect(), tmp_path, records=records, batch_size=3, max_in_flight=4, progress_every_records=10
+    )
+    assert 1 < sandbox.peak_concurrent_requests <= 4  # answers held 20 ms: requests overlapped
+    assert (summary["total"], summary["inserted"], summary["rejected"]) == (40, 37, 3)
+    assert len(summary["request_ids"]) == 13
+    assert [line["index"] for line in report] == list(range(40))
+    assert [line["key"] for line in report] == [r["mobilenumber"] for r in records]
+    assert [line["index"] for line in report if line["outcome"] == "rejected"] == [0, 13, 39]
+    assert set(stored(sandbox)) == {r["mobilenumber"] for r in records} - {"0", "13", "39"}
+    log = capfd.readouterr().out
+    assert "ImportProcessData: 10 of 40 records done (25%)" in log
+    assert "1 rejected so far" in log
+    assert "ImportProcessData: all 40 records done in" in log
+
+
+def test_a_100k_record_file_lands_whole(sandbox, connect, tmp_path):
+    export = tmp_path / "leads.csv"
+    with export.open("w") as file:
+        file.write("name,mobilenumber,emailid,extrafield1\n")
+        for i in range(100_000):
+            mail = "" if i % 10_000 == 9_999 else f"lead{i}@example.com"  # every 10,000th has none
+            file.write(f"Lead {i},91{i:010d},{mail},batch-{i // 500}\n")
+    summary, report = run(connect(), tmp_path, source_path=str(export), max_in_flight=2)
+    assert (summary["total"], summary["inserted"], summary["updated"], summary["rejected"]) == (
+        100_000,
+        99_990,
+        0,
+        10,
+    )
+    assert len(report) == 100_000 and report[-1]["index"] == 99_999
+    customers = sandbox.store.process_customers("VoiceProcess")
+    expected = {f"91{i:010d}" for i in range(100_000) if i % 10_000 != 9_999}
+    assert len(customers) == len(expected)
+    assert {c["mobilenumber"] for c in customers} == expected
+    assert customers[-1]["extrafield1"] == "batch-199"

@@ -150,6 +150,23 @@ def test_invalid_settings_fail_early():
         JodoSandbox(max_records_per_request=0)
     with pytest.raises(ValueError, match="job_poll_interval"):
         JodoSandbox(job_poll_interval=0)
+    with pytest.raises(ValueError, match="latency"):
+        JodoSandbox(latency=-1)
+
+
+@pytest.mark.sandbox(latency=0.3)
+def test_latency_holds_answers_back_and_overlapping_requests_are_counted(sandbox, cji_raw):
+    assert cji_raw(context="phone1=5550100").status_code == 200
+    assert sandbox.peak_concurrent_requests == 1
+    url = sandbox.base_url + "/CustomerWebServices/handleCustomerWS"
+    threads = [
+        threading.Thread(target=requests.post, args=(url,), kwargs={"data": {"data": "{}"}}) for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sandbox.peak_concurrent_requests == 3  # each held 0.3 s: the three overlapped
 
 
 @pytest.mark.sandbox(timezone="Europe/Berlin")

@@ -1,0 +1,43 @@
+"""The per-record report of an ImportProcessData push: JSON lines, one per input record, in
+input order: `index`, `key` (the update-key value), `outcome`, `reason` (rejections only) and
+`request_id` (the platform's id of the request that carried the record; null when the record
+was rejected before sending).
+
+A line is written for every record of imports of millions, so it is formatted by hand:
+`json.dumps` of a dict per line cost more than validating the record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+
+def new_report_path(task_id: str) -> Path:
+    """A new, unique report file in the temp directory (created empty, owner-only)."""
+    handle, name = tempfile.mkstemp(prefix=f"jodo-report-{task_id}-", suffix=".jsonl")
+    os.close(handle)
+    return Path(name)
+
+
+def write_report_line(
+    report: IO[str], index: int, key: Any, outcome: str, reason: str | None, request_id: str | None
+) -> None:
+    """Append one record's line; `outcome` is a RecordOutcomeKind value (plain ASCII)."""
+    report.write(
+        f'{{"index": {index}, "key": {_json(key)}, "outcome": "{outcome}", '
+        f'"reason": {_json(reason)}, "request_id": {_json(request_id)}}}\n'
+    )
+
+
+def _json(value: Any) -> str:
+    """`value` as JSON; anything JSON cannot carry (a key that made its record invalid, such as
+    a set) as the JSON string of its repr, so that the report never fails."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(value, default=repr)

@@ -1,0 +1,55 @@
+"""Bounded concurrency for imports: at most `max_in_flight` platform calls at a time, results
+in input order, and the input read only as far ahead as the calls need.
+
+Both operators use `map_in_order`: the ImportProcessData operator with one item per batch,
+the importCJI operator with one item per record.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+READ_AHEAD_PER_CALL = 2
+"""Items submitted per allowed call: while `max_in_flight` calls run, as many more wait
+ready, so that a call starts the moment another ends; the rest of the input is not read."""
+
+
+def validate_max_in_flight(value: object) -> int:
+    """`max_in_flight` as given, once checked to be an integer >= 1 (ValueError otherwise)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"max_in_flight={value!r} must be an integer >= 1")
+    return value
+
+
+def map_in_order(
+    call: Callable[[Item], Result], items: Iterable[Item], max_in_flight: int
+) -> Iterator[tuple[Item, Result]]:
+    """`(item, call(item))` for each item, in input order, with at most `max_in_flight` calls
+    running at once (in worker threads; `call` must be safe to run concurrently).
+
+    At most `READ_AHEAD_PER_CALL * max_in_flight` items are held at a time, so a stream of
+    any length is mapped in bounded memory. The first call that raises (in input order)
+    raises here; calls not started yet are cancelled and running ones finished before it
+    propagates, so nothing keeps calling the platform behind a failed task. Close the
+    iterator (`contextlib.closing`) when you stop early, for the same reason.
+    """
+    window: deque[tuple[Item, Future[Result]]] = deque()
+    held = READ_AHEAD_PER_CALL * max_in_flight
+    executor = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="jodo-import")
+    try:
+        for item in items:
+            window.append((item, executor.submit(call, item)))
+            while window and (len(window) >= held or window[0][1].done()):
+                head, future = window.popleft()
+                yield head, future.result()
+        while window:
+            head, future = window.popleft()
+            yield head, future.result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,116 @@
+"""Progress of a long import in the task log, shared by both import operators.
+
+A line every `records` records or `seconds` seconds, whichever comes first: records done,
+the rate so far, the time left when the total is known, and the records rejected so far.
+Time is read from a monotonic clock, once per `advance`, so the check costs nothing next to
+a platform call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_PROGRESS_EVERY_RECORDS = 100_000
+DEFAULT_PROGRESS_EVERY_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ProgressInterval:
+    """How often a progress line is logged; checked when the operator is built, so that a bad
+    value fails the DAG, naming the operator's parameter."""
+
+    records: int = DEFAULT_PROGRESS_EVERY_RECORDS
+    seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.records, int) or isinstance(self.records, bool) or self.records < 1:
+            raise ValueError(f"progress_every_records={self.records!r} must be an integer >= 1")
+        if (
+            not isinstance(self.seconds, (int, float))
+            or isinstance(self.seconds, bool)
+            or not self.seconds > 0
+        ):
+            raise ValueError(f"progress_every_seconds={self.seconds!r} must be a number of seconds > 0")
+
+
+class ImportProgress:
+    """Counts records as their outcomes arrive and logs progress lines on `log` (the task's
+    logger). `total` is the number of input records when known without reading them (a
+    list), None for a file: then the line says so instead of guessing the time left."""
+
+    def __init__(
+        self,
+        log: Any,
+        what: str,
+        total: int | None,
+        interval: ProgressInterval,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = log
+        self._what = what
+        self._total = total
+        self._interval = interval
+        self._clock = clock
+        self._started = clock()
+        self._last_line_at = self._started
+        self._done_at_last_line = 0
+        self.done = 0
+        self.rejected = 0
+
+    def advance(self, records: int, rejected: int = 0) -> None:
+        """`records` more records have their final outcome, `rejected` of them rejected."""
+        self.done += records
+        self.rejected += rejected
+        now = self._clock()
+        if (
+            self.done - self._done_at_last_line >= self._interval.records
+            or now - self._last_line_at >= self._interval.seconds
+        ):
+            self._log.info("%s", self.describe(now))
+            self._last_line_at = now
+            self._done_at_last_line = self.done
+
+    def finish(self) -> None:
+        """Log the last line: all records done, in how long, and how many were rejected."""
+        elapsed = self._clock() - self._started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        self._log.info(
+            "%s: all %d records done in %.1f s (%.0f records/s), %d rejected",
+            self._what,
+            self.done,
+            elapsed,
+            rate,
+            self.rejected,
+        )
+
+    def describe(self, now: float | None = None) -> str:
+        """The progress line: done, rate, time left (or that it is unknown), rejected."""
+        elapsed = (self._clock() if now is None else now) - self._started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        if self._total is None:
+            position = f"{self.done} records done (total unknown, so no time estimate)"
+            remaining = ""
+        else:
+            share = 100.0 * self.done / self._total if self._total else 100.0
+            position = f"{self.done} of {self._total} records done ({share:.0f}%)"
+            left = self._total - self.done
+            if left <= 0:
+                remaining = ""
+            elif rate > 0:
+                remaining = f", about {_duration(left / rate)} left"
+            else:
+                remaining = ", time left unknown"
+        return f"{self._what}: {position}, {rate:.0f} records/s{remaining}, {self.rejected} rejected so far"
+
+
+def _duration(seconds: float) -> str:
+    """A short human duration: `42 s`, `3 min 20 s`, `2 h 05 min`."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"

@@ -1,0 +1,373 @@
+"""Throughput and memory of the import operators against the bundled sandbox (`make bench`).
+
+In one run it measures and prints (targets from issue 4; measured here, not unit-tested: the
+script exits 0 unless something crashed):
+
+1. ImportProcessData records/s through `JodoImportProcessDataOperator` (list input, default
+   `max_in_flight=1`) against a replay of the same requests, encoded beforehand and posted
+   one after the other with a bare `requests.Session`: the ceiling. Target: ratio >= 0.9.
+2. importCJI `source=data` records/s through `JodoImportCJIOperator` with `max_in_flight`
+   calls at a time against a naive sequential loop that opens a new connection per call
+   (`requests.get`). Target: ratio >= 5. Measured on loopback as it is, and with the sandbox
+   holding every answer back as a platform across a network would (`--latency`).
+3. Peak RSS of a process that pushes 10k, 100k and 1M generated records from a CSV file
+   through the ProcessData operator, each in a fresh process. Target: 1M within 1.5x of 10k,
+   and under 200 MB.
+
+The sandbox always runs in a process of its own, a fresh one per measurement (so that every
+run inserts into an empty platform): client and sandbox share this machine's cores, and in
+one process the GIL would make each wait for the other.
+
+    python benchmarks/bench_imports.py             # everything (about 2 minutes)
+    python benchmarks/bench_imports.py --quick     # smaller sizes, a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+CONN_ID = "jodo_bench"
+PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
+IMPORT_CJI_PATH = "/setevent/importCJI"
+BATCH_SIZE = 500
+CJI_MAX_IN_FLIGHT = 8
+SIMULATED_LATENCY_SECONDS = 0.005  # a platform in the same region; real ones are often farther
+REPLAY_ROUNDS = 2  # best of: the machine is shared, a single round is noisy
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many records each measurement pushes."""
+
+    process_data: int
+    cji: int
+    cji_with_latency: int
+    rss: tuple[int, ...]
+
+
+FULL = Sizes(process_data=100_000, cji=10_000, cji_with_latency=1_000, rss=(10_000, 100_000, 1_000_000))
+QUICK = Sizes(process_data=10_000, cji=1_000, cji_with_latency=200, rss=(1_000, 10_000, 50_000))
+
+
+# --- the sandbox and the operators --------------------------------------------------------
+
+
+@contextmanager
+def sandbox_process(latency: float = 0.0) -> Iterator[dict[str, Any]]:
+    """A sandbox in its own process on a free port; yields its Airflow connection (as JSON
+    dict), which is also set as `AIRFLOW_CONN_JODO_BENCH` for the operators."""
+    with tempfile.TemporaryDirectory(prefix="jodo-bench-") as directory:
+        connection_file = Path(directory) / "connection.json"
+        log_file = Path(directory) / "sandbox.log"
+        command = [
+            sys.executable,
+            "-m",
+            "airflow_provider_jodo.sandbox",
+            "--port",
+            "0",
+            "--connection-file",
+            str(connection_file),
+            "--latency",
+            str(latency),
+        ]
+        with log_file.open("w") as log:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+            try:
+                assert process.stdout is not None
+                for line in process.stdout:
+                    if line.startswith("Press Ctrl+C"):
+                        break
+                else:
+                    raise RuntimeError(f"the sandbox did not start: {log_file.read_text()[-2000:]}")
+                connection = json.loads(connection_file.read_text())
+                os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(connection)
+                yield connection
+            finally:
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=30)
+
+
+@contextmanager
+def task_log_silenced() -> Iterator[None]:
+    """Send what the operators log (structlog writes to stdout) to /dev/null, so that only
+    the figures are printed."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    """(seconds, result) of `run()`."""
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def leads(count: int) -> list[dict[str, str]]:
+    """Valid, distinct ImportProcessData records."""
+    return [
+        {
+            "name": f"Lead {i}",
+            "mobilenumber": f"91{i:010d}",
+            "emailid": f"lead{i}@example.com",
+            "extrafield1": f"batch-{i // BATCH_SIZE}",
+        }
+        for i in range(count)
+    ]
+
+
+def push_process_data(
+    records: list[dict[str, str]] | None = None, source_path: str | None = None, max_in_flight: int = 1
+) -> dict:
+    """Run JodoImportProcessDataOperator.execute as a task would (report in the temp dir)."""
+    from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
+
+    with tempfile.TemporaryDirectory(prefix="jodo-bench-report-") as directory:
+        operator = JodoImportProcessDataOperator(
+            task_id="bench_push",
+            jodo_conn_id=CONN_ID,
+            records=records,
+            source_path=source_path,
+            media=12,
+            update_key="mobilenumber",
+            batch_size=BATCH_SIZE,
+            max_in_flight=max_in_flight,
+            report_path=str(Path(directory) / "report.jsonl"),
+        )
+        with task_log_silenced():
+            summary = operator.execute({})
+    if summary["inserted"] != summary["total"]:
+        raise RuntimeError(f"the push did not insert every record: {summary}")
+    return summary
+
+
+# --- 1. ImportProcessData: operator vs pre-encoded replay --------------------------------
+
+
+def process_data_bodies(connection: dict[str, Any], records: list[dict[str, str]]) -> list[bytes]:
+    """The operator's requests, encoded as the hook encodes them, ready to post."""
+    from airflow_provider_jodo.wire.form import form_field
+
+    bodies = []
+    for start in range(0, len(records), BATCH_SIZE):
+        request = {
+            "Method": "ImportProcessData",
+            "apikey": connection["extra"]["apikey"],
+            "servicekey": connection["extra"]["servicekey"],
+            "Media": 12,
+            "Data": records[start : start + BATCH_SIZE],
+            "updateparam": "mobilenumber",
+            "reqdatetime": "2026-11-23 09:00:00",
+        }
+        bodies.append(form_field("data", json.dumps(request, ensure_ascii=False, separators=(",", ":"))))
+    return bodies
+
+
+def replay(connection: dict[str, Any], bodies: list[bytes]) -> None:
+    """Post pre-encoded bodies one after the other on one kept-alive bare session."""
+    from airflow_provider_jodo.wire.form import FORM_CONTENT_TYPE
+
+    url = connection["host"] + PROCESS_DATA_PATH
+    with requests.Session() as session:
+        session.trust_env = False
+        for body in bodies:
+            response = session.post(url, data=body, headers={"Content-Type": FORM_CONTENT_TYPE}, timeout=60)
+            response.raise_for_status()
+            if b'"001"' not in response.content:
+                raise RuntimeError(f"the replay was refused: {response.text[:300]}")
+
+
+def bench_process_data(count: int) -> dict[str, float]:
+    records = leads(count)
+    seconds: dict[str, list[float]] = {"replay": [], "operator": [], "operator_2": []}
+    for _ in range(REPLAY_ROUNDS):
+        with sandbox_process() as connection:
+            bodies = process_data_bodies(connection, records)
+            seconds["replay"].append(timed(lambda: replay(connection, bodies))[0])  # noqa: B023
+        for name, max_in_flight in (("operator", 1), ("operator_2", 2)):
+            with sandbox_process():
+                seconds[name].append(timed(lambda: push_process_data(records, None, max_in_flight))[0])  # noqa: B023
+    return {name: count / min(runs) for name, runs in seconds.items()}
+
+
+# --- 2. importCJI source=data: operator with concurrency vs a naive loop -----------------
+
+
+def cji_records(count: int) -> list[dict[str, str]]:
+    return [{"name": f"Lead {i}", "phone1": f"55{i:011d}"} for i in range(count)]
+
+
+def push_cji(records: list[dict[str, str]], max_in_flight: int) -> None:
+    from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+
+    operator = JodoImportCJIOperator(
+        task_id="bench_cji",
+        jodo_conn_id=CONN_ID,
+        campaign_id=1,
+        source="data",
+        records=records,
+        max_in_flight=max_in_flight,
+    )
+    with task_log_silenced():
+        summary = operator.execute({})
+    if summary["inserted"] != len(records):
+        raise RuntimeError(f"the import did not insert every record: {summary}")
+
+
+def naive_cji_loop(connection: dict[str, Any], records: list[dict[str, str]]) -> None:
+    """One `requests.get` per record: a new session and a new connection for every call."""
+    from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, encode_context
+
+    url = connection["host"] + IMPORT_CJI_PATH
+    fixed = {
+        "orgidentity": connection["schema"],
+        "usertype": connection["extra"]["usertype"],
+        "user": connection["login"],
+        "pwdtype": connection["extra"]["pwdtype"],
+        "password": connection["password"],
+        "modeltype": "Campaign",
+        "model_id": "1",
+        "source": "data",
+    }
+    for record in records:
+        values = {**fixed, "context": encode_context(record)}
+        params = [("callback", "naive"), *((name, values.get(name, "")) for name in CJI_PARAMETERS)]
+        response = requests.get(url, params=params, timeout=30)
+        if "code:1" not in response.text:
+            raise RuntimeError(f"the naive loop was refused: {response.text[:300]}")
+
+
+def bench_cji(count: int, latency: float) -> dict[str, float]:
+    records = cji_records(count)
+    with sandbox_process(latency) as connection:
+        naive_seconds, _ = timed(lambda: naive_cji_loop(connection, records))
+    with sandbox_process(latency):
+        operator_seconds, _ = timed(lambda: push_cji(records, CJI_MAX_IN_FLIGHT))
+    return {"operator": count / operator_seconds, "naive": count / naive_seconds}
+
+
+# --- 3. Peak RSS of pushing a CSV file ----------------------------------------------------
+
+
+def write_csv(path: Path, count: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["name", "mobilenumber", "emailid", "extrafield1"])
+        for i in range(count):
+            writer.writerow([f"Lead {i}", f"91{i:010d}", f"lead{i}@example.com", f"batch-{i // BATCH_SIZE}"])
+
+
+def rss_child(csv_path: str, result_path: str) -> None:
+    """In a fresh process: push the file and write the peak RSS (MB) and time taken."""
+    import airflow_provider_jodo.operators.jodo  # noqa: F401  (imported before the clock starts)
+
+    seconds, summary = timed(lambda: push_process_data(source_path=csv_path))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    Path(result_path).write_text(
+        json.dumps({"peak_mb": peak_mb, "seconds": seconds, "total": summary["total"]})
+    )
+
+
+def bench_rss(counts: tuple[int, ...]) -> dict[int, dict[str, float]]:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="jodo-bench-rss-") as directory:
+        for count in counts:
+            csv_path = Path(directory) / f"leads-{count}.csv"
+            result_path = Path(directory) / f"result-{count}.json"
+            write_csv(csv_path, count)
+            child = [sys.executable, __file__, "--rss-child", str(csv_path), str(result_path)]
+            with sandbox_process():
+                # Through a small shell that forks: Linux carries the peak RSS of the process
+                # that calls exec into the new program's ru_maxrss, and this process is big.
+                subprocess.run(["/bin/sh", "-c", '"$0" "$@"; exit $?', *child], check=True)
+            results[count] = json.loads(result_path.read_text())
+            csv_path.unlink()
+    return results
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run, not the figures")
+    parser.add_argument("--rss-child", nargs=2, metavar=("CSV", "RESULT"), help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.rss_child:
+        rss_child(*arguments.rss_child)
+        return 0
+    sizes = QUICK if arguments.quick else FULL
+    started = time.perf_counter()
+    print(f"Jodo import benchmark ({os.cpu_count()} CPUs; sandbox in its own process)", flush=True)
+
+    figures = bench_process_data(sizes.process_data)
+    ratio = figures["operator"] / figures["replay"]
+    heading = f"{sizes.process_data} records, batches of {BATCH_SIZE}, best of {REPLAY_ROUNDS}"
+    print(f"\n1. ImportProcessData, {heading}")
+    print(f"   operator (max_in_flight=1):           {figures['operator']:9.0f} records/s")
+    print(f"   pre-encoded replay, bare session:     {figures['replay']:9.0f} records/s")
+    print(f"   ratio operator/replay: {ratio:.2f} (target >= 0.9) {verdict(ratio >= 0.9)}")
+    print(f"   operator (max_in_flight=2):           {figures['operator_2']:9.0f} records/s")
+    print(f"   ratio with 2 in flight/replay: {figures['operator_2'] / figures['replay']:.2f}", flush=True)
+
+    print(f"\n2. importCJI source=data, operator max_in_flight={CJI_MAX_IN_FLIGHT} vs naive loop")
+    for label, count, latency in (
+        ("loopback, no added latency", sizes.cji, 0.0),
+        (
+            f"platform latency {SIMULATED_LATENCY_SECONDS * 1000:.0f} ms",
+            sizes.cji_with_latency,
+            SIMULATED_LATENCY_SECONDS,
+        ),
+    ):
+        figures = bench_cji(count, latency)
+        ratio = figures["operator"] / figures["naive"]
+        print(f"   {label}, {count} records:")
+        print(f"     operator:                           {figures['operator']:9.0f} records/s")
+        print(f"     naive loop, new connection per call:{figures['naive']:9.0f} records/s")
+        print(f"     ratio operator/naive: {ratio:.1f}x (target >= 5x) {verdict(ratio >= 5)}", flush=True)
+
+    results = bench_rss(sizes.rss)
+    print("\n3. Peak RSS of a process pushing a CSV file through the ProcessData operator")
+    for count, result in results.items():
+        rate = result["total"] / result["seconds"]
+        peak, seconds = result["peak_mb"], result["seconds"]
+        print(f"   {count:>9} records: {peak:6.1f} MB  ({seconds:.1f} s, {rate:.0f} records/s)")
+    smallest, largest = results[sizes.rss[0]]["peak_mb"], results[sizes.rss[-1]]["peak_mb"]
+    growth = largest / smallest
+    print(
+        f"   largest/smallest: {growth:.2f}x (target <= 1.5x) {verdict(growth <= 1.5)}; "
+        f"largest under 200 MB: {verdict(largest < 200)}"
+    )
+    print(f"\nDone in {time.perf_counter() - started:.0f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
