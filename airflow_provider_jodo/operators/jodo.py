@@ -58,7 +58,9 @@ from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 from airflow_provider_jodo.wire.cji_parameters import UnencodableRecordError, encode_delrow, yes_no
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
-DEFAULT_CJI_MAX_IN_FLIGHT = 4
+DEFAULT_CJI_MAX_IN_FLIGHT = 1
+"""Sequential by default: two records of one phone number in flight at once would land in
+either order (which one is inserted and which is the duplicate is then not defined)."""
 CHUNK_SPAN_BATCHES = 2
 """A chunk of input closes after this many batch sizes of records even when rejections left
 its batch short, so that a long run of invalid records is not held in memory."""
@@ -273,7 +275,8 @@ class JodoImportCJIOperator(BaseOperator):
         an upstream task's XCom works. One call per record; each record ends inserted,
         updated, skipped (a duplicate the policies left alone) or rejected with its reason.
     :param max_in_flight: for `data`, calls made at a time, each on its own kept-alive
-        connection (default 4); the platform never sees more at once.
+        connection (default 1); the platform never sees more at once. Raise it (4 to 8) when
+        the input has each phone number once: duplicates in flight together land in any order.
     :param progress_every_records, progress_every_seconds: for `data`, a progress line
         (records done, rate, time left, rejected so far) whenever either is reached.
     :param file_url: for `http`/`ftp`, the CSV's URL (templated).
