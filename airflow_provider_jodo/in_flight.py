@@ -11,21 +11,35 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-GIL_SWITCH_INTERVAL_SECONDS = 0.0002
-"""The interpreter's thread switch interval while calls are in flight (Python's default is
-5 ms). The thread reading the input checks and encodes records without pause; a worker whose
-answer has arrived would wait up to a whole interval for the GIL before it can send the next
-request, and the platform would sit idle meanwhile (`make bench`, ImportProcessData against
-its replay ceiling: about 0.5 at 5 ms, 0.85 at 1 ms, 0.9 to 1.0 at 0.2 ms)."""
+PROMPT_SWITCH_INTERVAL_SECONDS = 0.0002
+"""The interpreter's thread switch interval inside `prompt_thread_switching` (Python's
+default is 5 ms)."""
 
 READ_AHEAD_PER_CALL = 2
 """Items submitted per allowed call: while `max_in_flight` calls run, as many more wait
 ready, so that a call starts the moment another ends; the rest of the input is not read."""
+
+
+@contextmanager
+def prompt_thread_switching() -> Iterator[None]:
+    """Lower the GIL switch interval for a pipeline in which one thread works without pause
+    (checking and encoding the next batches) while workers mostly wait for answers: a worker
+    whose answer has arrived would otherwise wait up to 5 ms for the GIL before it sends the
+    next request, and the platform would sit idle meanwhile (`make bench`, ImportProcessData
+    against its replay ceiling: about 0.5 at 5 ms, 0.85 at 1 ms, 0.9 to 1.0 at 0.2 ms). Not for
+    many CPU-bound workers, which would thrash: importCJI data calls do without it."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, PROMPT_SWITCH_INTERVAL_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def validate_max_in_flight(value: object) -> int:
@@ -50,8 +64,6 @@ def map_in_order(
     window: deque[tuple[Item, Future[Result]]] = deque()
     held = READ_AHEAD_PER_CALL * max_in_flight
     executor = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="jodo-import")
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch_interval, GIL_SWITCH_INTERVAL_SECONDS))
     try:
         for item in items:
             window.append((item, executor.submit(call, item)))
@@ -63,4 +75,3 @@ def map_in_order(
             yield head, future.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-        sys.setswitchinterval(switch_interval)

@@ -42,7 +42,7 @@ from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequ
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.import_report import new_report_path, write_report_line
-from airflow_provider_jodo.in_flight import map_in_order, validate_max_in_flight
+from airflow_provider_jodo.in_flight import map_in_order, prompt_thread_switching, validate_max_in_flight
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
@@ -176,7 +176,11 @@ class JodoImportProcessDataOperator(BaseOperator):
             # Worker threads only send; this thread checks and encodes the next batches and
             # reads the answers, while requests are on their way.
             answers = map_in_order(partial(_send_chunk, hook), self._chunks(prepare), self.max_in_flight)
-            with report_path.open("w", encoding="utf-8") as report, closing(answers):
+            with (
+                report_path.open("w", encoding="utf-8") as report,
+                closing(answers),
+                prompt_thread_switching(),
+            ):
                 for chunk, answer in answers:
                     result = None
                     if chunk.request is not None and answer is not None:

@@ -1,11 +1,18 @@
 """map_in_order: results in input order whatever order calls end in, never more than
 max_in_flight calls at once, the input read only a bounded way ahead, failures in order."""
 
+import sys
 import threading
 
 import pytest
 
-from airflow_provider_jodo.in_flight import READ_AHEAD_PER_CALL, map_in_order, validate_max_in_flight
+from airflow_provider_jodo.in_flight import (
+    PROMPT_SWITCH_INTERVAL_SECONDS,
+    READ_AHEAD_PER_CALL,
+    map_in_order,
+    prompt_thread_switching,
+    validate_max_in_flight,
+)
 
 
 def test_results_come_in_input_order_when_later_calls_end_first():
@@ -70,3 +77,13 @@ def test_the_first_failure_in_input_order_raises_and_stops_the_rest():
 def test_max_in_flight_must_be_a_positive_integer(value):
     with pytest.raises(ValueError, match=r"max_in_flight=.* must be an integer >= 1"):
         validate_max_in_flight(value)
+
+
+def test_prompt_thread_switching_lowers_the_switch_interval_and_restores_it():
+    before = sys.getswitchinterval()
+    with prompt_thread_switching():
+        assert sys.getswitchinterval() == pytest.approx(min(before, PROMPT_SWITCH_INTERVAL_SECONDS))
+    assert sys.getswitchinterval() == before
+    with pytest.raises(RuntimeError), prompt_thread_switching():
+        raise RuntimeError("the push failed")
+    assert sys.getswitchinterval() == before
