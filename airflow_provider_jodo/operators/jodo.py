@@ -13,7 +13,6 @@ log progress (`airflow_provider_jodo.progress`).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
@@ -46,6 +45,8 @@ from airflow_provider_jodo.in_flight import map_in_order, prompt_thread_switchin
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
+from airflow_provider_jodo.operator_arguments import column_mapping as column_mapping_argument
+from airflow_provider_jodo.operator_arguments import on_invalid_policy, positive_int, positive_seconds
 from airflow_provider_jodo.progress import (
     DEFAULT_PROGRESS_EVERY_RECORDS,
     DEFAULT_PROGRESS_EVERY_SECONDS,
@@ -119,29 +120,18 @@ class JodoImportProcessDataOperator(BaseOperator):
         super().__init__(**kwargs)
         if (records is None) == (source_path is None):
             raise ValueError("give exactly one of records and source_path")
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
+        self.batch_size = positive_int(batch_size, "batch_size")
         self.max_in_flight = validate_max_in_flight(max_in_flight)
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
-        if on_invalid not in ("reject", "fail"):
-            raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
-        if column_mapping is not None and not (
-            isinstance(column_mapping, Mapping)
-            and all(
-                isinstance(name, str) and isinstance(field, str) for name, field in column_mapping.items()
-            )
-        ):
-            raise ValueError(f"column_mapping={column_mapping!r} must map column names to Jodo field names")
+        self.on_invalid = on_invalid_policy(on_invalid)
+        self.column_mapping = column_mapping_argument(column_mapping)
         self.media = coerce(Media, media, "media")
         self.update_key = coerce(UpdateKey, update_key, "update_key")
         self.records = records
         self.source_path = source_path
-        self.column_mapping = dict(column_mapping or {})
         self.call_type = call_type
         self.call_datetime = call_datetime
         self.user_login = user_login
-        self.batch_size = batch_size
-        self.on_invalid = on_invalid
         self.report_path = report_path
         self.jodo_conn_id = jodo_conn_id
 
@@ -367,8 +357,8 @@ class JodoImportCJIOperator(BaseOperator):
             "change_package": coerce_optional(ChangePackagePolicy, change_package, "change_package"),
         }
         self.wait_for_completion = wait_for_completion
-        self.poll_interval = _positive_seconds(poll_interval, "poll_interval")
-        self.timeout_seconds = None if timeout is None else _positive_seconds(timeout, "timeout")
+        self.poll_interval = positive_seconds(poll_interval, "poll_interval")
+        self.timeout_seconds = None if timeout is None else positive_seconds(timeout, "timeout")
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
         self._job_id: str | None = None
@@ -555,10 +545,3 @@ class JodoImportCJIOperator(BaseOperator):
                 raise AirflowException(f"timed out waiting: {describe_job(job)}")
             self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
             time.sleep(self.poll_interval)
-
-
-def _positive_seconds(value: Any, parameter: str) -> float:
-    """A positive, finite number of seconds; ValueError naming `parameter` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-        raise ValueError(f"{parameter}={value!r} must be a positive number of seconds")
-    return float(value)

@@ -22,6 +22,8 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from airflow_provider_jodo.campaign_csv import campaign_row
 from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.operator_arguments import column_mapping as column_mapping_argument
+from airflow_provider_jodo.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.operators.jodo import REJECTIONS_REPORTED, JodoImportCJIOperator
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records, iter_sql_records
 
@@ -101,21 +103,17 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
             raise ValueError(f"columns={columns!r} must be a non-empty list of field names")
         if len(set(columns)) != len(columns):
             raise ValueError(f"columns={list(columns)!r} names a field twice")
-        if not isinstance(fetch_size, int) or isinstance(fetch_size, bool) or fetch_size < 1:
-            raise ValueError(f"fetch_size={fetch_size!r} must be a positive integer")
-        if on_invalid not in ("reject", "fail"):
-            raise ValueError(f"on_invalid={on_invalid!r} is not one of 'reject', 'fail'")
         self.records = records
         self.source_path = source_path
         self.sql = sql
         self.sql_conn_id = sql_conn_id
         self.sql_parameters = sql_parameters
-        self.fetch_size = fetch_size
+        self.fetch_size = positive_int(fetch_size, "fetch_size")
         self.columns = list(columns)
-        self.column_mapping = dict(column_mapping or {})
+        self.column_mapping = column_mapping_argument(column_mapping)
         self.ftp_conn_id = ftp_conn_id
         self.remote_path = remote_path
-        self.on_invalid = on_invalid
+        self.on_invalid = on_invalid_policy(on_invalid)
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Any) -> Any:
