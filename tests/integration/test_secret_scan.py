@@ -26,6 +26,7 @@ from task_context import task_context
 from airflow_provider_jodo.connection_settings import ConnectionSettingError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
 from airflow_provider_jodo.sandbox import JodoSandbox
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -198,6 +199,41 @@ def test_cji_ftp_with_file_credentials(scan, caplog, capfd, connect, tmp_path, m
     assert summary["inserted"] == 2
     scan.value(summary)
     scan.value(context["ti"].xcom)
+    scan.assert_clean(caplog, capfd)
+
+
+def test_stage_and_import_through_ftp(scan, caplog, capfd, connect, tmp_path, monkeypatch) -> None:
+    """The staging operator uploads with the FTP connection's login, which then travels to the
+    platform as source_user/source_pwd: neither may show anywhere."""
+    directory = tmp_path / "ftp"
+    directory.mkdir()
+    with ftp_file_server(directory, FILE_USER, FILE_PASSWORD, writable=True) as base:
+        host, port = base.removeprefix("ftp://").rsplit(":", 1)
+        conn = {
+            "conn_type": "ftp",
+            "host": host,
+            "port": int(port),
+            "login": FILE_USER,
+            "password": FILE_PASSWORD,
+        }
+        monkeypatch.setenv("AIRFLOW_CONN_FTP_STAGE", json.dumps(conn))
+        context = task_context()
+        operator = JodoStageAndImportOperator(
+            task_id="stage",
+            campaign_id=1,
+            jodo_conn_id=connect().jodo_conn_id,
+            ftp_conn_id="ftp_stage",
+            remote_path="leads.csv",
+            columns=["name", "phone1"],
+            records=[{"name": "Ana", "phone1": "5511900000001"}, {"name": "No phone"}],
+            poll_interval=POLL_SECONDS,
+        )
+        summary = operator.execute(context)
+    assert summary["inserted"] == 1
+    scan.value(summary)
+    scan.value(context["ti"].xcom)
+    scan.value({name: getattr(operator, name) for name in operator.template_fields})
+    assert "ftp_stage" not in operator.template_fields and "source_conn_id" not in operator.template_fields
     scan.assert_clean(caplog, capfd)
 
 
