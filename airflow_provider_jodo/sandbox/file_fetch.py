@@ -13,7 +13,10 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from airflow_provider_jodo.enums import CJISource
 
-FETCH_TIMEOUT_SECONDS = 10.0
+FETCH_TIMEOUT_SECONDS = 60.0
+"""How long the file server may stay silent (connecting or between reads) before the job fails
+with 89. Generous, as for a slow export server: the system test holds a download open until
+it has seen the sensor deferred, which a busy 2-core CI machine may take well over 10 s to do."""
 
 
 class FileFetchError(Exception):
