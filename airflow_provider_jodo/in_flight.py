@@ -42,13 +42,6 @@ def prompt_thread_switching() -> Iterator[None]:
         sys.setswitchinterval(interval)
 
 
-def validate_max_in_flight(value: object) -> int:
-    """`max_in_flight` as given, once checked to be an integer >= 1 (ValueError otherwise)."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"max_in_flight={value!r} must be an integer >= 1")
-    return value
-
-
 def map_in_order(
     call: Callable[[Item], Result], items: Iterable[Item], max_in_flight: int
 ) -> Iterator[tuple[Item, Result]]:

@@ -15,7 +15,7 @@ task before anything is sent if one record is invalid."""
 def positive_int(value: Any, parameter: str) -> int:
     """`value` once checked to be an integer >= 1 (a bool is not one)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{parameter}={value!r} must be a positive integer")
+        raise ValueError(f"{parameter}={value!r} must be an integer >= 1")
     return value
 
 

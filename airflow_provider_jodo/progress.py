@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_provider_jodo.operator_arguments import positive_int
+
 DEFAULT_PROGRESS_EVERY_RECORDS = 100_000
 DEFAULT_PROGRESS_EVERY_SECONDS = 10.0
 
@@ -26,8 +28,7 @@ class ProgressInterval:
     seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS
 
     def __post_init__(self) -> None:
-        if not isinstance(self.records, int) or isinstance(self.records, bool) or self.records < 1:
-            raise ValueError(f"progress_every_records={self.records!r} must be an integer >= 1")
+        positive_int(self.records, "progress_every_records")
         if (
             not isinstance(self.seconds, (int, float))
             or isinstance(self.seconds, bool)

@@ -356,12 +356,12 @@ class JodoHook(BaseHook):
         campaign_id, file_url = parameters["model_id"], parameters["context"]
         if known_job_ids is None:
             known_job_ids = [job.job_id for job in self._file_jobs(campaign_id, file_url)]
-        known = set(known_job_ids)
+        known = list(known_job_ids)
 
         def stop_if_submitted() -> None:
-            new = [job for job in self._file_jobs(campaign_id, file_url) if job.job_id not in known]
-            if new:
-                raise _SubmissionTookEffect(new[0].job_id)
+            job_id = self.find_new_import_job(campaign_id=campaign_id, file_url=file_url, known_job_ids=known)
+            if job_id is not None:
+                raise _SubmissionTookEffect(job_id)
 
         try:
             _, message = self._get_astercc(
@@ -385,6 +385,16 @@ class JodoHook(BaseHook):
         (the platform keeps the latest 20). A retry compares them with those seen before its
         submission to find the job of a submission whose answer it never got."""
         return self._file_jobs(_campaign_id(campaign_id), file_url)
+
+    def find_new_import_job(
+        self, *, campaign_id: int | str, file_url: str, known_job_ids: Collection[str]
+    ) -> str | None:
+        """The newest job of campaign `campaign_id` for the file at `file_url` that is not among
+        `known_job_ids` (noted before a submission): the job of a submission whose answer was
+        lost, or None when that submission never reached the platform."""
+        known = set(known_job_ids)
+        jobs = self.find_import_jobs(campaign_id=campaign_id, file_url=file_url)
+        return next((job.job_id for job in jobs if job.job_id not in known), None)
 
     def _file_jobs(self, campaign_id: str, file_url: str) -> list[ImportJob]:
         what = f"importStatusCJI for the jobs of campaign {campaign_id} and its file"

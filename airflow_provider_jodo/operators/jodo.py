@@ -41,7 +41,7 @@ from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequ
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.import_report import new_report_path, write_report_line
-from airflow_provider_jodo.in_flight import map_in_order, prompt_thread_switching, validate_max_in_flight
+from airflow_provider_jodo.in_flight import map_in_order, prompt_thread_switching
 from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
@@ -121,7 +121,7 @@ class JodoImportProcessDataOperator(BaseOperator):
         if (records is None) == (source_path is None):
             raise ValueError("give exactly one of records and source_path")
         self.batch_size = positive_int(batch_size, "batch_size")
-        self.max_in_flight = validate_max_in_flight(max_in_flight)
+        self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         self.on_invalid = on_invalid_policy(on_invalid)
         self.column_mapping = column_mapping_argument(column_mapping)
@@ -328,7 +328,7 @@ class JodoImportCJIOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.source = coerce(CJISource, source, "source")
-        self.max_in_flight = validate_max_in_flight(max_in_flight)
+        self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         if self.source is CJISource.DATA and file_url is not None:
             raise ValueError("source='data' takes records, not file_url")
@@ -467,7 +467,8 @@ class JodoImportCJIOperator(BaseOperator):
                     "will submit the import again rather than reuse this try's job"
                 )
             else:  # should this try die before the answer, the next one looks for a new job
-                known_job_ids = [job.job_id for job in self._file_jobs(hook)]
+                jobs = hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
+                known_job_ids = [job.job_id for job in jobs]
                 store.set(state_key, {"job_id": None, "known_job_ids": known_job_ids})
             job_id = self._submit(hook, exetime, known_job_ids)
             if store is not None:
@@ -495,11 +496,13 @@ class JodoImportCJIOperator(BaseOperator):
             return None
         job_id = earlier.get("job_id")
         if not job_id:
-            known = set(earlier.get("known_job_ids") or ())
-            new = [job.job_id for job in self._file_jobs(hook) if job.job_id not in known]
-            if not new:
+            job_id = hook.find_new_import_job(
+                campaign_id=self.campaign_id,
+                file_url=self.file_url,
+                known_job_ids=earlier.get("known_job_ids") or (),
+            )
+            if job_id is None:
                 return None
-            job_id = new[0]
             self.log.info("Found import job %s, submitted by an earlier try that got no answer", job_id)
         try:
             verdict = judge_job(hook.get_import_job(job_id))
@@ -510,9 +513,6 @@ class JodoImportCJIOperator(BaseOperator):
             return None
         self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
         return job_id
-
-    def _file_jobs(self, hook: JodoHook) -> list[ImportJob]:
-        return hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
 
     def _submit(self, hook: JodoHook, exetime: Any, known_job_ids: list[str] | None) -> str:
         source_user, source_pwd = "", ""

@@ -11,8 +11,8 @@ from airflow_provider_jodo.in_flight import (
     READ_AHEAD_PER_CALL,
     map_in_order,
     prompt_thread_switching,
-    validate_max_in_flight,
 )
+from airflow_provider_jodo.operator_arguments import positive_int
 
 
 def test_results_come_in_input_order_when_later_calls_end_first():
@@ -76,7 +76,7 @@ def test_the_first_failure_in_input_order_raises_and_stops_the_rest():
 @pytest.mark.parametrize("value", [0, -1, 1.5, "4", True, None])
 def test_max_in_flight_must_be_a_positive_integer(value):
     with pytest.raises(ValueError, match=r"max_in_flight=.* must be an integer >= 1"):
-        validate_max_in_flight(value)
+        positive_int(value, "max_in_flight")
 
 
 def test_prompt_thread_switching_lowers_the_switch_interval_and_restores_it():
