@@ -9,16 +9,21 @@ from airflow_provider_jodo.connection_settings import EXTRA_DEFAULTS
 from airflow_provider_jodo.get_provider_info import get_provider_info
 
 
-def test_providers_list_shows_the_provider(tmp_path):
+def airflow_cli(tmp_path, *arguments):
+    """stdout of the `airflow` command of this environment, in a fresh AIRFLOW_HOME."""
     airflow = str(Path(sys.executable).with_name("airflow"))
     result = subprocess.run(
-        [airflow, "providers", "list"],
+        [airflow, *arguments],
         env={**os.environ, "AIRFLOW_HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         check=True,
     )
-    assert "airflow-provider-jodo" in result.stdout
+    return result.stdout
+
+
+def test_providers_list_shows_the_provider(tmp_path):
+    assert "airflow-provider-jodo" in airflow_cli(tmp_path, "providers", "list")
 
 
 def test_providers_manager_knows_the_jodo_hook():
@@ -38,12 +43,4 @@ def test_every_extra_setting_has_a_form_field_and_secrets_are_masked():
 
 
 def test_airflow_lists_the_job_link(tmp_path):
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    result = subprocess.run(
-        [airflow, "providers", "links"],
-        env={**os.environ, "AIRFLOW_HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "airflow_provider_jodo.links.jodo.JodoImportJobLink" in result.stdout
+    assert "airflow_provider_jodo.links.jodo.JodoImportJobLink" in airflow_cli(tmp_path, "providers", "links")
