@@ -50,10 +50,12 @@ class ProcessDataSearch(str, Enum):
 
 
 class RecordOutcomeKind(str, Enum):
-    """What ImportProcessData did with one input record."""
+    """What ImportProcessData did with one input record. `accepted`: the platform took it but
+    its answer carries no per-record outcomes, so whether it inserted or updated it is unknown."""
 
     INSERTED = "inserted"
     UPDATED = "updated"
+    ACCEPTED = "accepted"
     REJECTED = "rejected"
 
 

@@ -26,6 +26,24 @@ class JodoResponseError(JodoError):
         self.http_status = http_status
 
 
+class JodoCapabilityMissingError(JodoError):
+    """The platform lacks an optional capability this call needs (e.g. the job status method;
+    see README, "What the provider needs from the platform"). Asking again cannot add it, so
+    operators and sensors fail without retrying. `capability` is a
+    `hooks.platform_capabilities.Capability` value."""
+
+    def __init__(self, message: str, *, capability: str) -> None:
+        super().__init__(message)
+        self.capability = capability
+
+
+class JodoSubmissionUnconfirmedError(JodoError):
+    """A file-job submission may have created a job (its answer was lost, cut or late) and the
+    platform cannot list a campaign's jobs to tell: the hook does not send it again, because a
+    second job would import the file twice. The message names the campaign, the file (without
+    credentials) and the time, and where the console shows the jobs."""
+
+
 class JodoApiError(JodoError):
     """The platform answered with a failure code.
 

@@ -55,3 +55,12 @@ def describe_job_failure(job: ImportJob) -> str:
     if more > 0:
         errors.append(f"and {more} more")
     return describe_job(job) + (f"; errors: {'; '.join(errors)}" if errors else "")
+
+
+def describe_unwaitable_job(job_id: str, job_url: str, reason: object) -> str:
+    """Why a submitted job cannot be waited for (the platform has no job status method): the
+    job exists, so the message gives its id and console page rather than a bare failure."""
+    return (
+        f"import job {job_id} was submitted (job page: {job_url}), but it cannot be waited for: "
+        f"{reason}. Check the job in the console, or import with wait_for_completion=False"
+    )

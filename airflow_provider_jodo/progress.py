@@ -60,11 +60,15 @@ class ImportProgress:
         self._done_at_last_line = 0
         self.done = 0
         self.rejected = 0
+        self.accepted = 0
 
-    def advance(self, records: int, rejected: int = 0) -> None:
-        """`records` more records have their final outcome, `rejected` of them rejected."""
+    def advance(self, records: int, rejected: int = 0, accepted: int = 0) -> None:
+        """`records` more records have their final outcome, `rejected` of them rejected and
+        `accepted` of them taken by a platform that did not say whether it inserted or updated
+        them."""
         self.done += records
         self.rejected += rejected
+        self.accepted += accepted
         now = self._clock()
         if (
             self.done - self._done_at_last_line >= self._interval.records
@@ -79,12 +83,13 @@ class ImportProgress:
         elapsed = self._clock() - self._started
         rate = self.done / elapsed if elapsed > 0 else 0.0
         self._log.info(
-            "%s: all %d records done in %.1f s (%.0f records/s), %d rejected",
+            "%s: all %d records done in %.1f s (%.0f records/s), %d rejected%s",
             self._what,
             self.done,
             elapsed,
             rate,
             self.rejected,
+            self._accepted_note(),
         )
 
     def describe(self, now: float | None = None) -> str:
@@ -104,7 +109,15 @@ class ImportProgress:
                 remaining = f", about {_duration(left / rate)} left"
             else:
                 remaining = ", time left unknown"
-        return f"{self._what}: {position}, {rate:.0f} records/s{remaining}, {self.rejected} rejected so far"
+        return (
+            f"{self._what}: {position}, {rate:.0f} records/s{remaining}, {self.rejected} rejected so far"
+            f"{self._accepted_note()}"
+        )
+
+    def _accepted_note(self) -> str:
+        if not self.accepted:
+            return ""
+        return f", {self.accepted} accepted (the platform does not say inserted or updated)"
 
 
 def _duration(seconds: float) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -43,12 +44,17 @@ from airflow_provider_jodo.enums import (
     coerce_optional,
 )
 from airflow_provider_jodo.exceptions import (
+    JodoApiError,
     JodoAuthenticationError,
+    JodoCapabilityMissingError,
     JodoConnectionError,
     JodoError,
     JodoNotFoundError,
     JodoResponseError,
+    JodoSubmissionUnconfirmedError,
 )
+from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
+from airflow_provider_jodo.lead_rules import scalar_text
 from airflow_provider_jodo.results import (
     CJIImportResult,
     ImportJob,
@@ -58,7 +64,12 @@ from airflow_provider_jodo.results import (
     ProcessDataRecords,
     RecordOutcome,
 )
-from airflow_provider_jodo.retry_policy import RetryPolicy, failure_of_exception, failure_of_status
+from airflow_provider_jodo.retry_policy import (
+    RetryPolicy,
+    TransientFailure,
+    failure_of_exception,
+    failure_of_status,
+)
 from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer, quote_body
 from airflow_provider_jodo.wire.cji_parameters import (
     CJI_PARAMETERS,
@@ -74,6 +85,18 @@ from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, now_wall_clock, t
 JSONP_CALLBACK = "airflowJodo"
 _IMPORT_METHOD = "ImportProcessData"
 MODEL_TYPE_CAMPAIGN = "Campaign"
+HTTP_NOT_FOUND = 404
+_UNKNOWN_METHOD = re.compile(
+    r"\b(unknown|invalid|unsupported|undefined)\s+(method|action|event|path|function)\b"
+    r"|\b(method|action|event|path|function)\b.*\b(not\s+found|not\s+exist|does\s+not\s+exist|unknown"
+    r"|not\s+supported|not\s+defined)\b"
+    r"|\bno\s+such\s+(method|action|event|path|function)\b",
+    re.IGNORECASE,
+)
+"""A code-2 answer that says the method itself does not exist (as opposed to the job)."""
+_CAMPAIGN_CODES = {"67", "70", "73"}
+"""BackMsg codes that refuse the campaign: a listing that answers them exists."""
+_LOGIN_PROBE_CAMPAIGN = "0"
 
 
 class JodoHook(BaseHook):
@@ -96,6 +119,7 @@ class JodoHook(BaseHook):
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
         self._environments: dict[str, dict[str, Any]] = {}
+        self.capabilities = PlatformCapabilities(self.log)
         install_url_log_redaction()
 
     @cached_property
@@ -185,12 +209,13 @@ class JodoHook(BaseHook):
         for index, record in enumerate(records):
             if not isinstance(record, Mapping):
                 raise ValueError(f"records[{index}] is {type(record).__name__}, not a dict")
+        update_field = coerce(UpdateKey, update_key, "update_key").value
         request: dict[str, Any] = {
             "Method": _IMPORT_METHOD,
             **self.settings.jodo_credentials(),
             "Media": int(coerce(Media, media, "media")),
             "Data": list(records),
-            "updateparam": coerce(UpdateKey, update_key, "update_key").value,
+            "updateparam": update_field,
             "reqdatetime": now_wall_clock(self.settings.timezone),
         }
         if call_datetime is not None:
@@ -200,7 +225,8 @@ class JodoHook(BaseHook):
         if user_login:
             request["userlogin"] = str(user_login)
         return PreparedImport(
-            body=form_field("data", _encode_jodo_request(request)), record_count=len(records)
+            body=form_field("data", _encode_jodo_request(request)),
+            keys=tuple(scalar_text(record.get(update_field)) for record in records),
         )
 
     def send_import(self, request: PreparedImport) -> tuple[str, int]:
@@ -220,17 +246,34 @@ class JodoHook(BaseHook):
     def read_import_answer(self, request: PreparedImport, answer: tuple[str, int]) -> ProcessDataImport:
         """The outcomes in the answer (`send_import`'s) to a prepared request.
 
+        Per-record outcomes are an optional capability (the vendor documents no answer): a
+        success answer without `records` means the platform took every record of the request,
+        and each counts as `accepted`.
+
         :raises JodoApiError: the platform refused the whole request (its code is on the error).
-        :raises JodoResponseError: the answer lacks one outcome per record, in input order.
+        :raises JodoResponseError: the answer has `records`, but not one outcome per record in
+            input order.
         """
         payload = self._jodo_payload(*answer, _IMPORT_METHOD)
-        outcomes = _record_outcomes(payload.get("records"), request.record_count)
+        raw_outcomes = payload.get("records")
+        request_id = str(payload.get("uniqueid", ""))
+        if raw_outcomes is None:
+            self.capabilities.learn(
+                Capability.RECORD_OUTCOMES, False, "its success answers carry no 'records' list"
+            )
+            accepted = RecordOutcomeKind.ACCEPTED
+            return ProcessDataImport(
+                request_id=request_id,
+                records=tuple(RecordOutcome(i, key, accepted) for i, key in enumerate(request.keys)),
+            )
+        self.capabilities.learn(Capability.RECORD_OUTCOMES, True)
+        outcomes = _record_outcomes(raw_outcomes, request.record_count)
         if outcomes is None:
             raise JodoResponseError(
                 f"ImportProcessData: expected {request.record_count} record outcomes in input order, got "
                 f"{quote_body(json.dumps(payload.get('records'))[:600], self._redactor.redact)!r}"
             )
-        return ProcessDataImport(request_id=str(payload.get("uniqueid", "")), records=outcomes)
+        return ProcessDataImport(request_id=request_id, records=outcomes)
 
     def get_process_data(
         self,
@@ -350,16 +393,25 @@ class JodoHook(BaseHook):
     def _submit_import_job(
         self, parameters: dict[str, str], what: str, known_job_ids: Collection[str] | None
     ) -> str:
-        """Submit a file job exactly once, even when an answer is lost. Before sending again
-        after a failure that may have reached the platform, look at the campaign's jobs for the
-        file: one that was not there before the submission is this submission's job."""
+        """Submit a file job exactly once, even when an answer is lost.
+
+        With a job listing: after a failure that may have reached the platform, look at the
+        campaign's jobs for the file before sending again; one that was not there before the
+        submission is this submission's. Without one, nothing can tell whether the job was
+        created: raise `JodoSubmissionUnconfirmedError` rather than risk a second import.
+        """
         campaign_id, file_url = parameters["model_id"], parameters["context"]
         if known_job_ids is None:
-            known_job_ids = [job.job_id for job in self._file_jobs(campaign_id, file_url)]
-        known = list(known_job_ids)
+            jobs = self._file_jobs(campaign_id, file_url)
+            known_job_ids = None if jobs is None else [job.job_id for job in jobs]
+        submitted_at = now_wall_clock(self.settings.timezone)
 
-        def stop_if_submitted() -> None:
-            job_id = self.find_new_import_job(campaign_id=campaign_id, file_url=file_url, known_job_ids=known)
+        def stop_if_submitted(failure: TransientFailure) -> None:
+            if known_job_ids is None:
+                raise self._unconfirmed_submission(what, file_url, submitted_at, failure)
+            job_id = self.find_new_import_job(
+                campaign_id=campaign_id, file_url=file_url, known_job_ids=known_job_ids
+            )
             if job_id is not None:
                 raise _SubmissionTookEffect(job_id)
 
@@ -380,10 +432,24 @@ class JodoHook(BaseHook):
             raise JodoResponseError(f"{what}: expected a job id, got {self._redactor.redact(repr(message))}")
         return job_id
 
-    def find_import_jobs(self, *, campaign_id: int | str, file_url: str) -> list[ImportJob]:
+    def _unconfirmed_submission(
+        self, what: str, file_url: str, submitted_at: str, failure: TransientFailure
+    ) -> JodoSubmissionUnconfirmedError:
+        return JodoSubmissionUnconfirmedError(
+            f"{what}: a job may have been created for {self._redactor.redact(file_url)} "
+            f"(submitted at {submitted_at}, {self.settings.timezone}), but its answer was not received "
+            f"({failure.description}) and the platform cannot list a campaign's jobs to tell. It was "
+            "not sent again, so that the file is not imported twice: check the campaign's import jobs "
+            f"in the platform's console (job pages: {self.job_pages_url()}) "
+            "before importing again"
+        )
+
+    def find_import_jobs(self, *, campaign_id: int | str, file_url: str) -> list[ImportJob] | None:
         """The import jobs of campaign `campaign_id` for the file at `file_url`, newest first
-        (the platform keeps the latest 20). A retry compares them with those seen before its
-        submission to find the job of a submission whose answer it never got."""
+        (the platform keeps the latest 20), or None when the platform cannot list jobs (an
+        optional capability, our extension of the status method). A retry compares them with
+        those seen before its submission to find the job of a submission whose answer it never
+        got."""
         return self._file_jobs(_campaign_id(campaign_id), file_url)
 
     def find_new_import_job(
@@ -391,12 +457,26 @@ class JodoHook(BaseHook):
     ) -> str | None:
         """The newest job of campaign `campaign_id` for the file at `file_url` that is not among
         `known_job_ids` (noted before a submission): the job of a submission whose answer was
-        lost, or None when that submission never reached the platform."""
+        lost, or None when that submission never reached the platform.
+
+        :raises JodoCapabilityMissingError: the platform cannot list jobs.
+        """
         known = set(known_job_ids)
         jobs = self.find_import_jobs(campaign_id=campaign_id, file_url=file_url)
+        if jobs is None:
+            raise JodoCapabilityMissingError(
+                f"cannot look for the jobs of campaign {campaign_id}: the platform has no "
+                f"{Capability.JOB_LISTING.value}",
+                capability=Capability.JOB_LISTING.value,
+            )
         return next((job.job_id for job in jobs if job.job_id not in known), None)
 
-    def _file_jobs(self, campaign_id: str, file_url: str) -> list[ImportJob]:
+    def _file_jobs(self, campaign_id: str, file_url: str) -> list[ImportJob] | None:
+        """The listing, or None when the platform has none. Learned from the first answer: a
+        refusal of the login or the campaign is raised (a listing gave it); any other refusal,
+        an answer that is not a list, or no status method at all means no listing."""
+        if self.capabilities.lacks(Capability.JOB_LISTING):
+            return None
         what = f"importStatusCJI for the jobs of campaign {campaign_id} and its file"
         parameters = [
             *self.settings.astercc_credentials().items(),
@@ -404,26 +484,88 @@ class JodoHook(BaseHook):
             ("model_id", campaign_id),
             ("context", file_url),
         ]
-        _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
+        try:
+            message = self._status_call(parameters, what)
+        except JodoCapabilityMissingError as error:
+            self.capabilities.learn(Capability.JOB_LISTING, False, str(error))
+            return None
+        except JodoApiError as error:
+            if isinstance(error, JodoAuthenticationError) or error.code in _CAMPAIGN_CODES:
+                raise
+            evidence = f"asked for them, it answered {error.vendor_message or 'an empty message'!r}"
+            self.capabilities.learn(Capability.JOB_LISTING, False, evidence)
+            return None
         if not isinstance(message, list):
-            raise JodoResponseError(
-                f"{what}: expected a list of jobs, got {self._redactor.redact(repr(message))}"
-            )
+            self.capabilities.learn(Capability.JOB_LISTING, False, "asked for them, it answered no list")
+            return None
+        self.capabilities.learn(Capability.JOB_LISTING, True)
         return [_import_job(job, what, self._redactor.redact) for job in message]
 
     def get_import_job(self, job_id: str | int) -> ImportJob:
         """The job's state and counts now (importStatusCJI).
 
-        :raises JodoNotFoundError: the platform knows no such job (BackMsg_91).
+        :raises JodoNotFoundError: the platform knows no such job: our BackMsg_91, or any
+            refusal in plain text (the decided protocol answers code 2 only for an unknown job
+            or bad credentials, and credentials have their codes).
+        :raises JodoCapabilityMissingError: the platform has no job status method.
         """
         parameters = [*self.settings.astercc_credentials().items(), ("jobid", str(job_id))]
         what = f"importStatusCJI for job {job_id}"
-        _, message = self._get_astercc(self.settings.import_status_path, parameters, what)
+        try:
+            message = self._status_call(parameters, what)
+        except JodoApiError as error:
+            if error.code is None or error.code == BACKMSG_JOB_NOT_FOUND:
+                raise JodoNotFoundError(
+                    f"{what}: the platform knows no such job ({error.vendor_message or 'it gave no reason'})",
+                    api="astercc",
+                    code=error.code,
+                    vendor_message=error.vendor_message,
+                ) from None
+            raise
         return _import_job(message, what, self._redactor.redact)
+
+    def _status_call(self, parameters: list[tuple[str, str]], what: str) -> Any:
+        """A call to the status method; the method's absence (HTTP 404, or a refusal that names
+        an unknown method) is learned once and raised as `JodoCapabilityMissingError`, then
+        raised without a call."""
+        path = self.settings.import_status_path
+        if self.capabilities.lacks(Capability.JOB_STATUS):
+            raise self._no_status_method(path, "found before")
+        try:
+            _, message = self._get_astercc(path, parameters, what)
+        except JodoResponseError as error:
+            if error.http_status != HTTP_NOT_FOUND:
+                raise
+            self.capabilities.learn(Capability.JOB_STATUS, False, f"HTTP 404 at {path}")
+            raise self._no_status_method(path, "HTTP 404") from None
+        except JodoApiError as error:
+            if error.code is not None or not _UNKNOWN_METHOD.search(error.vendor_message):
+                raise
+            self.capabilities.learn(Capability.JOB_STATUS, False, f"{error.vendor_message!r} at {path}")
+            raise self._no_status_method(path, repr(error.vendor_message)) from None
+        self.capabilities.learn(Capability.JOB_STATUS, True)
+        return message
+
+    @staticmethod
+    def _no_status_method(path: str, evidence: str) -> JodoCapabilityMissingError:
+        return JodoCapabilityMissingError(
+            f"the platform has no job status method at {path} ({evidence}); if it has one elsewhere, "
+            "set the connection's import_status_path",
+            capability=Capability.JOB_STATUS.value,
+        )
 
     def job_page_url(self, job_id: str | int) -> str:
         """The console page of import job `job_id` (connection extra `job_page_path`)."""
         return self.settings.job_page_url(job_id)
+
+    def job_pages_url(self) -> str:
+        """The console's job page URL with `{job_id}` left in: where to look for a job whose id
+        nobody received."""
+        return self.settings.url(self.settings.job_page_path)
+
+    def redact(self, text: str) -> str:
+        """`text` without the secrets this hook knows (credentials in URLs included)."""
+        return self._redactor.redact(text)
 
     async def aget_import_job(self, job_id: str | int) -> ImportJob:
         """`get_import_job` for triggers: resolves the connection without blocking the event
@@ -443,9 +585,11 @@ class JodoHook(BaseHook):
         """Check each configured platform with a cheap authenticated read.
 
         Jodo: a getProcessData lookup (tells a bad API key, service key or their mismatch
-        apart). astercc: a status query for a job that does not exist, which only an
-        authenticated user gets an answer "job not found" for (tells a bad organisation, user
-        and password apart). A bad URL shows as a connection error or an HTTP status.
+        apart). astercc: a status query for a job that does not exist. Any refusal of that job
+        other than a credential code (BackMsg 02, 03, 05, 06, 07, 15, 63) proves the login,
+        whatever its text. Without a status method, an importCJI call that cannot import
+        anything (campaign 0, empty context) stands in, and the answer says what it proved.
+        A bad URL shows as a connection error or an HTTP status.
         """
         try:
             # Someone is waiting for the answer (the UI's Test button): one attempt per call.
@@ -456,12 +600,10 @@ class JodoHook(BaseHook):
                 self.get_process_data(search=ProcessDataSearch.MOBILE_NUMBER, value="0")
                 checked.append("Jodo API key and service key accepted")
             if settings.user or settings.org_identity:
-                try:
-                    self.get_import_job("0")
-                except JodoNotFoundError as error:
-                    if error.code != BACKMSG_JOB_NOT_FOUND:
-                        raise
-                checked.append(f"astercc {settings.user_type.value} {settings.user!r} logged in")
+                login_checked, astercc_result = self._test_astercc_login()
+                checked.append(astercc_result)
+                if not login_checked:
+                    return False, f"{settings.base_url}: " + "; ".join(checked) + "."
             if not checked:
                 return False, "The connection has neither an API key nor an astercc login to test."
             return True, f"Connected to {settings.base_url}: " + "; ".join(checked) + "."
@@ -469,6 +611,42 @@ class JodoHook(BaseHook):
             return False, f"Credentials rejected: {error}"
         except (JodoError, ConnectionSettingError) as error:
             return False, str(error)
+
+    def _test_astercc_login(self) -> tuple[bool, str]:
+        """(whether the login was proven, what was checked); raises JodoAuthenticationError."""
+        login = f"astercc {self.settings.user_type.value} {self.settings.user!r}"
+        try:
+            self.get_import_job("0")
+        except JodoAuthenticationError:
+            raise
+        except JodoCapabilityMissingError as missing:
+            proven, how = self._probe_login_with_import()
+            verdict = f"{login} logged in ({how})" if proven else f"{login} NOT checked: {how}"
+            return proven, f"{verdict}; {missing}, so import jobs cannot be waited for"
+        except JodoApiError:
+            pass  # job 0 refused for anything but the login: the login passed
+        return True, f"{login} logged in"
+
+    def _probe_login_with_import(self) -> tuple[bool, str]:
+        """An importCJI call that cannot import anything (campaign 0, empty context): a refusal
+        of the campaign or the context comes after the login. (proven, what the answer says)."""
+        parameters = {name: "" for name in CJI_PARAMETERS}
+        parameters.update(
+            self.settings.astercc_credentials(),
+            modeltype=MODEL_TYPE_CAMPAIGN,
+            model_id=_LOGIN_PROBE_CAMPAIGN,
+            source=CJISource.DATA.value,
+        )
+        what = f"importCJI for campaign {_LOGIN_PROBE_CAMPAIGN} with nothing to import"
+        try:
+            self._get_astercc(self.settings.import_cji_path, list(parameters.items()), what)
+        except JodoAuthenticationError:
+            raise
+        except JodoApiError as error:
+            if error.code in {*_CAMPAIGN_CODES, "71", "75", "76"}:
+                return True, f"{what} was refused for the campaign, not the login: {error}"
+            return False, f"{what} was refused with an answer that does not tell the login apart: {error}"
+        return True, f"{what} was accepted"
 
     # Wire ----------------------------------------------------------------------------------
 
@@ -511,7 +689,7 @@ class JodoHook(BaseHook):
         path: str,
         parameters: list[tuple[str, str]],
         what: str,
-        before_resend: Callable[[], None] | None = None,
+        before_resend: Callable[[TransientFailure], None] | None = None,
     ) -> tuple[str | None, Any]:
         body, status = self._send(
             "GET",
@@ -524,15 +702,20 @@ class JodoHook(BaseHook):
         return astercc_message(answer, body, what, self._redactor.redact)
 
     def _send(
-        self, method: str, url: str, what: str, before_resend: Callable[[], None] | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        what: str,
+        before_resend: Callable[[TransientFailure], None] | None = None,
+        **kwargs: Any,
     ) -> tuple[str, int]:
         """One HTTP call, retried on transient failures as the connection's retry policy says.
 
-        `before_resend` runs before a call that may already have been acted on is sent again
-        (its answer was lost, cut or late): a call that must not be repeated blindly checks
-        there whether it took, and raises to stop. When retries run out, a 429/5xx answer is
-        returned as is (the caller's parsing names its status) and a network failure raises
-        `JodoConnectionError`.
+        `before_resend` runs after a failure that means the call may already have been acted on
+        (its answer was lost, cut or late), before it is sent again or given up: a call that
+        must not be repeated blindly checks there whether it took, and raises to stop. When
+        retries run out, a 429/5xx answer is returned as is (the caller's parsing names its
+        status) and a network failure raises `JodoConnectionError`.
         """
         policy = self.settings.retry_policy
         started = time.monotonic()
@@ -548,6 +731,8 @@ class JodoHook(BaseHook):
             elapsed = time.monotonic() - started
             wait = None if failure is None else policy.wait_before_retry(retry, elapsed, failure)
             if wait is None or failure is None:
+                if failure is not None and failure.maybe_processed and before_resend is not None:
+                    before_resend(failure)
                 if response is None:
                     raise self._unreachable(error, what, attempts=retry) from None
                 return _decode(response), response.status_code
@@ -556,7 +741,7 @@ class JodoHook(BaseHook):
             )
             time.sleep(wait)
             if failure.maybe_processed and before_resend is not None:
-                before_resend()
+                before_resend(failure)
         raise AssertionError("unreachable: itertools.count never ends")
 
     def _unreachable(self, error: Any, what: str, attempts: int) -> JodoConnectionError:

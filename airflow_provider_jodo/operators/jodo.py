@@ -37,12 +37,24 @@ from airflow_provider_jodo.enums import (
     coerce,
     coerce_optional,
 )
-from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError, JodoNotFoundError
+from airflow_provider_jodo.exceptions import (
+    JodoCapabilityMissingError,
+    JodoDuplicateError,
+    JodoInvalidRequestError,
+    JodoNotFoundError,
+    JodoSubmissionUnconfirmedError,
+)
 from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.import_report import new_report_path, write_report_line
 from airflow_provider_jodo.in_flight import map_in_order, prompt_thread_switching
-from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
+from airflow_provider_jodo.job_verdict import (
+    JobVerdict,
+    describe_job,
+    describe_job_failure,
+    describe_unwaitable_job,
+    judge_job,
+)
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.operator_arguments import column_mapping as column_mapping_argument
@@ -90,9 +102,11 @@ class JodoImportProcessDataOperator(BaseOperator):
     :param progress_every_records, progress_every_seconds: a progress line (records done,
         rate, time left for a list input, rejected so far) whenever either is reached.
 
-    Returns (XCom) a summary: request ids, counts (total = inserted + updated + rejected) and the
-    report's path. Every input record ends inserted, updated or rejected with a reason. Memory
-    does not grow with the input: about `2 * max_in_flight` batches are held at a time.
+    Returns (XCom) a summary: request ids, counts (total = inserted + updated + accepted +
+    rejected) and the report's path. Every input record ends inserted, updated, accepted or
+    rejected with a reason; `accepted` means the platform took the record but its answer carries
+    no per-record outcomes (an optional capability), so whether it inserted or updated it is
+    unknown. Memory does not grow with the input: about `2 * max_in_flight` batches are held.
     """
 
     template_fields: Sequence[str] = ("records", "source_path", "call_datetime", "user_login", "report_path")
@@ -176,21 +190,29 @@ class JodoImportProcessDataOperator(BaseOperator):
                     if chunk.request is not None and answer is not None:
                         result = hook.read_import_answer(chunk.request, answer)
                         request_ids.append(result.request_id)
+                    accepted_before = counts["accepted"]
                     rejected = _report_chunk(report, chunk, result, counts)
-                    progress.advance(len(chunk.entries), rejected)
+                    progress.advance(len(chunk.entries), rejected, counts["accepted"] - accepted_before)
         finally:
             hook.close()
         progress.finish()
         total = sum(counts.values())
         self.log.info(
-            "%d records: %d inserted, %d updated, %d rejected in %d requests; report: %s",
+            "%d records: %d inserted, %d updated, %d accepted, %d rejected in %d requests; report: %s",
             total,
             counts["inserted"],
             counts["updated"],
+            counts["accepted"],
             counts["rejected"],
             len(request_ids),
             report_path,
         )
+        if counts["accepted"]:
+            self.log.info(
+                "%d records accepted: the platform took them without saying whether it inserted or "
+                "updated each (its answers carry no per-record outcomes)",
+                counts["accepted"],
+            )
         return {"request_ids": request_ids, "total": total, **counts, "report_path": str(report_path)}
 
     def _chunks(self, prepare: Callable[[list[dict[str, Any]]], PreparedImport]) -> Iterator[_Chunk]:
@@ -458,49 +480,94 @@ class JodoImportCJIOperator(BaseOperator):
         exetime = resolve_exetime(self.exetime, pendulum.now("UTC"))
         store = context.get("task_state_store") if isinstance(context, Mapping) else None
         state_key = f"jodo_cji_job:{self.campaign_id}:{self.file_url}"
-        job_id = self._job_of_earlier_try(hook, store.get(state_key)) if store is not None else None
+        job_id = None
+        if store is not None:
+            job_id = self._job_of_earlier_try(hook, store.get(state_key), state_key)
         if job_id is None:
-            known_job_ids = None
-            if store is None:
-                self.log.warning(
-                    "This Airflow has no task state store (Airflow >= 3.3): a retry of this task "
-                    "will submit the import again rather than reuse this try's job"
-                )
-            else:  # should this try die before the answer, the next one looks for a new job
-                jobs = hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
-                known_job_ids = [job.job_id for job in jobs]
-                store.set(state_key, {"job_id": None, "known_job_ids": known_job_ids})
-            job_id = self._submit(hook, exetime, known_job_ids)
-            if store is not None:
-                store.set(state_key, {"job_id": job_id})
+            job_id = self._submit_once(hook, exetime, store, state_key)
         self._job_id = job_id
-        push_job_reference(context, job_id, hook.job_page_url(job_id))
+        job_url = hook.job_page_url(job_id)
+        push_job_reference(context, job_id, job_url)
         if not self.wait_for_completion:
             return job_id
         start_of_wait = max(pendulum.now("UTC"), exetime or pendulum.now("UTC"))
         end_time = None if self.timeout_seconds is None else start_of_wait.timestamp() + self.timeout_seconds
         if self.deferrable:
+            # One look before handing over (as dbt and ADF do): a job that already ended, or a
+            # platform that cannot report on jobs, needs no trigger.
+            job = self._job_now(hook, job_id, job_url)
+            if judge_job(job) is JobVerdict.SUCCEEDED:
+                self.log.info("%s", describe_job(job))
+                return job.to_dict()
             self.defer(
                 trigger=JodoImportJobTrigger(job_id, self.jodo_conn_id, self.poll_interval, end_time),
                 method_name="execute_complete",
-                timeout=None if end_time is None else timedelta(seconds=end_time - time.time()),
+                timeout=None if end_time is None else timedelta(seconds=max(0.0, end_time - time.time())),
             )
-        return self._wait(hook, job_id, end_time).to_dict()
+        return self._wait(hook, job_id, job_url, end_time).to_dict()
 
-    def _job_of_earlier_try(self, hook: JodoHook, earlier: Mapping[str, Any] | None) -> str | None:
+    def _submit_once(self, hook: JodoHook, exetime: Any, store: Any, state_key: str) -> str:
+        """Submit the job, leaving in the task state store (when there is one) what a retry
+        needs to find it should this try die before the answer: the campaign's jobs for the
+        file before the submission, or, on a platform that cannot list them, the fact that a
+        submission was under way (the retry then stops rather than import the file twice)."""
+        if store is None:
+            self.log.warning(
+                "This Airflow has no task state store (Airflow >= 3.3): a retry of this task "
+                "will submit the import again rather than reuse this try's job"
+            )
+            return self._submit_unconfirmed_as_failure(hook, exetime, None)
+        jobs = hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
+        known_job_ids = None if jobs is None else [job.job_id for job in jobs]
+        store.set(
+            state_key,
+            {
+                "job_id": None,
+                "known_job_ids": known_job_ids,
+                "submitted_at": pendulum.now("UTC").to_iso8601_string(),
+            },
+        )
+        try:
+            job_id = self._submit_unconfirmed_as_failure(hook, exetime, known_job_ids)
+        except AirflowFailException:
+            raise  # unconfirmed: the mark stays, so that no retry imports the file blindly
+        except BaseException:
+            if known_job_ids is None:  # the submission surely did not take: a retry may submit
+                store.delete(state_key)
+            raise
+        store.set(state_key, {"job_id": job_id})
+        return job_id
+
+    def _submit_unconfirmed_as_failure(
+        self, hook: JodoHook, exetime: Any, known_job_ids: list[str] | None
+    ) -> str:
+        try:
+            return self._submit(hook, exetime, known_job_ids)
+        except JodoSubmissionUnconfirmedError as error:
+            raise AirflowFailException(str(error)) from None
+
+    def _job_of_earlier_try(
+        self, hook: JodoHook, earlier: Mapping[str, Any] | None, state_key: str
+    ) -> str | None:
         """The job an earlier try of this task instance submitted, if a retry should keep
-        waiting for it: it is scheduled, running or succeeded. A failed, cancelled or vanished
-        job means the retry is to try the import again. An earlier try that died before its
-        submission was answered left the jobs it saw before submitting: a newer one is its job."""
+        waiting for it: it is scheduled, running or succeeded (or cannot be asked about). A
+        failed, cancelled or vanished job means the retry is to try the import again. An
+        earlier try that died before its submission was answered left the jobs it saw before
+        submitting: a newer one is its job. If the platform cannot list jobs, nothing tells,
+        and the retry fails rather than risk importing the file twice."""
         if not earlier:
             return None
         job_id = earlier.get("job_id")
         if not job_id:
-            job_id = hook.find_new_import_job(
-                campaign_id=self.campaign_id,
-                file_url=self.file_url,
-                known_job_ids=earlier.get("known_job_ids") or (),
-            )
+            known_job_ids = earlier.get("known_job_ids")
+            if known_job_ids is None:
+                raise AirflowFailException(self._unconfirmed_earlier_try(hook, earlier, state_key))
+            try:
+                job_id = hook.find_new_import_job(
+                    campaign_id=self.campaign_id, file_url=self.file_url, known_job_ids=known_job_ids
+                )
+            except JodoCapabilityMissingError:
+                raise AirflowFailException(self._unconfirmed_earlier_try(hook, earlier, state_key)) from None
             if job_id is None:
                 return None
             self.log.info("Found import job %s, submitted by an earlier try that got no answer", job_id)
@@ -508,11 +575,25 @@ class JodoImportCJIOperator(BaseOperator):
             verdict = judge_job(hook.get_import_job(job_id))
         except JodoNotFoundError:
             verdict = JobVerdict.FAILED
+        except JodoCapabilityMissingError as error:
+            self.log.warning("Cannot check import job %s of an earlier try (%s); reusing it", job_id, error)
+            verdict = JobVerdict.IN_PROGRESS
         if verdict is JobVerdict.FAILED:
             self.log.info("Import job %s of an earlier try ended without success; submitting anew", job_id)
             return None
         self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
         return job_id
+
+    def _unconfirmed_earlier_try(self, hook: JodoHook, earlier: Mapping[str, Any], state_key: str) -> str:
+        return (
+            f"An earlier try of this task submitted the import of {hook.redact(str(self.file_url))} into "
+            f"campaign {self.campaign_id} (at {earlier.get('submitted_at') or 'an unknown time'}, UTC) "
+            "and got no answer: a job may have been created, and the platform cannot list a "
+            "campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
+            f"Check the campaign's import jobs in the console (job pages: {hook.job_pages_url()}); "
+            f"to import anyway, delete this task's state store key {hook.redact(state_key)!r} "
+            "(REST API: DELETE .../taskInstances/{task_id}/state-store/{key}) and clear the task"
+        )
 
     def _submit(self, hook: JodoHook, exetime: Any, known_job_ids: list[str] | None) -> str:
         source_user, source_pwd = "", ""
@@ -532,15 +613,23 @@ class JodoImportCJIOperator(BaseOperator):
         assert result.job_id is not None  # the hook guarantees a job id for http/ftp
         return result.job_id
 
-    def _wait(self, hook: JodoHook, job_id: str, end_time: float | None) -> ImportJob:
-        while True:
+    def _job_now(self, hook: JodoHook, job_id: str, job_url: str) -> ImportJob:
+        """The job's state now; a failed job or a platform without a status method fails the
+        task without a retry (another try cannot change either)."""
+        try:
             job = hook.get_import_job(job_id)
-            verdict = judge_job(job)
-            if verdict is JobVerdict.SUCCEEDED:
+        except JodoCapabilityMissingError as error:
+            raise AirflowFailException(describe_unwaitable_job(job_id, job_url, error)) from None
+        if judge_job(job) is JobVerdict.FAILED:
+            raise AirflowFailException(describe_job_failure(job))
+        return job
+
+    def _wait(self, hook: JodoHook, job_id: str, job_url: str, end_time: float | None) -> ImportJob:
+        while True:
+            job = self._job_now(hook, job_id, job_url)
+            if judge_job(job) is JobVerdict.SUCCEEDED:
                 self.log.info("%s", describe_job(job))
                 return job
-            if verdict is JobVerdict.FAILED:
-                raise AirflowFailException(describe_job_failure(job))
             if end_time is not None and time.time() >= end_time:
                 raise AirflowException(f"timed out waiting: {describe_job(job)}")
             self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan
 from airflow_provider_jodo.sandbox.jodo_sandbox import JodoSandbox
+from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.seed import SandboxSeed
 
-__all__ = ["Fault", "FaultPlan", "JodoSandbox", "SandboxSeed"]
+__all__ = ["Fault", "FaultPlan", "JodoSandbox", "SandboxProfile", "SandboxSeed"]

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from airflow_provider_jodo.enums import UserType
 from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan, parse_fault_rate
 from airflow_provider_jodo.sandbox.jodo_sandbox import JodoSandbox
+from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.seed import SandboxSeed
 
 DEFAULT_PORT = 8765
@@ -47,6 +48,13 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0.0,
         help="seconds to hold every answer back, as a platform across a network would (default: 0)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=[profile.value for profile in SandboxProfile],
+        default=os.environ.get("JODO_SANDBOX_PROFILE") or SandboxProfile.FULL.value,
+        help="answer with our extensions (full), or only as the vendors document (documented, "
+        "documented-no-status); default: $JODO_SANDBOX_PROFILE or %(default)s",
     )
     parser.add_argument(
         "--files-dir", metavar="DIR", help="serve the CSV files in DIR at /files/<name> (for http imports)"
@@ -98,7 +106,8 @@ def describe(sandbox: JodoSandbox) -> str:
     main_campaigns = ", ".join(str(campaign_id) for campaign_id in seed.main_table_campaign_ids)
     return "\n".join(
         [
-            f"Jodo sandbox listening on {sandbox.base_url} (platform time zone {sandbox.clock.timezone})",
+            f"Jodo sandbox listening on {sandbox.base_url} (platform time zone {sandbox.clock.timezone}, "
+            f"profile {sandbox.profile.value})",
             "Jodo ImportProcessData / getProcessData:",
             f"  apikey:          {seed.apikey}",
             f"  servicekey:      {seed.servicekey}",
@@ -142,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             files_dir=arguments.files_dir,
             faults=build_fault_plan(arguments),
             latency=arguments.latency,
+            profile=arguments.profile,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -26,6 +26,7 @@ from airflow_provider_jodo.sandbox.campaign_import import (
     import_record,
 )
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
+from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
 from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FIELD_SEPARATOR, FILE_URL_SCHEMES
 
@@ -60,12 +61,20 @@ class _Refusal(Exception):
         self.code = code
 
 
+class _UnknownJob(Exception):
+    """No job of the caller's organisation has the asked id (or none was asked for); answered
+    as the profile says (our BackMsg_91, or plain text)."""
+
+
 class CjiApi:
     """The two astercc methods over the sandbox store."""
 
-    def __init__(self, store: SandboxStore, clock: PlatformClock) -> None:
+    def __init__(
+        self, store: SandboxStore, clock: PlatformClock, profile: SandboxProfile = SandboxProfile.FULL
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._profile = profile
 
     def import_cji(self, params: Mapping[str, str]) -> CjiAnswer:
         """importCJI: one record (`source=data`) at once, or a CSV import job (http/ftp)."""
@@ -91,6 +100,9 @@ class CjiApi:
     ) -> CjiAnswer:
         try:
             return method(params)
+        except _UnknownJob:
+            message = self._profile.unknown_job_message
+            return CjiAnswer(FAILURE, backmsg(astercc_codes.JOB_NOT_FOUND) if message is None else message)
         except _Refusal as refusal:
             return CjiAnswer(FAILURE, backmsg(refusal.code))
         except sqlite3.Error:
@@ -148,13 +160,16 @@ class CjiApi:
         return CjiAnswer(FAILURE, backmsg(result.code))
 
     def _import_status(self, params: Mapping[str, str]) -> CjiAnswer:
-        if not params.get("jobid", "").strip() and params.get("context", "").strip():
-            return self._file_jobs(params)
-        org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "jobid"))
-        job_id = _as_id(params["jobid"].strip())
+        if self._profile.lists_jobs:
+            if not params.get("jobid", "").strip() and params.get("context", "").strip():
+                return self._file_jobs(params)
+            org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "jobid"))
+        else:  # a documented-only platform has no listing: an empty jobid names no job
+            org_id = self._authenticate(params, CREDENTIAL_PARAMETERS)
+        job_id = _as_id(params.get("jobid", "").strip())
         job = self._store.import_job_of_organisation(org_id, job_id) if job_id is not None else None
         if job is None:
-            raise _Refusal(astercc_codes.JOB_NOT_FOUND)
+            raise _UnknownJob
         return CjiAnswer(SUCCESS, job)
 
     def _file_jobs(self, params: Mapping[str, str]) -> CjiAnswer:

@@ -15,6 +15,7 @@ from airflow_provider_jodo.sandbox.clock import PlatformClock
 from airflow_provider_jodo.sandbox.faults import FaultPlan
 from airflow_provider_jodo.sandbox.jobs import ImportJobScheduler
 from airflow_provider_jodo.sandbox.process_data_api import ProcessDataApi
+from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.seed import SandboxSeed
 from airflow_provider_jodo.sandbox.server import SandboxHTTPServer
 from airflow_provider_jodo.sandbox.store import SandboxStore
@@ -31,7 +32,8 @@ class JodoSandbox:
     or writes (answers, `updatedat`, job times) is in that zone. `job_poll_interval` is how
     often due import jobs are looked for (the real platform: about once a minute). `latency`
     holds every answer back by that many seconds, as a platform across a network would
-    (benchmarks use it to show what concurrent calls buy; tests need none).
+    (benchmarks use it to show what concurrent calls buy; tests need none). `profile` says
+    how much beyond the vendors' documentation it answers (`SandboxProfile`, default `full`).
 
     Attributes: `seed` (logins and keys), `store` (state and the inspection API), `clock`
     (the platform's time zone), `faults` (the `FaultPlan` of injected faults: rates and a
@@ -51,10 +53,12 @@ class JodoSandbox:
         files_dir: str | Path | None = None,
         faults: FaultPlan | None = None,
         latency: float = 0.0,
+        profile: SandboxProfile | str = SandboxProfile.FULL,
     ) -> None:
         if not latency >= 0:
             raise ValueError(f"latency must be a number of seconds >= 0, got {latency!r}")
         self.latency = latency
+        self.profile = SandboxProfile(profile)
         self.seed = seed or SandboxSeed()
         self.faults = faults or FaultPlan()
         self.clock = PlatformClock(timezone)
@@ -64,8 +68,10 @@ class JodoSandbox:
         self.store = SandboxStore(db_path, self.clock)
         try:
             self.store.seed(self.seed)
-            self._process_data_api = ProcessDataApi(self.store, self.clock, max_records_per_request)
-            self._cji_api = CjiApi(self.store, self.clock)
+            self._process_data_api = ProcessDataApi(
+                self.store, self.clock, max_records_per_request, self.profile
+            )
+            self._cji_api = CjiApi(self.store, self.clock, self.profile)
             self._scheduler = ImportJobScheduler(self.store, job_poll_interval)
         except BaseException:
             self.store.close()
@@ -106,6 +112,7 @@ class JodoSandbox:
                 self.files_dir,
                 self.faults,
                 self.latency,
+                self.profile.has_status_method,
             )
         except OSError:
             self.store.close()  # the port is taken: nothing else was started

@@ -34,6 +34,7 @@ from airflow_provider_jodo.codes import (
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
+from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
 
 IMPORT_METHOD = "ImportProcessData"
@@ -65,12 +66,19 @@ class _AcceptedRecord:
 class ProcessDataApi:
     """The Jodo customer web service over the sandbox store."""
 
-    def __init__(self, store: SandboxStore, clock: PlatformClock, max_records_per_request: int) -> None:
+    def __init__(
+        self,
+        store: SandboxStore,
+        clock: PlatformClock,
+        max_records_per_request: int,
+        profile: SandboxProfile = SandboxProfile.FULL,
+    ) -> None:
         if max_records_per_request < 1:
             raise ValueError(f"max_records_per_request must be at least 1, got {max_records_per_request!r}")
         self._store = store
         self._clock = clock
         self._max_records = max_records_per_request
+        self._profile = profile
 
     def handle(self, data: str) -> dict[str, Any]:
         """Answer the `data` parameter of one request (the whole JSON request as text)."""
@@ -167,14 +175,16 @@ class ProcessDataApi:
             outcomes.append({"index": index, "key": key, "outcome": None})
             accepted.append(_AcceptedRecord(index, key, {**defaults, **fields}))
         self._upsert(servicekey, update_key, media, userlogin, accepted, outcomes)
-        return {
+        answer = {
             "method": IMPORT_METHOD,
             "resdatetime": self._clock.now_text(),
             "status": JODO_SUCCESS,
             "statusdesc": "success",
             "uniqueid": uuid.uuid4().hex,
-            "records": outcomes,
         }
+        if self._profile.reports_record_outcomes:
+            answer["records"] = outcomes
+        return answer
 
     def _upsert(
         self,

@@ -64,8 +64,10 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         files_dir: Path | None = None,
         faults: FaultPlan | None = None,
         latency: float = 0.0,
+        has_status_method: bool = True,
     ) -> None:
         self.process_data_api = process_data_api
+        self.has_status_method = has_status_method
         self.cji_api = cji_api
         self.files_dir = files_dir
         self.faults = faults or FaultPlan()
@@ -225,6 +227,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             return HTTPStatus.OK, JODO_CONTENT_TYPE, json.dumps(answer, ensure_ascii=False)
         if path == IMPORT_CJI_PATH and self.command == "GET":
             return self._jsonp_answer(params, self.server.cji_api.import_cji)
+        if path == IMPORT_STATUS_PATH and not self.server.has_status_method:
+            return HTTPStatus.NOT_FOUND, _TEXT_CONTENT_TYPE, f"no sandbox endpoint at {path}"
         if path == IMPORT_STATUS_PATH and self.command == "GET":
             return self._jsonp_answer(params, self.server.cji_api.import_status)
         if path.startswith(FILES_PATH) and self.command == "GET" and self.server.files_dir is not None:

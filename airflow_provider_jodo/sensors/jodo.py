@@ -11,16 +11,23 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
-from airflow_provider_jodo.exceptions import JodoNotFoundError
+from airflow_provider_jodo.exceptions import JodoCapabilityMissingError, JodoNotFoundError
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
+from airflow_provider_jodo.job_verdict import (
+    JobVerdict,
+    describe_job,
+    describe_job_failure,
+    describe_unwaitable_job,
+    judge_job,
+)
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 
 class JodoImportJobSensor(BaseSensorOperator):
     """Succeeds when import job `job_id` has succeeded; fails at once when it failed, was
-    cancelled or does not exist (waiting longer cannot change those). Pushes the job's final
+    cancelled or does not exist, or when the platform has no job status method (waiting longer
+    cannot change those). Pushes the job's final
     state and counts (a dict) to XCom.
 
     Works in `poke` and `reschedule` modes; `deferrable=True` hands the wait to
@@ -53,6 +60,9 @@ class JodoImportJobSensor(BaseSensorOperator):
             job = hook.get_import_job(self.job_id)
         except JodoNotFoundError as error:
             raise AirflowFailException(f"import job {self.job_id}: {error}") from None
+        except JodoCapabilityMissingError as error:  # no status method: waiting cannot work
+            job_url = hook.job_page_url(self.job_id)
+            raise AirflowFailException(describe_unwaitable_job(str(self.job_id), job_url, error)) from None
         finally:
             hook.close()
         verdict = judge_job(job)

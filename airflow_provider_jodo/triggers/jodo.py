@@ -14,9 +14,15 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_jodo.exceptions import JodoError, JodoNotFoundError
+from airflow_provider_jodo.exceptions import JodoCapabilityMissingError, JodoError, JodoNotFoundError
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.job_verdict import JobVerdict, describe_job, describe_job_failure, judge_job
+from airflow_provider_jodo.job_verdict import (
+    JobVerdict,
+    describe_job,
+    describe_job_failure,
+    describe_unwaitable_job,
+    judge_job,
+)
 
 
 class JodoImportJobTrigger(BaseTrigger):
@@ -69,6 +75,9 @@ class JodoImportJobTrigger(BaseTrigger):
                 await asyncio.sleep(self.poll_interval)
         except JodoNotFoundError as error:  # waiting longer cannot make it appear
             yield self._event("failed", f"import job {self.job_id}: {error}", None)
+        except JodoCapabilityMissingError as error:  # no status method: nor can it be asked
+            message = describe_unwaitable_job(self.job_id, hook.job_page_url(self.job_id), error)
+            yield self._event("failed", message, None)
         except JodoError as error:
             yield self._event("error", f"import job {self.job_id}: {error}", None)
         finally:
