@@ -20,6 +20,9 @@ class TaskStateStore(dict):
     def set(self, key: str, value: Any) -> None:
         self[key] = value
 
+    def delete(self, key: str) -> None:
+        self.pop(key, None)
+
 
 def task_context(store: TaskStateStore | None = None, *, with_store: bool = True) -> dict[str, Any]:
     """A fresh context; `with_store=False` is Airflow < 3.3, which has no task state store."""

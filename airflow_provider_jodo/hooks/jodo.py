@@ -515,8 +515,11 @@ class JodoHook(BaseHook):
             message = self._status_call(parameters, what)
         except JodoApiError as error:
             if error.code is None or error.code == BACKMSG_JOB_NOT_FOUND:
+                said = error.vendor_message or "no reason given"
+                if error.code is not None:
+                    said = f"BackMsg_{error.code}, {describe_backmsg(error.code)}"
                 raise JodoNotFoundError(
-                    f"{what}: the platform knows no such job ({error.vendor_message or 'it gave no reason'})",
+                    f"{what}: the platform knows no such job ({said})",
                     api="astercc",
                     code=error.code,
                     vendor_message=error.vendor_message,

@@ -61,7 +61,7 @@ class FaultPlan:
         self.injected: Counter[Fault] = Counter()
         self.requests_seen = 0
         """API requests served so far, faulty or not."""
-        self._scripted: deque[Fault] = deque()
+        self._scripted: deque[Fault | None] = deque()
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.set_rates(rates or {})
@@ -79,10 +79,11 @@ class FaultPlan:
         with self._lock:
             self._rates = rates
 
-    def script(self, *faults: Fault) -> None:
-        """Give the next API requests these faults, in order, before any random ones."""
+    def script(self, *faults: Fault | None) -> None:
+        """Give the next API requests these faults, in order, before any random ones; None
+        lets a request through untouched (to aim at the second request of a call)."""
         with self._lock:
-            self._scripted.extend(Fault(fault) for fault in faults)
+            self._scripted.extend(None if fault is None else Fault(fault) for fault in faults)
 
     def next_fault(self) -> Fault | None:
         """The fault for the request being served now (counted in `injected`), or None."""

@@ -538,6 +538,14 @@ class SandboxStore:
             raise KeyError(f"no import job {job_id}")
         return self._import_job_answer(row)
 
+    def import_job_ids_by_file(self) -> dict[tuple[int, str], list[str]]:
+        """(campaign id, file URL) -> the ids of every job importing that file into that
+        campaign, oldest first: how tests count duplicate jobs on the platform's side."""
+        jobs: dict[tuple[int, str], list[str]] = {}
+        for row in self._all("SELECT id, campaign_id, url FROM import_jobs ORDER BY id"):
+            jobs.setdefault((row["campaign_id"], row["url"]), []).append(str(row["id"]))
+        return jobs
+
     def set_customer_status(self, campaign_id: int, phone1: str, status: str) -> None:
         """Set a campaign customer's status, as a finished call would (e.g. `success`)."""
         self._change_customer(campaign_id, phone1, {"status": status})

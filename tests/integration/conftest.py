@@ -17,24 +17,59 @@ from typing import Any
 import pytest
 
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.sandbox import JodoSandbox
+from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
 
 POLL_SECONDS = 0.05
+SANDBOX_PROFILES = (SandboxProfile.FULL, SandboxProfile.DOCUMENTED)
+"""Every test on the `sandbox` fixture runs against both: our sandbox with its extensions, and
+one that answers only what the vendors document (plus the decided status lookup)."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise `sandbox_profile` over `SANDBOX_PROFILES`, or over the profiles named by
+    `@pytest.mark.sandbox_profiles(...)` (a test of one of our extensions, or of its absence)."""
+    if "sandbox_profile" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("sandbox_profiles")
+        profiles = [SandboxProfile(name) for name in marker.args] if marker else SANDBOX_PROFILES
+        metafunc.parametrize("sandbox_profile", profiles, ids=[profile.value for profile in profiles])
 
 
 @pytest.fixture
-def sandbox(request) -> Iterator[JodoSandbox]:
-    """A fresh sandbox; `@pytest.mark.platform_timezone("Zone/Name")` sets its time zone (the
-    connections made by `connect` follow it, as a real deployment's would) and
-    `@pytest.mark.sandbox_latency(seconds)` holds its answers back, so that concurrent calls
-    overlap on the platform's side."""
+def sandbox(request, sandbox_profile: SandboxProfile) -> Iterator[JodoSandbox]:
+    """A fresh sandbox of profile `sandbox_profile`; `@pytest.mark.platform_timezone("Zone/Name")`
+    sets its time zone (the connections made by `connect` follow it, as a real deployment's
+    would) and `@pytest.mark.sandbox_latency(seconds)` holds its answers back, so that
+    concurrent calls overlap on the platform's side."""
     marker = request.node.get_closest_marker("platform_timezone")
     timezone = marker.args[0] if marker else "UTC"
     latency_marker = request.node.get_closest_marker("sandbox_latency")
     latency = latency_marker.args[0] if latency_marker else 0.0
-    with JodoSandbox(job_poll_interval=POLL_SECONDS, timezone=timezone, latency=latency) as running:
+    with JodoSandbox(
+        job_poll_interval=POLL_SECONDS, timezone=timezone, latency=latency, profile=sandbox_profile
+    ) as running:
         request.node.sandbox_secrets = sandbox_secrets(running)
         yield running
+
+
+def reported(sandbox: JodoSandbox, outcome: str) -> str:
+    """A record's ImportProcessData outcome as the hook reports it from this sandbox: where
+    the answers carry no per-record outcomes, a record the platform took reads `accepted`."""
+    if outcome in ("inserted", "updated") and not sandbox.profile.reports_record_outcomes:
+        return "accepted"
+    return outcome
+
+
+def landed_counts(sandbox: JodoSandbox, *, inserted: int = 0, updated: int = 0) -> dict[str, int]:
+    """The `inserted`, `updated` and `accepted` counts of a summary from this sandbox, for
+    records that the platform inserted and updated."""
+    if sandbox.profile.reports_record_outcomes:
+        return {"inserted": inserted, "updated": updated, "accepted": 0}
+    return {"inserted": 0, "updated": 0, "accepted": inserted + updated}
+
+
+def summary_counts(summary: dict[str, Any]) -> dict[str, int]:
+    """The `inserted`, `updated` and `accepted` counts of an ImportProcessData summary."""
+    return {name: summary[name] for name in ("inserted", "updated", "accepted")}
 
 
 def sandbox_secrets(sandbox: JodoSandbox) -> list[str]:

@@ -3,9 +3,15 @@ never are, and a file-job submission whose answer is lost creates exactly one jo
 
 import pendulum
 import pytest
+from conftest import reported
 from file_servers import http_file_server
 
-from airflow_provider_jodo.exceptions import JodoAuthenticationError, JodoConnectionError, JodoResponseError
+from airflow_provider_jodo.exceptions import (
+    JodoAuthenticationError,
+    JodoConnectionError,
+    JodoResponseError,
+    JodoSubmissionUnconfirmedError,
+)
 from airflow_provider_jodo.retry_policy import RetryPolicy, TransientFailure, failure_of_status
 from airflow_provider_jodo.sandbox import Fault
 
@@ -43,7 +49,7 @@ def test_a_lost_answer_is_retried_and_the_upsert_makes_it_safe(sandbox, connect)
     sandbox.faults.script(Fault.LOST)
     result = push(connect(extra=FAST_RETRIES))
     # The lost attempt had inserted them: the retry updates, nothing is doubled or lost.
-    assert [r.outcome.value for r in result.records] == ["updated", "updated"]
+    assert [r.outcome.value for r in result.records] == [reported(sandbox, "updated")] * 2
     assert len(sandbox.store.process_customers("VoiceProcess")) == 2
 
 
@@ -80,19 +86,58 @@ def test_retries_are_bounded_by_the_time_budget(sandbox, connect):
     assert sandbox.faults.requests_seen == 1
 
 
+def jobs_of_file(sandbox, file_url, campaign_id=1):
+    """The ids of the jobs the sandbox holds for a file, counted in its store (not inferred)."""
+    return sandbox.store.import_job_ids_by_file().get((campaign_id, file_url), [])
+
+
+@pytest.mark.sandbox_profiles("full")
 @pytest.mark.parametrize("fault", [Fault.LOST, Fault.TRUNCATED, Fault.SLOW, Fault.RESET, Fault.SERVER_ERROR])
 def test_a_file_job_is_submitted_exactly_once_whatever_happens_to_the_answer(
     sandbox, connect, leads_file, fault
 ):
     sandbox.faults.slow_seconds = 1.0
-    sandbox.faults.script(fault)
+    sandbox.faults.script(None, fault)  # the listing passes; the submission's answer is hit
     hook = connect(extra=FAST_RETRIES)
     result = hook.import_cji(campaign_id=1, source="http", file_url=leads_file, delrow=1)
-    assert sandbox.store.import_job(result.job_id)["jobid"] == result.job_id
-    with pytest.raises(KeyError):
-        sandbox.store.import_job(int(result.job_id) + 1)  # no second job
+    assert sandbox.faults.injected[fault] == 1
+    assert jobs_of_file(sandbox, leads_file) == [result.job_id]
 
 
+@pytest.mark.sandbox_profiles("documented")
+@pytest.mark.parametrize(
+    ("fault", "jobs_created"),
+    [(Fault.LOST, 1), (Fault.TRUNCATED, 1), (Fault.SLOW, 1), (Fault.RESET, 0)],
+)
+def test_without_a_job_listing_an_unconfirmed_submission_is_never_sent_again(
+    sandbox, connect, leads_file, fault, jobs_created, capfd
+):
+    sandbox.faults.slow_seconds = 1.0
+    sandbox.faults.script(None, fault)  # the listing probe passes; the submission's answer is hit
+    hook = connect(extra=FAST_RETRIES)
+    with pytest.raises(JodoSubmissionUnconfirmedError) as raised:
+        hook.import_cji(campaign_id=1, source="http", file_url=leads_file, delrow=1)
+    message = str(raised.value)
+    assert "into campaign 1" in message and "a job may have been created" in message
+    assert leads_file in message and "submitted at 20" in message
+    assert f"job pages: {sandbox.base_url}/shelljobs/{{job_id}}" in message
+    assert len(jobs_of_file(sandbox, leads_file)) == jobs_created  # never a second one
+    assert sandbox.faults.requests_seen == 2  # the probe, then one submission, no resend
+    assert capfd.readouterr().out.count("The platform has no listing of a campaign's import jobs") == 1
+
+
+@pytest.mark.sandbox_profiles("documented")
+def test_without_a_job_listing_a_submission_refused_before_processing_is_resent(sandbox, connect, leads_file):
+    sandbox.faults.script(None, Fault.SERVER_ERROR, Fault.THROTTLED)  # 503 and 429: not acted on
+    sandbox.faults.retry_after = 0.05
+    hook = connect(extra=FAST_RETRIES)
+    result = hook.import_cji(campaign_id=1, source="http", file_url=leads_file, delrow=1)
+    assert jobs_of_file(sandbox, leads_file) == [result.job_id]
+    assert hook.find_import_jobs(campaign_id=1, file_url=leads_file) is None  # learned, not asked again
+    assert sandbox.faults.requests_seen == 4
+
+
+@pytest.mark.sandbox_profiles("full")
 def test_find_import_jobs_by_campaign_and_file(sandbox, connect, leads_file):
     hook = connect()
     later = pendulum.now("UTC").add(hours=1)
@@ -103,6 +148,7 @@ def test_find_import_jobs_by_campaign_and_file(sandbox, connect, leads_file):
     assert hook.find_import_jobs(campaign_id=1, file_url=leads_file + "?other") == []
 
 
+@pytest.mark.sandbox_profiles("full")
 @pytest.mark.platform_timezone("Asia/Kolkata")
 def test_a_lost_answer_finds_the_new_job_even_beside_older_jobs_of_the_same_file(
     sandbox, connect, leads_file

@@ -65,7 +65,7 @@ def test_trigger_times_out_and_reports_unknown_jobs(connect, files):
     )
     assert event["status"] == "timeout" and "scheduled" in event["message"]
     (event,) = run_trigger(JodoImportJobTrigger("999", hook.jodo_conn_id, poll_interval=0.1))
-    assert event["status"] == "failed" and "BackMsg_91" in event["message"]
+    assert event["status"] == "failed" and "the platform knows no such job" in event["message"]
 
 
 def test_sensor_pokes_until_done_and_returns_the_job(connect, files):
@@ -90,7 +90,7 @@ def test_sensor_fails_fast_on_failed_and_unknown_jobs(connect, files):
             sensor.poke({})
             time.sleep(0.1)
     unknown = JodoImportJobSensor(task_id="wait", job_id="999", jodo_conn_id=hook.jodo_conn_id)
-    with pytest.raises(AirflowFailException, match="BackMsg_91"):
+    with pytest.raises(AirflowFailException, match=r"import job 999: .*the platform knows no such job"):
         unknown.poke({})
 
 

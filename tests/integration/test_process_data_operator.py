@@ -6,6 +6,7 @@ import json
 import pendulum
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
+from conftest import landed_counts, summary_counts
 
 from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
 
@@ -41,7 +42,8 @@ def test_bad_records_are_rejected_with_reasons_and_the_rest_land_in_batches(sand
     summary, report = run(
         connect(), tmp_path, records=records, batch_size=2, call_datetime="2026-11-23T20:00:00+00:00"
     )
-    assert (summary["total"], summary["inserted"], summary["updated"], summary["rejected"]) == (7, 3, 1, 3)
+    assert (summary["total"], summary["rejected"]) == (7, 3)
+    assert summary_counts(summary) == landed_counts(sandbox, inserted=3, updated=1)
     assert len(summary["request_ids"]) == 2
     assert [line["index"] for line in sorted(report, key=lambda line: line["index"])] == list(range(7))
     reasons = {line["index"]: line["reason"] for line in report if line["outcome"] == "rejected"}
@@ -67,7 +69,7 @@ def test_a_csv_export_with_column_mapping(sandbox, connect, tmp_path):
             "source": "extrafield1",
         },
     )
-    assert (summary["inserted"], summary["rejected"]) == (1, 1)
+    assert summary["rejected"] == 1 and summary_counts(summary) == landed_counts(sandbox, inserted=1)
     assert stored(sandbox)["5511987654321"]["extrafield1"] == "web"
     assert [line["index"] for line in report] == [0, 1]  # in input order
     assert "emailid" in report[1]["reason"] and report[1]["request_id"] is None  # rejected before sending
@@ -81,7 +83,7 @@ def test_json_lines_and_fail_mode_sends_nothing(sandbox, connect, tmp_path):
         run(hook, tmp_path, source_path=str(export), on_invalid="fail")
     assert stored(sandbox) == {}
     summary, _ = run(hook, tmp_path, source_path=str(export))
-    assert (summary["inserted"], summary["rejected"]) == (1, 1)
+    assert summary["rejected"] == 1 and summary_counts(summary) == landed_counts(sandbox, inserted=1)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +120,8 @@ def test_batches_in_flight_together_are_reported_in_input_order(sandbox, connect
         connect(), tmp_path, records=records, batch_size=3, max_in_flight=4, progress_every_records=10
     )
     assert 1 < sandbox.peak_concurrent_requests <= 4  # answers held 20 ms: requests overlapped
-    assert (summary["total"], summary["inserted"], summary["rejected"]) == (40, 37, 3)
+    assert (summary["total"], summary["rejected"]) == (40, 3)
+    assert summary_counts(summary) == landed_counts(sandbox, inserted=37)
     assert len(summary["request_ids"]) == 13
     assert [line["index"] for line in report] == list(range(40))
     assert [line["key"] for line in report] == [r["mobilenumber"] for r in records]
@@ -138,15 +141,34 @@ def test_a_100k_record_file_lands_whole(sandbox, connect, tmp_path):
             mail = "" if i % 10_000 == 9_999 else f"lead{i}@example.com"  # every 10,000th has none
             file.write(f"Lead {i},91{i:010d},{mail},batch-{i // 500}\n")
     summary, report = run(connect(), tmp_path, source_path=str(export), max_in_flight=2)
-    assert (summary["total"], summary["inserted"], summary["updated"], summary["rejected"]) == (
-        100_000,
-        99_990,
-        0,
-        10,
-    )
+    assert (summary["total"], summary["rejected"]) == (100_000, 10)
+    assert summary_counts(summary) == landed_counts(sandbox, inserted=99_990)
     assert len(report) == 100_000 and report[-1]["index"] == 99_999
     customers = sandbox.store.process_customers("VoiceProcess")
     expected = {f"91{i:010d}" for i in range(100_000) if i % 10_000 != 9_999}
     assert len(customers) == len(expected)
     assert {c["mobilenumber"] for c in customers} == expected
     assert customers[-1]["extrafield1"] == "batch-199"
+
+
+@pytest.mark.sandbox_profiles("documented")
+def test_without_per_record_outcomes_every_record_sent_is_accepted(sandbox, connect, tmp_path, capfd):
+    records = [lead("919800000001"), lead("12"), lead("919800000002"), lead("919800000001", name="Again")]
+    summary, report = run(connect(), tmp_path, records=records, batch_size=2, progress_every_records=2)
+    assert (summary["total"], summary["accepted"], summary["rejected"]) == (4, 3, 1)
+    assert summary["inserted"] == summary["updated"] == 0
+    assert [(line["index"], line["outcome"]) for line in report] == [
+        (0, "accepted"),
+        (1, "rejected"),
+        (2, "accepted"),
+        (3, "accepted"),
+    ]
+    assert [line["key"] for line in report] == ["919800000001", "12", "919800000002", "919800000001"]
+    assert "mobilenumber" in report[1]["reason"] and report[1]["request_id"] is None
+    assert all(line["request_id"] for line in report if line["outcome"] == "accepted")
+    assert stored(sandbox)["919800000001"]["name"] == "Again"
+    log = capfd.readouterr().out
+    assert log.count("The platform has no per-record outcomes in ImportProcessData answers") == 1
+    assert "2 accepted (the platform does not say inserted or updated)" in log
+    assert "4 records: 0 inserted, 0 updated, 3 accepted, 1 rejected in 2 requests" in log
+    assert "3 records accepted: the platform took them without saying whether it inserted or updated" in log
