@@ -532,28 +532,23 @@ class JodoHook(BaseHook):
         an unknown method) is learned once and raised as `JodoCapabilityMissingError`, then
         raised without a call."""
         path = self.settings.import_status_path
-        if self.capabilities.lacks(Capability.JOB_STATUS):
-            raise self._no_status_method(path, "found before")
-        try:
-            _, message = self._get_astercc(path, parameters, what)
-        except JodoResponseError as error:
-            if error.http_status != HTTP_NOT_FOUND:
-                raise
-            self.capabilities.learn(Capability.JOB_STATUS, False, f"HTTP 404 at {path}")
-            raise self._no_status_method(path, "HTTP 404") from None
-        except JodoApiError as error:
-            if error.code is not None or not _UNKNOWN_METHOD.search(error.vendor_message):
-                raise
-            self.capabilities.learn(Capability.JOB_STATUS, False, f"{error.vendor_message!r} at {path}")
-            raise self._no_status_method(path, repr(error.vendor_message)) from None
-        self.capabilities.learn(Capability.JOB_STATUS, True)
-        return message
-
-    @staticmethod
-    def _no_status_method(path: str, evidence: str) -> JodoCapabilityMissingError:
-        return JodoCapabilityMissingError(
-            f"the platform has no job status method at {path} ({evidence}); if it has one elsewhere, "
-            "set the connection's import_status_path",
+        if not self.capabilities.lacks(Capability.JOB_STATUS):
+            try:
+                _, message = self._get_astercc(path, parameters, what)
+            except JodoResponseError as error:
+                if error.http_status != HTTP_NOT_FOUND:
+                    raise
+                self.capabilities.learn(Capability.JOB_STATUS, False, f"HTTP 404 at {path}")
+            except JodoApiError as error:
+                if error.code is not None or not _UNKNOWN_METHOD.search(error.vendor_message):
+                    raise
+                self.capabilities.learn(Capability.JOB_STATUS, False, f"{error.vendor_message!r} at {path}")
+            else:
+                self.capabilities.learn(Capability.JOB_STATUS, True)
+                return message
+        raise JodoCapabilityMissingError(
+            f"the platform has no job status method ({self.capabilities.evidence(Capability.JOB_STATUS)}); "
+            "if it has one elsewhere, set the connection's import_status_path",
             capability=Capability.JOB_STATUS.value,
         )
 

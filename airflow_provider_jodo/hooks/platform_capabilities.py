@@ -51,6 +51,7 @@ class PlatformCapabilities:
     def __init__(self, log: Any) -> None:
         self._log = log
         self._known: dict[Capability, bool] = {}
+        self._evidence: dict[Capability, str] = {}
         self._lock = threading.Lock()
 
     def has(self, capability: Capability) -> bool | None:
@@ -61,6 +62,10 @@ class PlatformCapabilities:
         """Whether the platform is known to lack `capability`."""
         return self._known.get(capability) is False
 
+    def evidence(self, capability: Capability) -> str:
+        """What showed the capability present or missing ("" when unknown or not said)."""
+        return self._evidence.get(capability, "")
+
     def learn(self, capability: Capability, present: bool, evidence: str = "") -> None:
         """Record what an answer showed. The first time a capability is found missing, the
         task log says so, with the `evidence` and what the provider does without it."""
@@ -68,6 +73,7 @@ class PlatformCapabilities:
             if capability in self._known:
                 return
             self._known[capability] = present
+            self._evidence[capability] = evidence
         if not present:
             because = f" ({evidence})" if evidence else ""
             self._log.warning(

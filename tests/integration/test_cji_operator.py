@@ -181,13 +181,16 @@ def test_without_a_task_state_store_a_retry_submits_again_and_says_so(sandbox, c
     assert capfd.readouterr().out.count("has no task state store") == 2  # task logs go through structlog
 
 
+@pytest.mark.sandbox_profiles("full")
 def test_a_retry_finds_the_job_whose_submission_answer_the_earlier_try_lost(sandbox, connect, files):
     hook = connect(extra={"max_retries": 0})  # the first try dies on the lost answer
     store = TaskStateStore()
     op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
-    sandbox.faults.script(Fault.LOST)
+    # The listing passes, the submission's answer is lost, and so is the look for its job.
+    sandbox.faults.script(None, Fault.LOST, Fault.LOST)
     with pytest.raises(JodoConnectionError):
         op.execute(task_context(store))
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, f"{files}/leads.csv")] == ["1"]
     second_try = task_context(store)
     job_id = op.execute(second_try)
     assert sandbox.store.import_job(job_id)["jobid"] == job_id == second_try["ti"].xcom["job_id"]
@@ -226,3 +229,69 @@ def test_data_records_go_concurrently_but_never_more_than_max_in_flight(sandbox,
     assert "importCJI into campaign 1: 25 of 60 records done (42%)" in log
     assert "importCJI into campaign 1: 50 of 60 records done (83%)" in log
     assert "1 rejected so far" in log
+
+
+@pytest.mark.sandbox_profiles("full")
+def test_a_lost_answer_is_found_before_the_try_gives_up(sandbox, connect, files):
+    hook = connect(extra={"max_retries": 0})
+    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
+    sandbox.faults.script(None, Fault.LOST)  # the listing passes, the submission's answer is lost
+    job_id = op.execute(task_context(TaskStateStore()))
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, f"{files}/leads.csv")] == [job_id]
+
+
+@pytest.mark.sandbox_profiles("documented")
+def test_without_a_job_listing_an_unconfirmed_submission_stops_every_later_try(sandbox, connect, files):
+    hook = connect(extra={"max_retries": 0, "timeout": 0.5})
+    store = TaskStateStore()
+    file_url = f"{files}/leads.csv"
+    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    sandbox.faults.slow_seconds = 1.0
+    sandbox.faults.script(None, Fault.SLOW)  # the listing probe passes; the submission times out
+    with pytest.raises(AirflowFailException, match="a job may have been created") as first:
+        op.execute(task_context(store))
+    assert f"into campaign {CAMPAIGN}" in str(first.value) and file_url in str(first.value)
+    assert f"job pages: {sandbox.base_url}/shelljobs/{{job_id}}" in str(first.value)
+    with pytest.raises(AirflowFailException, match="An earlier try of this task submitted") as second:
+        op.execute(task_context(store))  # a retry, or a cleared task: still no blind resubmission
+    assert "state store key" in str(second.value) and "got no answer" in str(second.value)
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]  # one job, never two
+    del store[f"jodo_cji_job:{CAMPAIGN}:{file_url}"]  # the user checked the console and chose to go on
+    assert op.execute(task_context(store)) == "2"
+
+
+@pytest.mark.sandbox_profiles("documented")
+def test_without_a_job_listing_a_submission_that_surely_failed_leaves_a_retry_free(sandbox, connect, files):
+    hook = connect(extra={"max_retries": 0})
+    store = TaskStateStore()
+    file_url = f"{files}/leads.csv"
+    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    sandbox.faults.script(None, Fault.THROTTLED)  # 429: not acted on, and no retries left
+    with pytest.raises(AirflowException, match="HTTP 429") as first:
+        op.execute(task_context(store))
+    assert not isinstance(first.value, AirflowFailException)  # retryable
+    assert store == {}
+    assert op.execute(task_context(store)) == "1"
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
+
+
+@pytest.mark.sandbox_profiles("documented-no-status")
+def test_without_a_status_method_a_job_is_submitted_but_not_waited_for(sandbox, connect, files, capfd):
+    hook = connect()
+    file_url = f"{files}/leads.csv"
+    context = task_context(TaskStateStore())
+    job_id = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False).execute(
+        context
+    )
+    assert context["ti"].xcom["job_url"] == f"{sandbox.base_url}/shelljobs/{job_id}"
+    log = capfd.readouterr().out
+    assert log.count("The platform has no job status method (HTTP 404 at /setevent/importStatusCJI)") == 1
+    assert log.count("The platform has no listing of a campaign's import jobs") == 1
+    for deferrable in (False, True):
+        waiting = operator(hook, source="http", file_url=file_url, delrow=1, deferrable=deferrable)
+        with pytest.raises(AirflowFailException) as raised:  # fails in the worker, never defers
+            waiting.execute(task_context(TaskStateStore()))
+        message = str(raised.value)
+        assert message.startswith(f"import job {int(job_id) + 1 + deferrable} was submitted (job page: ")
+        assert "no job status method (HTTP 404 at /setevent/importStatusCJI)" in message
+    assert len(sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)]) == 3

@@ -17,6 +17,47 @@ def test_a_good_connection_passes_for_both_platforms(connect, sandbox):
 
 
 @pytest.mark.parametrize(
+    "unknown_job_answer",
+    ["BackMsg_91", "job not found", "", "no such jobid", "BackMsg_01"],
+)
+def test_any_refusal_of_an_unknown_job_but_a_credential_code_proves_the_login(
+    connect, sandbox, monkeypatch, unknown_job_answer
+):
+    from airflow_provider_jodo.sandbox.cji_api import FAILURE, CjiAnswer, CjiApi
+
+    real = CjiApi.import_status
+
+    def answer(self, params):
+        checked = real(self, params)  # the sandbox checks the login as ever
+        return (
+            checked
+            if "BackMsg_" in str(checked.message)[:8] and checked.message != "BackMsg_91"
+            else (CjiAnswer(FAILURE, unknown_job_answer))
+        )
+
+    monkeypatch.setattr(CjiApi, "import_status", answer)
+    ok, message = connect().test_connection()
+    assert ok, message
+    assert "astercc account" in message and "logged in" in message
+    ok, message = connect(password="wrong-password-1").test_connection()
+    assert not ok and "BackMsg_63" in message
+
+
+@pytest.mark.sandbox_profiles("documented-no-status")
+def test_without_a_status_method_the_login_is_checked_by_an_import_of_nothing(connect, sandbox):
+    ok, message = connect().test_connection()
+    assert ok, message
+    assert "Jodo API key and service key accepted" in message
+    assert "astercc account" in message and "logged in (importCJI for campaign 0" in message
+    assert "refused for the campaign, not the login" in message
+    assert "no job status method (HTTP 404 at /setevent/importStatusCJI)" in message
+    assert "import jobs cannot be waited for" in message
+    assert sandbox.store.import_job_ids_by_file() == {}  # nothing was imported
+    ok, message = connect(password="wrong-password-1").test_connection()
+    assert not ok and "BackMsg_63 (account login failed)" in message
+
+
+@pytest.mark.parametrize(
     ("overrides", "expected"),
     [
         ({"host": "http://127.0.0.1:9"}, "cannot reach http://127.0.0.1:9: connection failed"),

@@ -24,8 +24,10 @@ def test_every_example_dag_imports_without_errors(dag_bag):
     assert {"jodo_nightly_campaign_file", "jodo_daily_leads"} <= set(dag_bag.dag_ids)
 
 
-def test_daily_leads_upserts_the_good_leads_and_reports_the_bad_one(airflow_db, dag_bag, monkeypatch):
-    with JodoSandbox() as sandbox:
+def test_daily_leads_upserts_the_good_leads_and_reports_the_bad_one(
+    airflow_db, dag_bag, monkeypatch, sandbox_profile
+):
+    with JodoSandbox(profile=sandbox_profile) as sandbox:
         monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
         for _ in range(2):  # a rerun updates instead of duplicating
             run = dag_bag.get_dag("jodo_daily_leads").test()
@@ -37,8 +39,12 @@ def test_daily_leads_upserts_the_good_leads_and_reports_the_bad_one(airflow_db, 
         assert all(c["dialable"] == "yes" for c in customers.values())
 
 
-def test_nightly_campaign_file_lands_every_customer_and_dial_list_entry(airflow_db, dag_bag, monkeypatch):
-    with JodoSandbox(files_dir=EXAMPLE_DAGS / "data", job_poll_interval=POLL_SECONDS) as sandbox:
+def test_nightly_campaign_file_lands_every_customer_and_dial_list_entry(
+    airflow_db, dag_bag, monkeypatch, sandbox_profile
+):
+    with JodoSandbox(
+        files_dir=EXAMPLE_DAGS / "data", job_poll_interval=POLL_SECONDS, profile=sandbox_profile
+    ) as sandbox:
         monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
         run = dag_bag.get_dag("jodo_nightly_campaign_file").test()
         assert run.state == "success"

@@ -117,3 +117,28 @@ def test_deferrable_sensor_hands_over_to_the_trigger_and_resumes(connect, files)
     with pytest.raises(AirflowException, match="unreachable") as error:  # retryable
         sensor.execute_complete({}, {**event, "status": "error", "message": "unreachable"})
     assert not isinstance(error.value, AirflowFailException)
+
+
+@pytest.mark.sandbox_profiles("documented-no-status")
+def test_without_a_status_method_the_sensor_and_the_trigger_fail_once_naming_the_job(
+    sandbox, connect, files, capfd
+):
+    hook = connect()
+    job_id = submit(hook, f"{files}/good.csv")  # submitting needs no status method
+    capfd.readouterr()  # the submitting hook's own note of the missing method
+    job_page = f"{sandbox.base_url}/shelljobs/{job_id}"
+    expected = (
+        f"import job {job_id} was submitted (job page: {job_page}), but it cannot be waited for: "
+        "the platform has no job status method (HTTP 404 at /setevent/importStatusCJI)"
+    )
+    for deferrable in (False, True):
+        sensor = JodoImportJobSensor(
+            task_id="wait", job_id=job_id, jodo_conn_id=hook.jodo_conn_id, deferrable=deferrable
+        )
+        with pytest.raises(AirflowFailException) as raised:  # not retryable: no retry can help
+            sensor.execute(task_context())
+        assert str(raised.value).startswith(expected)
+    (event,) = run_trigger(JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1))
+    assert event["status"] == "failed" and event["message"].startswith(expected)
+    assert capfd.readouterr().out.count("The platform has no job status method (HTTP 404") == 3
+    assert sandbox.store.import_job(job_id)["jobid"] == job_id  # the job itself is there

@@ -19,9 +19,9 @@ CSV = "name,phone1\nAna,5511900000001\nBia,5511900000002\n"
 
 
 @pytest.fixture
-def platform(airflow_db, monkeypatch):
-    """A sandbox behind `jodo_default`, as the DAGs below expect."""
-    with JodoSandbox(job_poll_interval=POLL_SECONDS) as sandbox:
+def platform(airflow_db, monkeypatch, sandbox_profile):
+    """A sandbox behind `jodo_default`, as the DAGs below expect, of each profile."""
+    with JodoSandbox(job_poll_interval=POLL_SECONDS, profile=sandbox_profile) as sandbox:
         monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
         yield sandbox
 
