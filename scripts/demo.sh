@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: start the bundled sandbox, run the nightly example DAG against it with
 # `airflow dags test` (the sensor's deferral included), then print what landed.
+# JODO_SANDBOX_PROFILE=documented runs it against a sandbox that answers only as the vendors
+# document (the sandbox reads the variable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -16,7 +18,7 @@ trap 'kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null |
 for _ in $(seq 100); do [ -s "$DEMO/connection.json" ] && break; sleep 0.1; done
 [ -s "$DEMO/connection.json" ] || { echo "the sandbox did not start:"; cat "$DEMO/sandbox.log"; exit 1; }
 export AIRFLOW_CONN_JODO_DEFAULT="$(cat "$DEMO/connection.json")"
-echo "Sandbox running: $(grep -m1 -o 'http://[0-9.:]*' "$DEMO/sandbox.log")"
+echo "Sandbox running: $(grep -m1 -o 'http://[0-9.:]*' "$DEMO/sandbox.log") ($(grep -m1 -o 'profile [a-z-]*' "$DEMO/sandbox.log"))"
 
 "$BIN/airflow" db migrate > "$DEMO/db-migrate.log" 2>&1
 echo "Running example DAG jodo_nightly_campaign_file with 'airflow dags test' (log: $DEMO/dags-test.log)"
