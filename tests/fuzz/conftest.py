@@ -20,4 +20,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fuzz"))
 
 # The sandbox and hooks on it, shared with the integration tests (one sandbox per test function:
 # the examples of one property share it and keep their records apart by key).
+import pytest  # noqa: E402
 from integration.conftest import connect, connect_to, sandbox  # noqa: E402, F401
+
+from airflow_provider_jodo.sandbox import SandboxProfile  # noqa: E402
+
+
+@pytest.fixture
+def sandbox_profile() -> SandboxProfile:
+    """The properties hold the platform to our full protocol (per-record outcomes); the
+    integration suite covers the documented profile."""
+    return SandboxProfile.FULL
