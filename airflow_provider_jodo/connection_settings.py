@@ -28,6 +28,10 @@ DEFAULT_JOB_PAGE_PATH = "/shelljobs/{job_id}"
 shell jobs): the path is a setting, and the bundled sandbox serves a page at the default."""
 JOB_ID_PLACEHOLDER = "{job_id}"
 DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024
+"""The largest answer read from the platform (importCJI, status, getProcessData, and the base of
+an ImportProcessData answer, which grows with its batch): answers are small, and a huge one is
+a broken or hostile platform that must not exhaust the worker's memory."""
 
 EXTRA_DEFAULTS: dict[str, Any] = {
     "apikey": "",
@@ -37,6 +41,7 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
     "verify_ssl": True,
     "timeout": DEFAULT_TIMEOUT_SECONDS,
+    "max_answer_bytes": DEFAULT_MAX_ANSWER_BYTES,
     "process_data_path": DEFAULT_PROCESS_DATA_PATH,
     "import_cji_path": DEFAULT_IMPORT_CJI_PATH,
     "import_status_path": DEFAULT_IMPORT_STATUS_PATH,
@@ -67,6 +72,7 @@ class JodoConnectionSettings:
     timezone: str
     verify_tls: bool
     timeout: float
+    max_answer_bytes: int
     process_data_path: str
     import_cji_path: str
     import_status_path: str
@@ -109,6 +115,7 @@ class JodoConnectionSettings:
             timezone=_timezone(conn.conn_id, extra["timezone"]),
             verify_tls=_boolean(conn.conn_id, "verify_ssl", extra["verify_ssl"]),
             timeout=_positive_number(conn.conn_id, "timeout", extra["timeout"]),
+            max_answer_bytes=_positive_count(conn.conn_id, "max_answer_bytes", extra["max_answer_bytes"]),
             process_data_path=_text(conn.conn_id, "process_data_path", extra["process_data_path"]),
             import_cji_path=_text(conn.conn_id, "import_cji_path", extra["import_cji_path"]),
             import_status_path=_text(conn.conn_id, "import_status_path", extra["import_status_path"]),
@@ -237,6 +244,13 @@ def _positive_number(conn_id: str, name: str, value: Any) -> float:
     if not 0 < number < math.inf:  # NaN and infinity too: requests would wait forever
         raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} is not a positive number")
     return number
+
+
+def _positive_count(conn_id: str, name: str, value: Any) -> int:
+    count = _count(conn_id, name, value)
+    if count == 0:
+        raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} must be at least 1")
+    return count
 
 
 def _count(conn_id: str, name: str, value: Any) -> int:

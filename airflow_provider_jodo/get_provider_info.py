@@ -85,11 +85,22 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "timeout": {
                         "label": "Timeout (seconds)",
-                        "description": "Per HTTP call.",
+                        "description": "The longest one attempt at a call may take, the complete answer "
+                        "included (a retry starts a new attempt; see the retry time budget).",
                         "schema": {
                             "type": ["number", "null"],
                             "minimum": 1,
                             "default": EXTRA_DEFAULTS["timeout"],
+                        },
+                    },
+                    "max_answer_bytes": {
+                        "label": "Largest answer (bytes)",
+                        "description": "An answer beyond this is refused unread (ImportProcessData: "
+                        "plus 1 KiB per record of the batch).",
+                        "schema": {
+                            "type": ["integer", "null"],
+                            "minimum": 1,
+                            "default": EXTRA_DEFAULTS["max_answer_bytes"],
                         },
                     },
                     "process_data_path": _string_field(
@@ -119,7 +130,8 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "retry_max_seconds": {
                         "label": "Retry time budget (seconds)",
-                        "description": "The longest one call may take with its retries and waits.",
+                        "description": "The longest one call may take with its attempts, retries and "
+                        "waits; no call outlives it, however slowly the platform answers.",
                         "schema": {
                             "type": ["number", "null"],
                             "default": EXTRA_DEFAULTS["retry_max_seconds"],

@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -53,6 +53,12 @@ from airflow_provider_jodo.exceptions import (
     JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
+from airflow_provider_jodo.hooks.bounded_exchange import (
+    AnswerTooLargeError,
+    AttemptWatchdog,
+    read_bounded,
+    watched_session,
+)
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
 from airflow_provider_jodo.lead_rules import scalar_text
 from airflow_provider_jodo.results import (
@@ -86,6 +92,8 @@ JSONP_CALLBACK = "airflowJodo"
 _IMPORT_METHOD = "ImportProcessData"
 MODEL_TYPE_CAMPAIGN = "Campaign"
 HTTP_NOT_FOUND = 404
+ANSWER_BYTES_PER_RECORD = 1024
+"""An ImportProcessData answer may grow by this much per record of its batch (its outcome)."""
 _UNKNOWN_METHOD = re.compile(
     r"\b(unknown|invalid|unsupported|undefined)\s+(method|action|event|path|function)\b"
     r"|\b(method|action|event|path|function)\b.*\b(not\s+found|not\s+exist|does\s+not\s+exist|unknown"
@@ -120,6 +128,7 @@ class JodoHook(BaseHook):
         self._sessions_lock = threading.Lock()
         self._environments: dict[str, dict[str, Any]] = {}
         self.capabilities = PlatformCapabilities(self.log)
+        self._watchdog = AttemptWatchdog()
         install_url_log_redaction()
 
     @cached_property
@@ -136,7 +145,7 @@ class JodoHook(BaseHook):
         and requests does not promise that a Session is thread-safe: each thread gets its own."""
         session = getattr(self._thread_sessions, "session", None)
         if session is None:
-            session = requests.Session()
+            session = watched_session()
             # The environment (proxies, CA bundle) is resolved once per URL in `_environment`;
             # left to requests, it scans all of os.environ on every call (~0.2 ms, a fifth of
             # an importCJI call to a local platform).
@@ -155,6 +164,7 @@ class JodoHook(BaseHook):
             self._thread_sessions = threading.local()
         for session in sessions:
             session.close()
+        self._watchdog.close()
 
     # ImportProcessData family -------------------------------------------------------------
 
@@ -239,6 +249,7 @@ class JodoHook(BaseHook):
             "POST",
             self.settings.url(self.settings.process_data_path),
             _IMPORT_METHOD,
+            answer_limit=self.settings.max_answer_bytes + ANSWER_BYTES_PER_RECORD * request.record_count,
             data=request.body,
             headers={"Content-Type": FORM_CONTENT_TYPE},
         )
@@ -501,8 +512,9 @@ class JodoHook(BaseHook):
         self.capabilities.learn(Capability.JOB_LISTING, True)
         return [_import_job(job, what, self._redactor.redact) for job in message]
 
-    def get_import_job(self, job_id: str | int) -> ImportJob:
-        """The job's state and counts now (importStatusCJI).
+    def get_import_job(self, job_id: str | int, deadline: float | None = None) -> ImportJob:
+        """The job's state and counts now (importStatusCJI), asked by `deadline` (a Unix time)
+        at the latest: a caller waiting until then is never held past it by a slow answer.
 
         :raises JodoNotFoundError: the platform knows no such job: our BackMsg_91, or any
             refusal in plain text (the decided protocol answers code 2 only for an unknown job
@@ -512,7 +524,7 @@ class JodoHook(BaseHook):
         parameters = [*self.settings.astercc_credentials().items(), ("jobid", str(job_id))]
         what = f"importStatusCJI for job {job_id}"
         try:
-            message = self._status_call(parameters, what)
+            message = self._status_call(parameters, what, deadline)
         except JodoApiError as error:
             if error.code is None or error.code == BACKMSG_JOB_NOT_FOUND:
                 said = error.vendor_message or "no reason given"
@@ -527,14 +539,16 @@ class JodoHook(BaseHook):
             raise
         return _import_job(message, what, self._redactor.redact)
 
-    def _status_call(self, parameters: list[tuple[str, str]], what: str) -> Any:
+    def _status_call(
+        self, parameters: list[tuple[str, str]], what: str, deadline: float | None = None
+    ) -> Any:
         """A call to the status method; the method's absence (HTTP 404, or a refusal that names
         an unknown method) is learned once and raised as `JodoCapabilityMissingError`, then
         raised without a call."""
         path = self.settings.import_status_path
         if not self.capabilities.lacks(Capability.JOB_STATUS):
             try:
-                _, message = self._get_astercc(path, parameters, what)
+                _, message = self._get_astercc(path, parameters, what, deadline=deadline)
             except JodoResponseError as error:
                 if error.http_status != HTTP_NOT_FOUND:
                     raise
@@ -565,7 +579,7 @@ class JodoHook(BaseHook):
         """`text` without the secrets this hook knows (credentials in URLs included)."""
         return self._redactor.redact(text)
 
-    async def aget_import_job(self, job_id: str | int) -> ImportJob:
+    async def aget_import_job(self, job_id: str | int, deadline: float | None = None) -> ImportJob:
         """`get_import_job` for triggers: resolves the connection without blocking the event
         loop, then runs the HTTP call in a worker thread (the triggerer shares its loop)."""
         if "settings" not in self.__dict__:
@@ -575,7 +589,9 @@ class JodoHook(BaseHook):
                 await amask_secret(secret)
             self._redactor.add(*settings.secrets())
             self.__dict__["settings"] = settings
-        return await asyncio.to_thread(self.get_import_job, job_id)
+        # The thread's call ends by its deadline (the hook's watchdog ends a stalled answer), so a
+        # wait that gives up leaves no thread behind in the triggerer.
+        return await asyncio.to_thread(self.get_import_job, job_id, deadline)
 
     # Connection test -----------------------------------------------------------------------
 
@@ -688,12 +704,14 @@ class JodoHook(BaseHook):
         parameters: list[tuple[str, str]],
         what: str,
         before_resend: Callable[[TransientFailure], None] | None = None,
+        deadline: float | None = None,
     ) -> tuple[str | None, Any]:
         body, status = self._send(
             "GET",
             self.settings.url(path),
             what,
             before_resend=before_resend,
+            deadline=deadline,
             params=[("callback", JSONP_CALLBACK), *parameters],
         )
         answer = parse_answer(body, status, what, self._redactor.redact)
@@ -705,9 +723,17 @@ class JodoHook(BaseHook):
         url: str,
         what: str,
         before_resend: Callable[[TransientFailure], None] | None = None,
+        answer_limit: int | None = None,
+        deadline: float | None = None,
         **kwargs: Any,
     ) -> tuple[str, int]:
         """One HTTP call, retried on transient failures as the connection's retry policy says.
+
+        The call is bounded whatever the platform does: each attempt, the complete answer
+        included, ends within the connection's `timeout`, and the whole call within
+        `retry_max_seconds` or by `deadline` (a Unix time, for a caller that waits for a job
+        until then), whichever comes first. An answer beyond `answer_limit` bytes (default: the
+        connection's `max_answer_bytes`) is refused without being read whole.
 
         `before_resend` runs after a failure that means the call may already have been acted on
         (its answer was lost, cut or late), before it is sent again or given up: a call that
@@ -716,24 +742,34 @@ class JodoHook(BaseHook):
         status) and a network failure raises `JodoConnectionError`.
         """
         policy = self.settings.retry_policy
+        limit = answer_limit or self.settings.max_answer_bytes
         started = time.monotonic()
+        call_ends = started + policy.max_seconds
+        if deadline is not None:
+            call_ends = min(call_ends, started + (deadline - time.time()))
         for retry in itertools.count(1):
-            response, error = None, None
+            answer, error = None, None
             try:
-                response = self.session.request(
-                    method, url, timeout=self.settings.timeout, **self._environment(url), **kwargs
+                answer = self._attempt(
+                    method, url, min(time.monotonic() + self.settings.timeout, call_ends), limit, kwargs
                 )
-                failure = failure_of_status(response.status_code, response.headers)
+                failure = failure_of_status(answer.status, answer.headers)
+            except _AttemptOverdue as overdue:
+                error, failure = overdue, overdue.failure
             except requests.RequestException as caught:
                 error, failure = caught, failure_of_exception(caught)
-            elapsed = time.monotonic() - started
-            wait = None if failure is None else policy.wait_before_retry(retry, elapsed, failure)
+            except AnswerTooLargeError as too_large:
+                raise self._too_large(what, too_large) from None
+            now = time.monotonic()
+            wait = None if failure is None else policy.wait_before_retry(retry, now - started, failure)
+            if wait is not None and now + wait >= call_ends:
+                wait = None  # no attempt could start before the call's deadline
             if wait is None or failure is None:
                 if failure is not None and failure.maybe_processed and before_resend is not None:
                     before_resend(failure)
-                if response is None:
+                if answer is None:
                     raise self._unreachable(error, what, attempts=retry) from None
-                return _decode(response), response.status_code
+                return _decode(answer.body, answer.encoding), answer.status
             self.log.warning(
                 "%s: %s; retry %d of %d in %.1f s", what, failure.description, retry, policy.max_retries, wait
             )
@@ -742,9 +778,44 @@ class JodoHook(BaseHook):
                 before_resend(failure)
         raise AssertionError("unreachable: itertools.count never ends")
 
+    def _attempt(
+        self, method: str, url: str, ends: float, limit: int, request_arguments: dict[str, Any]
+    ) -> _Answer:
+        """One request and its complete answer, by `ends` (monotonic seconds): the watchdog
+        shuts the socket then, wherever the exchange is.
+
+        :raises _AttemptOverdue: the deadline passed first (or had passed already).
+        :raises AnswerTooLargeError: the answer is beyond `limit` bytes.
+        """
+        allowed = ends - time.monotonic()
+        if allowed <= 0:
+            raise _AttemptOverdue(0.0)
+        with self._watchdog.attempt(ends) as attempt:
+            try:
+                response = self.session.request(
+                    method, url, stream=True, timeout=allowed, **self._environment(url), **request_arguments
+                )
+                try:
+                    body = read_bounded(response, limit)
+                finally:
+                    response.close()
+            except Exception:
+                if attempt.expired:  # what broke was our watchdog ending the attempt
+                    raise _AttemptOverdue(allowed) from None
+                raise
+        return _Answer(response.status_code, response.headers, body, response.encoding)
+
+    def _too_large(self, what: str, too_large: AnswerTooLargeError) -> JodoResponseError:
+        size = f"{too_large.size:,} bytes" if too_large.announced else f"more than {too_large.limit:,} bytes"
+        return JodoResponseError(
+            f"{what}: the platform's answer is too large ({size}; the limit is {too_large.limit:,} bytes, "
+            "the connection's max_answer_bytes): not read"
+        )
+
     def _unreachable(self, error: Any, what: str, attempts: int) -> JodoConnectionError:
         detail = self._redactor.redact(str(error))[:400]
-        reason = _unreachable_reason(error, self.settings.timeout)
+        reason = error.failure.description if isinstance(error, _AttemptOverdue) else None
+        reason = reason or _unreachable_reason(error, self.settings.timeout)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         return JodoConnectionError(
             f"{what}: cannot reach {self.settings.base_url}{tries}: {reason} "
@@ -768,6 +839,26 @@ class JodoHook(BaseHook):
             if secret:
                 mask_secret(secret)
         self._redactor.add(*secrets)
+
+
+class _AttemptOverdue(Exception):
+    """An attempt's deadline passed before its answer was complete."""
+
+    def __init__(self, allowed_seconds: float) -> None:
+        super().__init__(f"no complete answer within {allowed_seconds:.1f} s")
+        self.failure = TransientFailure(
+            f"no complete answer within {allowed_seconds:.1f} s", maybe_processed=allowed_seconds > 0
+        )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A complete answer, read within its deadline and size limit."""
+
+    status: int
+    headers: Any
+    body: bytes
+    encoding: str | None
 
 
 class _SubmissionTookEffect(Exception):
@@ -806,12 +897,12 @@ def _unreachable_reason(error: requests.RequestException, timeout: float) -> str
     return "the request failed"
 
 
-def _decode(response: requests.Response) -> str:
+def _decode(body: bytes, encoding: str | None) -> str:
     """Vendors often omit the charset; their bodies are UTF-8 in practice."""
     try:
-        return response.content.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return response.content.decode(response.encoding or "latin-1", errors="replace")
+        return body.decode(encoding or "latin-1", errors="replace")
 
 
 def _campaign_id(campaign_id: int | str) -> str:

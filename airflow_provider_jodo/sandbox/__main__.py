@@ -81,13 +81,18 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     faults.add_argument("--fault-seed", type=int, help="seed of the fault draws, to repeat a run")
     faults.add_argument("--retry-after", type=float, default=1.0, help="seconds announced by a 429")
     faults.add_argument("--slow-seconds", type=float, default=2.0, help="how long a slow answer takes")
+    faults.add_argument(
+        "--trickle-seconds", type=float, default=1.0, help="pause between the bytes of a trickled answer"
+    )
     return parser.parse_args(argv)
 
 
 def build_fault_plan(arguments: argparse.Namespace) -> FaultPlan:
     """The fault plan of the command line; ValueError names a bad --fault."""
     rates = dict(parse_fault_rate(text) for text in arguments.fault)
-    return FaultPlan(rates, arguments.fault_seed, arguments.retry_after, arguments.slow_seconds)
+    return FaultPlan(
+        rates, arguments.fault_seed, arguments.retry_after, arguments.slow_seconds, arguments.trickle_seconds
+    )
 
 
 def build_seed(arguments: argparse.Namespace) -> SandboxSeed:

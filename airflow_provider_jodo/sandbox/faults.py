@@ -33,6 +33,9 @@ class Fault(str, Enum):
     """Processed, then half the answer is sent and the connection closed."""
     LOST = "lost"
     """Processed ("accepted"), then the connection is reset: the answer is lost."""
+    TRICKLE = "trickle"
+    """Processed, then the answer (status line and headers included) is sent one byte every
+    `trickle_seconds`: no single read waits long, but the answer takes forever."""
 
     @property
     def before_processing(self) -> bool:
@@ -47,6 +50,7 @@ class FaultPlan:
     :param seed: seeds the generator, so that a soak run can be repeated.
     :param retry_after: seconds announced in the Retry-After header of a 429.
     :param slow_seconds: how long a slow answer takes.
+    :param trickle_seconds: the pause between the bytes of a trickled answer.
     """
 
     def __init__(
@@ -55,9 +59,11 @@ class FaultPlan:
         seed: int | None = None,
         retry_after: float = 1.0,
         slow_seconds: float = 2.0,
+        trickle_seconds: float = 1.0,
     ) -> None:
         self.retry_after = retry_after
         self.slow_seconds = slow_seconds
+        self.trickle_seconds = trickle_seconds
         self.injected: Counter[Fault] = Counter()
         self.requests_seen = 0
         """API requests served so far, faulty or not."""

@@ -200,6 +200,9 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         elif fault is Fault.LOST:
             self._reset_connection()
             return
+        elif fault is Fault.TRICKLE:
+            self._trickle(status, content_type, body)
+            return
         self._send(status, content_type, body)
 
     def _fail_before_processing(self, fault: Fault) -> None:
@@ -214,6 +217,22 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         else:
             status = HTTPStatus.SERVICE_UNAVAILABLE if fault is Fault.SERVER_ERROR else HTTPStatus.OK
             self._send(status, _HTML_CONTENT_TYPE, _PROXY_ERROR_PAGE)
+
+    def _trickle(self, status: HTTPStatus, content_type: str, body: str) -> None:
+        """Send the whole answer a byte at a time, `trickle_seconds` apart, until it is sent,
+        the client goes away or the server stops (a closed connection ends the loop)."""
+        payload = body.encode("utf-8")
+        head = (
+            f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n"
+        ).encode("latin-1")
+        self.close_connection = True
+        for byte in head + payload:
+            try:
+                self.connection.sendall(bytes([byte]))
+            except OSError:
+                return  # the client gave up: what a bounded client does
+            time.sleep(self.server.faults.trickle_seconds)
 
     def _reset_connection(self) -> None:
         """End the connection with a TCP reset and no answer (SO_LINGER 0 makes close send RST)."""
