@@ -29,6 +29,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 logger = logging.getLogger(__name__)
 
 READ_CHUNK_BYTES = 64 * 1024
+IDLE_WATCHDOG_SECONDS = 5.0
+"""A watchdog with no attempt to watch for this long ends its thread (the next attempt starts
+another), so that a hook nobody closes leaves no thread behind for long."""
 _current = threading.local()
 
 
@@ -72,7 +75,8 @@ class Attempt:
 
 class AttemptWatchdog:
     """Ends attempts that outlive their deadline. One daemon thread, started with the first
-    attempt and stopped by `close()`, so that a hook leaves no thread behind.
+    attempt and stopped by `close()` or after `IDLE_WATCHDOG_SECONDS` without attempts, so
+    that a hook leaves no thread behind.
 
     Each thread runs at most one attempt at a time, so the live attempts are few (the hook's
     threads) and a scan finds the next deadline. The thread is woken only when a new attempt
@@ -123,7 +127,12 @@ class AttemptWatchdog:
                     self._live.discard(attempt)
                     attempt.expire()
                 self._sleeping_until = min((attempt.deadline for attempt in self._live), default=float("inf"))
-                self._condition.wait(self._sleeping_until - now if self._live else None)
+                if self._live:
+                    self._condition.wait(self._sleeping_until - now)
+                elif not self._condition.wait(IDLE_WATCHDOG_SECONDS) and not self._live:
+                    break  # idle: the next attempt starts a new thread
+            if self._thread is threading.current_thread():
+                self._thread = None
             self._sleeping_until = float("inf")
 
 

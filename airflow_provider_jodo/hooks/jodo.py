@@ -92,6 +92,9 @@ JSONP_CALLBACK = "airflowJodo"
 _IMPORT_METHOD = "ImportProcessData"
 MODEL_TYPE_CAMPAIGN = "Campaign"
 HTTP_NOT_FOUND = 404
+LAST_LOOK_SECONDS = 0.5
+"""A call with a caller's deadline (a wait for a job) gets at least this long, so that the look
+a wait takes at its end can still be answered; it ends that much past the deadline at most."""
 ANSWER_BYTES_PER_RECORD = 1024
 """An ImportProcessData answer may grow by this much per record of its batch (its outcome)."""
 _UNKNOWN_METHOD = re.compile(
@@ -745,8 +748,8 @@ class JodoHook(BaseHook):
         limit = answer_limit or self.settings.max_answer_bytes
         started = time.monotonic()
         call_ends = started + policy.max_seconds
-        if deadline is not None:
-            call_ends = min(call_ends, started + (deadline - time.time()))
+        if deadline is not None:  # a waiter's last look, at its deadline, still gets a moment
+            call_ends = min(call_ends, started + max(deadline - time.time(), LAST_LOOK_SECONDS))
         for retry in itertools.count(1):
             answer, error = None, None
             try:
@@ -813,9 +816,14 @@ class JodoHook(BaseHook):
         )
 
     def _unreachable(self, error: Any, what: str, attempts: int) -> JodoConnectionError:
+        if isinstance(error, _AttemptOverdue):
+            tries = f" after {attempts} attempts" if attempts > 1 else ""
+            cause = error.failure.description
+            return JodoConnectionError(
+                f"{what}: no complete answer from {self.settings.base_url}{tries}: {cause}"
+            )
         detail = self._redactor.redact(str(error))[:400]
-        reason = error.failure.description if isinstance(error, _AttemptOverdue) else None
-        reason = reason or _unreachable_reason(error, self.settings.timeout)
+        reason = _unreachable_reason(error, self.settings.timeout)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         return JodoConnectionError(
             f"{what}: cannot reach {self.settings.base_url}{tries}: {reason} "

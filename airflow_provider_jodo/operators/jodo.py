@@ -39,6 +39,7 @@ from airflow_provider_jodo.enums import (
 )
 from airflow_provider_jodo.exceptions import (
     JodoCapabilityMissingError,
+    JodoConnectionError,
     JodoDuplicateError,
     JodoInvalidRequestError,
     JodoNotFoundError,
@@ -495,7 +496,7 @@ class JodoImportCJIOperator(BaseOperator):
         if self.deferrable:
             # One look before handing over (as dbt and ADF do): a job that already ended, or a
             # platform that cannot report on jobs, needs no trigger.
-            job = self._job_now(hook, job_id, job_url)
+            job = self._job_now(hook, job_id, job_url, end_time)
             if judge_job(job) is JobVerdict.SUCCEEDED:
                 self.log.info("%s", describe_job(job))
                 return job.to_dict()
@@ -613,24 +614,32 @@ class JodoImportCJIOperator(BaseOperator):
         assert result.job_id is not None  # the hook guarantees a job id for http/ftp
         return result.job_id
 
-    def _job_now(self, hook: JodoHook, job_id: str, job_url: str) -> ImportJob:
-        """The job's state now; a failed job or a platform without a status method fails the
-        task without a retry (another try cannot change either)."""
+    def _job_now(self, hook: JodoHook, job_id: str, job_url: str, end_time: float | None) -> ImportJob:
+        """The job's state now, asked by `end_time` at the latest; a failed job or a platform
+        without a status method fails the task without a retry (another try cannot change
+        either), a platform that cannot answer by `end_time` fails it as timed out."""
         try:
-            job = hook.get_import_job(job_id)
+            job = hook.get_import_job(job_id, deadline=end_time)
         except JodoCapabilityMissingError as error:
             raise AirflowFailException(describe_unwaitable_job(job_id, job_url, error)) from None
+        except JodoConnectionError as error:
+            if end_time is not None and time.time() >= end_time:
+                raise AirflowException(f"timed out waiting for import job {job_id}: {error}") from None
+            raise
         if judge_job(job) is JobVerdict.FAILED:
             raise AirflowFailException(describe_job_failure(job))
         return job
 
     def _wait(self, hook: JodoHook, job_id: str, job_url: str, end_time: float | None) -> ImportJob:
         while True:
-            job = self._job_now(hook, job_id, job_url)
+            job = self._job_now(hook, job_id, job_url, end_time)
             if judge_job(job) is JobVerdict.SUCCEEDED:
                 self.log.info("%s", describe_job(job))
                 return job
             if end_time is not None and time.time() >= end_time:
                 raise AirflowException(f"timed out waiting: {describe_job(job)}")
             self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
-            time.sleep(self.poll_interval)
+            pause = self.poll_interval
+            if end_time is not None:
+                pause = max(0.0, min(pause, end_time - time.time()))
+            time.sleep(pause)

@@ -11,7 +11,11 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
-from airflow_provider_jodo.exceptions import JodoCapabilityMissingError, JodoNotFoundError
+from airflow_provider_jodo.exceptions import (
+    JodoCapabilityMissingError,
+    JodoConnectionError,
+    JodoNotFoundError,
+)
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.job_verdict import (
     JobVerdict,
@@ -53,16 +57,21 @@ class JodoImportJobSensor(BaseSensorOperator):
         self.job_id = job_id
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
+        self._gives_up_at: float | None = None  # set for a wait in one process (poke mode)
 
     def poke(self, context: Any) -> PokeReturnValue:
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            job = hook.get_import_job(self.job_id)
+            job = hook.get_import_job(self.job_id, deadline=self._gives_up_at)
         except JodoNotFoundError as error:
             raise AirflowFailException(f"import job {self.job_id}: {error}") from None
         except JodoCapabilityMissingError as error:  # no status method: waiting cannot work
             job_url = hook.job_page_url(self.job_id)
             raise AirflowFailException(describe_unwaitable_job(str(self.job_id), job_url, error)) from None
+        except JodoConnectionError as error:
+            if self._gives_up_at is not None and time.time() >= self._gives_up_at:
+                raise AirflowSensorTimeout(f"import job {self.job_id}: timed out waiting: {error}") from None
+            raise
         finally:
             hook.close()
         verdict = judge_job(job)
@@ -75,6 +84,8 @@ class JodoImportJobSensor(BaseSensorOperator):
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         push_job_reference(context, str(self.job_id), hook.job_page_url(self.job_id))
         if not self.deferrable:
+            if self.mode == "poke":  # one process waits the whole timeout: no call outlives it
+                self._gives_up_at = time.time() + self.timeout
             return super().execute(context)
         first = self.poke(context)
         if first.is_done:

@@ -60,7 +60,7 @@ class JodoImportJobTrigger(BaseTrigger):
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             while True:
-                job = await hook.aget_import_job(self.job_id)
+                job = await hook.aget_import_job(self.job_id, deadline=self.end_time)
                 verdict = judge_job(job)
                 if verdict is JobVerdict.SUCCEEDED:
                     yield self._event("success", describe_job(job), job.to_dict())
@@ -72,14 +72,20 @@ class JodoImportJobTrigger(BaseTrigger):
                     yield self._event("timeout", f"timed out waiting: {describe_job(job)}", job.to_dict())
                     return
                 self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
-                await asyncio.sleep(self.poll_interval)
+                pause = self.poll_interval
+                if self.end_time is not None:
+                    pause = max(0.0, min(pause, self.end_time - time.time()))
+                await asyncio.sleep(pause)
         except JodoNotFoundError as error:  # waiting longer cannot make it appear
             yield self._event("failed", f"import job {self.job_id}: {error}", None)
         except JodoCapabilityMissingError as error:  # no status method: nor can it be asked
             message = describe_unwaitable_job(self.job_id, hook.job_page_url(self.job_id), error)
             yield self._event("failed", message, None)
         except JodoError as error:
-            yield self._event("error", f"import job {self.job_id}: {error}", None)
+            if self.end_time is not None and time.time() >= self.end_time:
+                yield self._event("timeout", f"import job {self.job_id}: timed out waiting: {error}", None)
+            else:
+                yield self._event("error", f"import job {self.job_id}: {error}", None)
         finally:
             hook.close()
 

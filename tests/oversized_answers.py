@@ -1,0 +1,69 @@
+"""A platform that answers every call with an answer far larger than any real one, for the
+hook's answer cap: it streams a JSONP body of a given size (announced in Content-Length or
+not) and counts how many bytes it got out before the client hung up."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CHUNK = 64 * 1024
+
+
+@dataclass
+class OversizedPlatform:
+    base_url: str
+    bytes_sent: list[int] = field(default_factory=list)
+    """Per request, the bytes of body written before the client went away (or all of them)."""
+
+
+@contextmanager
+def oversized_platform(body_bytes: int, *, announce_length: bool) -> Iterator[OversizedPlatform]:
+    """A server on 127.0.0.1 whose every GET/POST is answered `airflowJodo({code:1,message:"xxx…"})`,
+    `body_bytes` long in all."""
+    prefix, suffix = b'airflowJodo({code:1,message:"', b'"})'
+    filler = body_bytes - len(prefix) - len(suffix)
+    platform = OversizedPlatform(base_url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"  # without Content-Length the body ends at the close
+
+        def _answer(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript")
+            if announce_length:
+                self.send_header("Content-Length", str(body_bytes))
+            self.end_headers()
+            sent = 0
+            try:
+                self.wfile.write(prefix)
+                sent += len(prefix)
+                while sent < len(prefix) + filler:
+                    piece = min(CHUNK, len(prefix) + filler - sent)
+                    self.wfile.write(b"x" * piece)
+                    sent += piece
+                self.wfile.write(suffix)
+                sent += len(suffix)
+            except OSError:
+                pass  # the client hung up: what a capped client does
+            platform.bytes_sent.append(sent)
+
+        do_GET = _answer
+        do_POST = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Silent."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    platform.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield platform
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
