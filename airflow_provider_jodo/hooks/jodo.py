@@ -97,6 +97,8 @@ _UNKNOWN_METHOD = re.compile(
 _CAMPAIGN_CODES = {"67", "70", "73"}
 """BackMsg codes that refuse the campaign: a listing that answers them exists."""
 _LOGIN_PROBE_CAMPAIGN = "0"
+_CERTIFICATE_REJECTED = "CERTIFICATE_VERIFY_FAILED"
+"""OpenSSL's reason for a certificate (chain or host name) that verification rejected."""
 
 
 class JodoHook(BaseHook):
@@ -797,10 +799,22 @@ def _encode_jodo_request(request: dict[str, Any]) -> str:
 
 
 def _unreachable_reason(error: requests.RequestException, timeout: float) -> str:
+    """What went wrong, in words that point at the fix. A TLS failure is a verification
+    failure only when OpenSSL says the certificate was rejected (which needs verification
+    on); anything else, a plain-HTTP port behind an https:// URL above all, is a handshake
+    failure, which `verify_ssl=false` cannot cure."""
     if isinstance(error, requests.Timeout):
         return f"no answer within {timeout:g} s"
     if isinstance(error, requests.exceptions.SSLError):
-        return "TLS verification failed (verify_ssl=false only for a self-signed test platform)"
+        if _CERTIFICATE_REJECTED in str(error):
+            return (
+                "TLS verification failed: the platform's certificate is not trusted (a private CA "
+                "goes in REQUESTS_CA_BUNDLE; verify_ssl=false only for a self-signed test platform)"
+            )
+        return (
+            "TLS handshake failed: the platform does not speak TLS at this port (an http:// "
+            "platform?), or no TLS version or cipher is acceptable to both sides"
+        )
     if isinstance(error, requests.ConnectionError):
         return "connection failed: wrong host or port, or the platform is down"
     return "the request failed"

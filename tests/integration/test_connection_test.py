@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tls_server import self_signed_https_server
 
 
 def test_a_good_connection_passes_for_both_platforms(connect, sandbox):
@@ -73,6 +74,33 @@ def test_each_kind_of_mistake_gets_its_own_message(connect, overrides, expected)
     ok, message = connect(**overrides).test_connection()
     assert not ok
     assert expected in message
+
+
+HANDSHAKE_FAILED = "TLS handshake failed: the platform does not speak TLS at this port"
+VERIFICATION_FAILED = "TLS verification failed"
+
+
+@pytest.mark.parametrize("verify_ssl", [True, False])
+def test_an_https_url_to_a_plain_http_platform_is_a_handshake_failure(connect, sandbox, verify_ssl):
+    """Whether certificates are verified or not, a platform that does not speak TLS fails the
+    handshake: the message must not send the user off to switch verification off."""
+    https_url = sandbox.base_url.replace("http://", "https://")
+    ok, message = connect(host=https_url, extra={"verify_ssl": verify_ssl}).test_connection()
+    assert not ok
+    assert f"cannot reach {https_url}: {HANDSHAKE_FAILED} (an http:// platform?)" in message
+    assert VERIFICATION_FAILED not in message
+
+
+@pytest.mark.sandbox_profiles("full")  # the sandbox only lends its credentials
+def test_a_self_signed_certificate_fails_verification_unless_it_is_off(connect, tmp_path):
+    with self_signed_https_server(tmp_path) as https_url:
+        ok, message = connect(host=https_url).test_connection()
+        assert not ok
+        assert f"cannot reach {https_url}: {VERIFICATION_FAILED}: the platform's certificate" in message
+        assert "verify_ssl=false only for a self-signed test platform" in message
+        ok, message = connect(host=https_url, extra={"verify_ssl": False}).test_connection()
+        assert not ok
+        assert "HTTP 404" in message  # past TLS: the server answered
 
 
 def test_airflow_cli_connections_test(sandbox, tmp_path):
