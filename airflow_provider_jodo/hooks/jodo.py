@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import re
 import threading
 import time
@@ -756,12 +757,25 @@ class JodoHook(BaseHook):
     def _environment(self, url: str) -> dict[str, Any]:
         """`proxies` and `verify` for `url` as requests takes them from the environment
         (HTTP(S)_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) with the connection's
-        `verify_ssl`; resolved once per URL (the hook calls at most three)."""
+        `verify_ssl`; resolved once per URL (the hook calls at most three).
+
+        :raises JodoConnectionError: the CA bundle variable names no file for an https URL
+            (requests would raise a bare OSError on every call).
+        """
         environment = self._environments.get(url)
         if environment is None:
             with requests.Session() as probe:
                 merged = probe.merge_environment_settings(url, {}, None, self.settings.verify_tls, None)
-            environment = {"proxies": merged["proxies"], "verify": merged["verify"]}
+            verify = merged["verify"]
+            # A path can only come from the environment (the connection gives True or False),
+            # from the first of the two variables that is set, as requests reads them.
+            if isinstance(verify, str) and urlsplit(url).scheme == "https" and not os.path.exists(verify):
+                variable = "REQUESTS_CA_BUNDLE" if os.environ.get("REQUESTS_CA_BUNDLE") else "CURL_CA_BUNDLE"
+                raise JodoConnectionError(
+                    f"cannot reach {self.settings.base_url}: {variable}={verify!r} names no CA bundle "
+                    "file; point it at the PEM file of the CAs to trust, or unset it"
+                )
+            environment = {"proxies": merged["proxies"], "verify": verify}
             self._environments[url] = environment
         return environment
 

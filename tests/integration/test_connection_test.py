@@ -2,12 +2,15 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from tls_server import self_signed_https_server
+
+from airflow_provider_jodo.exceptions import JodoConnectionError
 
 
 def test_a_good_connection_passes_for_both_platforms(connect, sandbox):
@@ -101,6 +104,30 @@ def test_a_self_signed_certificate_fails_verification_unless_it_is_off(connect, 
         ok, message = connect(host=https_url, extra={"verify_ssl": False}).test_connection()
         assert not ok
         assert "HTTP 404" in message  # past TLS: the server answered
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_ca_bundle_variable_naming_no_file_fails_every_call_clearly(
+    connect, sandbox, monkeypatch, tmp_path, variable
+):
+    missing = str(tmp_path / "no-such-ca.pem")
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, missing)
+    https_url = sandbox.base_url.replace("http://", "https://")
+    expected = f"cannot reach {https_url}: {variable}={missing!r} names no CA bundle file"
+    hook = connect(host=https_url)
+    with pytest.raises(JodoConnectionError, match=re.escape(expected)):
+        hook.get_process_data(search="mobilenumber", value="919800000001")
+    with pytest.raises(JodoConnectionError, match=re.escape(expected)):
+        hook.get_import_job("1")
+    ok, message = hook.test_connection()
+    assert not ok and expected in message
+    # Where requests would not read the bundle, nothing changes.
+    ok, message = connect().test_connection()
+    assert ok, message
+    ok, message = connect(host=https_url, extra={"verify_ssl": False}).test_connection()
+    assert not ok and HANDSHAKE_FAILED in message
 
 
 def test_airflow_cli_connections_test(sandbox, tmp_path):
