@@ -10,7 +10,9 @@ needs no astercc user.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -174,7 +176,7 @@ def _base_url(conn_id: str, host: str | None, port: int | None) -> str:
     if not host:
         raise ConnectionSettingError(f"connection {conn_id!r} has no host (the platform's base URL)")
     try:  # urlsplit and .port raise a bare ValueError ("Invalid IPv6 URL", "Port out of range")
-        parts = urlsplit(host if "://" in host else f"https://{host}")
+        parts = urlsplit(_bracket_ipv6_address(host if "://" in host else f"https://{host}"))
         host_port = parts.port
     except ValueError as error:
         raise ConnectionSettingError(
@@ -186,6 +188,19 @@ def _base_url(conn_id: str, host: str | None, port: int | None) -> str:
     if port and host_port is None:
         netloc = f"{netloc}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _bracket_ipv6_address(url: str) -> str:
+    """`url` with an IPv6 host address in brackets. Airflow's URI form drops the brackets
+    (`jodo://http://user:pw@[::1]:8765/...` has the host `http://::1` and the port 8765), and
+    a URL cannot tell the address's colons from a port's without them."""
+    scheme, separator, rest = url.partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    try:
+        ipaddress.IPv6Address(authority)
+    except ValueError:
+        return url
+    return f"{scheme}{separator}[{authority}]{rest[len(authority) :]}"
 
 
 def _text(conn_id: str, name: str, value: Any) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import re
 import threading
 import time
@@ -108,6 +109,8 @@ _UNKNOWN_METHOD = re.compile(
 _CAMPAIGN_CODES = {"67", "70", "73"}
 """BackMsg codes that refuse the campaign: a listing that answers them exists."""
 _LOGIN_PROBE_CAMPAIGN = "0"
+_CERTIFICATE_REJECTED = "CERTIFICATE_VERIFY_FAILED"
+"""OpenSSL's reason for a certificate (chain or host name) that verification rejected."""
 
 
 class JodoHook(BaseHook):
@@ -833,12 +836,25 @@ class JodoHook(BaseHook):
     def _environment(self, url: str) -> dict[str, Any]:
         """`proxies` and `verify` for `url` as requests takes them from the environment
         (HTTP(S)_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) with the connection's
-        `verify_ssl`; resolved once per URL (the hook calls at most three)."""
+        `verify_ssl`; resolved once per URL (the hook calls at most three).
+
+        :raises JodoConnectionError: the CA bundle variable names no file for an https URL
+            (requests would raise a bare OSError on every call).
+        """
         environment = self._environments.get(url)
         if environment is None:
             with requests.Session() as probe:
                 merged = probe.merge_environment_settings(url, {}, None, self.settings.verify_tls, None)
-            environment = {"proxies": merged["proxies"], "verify": merged["verify"]}
+            verify = merged["verify"]
+            # A path can only come from the environment (the connection gives True or False),
+            # from the first of the two variables that is set, as requests reads them.
+            if isinstance(verify, str) and urlsplit(url).scheme == "https" and not os.path.exists(verify):
+                variable = "REQUESTS_CA_BUNDLE" if os.environ.get("REQUESTS_CA_BUNDLE") else "CURL_CA_BUNDLE"
+                raise JodoConnectionError(
+                    f"cannot reach {self.settings.base_url}: {variable}={verify!r} names no CA bundle "
+                    "file; point it at the PEM file of the CAs to trust, or unset it"
+                )
+            environment = {"proxies": merged["proxies"], "verify": verify}
             self._environments[url] = environment
         return environment
 
@@ -896,10 +912,22 @@ def _encode_jodo_request(request: dict[str, Any]) -> str:
 
 
 def _unreachable_reason(error: requests.RequestException, timeout: float) -> str:
+    """What went wrong, in words that point at the fix. A TLS failure is a verification
+    failure only when OpenSSL says the certificate was rejected (which needs verification
+    on); anything else, a plain-HTTP port behind an https:// URL above all, is a handshake
+    failure, which `verify_ssl=false` cannot cure."""
     if isinstance(error, requests.Timeout):
         return f"no answer within {timeout:g} s"
     if isinstance(error, requests.exceptions.SSLError):
-        return "TLS verification failed (verify_ssl=false only for a self-signed test platform)"
+        if _CERTIFICATE_REJECTED in str(error):
+            return (
+                "TLS verification failed: the platform's certificate is not trusted (a private CA "
+                "goes in REQUESTS_CA_BUNDLE; verify_ssl=false only for a self-signed test platform)"
+            )
+        return (
+            "TLS handshake failed: the platform does not speak TLS at this port (an http:// "
+            "platform?), or no TLS version or cipher is acceptable to both sides"
+        )
     if isinstance(error, requests.ConnectionError):
         return "connection failed: wrong host or port, or the platform is down"
     return "the request failed"

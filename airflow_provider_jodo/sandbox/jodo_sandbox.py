@@ -4,6 +4,7 @@ background, with its state in SQLite (`sandbox.store` lets tests look at it)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -81,10 +82,12 @@ class JodoSandbox:
 
     @property
     def base_url(self) -> str:
-        """`http://HOST:PORT` of the running sandbox."""
+        """`http://HOST:PORT` of the running sandbox (`http://[::1]:PORT` on IPv6)."""
         if self._server is None:
             raise RuntimeError("the sandbox is not running; call start() or use it in a with block")
         host, port = self._server.server_address[:2]
+        if self._server.address_family == socket.AF_INET6:
+            host = f"[{host}]"
         return f"http://{host}:{port}"
 
     @property

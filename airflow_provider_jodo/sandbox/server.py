@@ -54,7 +54,8 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 
 class SandboxHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server that knows its open connections and their threads, so that
-    `close()` can end them and wait for them."""
+    `close()` can end them and wait for them. Listens on IPv4 or, for an address such as
+    `::1`, IPv6."""
 
     def __init__(
         self,
@@ -77,6 +78,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self._requests_lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._connections_lock = threading.Lock()
+        # The base class binds IPv4 only; an IPv6 address (host names have no colon) needs
+        # its own family.
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, SandboxRequestHandler)
 
     def request_started(self) -> None:

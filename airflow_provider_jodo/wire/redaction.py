@@ -1,8 +1,10 @@
 """Keeping secrets out of text that may be printed.
 
 importCJI sends the password (and a file server's password) in the query string, so any URL,
-exception or debug log line can carry it. `Redactor` replaces sensitive query values and every
-known secret value (plain and MD5) with `***` before text leaves the hook, as well as the password part of `scheme://user:password@host`.
+exception or debug log line can carry it. `Redactor` replaces sensitive query values, the
+password part of `scheme://user:password@host` and every known secret value (plain and MD5)
+with `***` before text leaves the hook; a secret too short to be told from the text around it
+only where it stands as a whole token.
 """
 
 from __future__ import annotations
@@ -12,6 +14,14 @@ import re
 from collections.abc import Iterable
 
 REDACTED = "***"
+SHORT_SECRET_LENGTH = 5
+"""Secrets shorter than this (Airflow's log masker skips them) are redacted only where they
+stand as a whole token: as a substring, a password "1" would be found in every number and
+address of a message."""
+_TOKEN_EDGE = r"(?<![\w.:-]){}(?!\w|[.:-]\w)"
+"""Where a short secret stands alone: not inside a run of letters, digits and the joiners of
+numbers and addresses (`127.0.0.1`, `[::1]`, `a-b`). A joiner after it counts only when a
+character follows that continues the token, so a sentence's closing period still ends it."""
 SENSITIVE_PARAMETERS = ("password", "source_pwd", "apikey")
 _SENSITIVE_NAMES = "|".join(SENSITIVE_PARAMETERS)
 _SENSITIVE_QUERY_VALUE = re.compile(
@@ -34,18 +44,26 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self._short_secrets: dict[str, re.Pattern[str]] = {}  # secret -> where it stands alone
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
         """Register more secret values (empty values are ignored)."""
-        self._secrets.update(s for s in secrets if s)
+        for secret in secrets:
+            if len(secret) >= SHORT_SECRET_LENGTH:
+                self._secrets.add(secret)
+            elif secret:
+                self._short_secrets[secret] = re.compile(_TOKEN_EDGE.format(re.escape(secret)))
 
     def redact(self, text: str) -> str:
-        """`text` with sensitive query/JSON values and every known secret replaced by `***`."""
+        """`text` with sensitive query/JSON values and every known secret replaced by `***`
+        (a secret shorter than `SHORT_SECRET_LENGTH` only where it stands as a whole token)."""
         # Known secrets first (longest first, so that one containing another goes whole): the
         # patterns below rewrite text, after which a literal secret could no longer be found.
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
+        for secret in sorted(self._short_secrets, key=len, reverse=True):
+            text = self._short_secrets[secret].sub(REDACTED, text)
         text = _SENSITIVE_QUERY_VALUE.sub(lambda m: m.group("name") + REDACTED, text)
         text = _URL_USERINFO_PASSWORD.sub(lambda m: m.group("name") + REDACTED, text)
         text = _ENCODED_USERINFO_PASSWORD.sub(lambda m: m.group("name") + REDACTED, text)

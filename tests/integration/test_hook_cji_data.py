@@ -6,6 +6,7 @@ from conftest import assert_secret_free
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay
 from airflow_provider_jodo.exceptions import (
     JodoAuthenticationError,
+    JodoConnectionError,
     JodoDuplicateError,
     JodoInvalidRequestError,
     JodoNotFoundError,
@@ -155,6 +156,24 @@ def test_credential_failures_raise_authentication_errors(sandbox, connect, usert
     assert raised.value.code == code
     assert_secret_free(sandbox, raised.value)
     assert customers(sandbox) == {}
+
+
+def test_a_one_character_password_leaves_error_messages_readable(sandbox, connect):
+    """The hook's own redaction must not turn every "1" of a message into `***`; the password
+    still goes where it stands as a value."""
+    with pytest.raises(JodoAuthenticationError) as refused:
+        add(connect(password="1"), campaign=910)
+    assert (
+        str(refused.value)
+        == "importCJI source=data into campaign 910 failed: BackMsg_63 (account login failed)"
+    )
+    unreachable = connect(password="1", host="http://127.0.0.1:9", extra={"max_retries": 0})
+    with pytest.raises(JodoConnectionError) as failed:
+        add(unreachable, campaign=910)
+    message = str(failed.value)
+    assert "campaign 910: cannot reach http://127.0.0.1:9: connection failed" in message
+    assert "host='127.0.0.1', port=9" in message and "model_id=910" in message
+    assert "&password=***&" in message and "password=1" not in message
 
 
 def test_disabled_agent(sandbox, connect):

@@ -51,6 +51,29 @@ def test_bare_host_port_and_base_path():
     assert settings.url("https://other.example/status") == "https://other.example/status"
 
 
+@pytest.mark.parametrize(
+    ("host", "port", "base_url"),
+    [
+        ("http://[::1]:8765", None, "http://[::1]:8765"),  # as written in the JSON form
+        ("http://::1", 8765, "http://[::1]:8765"),  # the URI form, as Airflow parses it
+        ("::1", 8765, "https://[::1]:8765"),
+        ("[2001:db8::7]", None, "https://[2001:db8::7]"),
+        ("http://2001:db8::7/crm/", 9000, "http://[2001:db8::7]:9000/crm"),
+    ],
+)
+def test_ipv6_hosts_keep_their_brackets(host, port, base_url):
+    settings = make(host=host, port=port)
+    assert settings.base_url == base_url
+    assert settings.url("/setevent/importCJI") == f"{base_url}/setevent/importCJI"
+
+
+def test_the_uri_form_with_an_ipv6_host():
+    uri = "jodo://http://admin:pass-word-1@[::1]:8765/myteam?apikey=api-key-123&servicekey=VoiceProcess"
+    settings = JodoConnectionSettings.from_connection(Connection.from_uri(uri, conn_id="jodo_test"))
+    assert settings.base_url == "http://[::1]:8765"
+    assert (settings.org_identity, settings.user, settings.password) == ("myteam", "admin", "pass-word-1")
+
+
 def test_job_page_url_from_the_base_url_or_an_absolute_path():
     assert make().job_page_url(42) == "https://jodo.example.com/shelljobs/42"
     settings = make(host="http://127.0.0.1:8080/crm", extra={"job_page_path": "/admin/job.php?id={job_id}"})

@@ -1,5 +1,7 @@
 import logging
 
+import pytest
+
 from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redaction
 
 
@@ -40,3 +42,31 @@ def test_passwords_containing_at_signs_and_encoded_urls_are_redacted_whole():
     encoded = "GET /setevent/importCJI?context=http%3A%2F%2Fu%3AS3cretPw%40127.0.0.1%2Fa.csv&x=1"
     assert "S3cretPw" not in Redactor().redact(encoded)
     assert "u%3A***%40127.0.0.1" in Redactor().redact(encoded)
+
+
+ERROR_TEXT = (
+    "importCJI into campaign 910: cannot reach http://127.0.0.1:9 (HTTPConnectionPool(host='127.0.0.1', "
+    "port=9): NewConnectionError: [Errno 111] Connection refused), nor http://[::1]:8765, since 2024-01-05"
+)
+
+
+@pytest.mark.parametrize("password", ["1", "0", "2024", "Conn"])
+def test_a_short_secret_leaves_numbers_addresses_and_words_intact(password):
+    """Shorter than 5 characters, a secret is found inside too much unrelated text."""
+    assert Redactor([password]).redact(ERROR_TEXT) == ERROR_TEXT
+
+
+@pytest.mark.parametrize("password", ["1", "2024"])
+def test_a_short_secret_is_still_removed_where_it_stands_as_a_value(password):
+    redactor = Redactor([password])
+    assert redactor.redact(f"GET /importCJI?user=admin&password={password}&source=data") == (
+        "GET /importCJI?user=admin&password=***&source=data"
+    )
+    assert redactor.redact(f"pin={password}&pout") == "pin=***&pout"
+    assert redactor.redact(f"the platform echoed {password!r}, then {password}.") == (
+        "the platform echoed '***', then ***."
+    )
+
+
+def test_a_secret_of_5_characters_or_more_is_removed_even_inside_other_text():
+    assert Redactor(["12345"]).redact("a123456b, 12345") == "a***6b, ***"
