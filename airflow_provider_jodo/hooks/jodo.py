@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from airflow.sdk import BaseHook
@@ -83,6 +83,7 @@ from airflow_provider_jodo.wire.cji_parameters import (
     FILE_URL_SCHEMES,
     encode_context,
     encode_delrow,
+    refuse_url_login,
     yes_no,
 )
 from airflow_provider_jodo.wire.form import FORM_CONTENT_TYPE, form_field
@@ -686,8 +687,7 @@ class JodoHook(BaseHook):
                 f"file_url {self._redactor.redact(file_url)!r} is not a {schemes} URL "
                 f"as source={source.value!r} needs"
             )
-        if parts.password:
-            self._register_secrets(parts.password, quote(parts.password, safe=""))
+        refuse_url_login(file_url)
         return file_url
 
     def _post_jodo(self, request: dict[str, Any], what: str) -> dict[str, Any]:

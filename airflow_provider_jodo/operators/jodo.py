@@ -21,10 +21,12 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote, urlsplit
 
 import pendulum
 from airflow.sdk import BaseHook, BaseOperator, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.log import mask_secret
 
 from airflow_provider_jodo.enums import (
     ChangePackagePolicy,
@@ -69,7 +71,13 @@ from airflow_provider_jodo.progress import (
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records, known_record_count
 from airflow_provider_jodo.results import ImportJob, PreparedImport, ProcessDataImport
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
-from airflow_provider_jodo.wire.cji_parameters import UnencodableRecordError, encode_delrow, yes_no
+from airflow_provider_jodo.wire.cji_parameters import (
+    UnencodableRecordError,
+    encode_delrow,
+    file_key,
+    refuse_url_login,
+    yes_no,
+)
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 DEFAULT_CJI_MAX_IN_FLIGHT = 1
@@ -283,6 +291,10 @@ def _report_chunk(
     return rejected
 
 
+def _is_template(value: str) -> bool:
+    return "{{" in value or "{%" in value
+
+
 class JodoImportCJIOperator(BaseOperator):
     """Import customers into campaign `campaign_id` with astercc importCJI.
 
@@ -359,6 +371,8 @@ class JodoImportCJIOperator(BaseOperator):
             raise ValueError(f"source={self.source.value!r} takes file_url, not records")
         self.campaign_id = campaign_id
         self.records = records
+        if isinstance(file_url, str) and not _is_template(file_url):
+            refuse_url_login(file_url)  # at parse time: the DAG fails, nothing is stored
         self.file_url = file_url
         self.source_conn_id = source_conn_id
         self.exetime = exetime
@@ -387,6 +401,18 @@ class JodoImportCJIOperator(BaseOperator):
         self._job_id: str | None = None
 
     # Entry points ----------------------------------------------------------------------------
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render, then refuse a `file_url` that rendered with a login before Airflow stores the
+        rendered fields (the password is registered for masking first, so that even the error
+        path shows it masked)."""
+        super().render_template_fields(context, jinja_env)
+        if isinstance(self.file_url, str):
+            password = urlsplit(self.file_url).password
+            if password:
+                mask_secret(password)
+                mask_secret(quote(password, safe=""))
+            refuse_url_login(self.file_url)
 
     def execute(self, context: Any) -> Any:
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
@@ -480,7 +506,8 @@ class JodoImportCJIOperator(BaseOperator):
     def _import_file(self, hook: JodoHook, context: Any) -> Any:
         exetime = resolve_exetime(self.exetime, pendulum.now("UTC"))
         store = context.get("task_state_store") if isinstance(context, Mapping) else None
-        state_key = f"jodo_cji_job:{self.campaign_id}:{self.file_url}"
+        # Keyed by a digest: the URL may carry a signed query (a token) that must not be stored.
+        state_key = f"jodo_cji_job:{self.campaign_id}:{file_key(str(self.file_url))}"
         job_id = None
         if store is not None:
             job_id = self._job_of_earlier_try(hook, store.get(state_key), state_key)

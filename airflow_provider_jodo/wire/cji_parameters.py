@@ -3,8 +3,10 @@ the yes/no flags. The vendor requires every parameter on every call, empty when 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.lead_rules import field_text
@@ -109,3 +111,29 @@ def encode_delrow(delrow: int | None) -> str:
     if isinstance(delrow, bool) or not isinstance(delrow, int) or delrow < 0:
         raise ValueError(f"delrow={delrow!r} is not a non-negative number of lines")
     return str(delrow)
+
+
+def refuse_url_login(file_url: str) -> None:
+    """A file URL must carry no login (`scheme://user:password@host/...`).
+
+    A login in the URL would be stored wherever the URL is: the task's rendered template
+    fields and state in Airflow's metadata database, XCom, logs. The file server's login travels
+    as `source_user`/`source_pwd`, taken from an Airflow connection (the operators'
+    `source_conn_id`).
+    :raises ValueError: naming the URL without its login.
+    """
+    parts = urlsplit(file_url)
+    if "@" not in parts.netloc:
+        return
+    without_login = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    raise ValueError(
+        f"file_url {without_login!r} carries a login: it would be stored in Airflow's metadata "
+        "database with the task. Put the file server's login in an Airflow connection and pass "
+        "source_conn_id (the hook: source_user and source_pwd)"
+    )
+
+
+def file_key(file_url: str) -> str:
+    """A short, stable digest of a file URL, to key stored state by a URL that may hold a
+    signed query (a token) without storing the URL itself."""
+    return hashlib.sha256(file_url.encode("utf-8")).hexdigest()[:32]

@@ -22,7 +22,9 @@ _TOKEN_EDGE = r"(?<![\w.:-]){}(?!\w|[.:-]\w)"
 """Where a short secret stands alone: not inside a run of letters, digits and the joiners of
 numbers and addresses (`127.0.0.1`, `[::1]`, `a-b`). A joiner after it counts only when a
 character follows that continues the token, so a sentence's closing period still ends it."""
-SENSITIVE_PARAMETERS = ("password", "source_pwd", "apikey")
+SENSITIVE_PARAMETERS = ("password", "source_pwd", "apikey", "context")
+"""Query values never printed: secrets, and importCJI's `context`, which holds a lead's fields
+(personal data) for `source=data`."""
 _SENSITIVE_NAMES = "|".join(SENSITIVE_PARAMETERS)
 _SENSITIVE_QUERY_VALUE = re.compile(
     rf"(?P<name>(?<![\w])(?:{_SENSITIVE_NAMES})=)(?P<value>[^&#\s'\"]*)", re.IGNORECASE

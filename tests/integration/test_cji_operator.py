@@ -140,6 +140,7 @@ def test_a_retry_reuses_the_job_of_the_earlier_try(sandbox, connect, files):
         ({"source": "http", "poll_interval": 0}, "poll_interval=0"),
         ({"source": "data", "max_in_flight": 0}, "max_in_flight=0"),
         ({"source": "data", "progress_every_seconds": -1}, "progress_every_seconds=-1"),
+        ({"source": "http", "file_url": "http://user:pw@h/a.csv"}, "'http://h/a.csv' carries a login"),
     ],
 )
 def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
@@ -256,7 +257,9 @@ def test_without_a_job_listing_an_unconfirmed_submission_stops_every_later_try(s
         op.execute(task_context(store))  # a retry, or a cleared task: still no blind resubmission
     assert "state store key" in str(second.value) and "got no answer" in str(second.value)
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]  # one job, never two
-    del store[f"jodo_cji_job:{CAMPAIGN}:{file_url}"]  # the user checked the console and chose to go on
+    (state_key,) = store  # keyed by a digest of the URL, which the message names
+    assert state_key in str(second.value) and file_url not in state_key
+    del store[state_key]  # the user checked the console and chose to go on
     assert op.execute(task_context(store)) == "2"
 
 

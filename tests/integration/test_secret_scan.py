@@ -304,7 +304,10 @@ def test_tls_verification_is_on_by_default_and_off_only_when_asked(connect) -> N
     assert connect(extra={"verify_ssl": True}).session.verify is True
 
 
-def test_rendered_template_fields_hold_no_secret(airflow_db, tmp_path, monkeypatch) -> None:
+def test_no_secret_at_rest_in_any_table_of_the_metadata_database(airflow_db, tmp_path, monkeypatch) -> None:
+    """A real run writes rendered template fields, the task state store, XCom, task instances and
+    more: no secret may be in any of them, nor a login that a templated file URL rendered with
+    (that task fails before its rendered fields are stored)."""
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
     from airflow.sdk import DAG
     from airflow.utils.session import create_session
@@ -342,16 +345,54 @@ def test_rendered_template_fields_hold_no_secret(airflow_db, tmp_path, monkeypat
                     records=[{"name": "{{ 'Ana' }}", "mobilenumber": "5511900000001", "emailid": "a@b.c"}],
                     report_path=str(tmp_path / "report-{{ ds_nodash }}.jsonl"),
                 )
+                login = "{{ conn.exports_files.login }}:{{ conn.exports_files.password }}"
+                JodoImportCJIOperator(  # a login that only rendering reveals: refused before it is stored
+                    task_id="import_with_login_in_url",
+                    campaign_id=1,
+                    source="http",
+                    file_url=files.replace("http://", f"http://{login}@") + "/leads.csv",
+                    wait_for_completion=False,
+                )
                 submit >> wait >> push
             run = run_dag(dag)
         secrets = Scan(sandbox).secrets
-    assert run.state == "success"
+    assert run.get_task_instance("push").state == "success"
+    assert run.get_task_instance("import_with_login_in_url").state == "failed"
     with create_session() as session:
         rendered = {
             row.task_id: row.rendered_fields
             for row in session.query(RenderedTaskInstanceFields).filter_by(dag_id=dag.dag_id)
         }
-    assert set(rendered) == {"import", "wait", "push"}
+        state_keys = [key for key, _ in _state_store_rows(session, dag.dag_id)]
+        tables = _every_table_as_text(session)
+    assert set(rendered) >= {"import", "wait", "push"}
     assert rendered["import"]["file_url"] == f"{files}/leads.csv"
-    text = json.dumps(rendered)
-    assert not [s for s in secrets if s in text]
+    assert state_keys and all(files not in key and "leads" not in key for key in state_keys)  # a digest
+    assert len(tables) > 20  # every table of the metadata database was read
+    # dag_code holds the source of the file that defined the DAG: this test module, whose constants
+    # are the test's own secrets. Everything the run wrote is in the other tables.
+    tables.pop("dag_code")
+    leaked = {name for name, text in tables.items() if any(s in text for s in secrets)}
+    assert not leaked, f"secrets at rest in table(s) {sorted(leaked)}"
+
+
+def _state_store_rows(session: Any, dag_id: str) -> list[tuple[str, str]]:
+    from sqlalchemy import text
+
+    rows = session.execute(text("SELECT * FROM task_state_store")).mappings().all()
+    return [(str(row["key"]), str(dict(row))) for row in rows if dag_id in str(dict(row))]
+
+
+def _every_table_as_text(session: Any) -> dict[str, str]:
+    """table name -> all its rows as text (bytes decoded leniently)."""
+    from sqlalchemy import inspect, text
+
+    texts = {}
+    for table in inspect(session.get_bind()).get_table_names():
+        rows = session.execute(text(f'SELECT * FROM "{table}"')).all()
+        texts[table] = "\n".join(" ".join(_as_text(value) for value in row) for row in rows)
+    return texts
+
+
+def _as_text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
