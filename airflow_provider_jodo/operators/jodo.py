@@ -81,6 +81,8 @@ from airflow_provider_jodo.wire.cji_parameters import (
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 DEFAULT_CJI_MAX_IN_FLIGHT = 1
+STUCK_AFTER_TIMEOUTS = 2
+DEFAULT_STUCK_AFTER_SECONDS = 24 * 3600.0
 """Sequential by default: two records of one phone number in flight at once would land in
 either order (which one is inserted and which is the duplicate is then not defined)."""
 CHUNK_SPAN_BATCHES = 2
@@ -291,6 +293,12 @@ def _report_chunk(
     return rejected
 
 
+def _due_at(earlier: Mapping[str, Any]) -> Any:
+    """When the job an earlier try left in the task state store was due to run (UTC), if known."""
+    due = earlier.get("runs_from") or earlier.get("submitted_at")
+    return pendulum.parse(due) if due else None
+
+
 def _is_template(value: str) -> bool:
     return "{{" in value or "{%" in value
 
@@ -323,6 +331,12 @@ class JodoImportCJIOperator(BaseOperator):
     :param wait_for_completion: wait for an http/ftp job to end (default true).
     :param poll_interval: seconds between status checks.
     :param timeout: seconds to wait after the job's scheduled time (None: no limit).
+    :param stuck_after: seconds a job may stay scheduled or running past its scheduled time
+        before it counts as stuck (default twice `timeout`, or a day without one). A stuck job
+        fails the task, not retryable, naming the job and its page, instead of being waited
+        for again by every retry (a platform restart can leave a job `running` for good).
+    :param resubmit_stuck_job: let a later try submit the file anew when the earlier try's job
+        is stuck (default false: should the stuck job wake up, the file would be imported twice).
     :param deferrable: wait in the triggerer (default `[operators] default_deferrable`).
 
     On a retry of the same task instance, a job submitted by an earlier try is reused, not
@@ -354,6 +368,8 @@ class JodoImportCJIOperator(BaseOperator):
         wait_for_completion: bool = True,
         poll_interval: float = 60.0,
         timeout: float | None = None,
+        stuck_after: float | None = None,
+        resubmit_stuck_job: bool = False,
         max_in_flight: int = DEFAULT_CJI_MAX_IN_FLIGHT,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
@@ -396,6 +412,13 @@ class JodoImportCJIOperator(BaseOperator):
         self.wait_for_completion = wait_for_completion
         self.poll_interval = positive_seconds(poll_interval, "poll_interval")
         self.timeout_seconds = None if timeout is None else positive_seconds(timeout, "timeout")
+        if stuck_after is not None:
+            self.stuck_after = positive_seconds(stuck_after, "stuck_after")
+        elif self.timeout_seconds is not None:
+            self.stuck_after = STUCK_AFTER_TIMEOUTS * self.timeout_seconds
+        else:
+            self.stuck_after = DEFAULT_STUCK_AFTER_SECONDS
+        self.resubmit_stuck_job = bool(resubmit_stuck_job)
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
         self._job_id: str | None = None
@@ -547,12 +570,15 @@ class JodoImportCJIOperator(BaseOperator):
             return self._submit_unconfirmed_as_failure(hook, exetime, None)
         jobs = hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
         known_job_ids = None if jobs is None else [job.job_id for job in jobs]
+        submitted_at = pendulum.now("UTC")
+        runs_from = pendulum.instance(max(submitted_at, exetime or submitted_at)).to_iso8601_string()
         store.set(
             state_key,
             {
                 "job_id": None,
                 "known_job_ids": known_job_ids,
-                "submitted_at": pendulum.now("UTC").to_iso8601_string(),
+                "submitted_at": submitted_at.to_iso8601_string(),
+                "runs_from": runs_from,
             },
         )
         try:
@@ -563,7 +589,7 @@ class JodoImportCJIOperator(BaseOperator):
             if known_job_ids is None:  # the submission surely did not take: a retry may submit
                 store.delete(state_key)
             raise
-        store.set(state_key, {"job_id": job_id})
+        store.set(state_key, {"job_id": job_id, "runs_from": runs_from})
         return job_id
 
     def _submit_unconfirmed_as_failure(
@@ -599,8 +625,10 @@ class JodoImportCJIOperator(BaseOperator):
             if job_id is None:
                 return None
             self.log.info("Found import job %s, submitted by an earlier try that got no answer", job_id)
+        job = None
         try:
-            verdict = judge_job(hook.get_import_job(job_id))
+            job = hook.get_import_job(job_id)
+            verdict = judge_job(job)
         except JodoNotFoundError:
             verdict = JobVerdict.FAILED
         except JodoCapabilityMissingError as error:
@@ -609,8 +637,32 @@ class JodoImportCJIOperator(BaseOperator):
         if verdict is JobVerdict.FAILED:
             self.log.info("Import job %s of an earlier try ended without success; submitting anew", job_id)
             return None
+        if job is not None and verdict is JobVerdict.IN_PROGRESS and self._is_stuck(earlier):
+            stuck = self._describe_stuck(hook, job, earlier)
+            if not self.resubmit_stuck_job:
+                raise AirflowFailException(
+                    f"{stuck}. Not waiting for it again. To import the file anew, set "
+                    "resubmit_stuck_job=True and clear the task (should the stuck job wake up, the file "
+                    "would be imported twice)"
+                )
+            self.log.warning("%s; resubmit_stuck_job=True: submitting the file anew", stuck)
+            return None
         self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
         return job_id
+
+    def _is_stuck(self, earlier: Mapping[str, Any]) -> bool:
+        """Whether the earlier try's job has been due longer than `stuck_after` (judged by our
+        own clock: the time it was due to run, kept in the task state store)."""
+        due_at = _due_at(earlier)
+        return due_at is not None and (pendulum.now("UTC") - due_at).total_seconds() > self.stuck_after
+
+    def _describe_stuck(self, hook: JodoHook, job: ImportJob, earlier: Mapping[str, Any]) -> str:
+        page = hook.job_page_url(job.job_id)
+        return (
+            f"import job {job.job_id} (job page: {page}) is still {job.state.value}, though it was due "
+            f"at {_due_at(earlier)} (UTC), more than stuck_after={self.stuck_after:g} s ago: it looks "
+            "stuck (a platform restart can leave a job running for good)"
+        )
 
     def _unconfirmed_earlier_try(self, hook: JodoHook, earlier: Mapping[str, Any], state_key: str) -> str:
         return (

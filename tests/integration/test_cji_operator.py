@@ -298,3 +298,52 @@ def test_without_a_status_method_a_job_is_submitted_but_not_waited_for(sandbox, 
         assert message.startswith(f"import job {int(job_id) + 1 + deferrable} was submitted (job page: ")
         assert "no job status method (HTTP 404 at /setevent/importStatusCJI)" in message
     assert len(sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)]) == 3
+
+
+def test_a_job_stuck_in_progress_fails_the_retry_instead_of_being_waited_for_forever(
+    sandbox, connect, tmp_path
+):
+    """As after a platform restart: the job never leaves `running` (its file never comes)."""
+    import threading
+    import time
+
+    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\n")
+    hook = connect()
+    store = TaskStateStore()
+    never = threading.Event()
+    with http_file_server(tmp_path, gate=never) as files:
+        file_url = f"{files}/leads.csv"
+        stuck_after = {"stuck_after": 1.0, "delrow": 1}
+        first = operator(hook, source="http", file_url=file_url, timeout=0.3, **stuck_after)
+        try:
+            with pytest.raises(AirflowException, match="timed out waiting") as timed_out:
+                first.execute(task_context(store))
+            assert not isinstance(timed_out.value, AirflowFailException)  # a retry may wait again
+            time.sleep(1.1)  # past stuck_after since the job was due
+            with pytest.raises(AirflowFailException) as stuck:
+                first.execute(task_context(store))  # the retry: the same job, still running
+            message = str(stuck.value)
+            assert message.startswith(
+                f"import job 1 (job page: {sandbox.base_url}/shelljobs/1) is still running"
+            )
+            assert "stuck_after=1 s" in message and "set resubmit_stuck_job=True" in message
+            assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]  # none resubmitted
+            resubmitting = operator(
+                hook,
+                source="http",
+                file_url=file_url,
+                resubmit_stuck_job=True,
+                wait_for_completion=False,
+                **stuck_after,
+            )
+            assert resubmitting.execute(task_context(store)) == "2"
+        finally:
+            never.set()  # the sandbox finishes its jobs before it stops
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1", "2"]
+
+
+def test_stuck_after_defaults_to_twice_the_timeout():
+    assert JodoImportCJIOperator(task_id="i", campaign_id=1, source="http", timeout=300).stuck_after == 600
+    assert JodoImportCJIOperator(task_id="i", campaign_id=1, source="http").stuck_after == 24 * 3600
+    with pytest.raises(ValueError, match="stuck_after=0"):
+        JodoImportCJIOperator(task_id="i", campaign_id=1, source="http", stuck_after=0)
