@@ -44,6 +44,8 @@ test-fast: lint
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
 
-# Throughput and memory of the import operators against the sandbox (about 2-3 minutes).
+# Throughput and memory of the import operators against the sandbox (about 2-3 minutes), then
+# how bounded a call to a hostile platform is (a trickling answer, a huge one; about 15 s).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_imports.py
+	$(BIN)/python benchmarks/bench_answers.py

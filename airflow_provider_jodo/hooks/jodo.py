@@ -77,7 +77,13 @@ from airflow_provider_jodo.retry_policy import (
     failure_of_exception,
     failure_of_status,
 )
-from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer, quote_body
+from airflow_provider_jodo.wire.answers import (
+    astercc_message,
+    jodo_payload,
+    parse_answer,
+    quote_body,
+    quote_value,
+)
 from airflow_provider_jodo.wire.cji_parameters import (
     CJI_PARAMETERS,
     FILE_URL_SCHEMES,
@@ -447,7 +453,9 @@ class JodoHook(BaseHook):
             return took_effect.job_id
         job_id = str(message).strip()
         if not job_id or isinstance(message, (dict, list)):
-            raise JodoResponseError(f"{what}: expected a job id, got {self._redactor.redact(repr(message))}")
+            raise JodoResponseError(
+                f"{what}: expected a job id, got {quote_value(message, self._redactor.redact)}"
+            )
         return job_id
 
     def _unconfirmed_submission(
@@ -985,7 +993,7 @@ def _import_job(message: Any, what: str, redact: Callable[[str], str]) -> Import
     """The job from the status answer. Row-error texts are redacted: platforms echo file URLs,
     which may carry the file server's password, and the job goes to logs and XCom."""
     if not isinstance(message, Mapping):
-        raise JodoResponseError(f"{what}: expected the job object, got {redact(repr(message))}")
+        raise JodoResponseError(f"{what}: expected the job object, got {quote_value(message, redact)}")
     try:
         state = JobState(str(message.get("state", "")).lower())
         counts = {
@@ -1002,7 +1010,9 @@ def _import_job(message: Any, what: str, redact: Callable[[str], str]) -> Import
         )
     except (TypeError, ValueError, AttributeError, OverflowError) as error:
         # OverflowError: a count written 1e400 parses as float infinity, which int() refuses.
-        raise JodoResponseError(f"{what}: malformed job status ({error}): {redact(repr(message))}") from None
+        raise JodoResponseError(
+            f"{what}: malformed job status ({error}): {quote_value(message, redact)}"
+        ) from None
     return ImportJob(
         job_id=str(message.get("jobid", "")),
         state=state,

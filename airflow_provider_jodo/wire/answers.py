@@ -31,6 +31,12 @@ def quote_body(body: str, redact: Redact) -> str:
     return text[:BODY_QUOTE_LIMIT] + ("..." if len(body) > BODY_QUOTE_LIMIT else "")
 
 
+def quote_value(value: Any, redact: Redact) -> str:
+    """The start of a parsed value's repr, redacted, for error messages: an answer may be
+    megabytes long, and only its start helps a reader."""
+    return redact(repr(value)[:BODY_QUOTE_LIMIT])
+
+
 def parse_answer(body: str, http_status: int, what: str, redact: Redact) -> Any:
     """Parse a body in any vendor shape; a non-2xx status or unparseable body is a
     `JodoResponseError` naming the call (`what`) and quoting the redacted body."""
