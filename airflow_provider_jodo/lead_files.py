@@ -179,9 +179,7 @@ def _json_values(path: Path) -> Iterator[tuple[int, Any]]:
         except UnicodeDecodeError:
             raise _not_utf8(path) from None
         except json.JSONDecodeError as error:
-            raise JodoLeadFileError(
-                f"{path.name} line {line} is not JSON: {error.msg} at column {error.colno}"
-            ) from None
+            raise JodoLeadFileError(f"{path.name} line {line} is not JSON ({error.msg})") from None
 
 
 def _not_utf8(path: Path) -> JodoLeadFileError:
