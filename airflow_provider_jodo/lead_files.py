@@ -178,8 +178,9 @@ def _json_values(path: Path) -> Iterator[tuple[int, Any]]:
                     yield line, json.loads(text)
         except UnicodeDecodeError:
             raise _not_utf8(path) from None
-        except json.JSONDecodeError as error:
-            raise JodoLeadFileError(f"{path.name} line {line} is not JSON ({error.msg})") from None
+        except (ValueError, RecursionError) as error:  # also a number too long, nesting too deep
+            cause = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+            raise JodoLeadFileError(f"{path.name} line {line} is not JSON ({cause})") from None
 
 
 def _not_utf8(path: Path) -> JodoLeadFileError:

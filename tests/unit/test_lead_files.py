@@ -167,6 +167,8 @@ def test_json_lines_name_the_line_that_is_not_json_or_not_an_object(tmp_path):
         "leads.ndjson line 3 is not JSON (Expecting property name enclosed in double quotes); "
         "nothing was sent"
     )
+    path = write(tmp_path, "leads.jsonl", b'{"name": "Ana"}\n{"score": ' + b"9" * 5000 + b"}\n")
+    assert check_error(path).startswith("leads.jsonl line 2 is not JSON (Exceeds the limit (4300 digits)")
     path = write(tmp_path, "leads.jsonl", b'{"name": "Ana"}\n{"name": "Jos\xe9"}\n')
     assert check_error(path).startswith("leads.jsonl is not UTF-8: byte 0xe9 at line 2 ")
     assert check_error(write(tmp_path, "leads.json", b"\n \n")) == (
