@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from airflow_provider_jodo.record_sources import not_a_record_reason
 from airflow_provider_jodo.wire.wall_clock import to_wall_clock
 
 _LINE_BREAKS = ("\r", "\n", "\x00")
@@ -25,11 +26,12 @@ def campaign_row(record: Any, columns: Sequence[str], timezone: str) -> list[str
 
     Date-times are written as the platform's wall clock in `timezone` (the connection's), dates
     as `YYYY-MM-DD`, numbers as Python writes them.
-    :raises ValueError: the record is not a dict, has a field outside `columns`, or holds a value
-        a CSV cell cannot carry; the message names the field.
+    :raises ValueError: the record is not a dict (for a file's unreadable record, its reason),
+        has a field outside `columns`, or holds a value a CSV cell cannot carry; the message
+        names the field.
     """
     if not isinstance(record, Mapping):
-        raise ValueError(f"not a dict but {type(record).__name__}")
+        raise ValueError(not_a_record_reason(record))
     unknown = sorted(str(name) for name in record if name not in columns)
     if unknown:
         raise ValueError(f"field(s) {unknown} are not among the columns {list(columns)}")

@@ -1,10 +1,10 @@
-"""Typed errors of the provider. Each carries the vendor code, so that a DAG can tell a wrong
-password from a missing campaign without parsing text, and no message ever holds a secret
-(the hook redacts before it raises)."""
+"""Typed errors of the provider. Each platform error carries the vendor code, so that a DAG can
+tell a wrong password from a missing campaign without parsing text, and no message ever holds a
+secret (the hook redacts before it raises)."""
 
 from __future__ import annotations
 
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_jodo.codes import CodeCategory
 
@@ -42,6 +42,15 @@ class JodoSubmissionUnconfirmedError(JodoError):
     platform cannot list a campaign's jobs to tell: the hook does not send it again, because a
     second job would import the file twice. The message names the campaign, the file (without
     credentials) and the time, and where the console shows the jobs."""
+
+
+class JodoLeadFileError(JodoError, AirflowFailException, ValueError):
+    """A lead file (an operator's `source_path`) that cannot be read whole: bytes that are not
+    UTF-8, a header with an empty or repeated column name, broken CSV, a cell over the limit, a
+    line that is not JSON, or no record at all (see `lead_files`). Reading the same file again
+    gives the same answer, so the task fails without a retry; like any bad input value it is a
+    ValueError too. The message names the file, the line and the column, never a cell's value:
+    lead data is personal data."""
 
 
 class JodoApiError(JodoError):

@@ -1,24 +1,22 @@
 """Where records come from: a list (e.g. an upstream task's XCom), a CSV file, a JSON-lines file
-or a query through any Airflow SQL hook. Files and query results are read as a stream, so a
-large export is never held in memory whole."""
+(`lead_files`) or a query through any Airflow SQL hook. Files and query results are read as a
+stream, so a large export is never held in memory whole."""
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
-JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
+from airflow_provider_jodo.lead_files import UnreadableRecord, lead_file_records
 
 
 def iter_records(records: Sequence[Any] | None, source_path: str | None) -> Iterator[Any]:
     """Each input record in order (exactly one of `records` and `source_path`).
 
-    CSV files need a header line; empty CSV cells become absent fields. A JSON-lines line that
-    is not an object is yielded as it is, for the caller to reject with its index.
+    An item that is not a dict (a list's odd item, a file's `UnreadableRecord`) is yielded as
+    it is, for the caller to reject with its index and `not_a_record_reason`. A file is read as
+    `lead_files.lead_file_records` reads it; check it whole first with `check_lead_file`.
     :raises ValueError: naming the parameter or the file line that cannot be read.
     """
     if (records is None) == (source_path is None):
@@ -28,13 +26,15 @@ def iter_records(records: Sequence[Any] | None, source_path: str | None) -> Iter
             raise ValueError(f"records must be a list of dicts, got {type(records).__name__}")
         yield from records
         return
-    path = Path(str(source_path))
-    if not path.is_file():
-        raise ValueError(f"source_path={str(source_path)!r} is not a file")
-    if path.suffix.lower() in JSON_LINES_SUFFIXES:
-        yield from _json_lines(path)
-    else:
-        yield from _csv_rows(path)
+    yield from lead_file_records(str(source_path))
+
+
+def not_a_record_reason(item: Any) -> str:
+    """Why an input item that is not a dict is rejected: an unreadable file record's own reason
+    (it names the line), or what the item is."""
+    if isinstance(item, UnreadableRecord):
+        return item.reason
+    return f"not a dict but {type(item).__name__}"
 
 
 def iter_sql_records(
@@ -72,27 +72,6 @@ def known_record_count(records: Sequence[Any] | str | None) -> int | None:
     if isinstance(records, Sequence) and not isinstance(records, (str, bytes)):
         return len(records)
     return None
-
-
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8-sig") as file:
-        reader = csv.DictReader(file)
-        try:
-            for row in reader:
-                yield {name: value for name, value in row.items() if name and value not in (None, "")}
-        except (csv.Error, UnicodeDecodeError) as error:  # e.g. a Latin-1 export, a runaway quote
-            raise ValueError(f"{path.name} line {reader.line_num + 1} is not UTF-8 CSV: {error}") from None
-
-
-def _json_lines(path: Path) -> Iterator[Any]:
-    with path.open(encoding="utf-8") as file:
-        line_number = 1
-        try:
-            for line_number, line in enumerate(file, start=1):  # noqa: B007 (read in the except)
-                if line.strip():
-                    yield json.loads(line)
-        except ValueError as error:  # a UnicodeDecodeError is a ValueError too
-            raise ValueError(f"{path.name} line {line_number} is not UTF-8 JSON: {error}") from None
 
 
 def apply_column_mapping(record: Mapping[str, Any], mapping: Mapping[str, str] | None) -> dict[str, Any]:

@@ -13,6 +13,9 @@ script exits 0 unless something crashed):
 3. Peak RSS of a process that pushes 10k, 100k and 1M generated records from a CSV file
    through the ProcessData operator, each in a fresh process. Target: 1M within 1.5x of 10k,
    and under 200 MB.
+4. The check pass over a 100k-record CSV file (`lead_files.check_lead_file`, which reads the
+   whole file before anything is sent) against the operator's push of the same file, the check
+   included. Target: the check costs at most a tenth of the push.
 
 The sandbox always runs in a process of its own, a fresh one per measurement (so that every
 run inserts into an empty platform): client and sandbox share this machine's cores, and in
@@ -59,10 +62,21 @@ class Sizes:
     cji: int
     cji_with_latency: int
     rss: tuple[int, ...]
+    file_check: int
 
 
-FULL = Sizes(process_data=100_000, cji=10_000, cji_with_latency=1_000, rss=(10_000, 100_000, 1_000_000))
-QUICK = Sizes(process_data=10_000, cji=1_000, cji_with_latency=200, rss=(1_000, 10_000, 50_000))
+FULL = Sizes(
+    process_data=100_000,
+    cji=10_000,
+    cji_with_latency=1_000,
+    rss=(10_000, 100_000, 1_000_000),
+    file_check=100_000,
+)
+QUICK = Sizes(
+    process_data=10_000, cji=1_000, cji_with_latency=200, rss=(1_000, 10_000, 50_000), file_check=10_000
+)
+FILE_CHECK_TARGET = 0.1
+"""The check pass over a file may cost at most this share of pushing it."""
 
 
 # --- the sandbox and the operators --------------------------------------------------------
@@ -312,6 +326,23 @@ def bench_rss(counts: tuple[int, ...]) -> dict[int, dict[str, float]]:
     return results
 
 
+# --- 4. The check pass over a CSV file against the push --------------------------------
+
+
+def bench_file_check(count: int) -> dict[str, float]:
+    """Seconds of the check pass over a `count`-record CSV file (best of `REPLAY_ROUNDS`) and of
+    the ProcessData operator pushing the same file, its own check pass included."""
+    from airflow_provider_jodo.lead_files import check_lead_file
+
+    with tempfile.TemporaryDirectory(prefix="jodo-bench-check-") as directory:
+        csv_path = Path(directory) / f"leads-{count}.csv"
+        write_csv(csv_path, count)
+        check_seconds = min(timed(lambda: check_lead_file(str(csv_path)))[0] for _ in range(REPLAY_ROUNDS))
+        with sandbox_process():
+            push_seconds, _ = push_process_data(source_path=str(csv_path))
+    return {"check": check_seconds, "push": push_seconds}
+
+
 # --- report --------------------------------------------------------------------------------
 
 
@@ -369,6 +400,14 @@ def main(argv: list[str] | None = None) -> int:
         f"   largest/smallest: {growth:.2f}x (target <= 1.5x) {verdict(growth <= 1.5)}; "
         f"largest under 200 MB: {verdict(largest < 200)}"
     )
+
+    figures = bench_file_check(sizes.file_check)
+    share = figures["check"] / figures["push"]
+    print(f"\n4. Check pass over a {sizes.file_check}-record CSV file before the push (check_lead_file)")
+    print(f"   check pass:                           {figures['check']:9.2f} s")
+    print(f"   operator push, check included:        {figures['push']:9.2f} s")
+    passed = verdict(share <= FILE_CHECK_TARGET)
+    print(f"   check/push: {share:.1%} (target <= {FILE_CHECK_TARGET:.0%}) {passed}")
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")
     return 0
 

@@ -58,6 +58,7 @@ from airflow_provider_jodo.job_verdict import (
     describe_unwaitable_job,
     judge_job,
 )
+from airflow_provider_jodo.lead_files import check_lead_file
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.operator_arguments import column_mapping as column_mapping_argument
@@ -68,7 +69,12 @@ from airflow_provider_jodo.progress import (
     ImportProgress,
     ProgressInterval,
 )
-from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records, known_record_count
+from airflow_provider_jodo.record_sources import (
+    apply_column_mapping,
+    iter_records,
+    known_record_count,
+    not_a_record_reason,
+)
 from airflow_provider_jodo.results import ImportJob, PreparedImport, ProcessDataImport
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 from airflow_provider_jodo.wire.cji_parameters import (
@@ -96,7 +102,9 @@ class JodoImportProcessDataOperator(BaseOperator):
     """Push customer records into the connection's process with ImportProcessData.
 
     :param records: a list of dicts (templated: an upstream task's XCom works), or
-    :param source_path: a CSV (with header) or JSON-lines file (templated), read as a stream.
+    :param source_path: a CSV (with header) or JSON-lines file (templated), read whole once
+        before anything is sent (a file that cannot be, or holds no record, fails the task:
+        see `lead_files`), then as a stream.
     :param media: channel code (`Media` or its number; voice 11/12 makes records dialable).
     :param update_key: `mobilenumber`, `customercode` or `crmuniquefield`: insert or update.
     :param column_mapping: source column name -> Jodo field (e.g. `{"phone": "mobilenumber"}`).
@@ -162,6 +170,12 @@ class JodoImportProcessDataOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
+        # A file is read whole once before anything is sent: one that cannot be read whole
+        # fails here, and the progress lines know how many records it holds.
+        if self.source_path is None:
+            record_count = known_record_count(self.records)
+        else:
+            record_count = check_lead_file(self.source_path)
         if self.on_invalid == "fail":
             for index, _, reason in self._checked_records():
                 if reason is not None:
@@ -169,9 +183,7 @@ class JodoImportProcessDataOperator(BaseOperator):
         report_path = Path(self.report_path) if self.report_path else new_report_path(self.task_id)
         counts = {kind.value: 0 for kind in RecordOutcomeKind}
         request_ids: list[str] = []
-        progress = ImportProgress(
-            self.log, "ImportProcessData", known_record_count(self.records), self.progress_interval
-        )
+        progress = ImportProgress(self.log, "ImportProcessData", record_count, self.progress_interval)
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         prepare = partial(
             hook.prepare_import,
@@ -250,7 +262,7 @@ class JodoImportProcessDataOperator(BaseOperator):
         """(index, mapped record or None, rejection reason or None) for every input record."""
         for index, raw in enumerate(iter_records(self.records, self.source_path)):
             if not isinstance(raw, Mapping):
-                yield index, None, f"not a dict but {type(raw).__name__}"
+                yield index, None, not_a_record_reason(raw)
                 continue
             record = apply_column_mapping(raw, self.column_mapping)
             yield index, record, check_lead(record, self.update_key)[1]

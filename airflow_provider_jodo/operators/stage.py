@@ -22,6 +22,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from airflow_provider_jodo.campaign_csv import campaign_row
 from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.lead_files import check_lead_file
 from airflow_provider_jodo.operator_arguments import column_mapping as column_mapping_argument
 from airflow_provider_jodo.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.operators.jodo import REJECTIONS_REPORTED, JodoImportCJIOperator
@@ -59,7 +60,9 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
     Every other parameter is `JodoImportCJIOperator`'s (`exetime`, `phone_field`,
     `duplicate_way`, `deferrable`, ...). Returns the job's final state and counts, like it;
     pushes the staging summary (`file_url`, `total`, `staged`, `rejected`, the first
-    rejections with their record index) to XCom key `staging`. No record at all skips the task.
+    rejections with their record index) to XCom key `staging`. No record at all skips the task,
+    but a `source_path` file is read whole before anything is staged, and one that cannot be
+    read whole (see `lead_files`), or holds no record, fails it.
     """
 
     template_fields: Sequence[str] = (
@@ -182,6 +185,8 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
                 self.sql_conn_id, self.sql, self.sql_parameters, self.fetch_size
             )
         else:
+            if self.source_path is not None:
+                check_lead_file(self.source_path)
             rows = iter_records(self.records, self.source_path)
         for row in rows:
             yield apply_column_mapping(row, self.column_mapping) if isinstance(row, Mapping) else row

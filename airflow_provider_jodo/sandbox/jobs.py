@@ -19,6 +19,7 @@ from itertools import islice
 
 from airflow_provider_jodo.codes import describe_backmsg
 from airflow_provider_jodo.enums import CJISource, JobState
+from airflow_provider_jodo.lead_files import MAX_CELL_CHARACTERS
 from airflow_provider_jodo.sandbox import astercc_codes
 from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import ImportOptions, RecordOutcome, import_record
@@ -150,6 +151,9 @@ def _csv_records(text: str, delrow: int) -> Iterator[tuple[int, dict[str, str] |
     than columns. The first `delrow` lines are not data; with `delrow >= 1` the first line is
     the header, otherwise columns follow the campaign form's order. Rows with no value at all
     (trailing empty lines of a spreadsheet export) are left out."""
+    # The vendors document no cell limit: the sandbox reads the cells the provider reads (the
+    # csv module's limit is one per process, shared with the provider's readers in tests).
+    csv.field_size_limit(MAX_CELL_CHARACTERS)
     rows = csv.reader(io.StringIO(text, newline=""))
     try:
         columns: tuple[str, ...] = CAMPAIGN_FIELDS

@@ -13,6 +13,7 @@ from fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from airflow_provider_jodo.lead_files import UnreadableRecord, check_lead_file
 from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
 from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 
@@ -113,24 +114,32 @@ JSON_LINES_FILES = st.lists(
 @example(content=("leads.csv", b"name\n\xff\n"), mapping=None)  # found: UnicodeDecodeError
 @example(content=("leads.jsonl", b'{"name": "\xff"}\n'), mapping=None)  # found: UnicodeDecodeError
 @example(content=("leads.csv", b"name\n" + b"x" * 200_000 + b"\n"), mapping=None)  # found: csv.Error
-def test_files_yield_records_or_a_value_error_naming_the_file_line(tmp_path, content, mapping) -> None:
+@example(
+    content=("leads.csv", b'name,mobilenumber\nAna,"5511\nBia,5512\n'), mapping=None
+)  # quote never closed
+@example(content=("leads.csv", b"name\nAna,EXTRA\n"), mapping=None)  # more cells than the header
+def test_a_file_fails_its_check_naming_it_or_yields_as_many_records_as_counted(
+    tmp_path, content, mapping
+) -> None:
     name, raw = content
     path = tmp_path / name
     path.write_bytes(raw)
     try:
-        records = [
-            apply_column_mapping(r, mapping) if isinstance(r, dict) else r
-            for r in iter_records(None, str(path))
-        ]
+        count = check_lead_file(str(path))
     except ValueError as error:
-        assert name in str(error) and "line" in str(error)
+        assert name in str(error) and ("line" in str(error) or "no records" in str(error))
         assert not isinstance(error, UnicodeError)
         return
-    assert all(
-        isinstance(record, dict) and all(isinstance(k, str) for k in record)
-        for record in records
-        if name.endswith(".csv")
-    )
+    # The check read the whole file: the reading pass raises nothing and yields what it counted.
+    records = [
+        apply_column_mapping(r, mapping) if isinstance(r, dict) else r for r in iter_records(None, str(path))
+    ]
+    assert len(records) == count
+    for record in records:
+        if isinstance(record, UnreadableRecord):
+            assert record.reason.startswith("line ")
+        elif name.endswith(".csv"):
+            assert isinstance(record, dict) and all(isinstance(k, str) for k in record)
 
 
 @given(content=CSV_FILES)
@@ -138,8 +147,8 @@ def test_a_csv_file_ends_with_every_row_accounted_for(sandbox, connect, tmp_path
     path = tmp_path / f"leads-{next(_batches)}.csv"
     path.write_bytes(content.encode("utf-8", "surrogatepass"))
     try:
-        rows = list(iter_records(None, str(path)))
+        count = check_lead_file(str(path))
     except ValueError:
         return  # the file property above covers the error
     summary, report = run(connect(), tmp_path, source_path=str(path))
-    assert_every_record_accounted_for(summary, report, len(rows))
+    assert_every_record_accounted_for(summary, report, count)

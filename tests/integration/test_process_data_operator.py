@@ -2,11 +2,13 @@
 column mapping, and a report in which every input record has exactly one line."""
 
 import json
+import re
 
 import pendulum
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
-from conftest import landed_counts, summary_counts
+from conftest import landed_counts, reported, summary_counts
+from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 
 from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
 
@@ -84,6 +86,52 @@ def test_json_lines_and_fail_mode_sends_nothing(sandbox, connect, tmp_path):
     assert stored(sandbox) == {}
     summary, _ = run(hook, tmp_path, source_path=str(export))
     assert summary["rejected"] == 1 and summary_counts(summary) == landed_counts(sandbox, inserted=1)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE_LEAD_FILES)
+def test_a_file_that_cannot_be_read_whole_fails_before_anything_is_sent(
+    sandbox, connect, tmp_path, name, content, message
+):
+    export = tmp_path / name
+    export.write_bytes(content)
+    with pytest.raises(AirflowFailException, match=re.escape(message) + ".*; nothing was sent$"):
+        run(connect(), tmp_path, source_path=str(export), batch_size=2)
+    assert stored(sandbox) == {}
+
+
+def test_a_row_with_more_cells_than_the_header_is_rejected_naming_its_line(sandbox, connect, tmp_path, capfd):
+    export = tmp_path / "leads.csv"
+    export.write_bytes(
+        LEAD_HEADER + b"Ana,919999000001,a@x.com,EXTRA-CELL\n" + b"".join(lead_rows(2)) + b"Di,919999000004\n"
+    )
+    hook = connect()
+    with pytest.raises(
+        AirflowFailException,
+        match=r"records\[0\] is invalid: line 2 has 4 cells, the header 3; nothing was sent",
+    ):
+        run(hook, tmp_path, source_path=str(export), on_invalid="fail")
+    assert stored(sandbox) == {}
+    summary, report = run(hook, tmp_path, source_path=str(export), progress_every_records=2)
+    assert (summary["total"], summary["rejected"]) == (4, 2)
+    assert summary_counts(summary) == landed_counts(sandbox, inserted=2)
+    assert [(line["outcome"], line["reason"]) for line in report] == [
+        ("rejected", "line 2 has 4 cells, the header 3"),
+        (reported(sandbox, "inserted"), None),
+        (reported(sandbox, "inserted"), None),
+        ("rejected", "emailid is missing or empty"),  # fewer cells: the missing ones are absent
+    ]
+    assert set(stored(sandbox)) == {"910000000001", "910000000002"}
+    assert "ImportProcessData: 4 of 4 records done (100%)" in capfd.readouterr().out  # counted first
+
+
+def test_a_cell_of_a_million_and_a_half_characters_lands(sandbox, connect, tmp_path):
+    export = tmp_path / "leads.csv"
+    export.write_bytes(
+        b"name,mobilenumber,emailid,extrafield1\nAna,919999000001,a@x.com," + b"x" * BIG_CELL_CHARACTERS
+    )
+    summary, _ = run(connect(), tmp_path, source_path=str(export))
+    assert summary_counts(summary) == landed_counts(sandbox, inserted=1)
+    assert stored(sandbox)["919999000001"]["extrafield1"] == "x" * BIG_CELL_CHARACTERS
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ a file or a SQL query (Airflow's SQLite provider) become one CSV upload and one 
 
 import csv
 import json
+import re
 import sqlite3
 from datetime import date, datetime
 
@@ -11,6 +12,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
 from conftest import run_dag, xcom_values
 from file_servers import ftp_file_server
+from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 from task_context import task_context
 
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
@@ -19,6 +21,11 @@ from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 CAMPAIGN = 1
 COLUMNS = ["name", "phone1", "email", "priority", "dialtime"]
 FTP_USER, FTP_PASSWORD = "stager", "ftp-secret-9"
+LEAD_FILE_COLUMNS = {
+    "columns": ["name", "phone1", "email", "note"],
+    "column_mapping": {"mobilenumber": "phone1", "emailid": "email"},
+}
+"""How the lead files of `lead_file_samples` are staged."""
 
 
 @pytest.fixture
@@ -187,6 +194,53 @@ def test_on_invalid_fail_uploads_nothing_and_no_records_skips(sandbox, connect, 
     assert list(ftp.iterdir()) == []
     with pytest.raises(KeyError):
         sandbox.store.import_job(1)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE_LEAD_FILES)
+def test_a_file_that_cannot_be_read_whole_fails_before_anything_is_staged(
+    sandbox, connect, ftp, tmp_path, name, content, message
+):
+    export = tmp_path / name
+    export.write_bytes(content)
+    with pytest.raises(AirflowFailException, match=re.escape(message) + ".*; nothing was sent$"):
+        stage(connect(), source_path=str(export), **LEAD_FILE_COLUMNS).execute(task_context())
+    assert list(ftp.iterdir()) == []
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(1)
+
+
+def test_a_row_with_more_cells_than_the_header_is_rejected_naming_its_line(sandbox, connect, ftp, tmp_path):
+    export = tmp_path / "leads.csv"
+    export.write_bytes(LEAD_HEADER + b"Ana,919999000001,a@x.com,EXTRA-CELL\n" + b"".join(lead_rows(2)))
+    with pytest.raises(
+        AirflowFailException,
+        match=r"records\[0\] is invalid: line 2 has 4 cells, the header 3; nothing was uploaded",
+    ):
+        stage(connect(), source_path=str(export), on_invalid="fail", **LEAD_FILE_COLUMNS).execute(
+            task_context()
+        )
+    assert list(ftp.iterdir()) == []
+    ctx = task_context()
+    job = stage(connect(), source_path=str(export), **LEAD_FILE_COLUMNS).execute(ctx)
+    staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
+    assert (staging["total"], staging["staged"], staging["rejected"]) == (3, 2, 1)
+    assert staging["rejections"] == [{"index": 0, "reason": "line 2 has 4 cells, the header 3"}]
+    assert job["inserted"] == 2
+    assert [c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN)] == [
+        "910000000001",
+        "910000000002",
+    ]
+
+
+def test_a_cell_of_a_million_and_a_half_characters_lands(sandbox, connect, ftp, tmp_path):
+    export = tmp_path / "leads.csv"
+    export.write_bytes(
+        b"name,mobilenumber,emailid,note\nAna,919999000001,a@x.com," + b"x" * BIG_CELL_CHARACTERS + b"\n"
+    )
+    job = stage(connect(), source_path=str(export), **LEAD_FILE_COLUMNS).execute(task_context())
+    assert job["inserted"] == 1
+    (customer,) = sandbox.store.campaign_customers(CAMPAIGN)
+    assert customer["note"] == "x" * BIG_CELL_CHARACTERS
 
 
 @pytest.mark.parametrize(
