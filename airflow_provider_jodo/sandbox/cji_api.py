@@ -21,6 +21,8 @@ from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
 from airflow_provider_jodo.sandbox import astercc_codes
 from airflow_provider_jodo.sandbox.campaign_form import resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import (
+    DIAL_FIELD_PARAMETERS,
+    POLICY_PARAMETERS,
     ImportOptions,
     RecordOutcome,
     import_record,
@@ -28,7 +30,12 @@ from airflow_provider_jodo.sandbox.campaign_import import (
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
-from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FIELD_SEPARATOR, FILE_URL_SCHEMES
+from airflow_provider_jodo.wire.cji_parameters import (
+    CJI_PARAMETERS,
+    FIELD_SEPARATOR,
+    FILE_URL_SCHEMES,
+    REPORTED_JOB_PARAMETERS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +155,8 @@ class CjiApi:
             source_user=params["source_user"],
             source_pwd=params["source_pwd"],
             delrow=int(delrow or 0),
-            options=options.to_params(),
+            # As sent (checked above), so that the job's status reports what was submitted.
+            options={name: params[name].strip() for name in (*DIAL_FIELD_PARAMETERS, *POLICY_PARAMETERS)},
             exetime=exetime if is_wall_clock(exetime) else self._clock.now_text(),
         )
         return CjiAnswer(SUCCESS, str(job_id))
@@ -170,6 +178,8 @@ class CjiApi:
         job = self._store.import_job_of_organisation(org_id, job_id) if job_id is not None else None
         if job is None:
             raise _UnknownJob
+        if not self._profile.reports_job_parameters:
+            job = {name: value for name, value in job.items() if name not in REPORTED_JOB_PARAMETERS}
         return CjiAnswer(SUCCESS, job)
 
     def _file_jobs(self, params: Mapping[str, str]) -> CjiAnswer:

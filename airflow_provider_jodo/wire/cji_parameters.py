@@ -32,6 +32,23 @@ CJI_PARAMETERS = (
     "dupdiallist",
     "changepackage",
 )
+REPORTED_JOB_PARAMETERS = (
+    "model_id",
+    "source",
+    "context",
+    "delrow",
+    "phone_field",
+    "priority_field",
+    "dialtime_field",
+    "emptyagent",
+    "resetstatus",
+    "dupway",
+    "dupdiallist",
+    "changepackage",
+)
+"""The parameters of a file job that our status answer reports back, besides `exetime`, as the
+submission sent them (our extension): what tells one submission's job from another's when an
+answer was lost. Never the login, nor the file server's `source_user` and `source_pwd`."""
 FILE_URL_SCHEMES: dict[CJISource, tuple[str, ...]] = {
     CJISource.HTTP: ("http", "https"),
     CJISource.FTP: ("ftp",),
