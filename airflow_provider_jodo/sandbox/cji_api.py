@@ -36,13 +36,13 @@ from airflow_provider_jodo.wire.cji_parameters import (
     FILE_URL_SCHEMES,
     REPORTED_JOB_PARAMETERS,
 )
+from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, IMMEDIATELY_AS_ZEROS
 
 logger = logging.getLogger(__name__)
 
 CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
 _REQUIRED_IMPORT_PARAMETERS = (*CREDENTIAL_PARAMETERS, "modeltype", "model_id", "source")
 _MODEL_TYPE = "Campaign"
-_EXETIME_NOW = "0000-00-00 00:00:00"
 _SQLITE_INTEGER_LIMIT = 2**63
 SUCCESS = 1
 FAILURE = 2
@@ -139,7 +139,7 @@ class CjiApi:
         except ValueError as error:
             raise _Refusal(astercc_codes.EMPTY_PARAMETERS) from error
         exetime, delrow = params["exetime"].strip(), params["delrow"].strip()
-        if exetime not in ("", _EXETIME_NOW) and not is_wall_clock(exetime):
+        if exetime not in (IMMEDIATELY, IMMEDIATELY_AS_ZEROS) and not is_wall_clock(exetime):
             raise _Refusal(astercc_codes.JOB_NOT_CREATED)
         if delrow and _as_id(delrow) is None:
             raise _Refusal(astercc_codes.JOB_NOT_CREATED)
