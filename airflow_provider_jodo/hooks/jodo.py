@@ -567,7 +567,8 @@ class JodoHook(BaseHook):
             mismatches = submission_mismatches(job, submission, looked_at)
             if mismatches:
                 self.log.info(
-                    "Import job %s of campaign %s for this file is another submission's: its %s differ",
+                    "Import job %s of campaign %s for this file is another submission's: "
+                    "it reports another %s",
                     job.job_id,
                     campaign_id,
                     ", ".join(mismatches),
