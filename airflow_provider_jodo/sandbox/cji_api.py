@@ -32,6 +32,7 @@ from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
 from airflow_provider_jodo.wire.cji_parameters import (
     CJI_PARAMETERS,
+    CREDENTIAL_PARAMETERS,
     FIELD_SEPARATOR,
     FILE_URL_SCHEMES,
     REPORTED_JOB_PARAMETERS,
@@ -40,7 +41,6 @@ from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, IMMEDIATELY_AS_ZE
 
 logger = logging.getLogger(__name__)
 
-CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
 _REQUIRED_IMPORT_PARAMETERS = (*CREDENTIAL_PARAMETERS, "modeltype", "model_id", "source")
 _MODEL_TYPE = "Campaign"
 _SQLITE_INTEGER_LIMIT = 2**63

@@ -9,7 +9,6 @@ import asyncio
 import pendulum
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
-from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.exceptions import JodoConnectionError
@@ -17,14 +16,6 @@ from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
 from airflow_provider_jodo.sandbox import Fault
 
 CAMPAIGN = 1
-
-
-@pytest.fixture
-def files(tmp_path):
-    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\nBia,5511900000002\n")
-    (tmp_path / "broken.csv").write_text("shoe_size,phone1\n42,5511900000003\n")
-    with http_file_server(tmp_path) as base:
-        yield base
 
 
 def operator(hook, **kwargs):

@@ -21,7 +21,6 @@ import pendulum
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from conftest import POLL_SECONDS, sandbox_secrets
-from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.exceptions import JodoAmbiguousJobError, JodoConnectionError
@@ -32,14 +31,6 @@ CAMPAIGN = 1
 WITHIN_THE_TRY = "look-before-resending"
 ON_A_RETRY = "look-on-a-retry"
 STATUS_PATH = "/setevent/importStatusCJI"
-
-
-@pytest.fixture
-def files(tmp_path):
-    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\nBia,5511900000002\n")
-    (tmp_path / "other.csv").write_text("name,phone1\nCai,5511900000003\n")
-    with http_file_server(tmp_path) as base:
-        yield base
 
 
 def operator(hook, **kwargs):
