@@ -53,6 +53,18 @@ class JodoLeadFileError(JodoError, AirflowFailException, ValueError):
     lead data is personal data."""
 
 
+class JodoAmbiguousJobError(JodoError):
+    """A file-job submission whose answer was lost matches more than one new job of its
+    campaign and file: another run submitted the same file with the same parameters meanwhile,
+    and nothing tells which job is this one's. The hook neither takes one as its own nor
+    submits again; asking again cannot tell either, so operators fail without retrying.
+    `job_ids` are the candidates, oldest first; the message gives each one's console page."""
+
+    def __init__(self, message: str, *, job_ids: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.job_ids = job_ids
+
+
 class JodoApiError(JodoError):
     """The platform answered with a failure code.
 

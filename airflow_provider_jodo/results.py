@@ -88,7 +88,10 @@ class ImportJob:
     """An importCJI job as the status method reports it. Counts add up to `total`.
 
     Times are the platform's wall-clock strings (`YYYY-MM-DD hh:mm:ss`, platform time zone),
-    empty when not reached yet."""
+    empty when not reached yet. `submitted_with` holds the importCJI parameters the job was
+    submitted with as the answer reports them (`wire.cji_parameters.REPORTED_JOB_PARAMETERS`,
+    as text; the file URL in `context` redacted): our extension, so any or all may be missing.
+    They tell one submission's job from another's (`job_matching`)."""
 
     job_id: str
     state: JobState
@@ -101,6 +104,7 @@ class ImportJob:
     exetime: str
     started: str
     finished: str
+    submitted_with: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "state": self.state.value, "errors": [asdict(e) for e in self.errors]}

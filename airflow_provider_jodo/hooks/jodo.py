@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+import pendulum
 import requests
 from airflow.sdk import BaseHook
 from airflow.sdk.log import amask_secret, mask_secret
@@ -45,6 +46,7 @@ from airflow_provider_jodo.enums import (
     coerce_optional,
 )
 from airflow_provider_jodo.exceptions import (
+    JodoAmbiguousJobError,
     JodoApiError,
     JodoAuthenticationError,
     JodoCapabilityMissingError,
@@ -61,6 +63,7 @@ from airflow_provider_jodo.hooks.bounded_exchange import (
     watched_session,
 )
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
+from airflow_provider_jodo.job_matching import FileJobSubmission, submission_mismatches
 from airflow_provider_jodo.lead_rules import scalar_text
 from airflow_provider_jodo.results import (
     CJIImportResult,
@@ -87,6 +90,7 @@ from airflow_provider_jodo.wire.answers import (
 from airflow_provider_jodo.wire.cji_parameters import (
     CJI_PARAMETERS,
     FILE_URL_SCHEMES,
+    REPORTED_JOB_PARAMETERS,
     encode_context,
     encode_delrow,
     refuse_url_login,
@@ -366,26 +370,77 @@ class JodoHook(BaseHook):
 
         A file job is submitted once even when an answer is lost: the hook notes the campaign's
         jobs for the file first (or takes `known_job_ids`, noted by the caller with
-        `find_import_jobs`), and a job found after a lost answer that is not among them is
-        this submission's.
+        `find_import_jobs`), and after a lost answer takes the one job not among them that
+        reports the parameters this submission sent (`find_new_import_job`).
 
         :raises ValueError: bad arguments, naming the parameter (a record that `source=data`
             cannot carry, a naive exetime, a wrong enum value, ...).
         :raises JodoDuplicateError: a `data` record was a duplicate and nothing changed.
+        :raises JodoAmbiguousJobError: a file job's answer was lost, and more than one new job
+            reports this submission's parameters.
         :raises JodoApiError: any other refusal, with its BackMsg code.
         """
         source = coerce(CJISource, source, "source")
         context = self._cji_context(source, record, file_url)
         if source_pwd:
             self._register_secrets(source_pwd)
+        options = self.submission_options(
+            source=source,
+            exetime=exetime,
+            delrow=delrow,
+            phone_field=phone_field,
+            priority_field=priority_field,
+            dialtime_field=dialtime_field,
+            empty_agent=empty_agent,
+            reset_status=reset_status,
+            duplicate_way=duplicate_way,
+            dial_list_duplicates=dial_list_duplicates,
+            change_package=change_package,
+        )
         parameters = {
             **self.settings.astercc_credentials(),
             "modeltype": MODEL_TYPE_CAMPAIGN,
             "model_id": _campaign_id(campaign_id),
-            "source": source.value,
             "context": context,
             "source_user": source_user or "",
             "source_pwd": source_pwd or "",
+            **options,
+        }
+        what = f"importCJI source={source.value} into campaign {parameters['model_id']}"
+        if source is CJISource.DATA:
+            code, message = self._get_astercc(
+                self.settings.import_cji_path, [(name, parameters[name]) for name in CJI_PARAMETERS], what
+            )
+            text = str(message)
+            return CJIImportResult(
+                message=text, code=code, description=describe_backmsg(code) if code else text
+            )
+        job_id = self._submit_import_job(parameters, options, what, known_job_ids)
+        self.log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
+        return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
+
+    def submission_options(
+        self,
+        *,
+        source: CJISource | str,
+        exetime: datetime | None = None,
+        delrow: int | None = None,
+        phone_field: str = "",
+        priority_field: str = "",
+        dialtime_field: str = "",
+        empty_agent: bool | None = None,
+        reset_status: bool | None = None,
+        duplicate_way: DuplicateWay | str | None = None,
+        dial_list_duplicates: DialListDuplicatePolicy | str | None = None,
+        change_package: ChangePackagePolicy | str | None = None,
+    ) -> dict[str, str]:
+        """The importCJI parameters that `import_cji` sends for these arguments besides the
+        login, the campaign, the context and the file server's login, as wire text (`exetime`
+        in the connection's time zone): what a file job's status reports back. A caller that
+        may have to find the job of a lost answer in a later process keeps them and passes them
+        to `find_new_import_job`. Same arguments and ValueErrors as `import_cji`."""
+        return {
+            "source": coerce(CJISource, source, "source").value,
             "exetime": IMMEDIATELY
             if exetime is None
             else to_wall_clock(exetime, self.settings.timezone, "exetime"),
@@ -401,40 +456,37 @@ class JodoHook(BaseHook):
             ),
             "changepackage": _optional_enum(ChangePackagePolicy, change_package, "change_package"),
         }
-        what = f"importCJI source={source.value} into campaign {parameters['model_id']}"
-        if source is CJISource.DATA:
-            code, message = self._get_astercc(
-                self.settings.import_cji_path, [(name, parameters[name]) for name in CJI_PARAMETERS], what
-            )
-            text = str(message)
-            return CJIImportResult(
-                message=text, code=code, description=describe_backmsg(code) if code else text
-            )
-        job_id = self._submit_import_job(parameters, what, known_job_ids)
-        self.log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
-        return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
 
     def _submit_import_job(
-        self, parameters: dict[str, str], what: str, known_job_ids: Collection[str] | None
+        self,
+        parameters: dict[str, str],
+        options: dict[str, str],
+        what: str,
+        known_job_ids: Collection[str] | None,
     ) -> str:
         """Submit a file job exactly once, even when an answer is lost.
 
         With a job listing: after a failure that may have reached the platform, look at the
-        campaign's jobs for the file before sending again; one that was not there before the
-        submission is this submission's. Without one, nothing can tell whether the job was
+        campaign's jobs for the file before sending again; the one job that was not there
+        before the submission and reports its `options` is this submission's (two such jobs
+        raise `JodoAmbiguousJobError`). Without a listing, nothing can tell whether the job was
         created: raise `JodoSubmissionUnconfirmedError` rather than risk a second import.
         """
         campaign_id, file_url = parameters["model_id"], parameters["context"]
+        submitted_at = pendulum.now("UTC")
         if known_job_ids is None:
             jobs = self._file_jobs(campaign_id, file_url)
             known_job_ids = None if jobs is None else [job.job_id for job in jobs]
-        submitted_at = now_wall_clock(self.settings.timezone)
 
         def stop_if_submitted(failure: TransientFailure) -> None:
             if known_job_ids is None:
                 raise self._unconfirmed_submission(what, file_url, submitted_at, failure)
             job_id = self.find_new_import_job(
-                campaign_id=campaign_id, file_url=file_url, known_job_ids=known_job_ids
+                campaign_id=campaign_id,
+                file_url=file_url,
+                known_job_ids=known_job_ids,
+                submitted_with=options,
+                submitted_at=submitted_at,
             )
             if job_id is not None:
                 raise _SubmissionTookEffect(job_id)
@@ -459,11 +511,12 @@ class JodoHook(BaseHook):
         return job_id
 
     def _unconfirmed_submission(
-        self, what: str, file_url: str, submitted_at: str, failure: TransientFailure
+        self, what: str, file_url: str, submitted_at: datetime, failure: TransientFailure
     ) -> JodoSubmissionUnconfirmedError:
+        wall_clock = to_wall_clock(submitted_at, self.settings.timezone, "submitted_at")
         return JodoSubmissionUnconfirmedError(
             f"{what}: a job may have been created for {self._redactor.redact(file_url)} "
-            f"(submitted at {submitted_at}, {self.settings.timezone}), but its answer was not received "
+            f"(submitted at {wall_clock}, {self.settings.timezone}), but its answer was not received "
             f"({failure.description}) and the platform cannot list a campaign's jobs to tell. It was "
             "not sent again, so that the file is not imported twice: check the campaign's import jobs "
             f"in the platform's console (job pages: {self.job_pages_url()}) "
@@ -479,15 +532,34 @@ class JodoHook(BaseHook):
         return self._file_jobs(_campaign_id(campaign_id), file_url)
 
     def find_new_import_job(
-        self, *, campaign_id: int | str, file_url: str, known_job_ids: Collection[str]
+        self,
+        *,
+        campaign_id: int | str,
+        file_url: str,
+        known_job_ids: Collection[str],
+        submitted_with: Mapping[str, str] | None = None,
+        submitted_at: datetime | None = None,
     ) -> str | None:
-        """The newest job of campaign `campaign_id` for the file at `file_url` that is not among
-        `known_job_ids` (noted before a submission): the job of a submission whose answer was
-        lost, or None when that submission never reached the platform.
+        """The job of a submission into campaign `campaign_id` for the file at `file_url` whose
+        answer was lost, or None when that submission never reached the platform.
 
+        It is the one job for the file that is not among `known_job_ids` (noted before the
+        submission) and whose status reports the parameters the submission sent:
+        `submitted_with` (`submission_options`) from `submitted_at` (aware), compared by
+        `job_matching.submission_mismatches`. A new job that reports other parameters is
+        another run's, and is logged as such. Without `submitted_with` only the campaign and
+        the file are compared.
+
+        :raises JodoAmbiguousJobError: more than one new job could be the submission's; the
+            message names them with their console pages.
         :raises JodoCapabilityMissingError: the platform cannot list jobs.
         """
-        known = set(known_job_ids)
+        submission = self.file_job_submission(
+            campaign_id=campaign_id,
+            file_url=file_url,
+            submitted_with=submitted_with,
+            submitted_at=submitted_at,
+        )
         jobs = self.find_import_jobs(campaign_id=campaign_id, file_url=file_url)
         if jobs is None:
             raise JodoCapabilityMissingError(
@@ -495,7 +567,61 @@ class JodoHook(BaseHook):
                 f"{Capability.JOB_LISTING.value}",
                 capability=Capability.JOB_LISTING.value,
             )
-        return next((job.job_id for job in jobs if job.job_id not in known), None)
+        looked_at = pendulum.now("UTC")
+        known = set(known_job_ids)
+        candidates = []
+        for job in reversed(jobs):  # the listing is newest first
+            if job.job_id in known:
+                continue
+            mismatches = submission_mismatches(job, submission, looked_at)
+            if mismatches:
+                self.log.info(
+                    "Import job %s of campaign %s for this file is another submission's: "
+                    "it reports another %s",
+                    job.job_id,
+                    campaign_id,
+                    ", ".join(mismatches),
+                )
+            else:
+                candidates.append(job.job_id)
+        if len(candidates) > 1:
+            raise self._ambiguous_jobs(campaign_id, file_url, tuple(candidates))
+        return candidates[0] if candidates else None
+
+    def file_job_submission(
+        self,
+        *,
+        campaign_id: int | str,
+        file_url: str,
+        submitted_with: Mapping[str, str] | None = None,
+        submitted_at: datetime | None = None,
+    ) -> FileJobSubmission:
+        """A submission into campaign `campaign_id` for the file at `file_url` as its job's
+        status would report it back, for `job_matching.submission_mismatches`: with the other
+        parameters it sent (`submitted_with`, from `submission_options`) and when it started
+        (`submitted_at`, aware), if known. The file URL is redacted as job answers are."""
+        return FileJobSubmission(
+            parameters={
+                **(submitted_with or {}),
+                "model_id": _campaign_id(campaign_id),
+                "context": self._redactor.redact(file_url),
+            },
+            timezone=self.settings.timezone,
+            submitted_at=submitted_at,
+        )
+
+    def _ambiguous_jobs(
+        self, campaign_id: int | str, file_url: str, job_ids: tuple[str, ...]
+    ) -> JodoAmbiguousJobError:
+        pages = ", ".join(f"job {job_id} ({self.job_page_url(job_id)})" for job_id in job_ids)
+        return JodoAmbiguousJobError(
+            f"The answer to an importCJI submission of {self._redactor.redact(file_url)} into campaign "
+            f"{campaign_id} was lost, and {len(job_ids)} new jobs report the parameters it sent: {pages}. "
+            "Another run submitted the same file with the same parameters meanwhile, and nothing tells "
+            "which job is this one's: none is taken as its own and the file is not submitted again. "
+            "Check the jobs in the platform's console; they import the same file the same way",
+            job_ids=job_ids,
+        )
 
     def _file_jobs(self, campaign_id: str, file_url: str) -> list[ImportJob] | None:
         """The listing, or None when the platform has none. Learned from the first answer: a
@@ -1020,5 +1146,20 @@ def _import_job(message: Any, what: str, redact: Callable[[str], str]) -> Import
         exetime=str(message.get("exetime") or ""),
         started=str(message.get("started") or ""),
         finished=str(message.get("finished") or ""),
+        submitted_with=_submitted_with(message, redact),
         **counts,
     )
+
+
+def _submitted_with(message: Mapping[str, Any], redact: Callable[[str], str]) -> dict[str, str]:
+    """The parameters a job's status says it was submitted with (any may be missing: our
+    extension), as text; a value that is neither text nor a number is left out, as unreadable.
+    The file URL is redacted: it may carry the file server's password."""
+    reported = {}
+    for name in REPORTED_JOB_PARAMETERS:
+        value = message.get(name)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            reported[name] = str(value).strip()
+    if "context" in reported:
+        reported["context"] = redact(reported["context"])
+    return reported

@@ -40,6 +40,7 @@ from airflow_provider_jodo.enums import (
     coerce_optional,
 )
 from airflow_provider_jodo.exceptions import (
+    JodoAmbiguousJobError,
     JodoCapabilityMissingError,
     JodoConnectionError,
     JodoDuplicateError,
@@ -51,6 +52,7 @@ from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.import_report import new_report_path, write_report_line
 from airflow_provider_jodo.in_flight import map_in_order, prompt_thread_switching
+from airflow_provider_jodo.job_matching import submission_mismatches
 from airflow_provider_jodo.job_verdict import (
     JobVerdict,
     describe_job,
@@ -572,7 +574,8 @@ class JodoImportCJIOperator(BaseOperator):
     def _submit_once(self, hook: JodoHook, exetime: Any, store: Any, state_key: str) -> str:
         """Submit the job, leaving in the task state store (when there is one) what a retry
         needs to find it should this try die before the answer: the campaign's jobs for the
-        file before the submission, or, on a platform that cannot list them, the fact that a
+        file before the submission, and what the submission sent and when (to tell its job
+        from another run's), or, on a platform that cannot list jobs, the fact that a
         submission was under way (the retry then stops rather than import the file twice)."""
         if store is None:
             self.log.warning(
@@ -580,6 +583,7 @@ class JodoImportCJIOperator(BaseOperator):
                 "will submit the import again rather than reuse this try's job"
             )
             return self._submit_unconfirmed_as_failure(hook, exetime, None)
+        submitted_with = hook.submission_options(source=self.source, exetime=exetime, **self.policies)
         jobs = hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
         known_job_ids = None if jobs is None else [job.job_id for job in jobs]
         submitted_at = pendulum.now("UTC")
@@ -591,12 +595,13 @@ class JodoImportCJIOperator(BaseOperator):
                 "known_job_ids": known_job_ids,
                 "submitted_at": submitted_at.to_iso8601_string(),
                 "runs_from": runs_from,
+                "submitted_with": submitted_with,
             },
         )
         try:
             job_id = self._submit_unconfirmed_as_failure(hook, exetime, known_job_ids)
         except AirflowFailException:
-            raise  # unconfirmed: the mark stays, so that no retry imports the file blindly
+            raise  # unconfirmed or ambiguous: the mark stays, so that no retry imports blindly
         except BaseException:
             if known_job_ids is None:  # the submission surely did not take: a retry may submit
                 store.delete(state_key)
@@ -609,7 +614,7 @@ class JodoImportCJIOperator(BaseOperator):
     ) -> str:
         try:
             return self._submit(hook, exetime, known_job_ids)
-        except JodoSubmissionUnconfirmedError as error:
+        except (JodoSubmissionUnconfirmedError, JodoAmbiguousJobError) as error:
             raise AirflowFailException(str(error)) from None
 
     def _job_of_earlier_try(
@@ -617,10 +622,12 @@ class JodoImportCJIOperator(BaseOperator):
     ) -> str | None:
         """The job an earlier try of this task instance submitted, if a retry should keep
         waiting for it: it is scheduled, running or succeeded (or cannot be asked about). A
-        failed, cancelled or vanished job means the retry is to try the import again. An
+        failed, cancelled or vanished job, or one that now imports another file or into another
+        campaign (a platform that reuses ids), means the retry is to try the import again. An
         earlier try that died before its submission was answered left the jobs it saw before
-        submitting: a newer one is its job. If the platform cannot list jobs, nothing tells,
-        and the retry fails rather than risk importing the file twice."""
+        submitting and what it sent: the one newer job that reports those parameters is its
+        job. If the platform cannot list jobs, or two jobs could be its own, nothing tells, and
+        the retry fails rather than risk importing the file twice."""
         if not earlier:
             return None
         job_id = earlier.get("job_id")
@@ -628,24 +635,34 @@ class JodoImportCJIOperator(BaseOperator):
             known_job_ids = earlier.get("known_job_ids")
             if known_job_ids is None:
                 raise AirflowFailException(self._unconfirmed_earlier_try(hook, earlier, state_key))
+            submitted_at = earlier.get("submitted_at")
             try:
                 job_id = hook.find_new_import_job(
-                    campaign_id=self.campaign_id, file_url=self.file_url, known_job_ids=known_job_ids
+                    campaign_id=self.campaign_id,
+                    file_url=self.file_url,
+                    known_job_ids=known_job_ids,
+                    submitted_with=earlier.get("submitted_with"),
+                    submitted_at=pendulum.parse(submitted_at) if submitted_at else None,
                 )
             except JodoCapabilityMissingError:
                 raise AirflowFailException(self._unconfirmed_earlier_try(hook, earlier, state_key)) from None
+            except JodoAmbiguousJobError as error:
+                raise AirflowFailException(str(error)) from None
             if job_id is None:
                 return None
             self.log.info("Found import job %s, submitted by an earlier try that got no answer", job_id)
         job = None
         try:
             job = hook.get_import_job(job_id)
-            verdict = judge_job(job)
         except JodoNotFoundError:
             verdict = JobVerdict.FAILED
         except JodoCapabilityMissingError as error:
             self.log.warning("Cannot check import job %s of an earlier try (%s); reusing it", job_id, error)
             verdict = JobVerdict.IN_PROGRESS
+        else:
+            if self._imports_something_else(hook, job):
+                return None
+            verdict = judge_job(job)
         if verdict is JobVerdict.FAILED:
             self.log.info("Import job %s of an earlier try ended without success; submitting anew", job_id)
             return None
@@ -675,6 +692,22 @@ class JodoImportCJIOperator(BaseOperator):
             f"at {_due_at(earlier)} (UTC), more than stuck_after={self.stuck_after:g} s ago: it looks "
             "stuck (a platform restart can leave a job running for good)"
         )
+
+    def _imports_something_else(self, hook: JodoHook, job: ImportJob) -> bool:
+        """Whether the job an earlier try stored now reports another file or campaign: a
+        platform restarted on an empty database hands the same ids out again. A status that
+        reports neither cannot tell, and the job is taken as the earlier try's."""
+        submission = hook.file_job_submission(campaign_id=self.campaign_id, file_url=self.file_url)
+        mismatches = submission_mismatches(job, submission, pendulum.now("UTC"))
+        if mismatches:
+            self.log.warning(
+                "Import job %s, submitted by an earlier try, now reports another %s (the platform "
+                "has reused its id, e.g. after a restart on an empty database): it is not this task's "
+                "import; submitting anew",
+                job.job_id,
+                " and ".join("campaign" if name == "model_id" else "file" for name in mismatches),
+            )
+        return bool(mismatches)
 
     def _unconfirmed_earlier_try(self, hook: JodoHook, earlier: Mapping[str, Any], state_key: str) -> str:
         return (

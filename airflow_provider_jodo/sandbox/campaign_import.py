@@ -90,20 +90,6 @@ class ImportOptions:
             **dial_fields,
         )
 
-    def to_params(self) -> dict[str, str]:
-        """The options as importCJI parameters, for storing with a job; `from_params` of the
-        result gives these options back."""
-        return {
-            "emptyagent": "yes" if self.empty_agent else "no",
-            "resetstatus": "yes" if self.reset_status else "no",
-            "dupway": self.duplicate_way.value,
-            "dupdiallist": self.dial_list_policy.value,
-            "changepackage": self.change_package.value,
-            "phone_field": self.phone_field or "",
-            "priority_field": self.priority_field or "",
-            "dialtime_field": self.dialtime_field or "",
-        }
-
 
 def _yes_no(params: Mapping[str, str], parameter: str, default: bool) -> bool:
     value = params.get(parameter, "")

@@ -21,6 +21,8 @@ from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
 from airflow_provider_jodo.sandbox import astercc_codes
 from airflow_provider_jodo.sandbox.campaign_form import resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import (
+    DIAL_FIELD_PARAMETERS,
+    POLICY_PARAMETERS,
     ImportOptions,
     RecordOutcome,
     import_record,
@@ -28,14 +30,19 @@ from airflow_provider_jodo.sandbox.campaign_import import (
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
-from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, FIELD_SEPARATOR, FILE_URL_SCHEMES
+from airflow_provider_jodo.wire.cji_parameters import (
+    CJI_PARAMETERS,
+    CREDENTIAL_PARAMETERS,
+    FIELD_SEPARATOR,
+    FILE_URL_SCHEMES,
+    REPORTED_JOB_PARAMETERS,
+)
+from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, IMMEDIATELY_AS_ZEROS
 
 logger = logging.getLogger(__name__)
 
-CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
 _REQUIRED_IMPORT_PARAMETERS = (*CREDENTIAL_PARAMETERS, "modeltype", "model_id", "source")
 _MODEL_TYPE = "Campaign"
-_EXETIME_NOW = "0000-00-00 00:00:00"
 _SQLITE_INTEGER_LIMIT = 2**63
 SUCCESS = 1
 FAILURE = 2
@@ -132,7 +139,7 @@ class CjiApi:
         except ValueError as error:
             raise _Refusal(astercc_codes.EMPTY_PARAMETERS) from error
         exetime, delrow = params["exetime"].strip(), params["delrow"].strip()
-        if exetime not in ("", _EXETIME_NOW) and not is_wall_clock(exetime):
+        if exetime not in (IMMEDIATELY, IMMEDIATELY_AS_ZEROS) and not is_wall_clock(exetime):
             raise _Refusal(astercc_codes.JOB_NOT_CREATED)
         if delrow and _as_id(delrow) is None:
             raise _Refusal(astercc_codes.JOB_NOT_CREATED)
@@ -148,7 +155,8 @@ class CjiApi:
             source_user=params["source_user"],
             source_pwd=params["source_pwd"],
             delrow=int(delrow or 0),
-            options=options.to_params(),
+            # As sent (checked above), so that the job's status reports what was submitted.
+            options={name: params[name].strip() for name in (*DIAL_FIELD_PARAMETERS, *POLICY_PARAMETERS)},
             exetime=exetime if is_wall_clock(exetime) else self._clock.now_text(),
         )
         return CjiAnswer(SUCCESS, str(job_id))
@@ -170,6 +178,8 @@ class CjiApi:
         job = self._store.import_job_of_organisation(org_id, job_id) if job_id is not None else None
         if job is None:
             raise _UnknownJob
+        if not self._profile.reports_job_parameters:
+            job = {name: value for name, value in job.items() if name not in REPORTED_JOB_PARAMETERS}
         return CjiAnswer(SUCCESS, job)
 
     def _file_jobs(self, params: Mapping[str, str]) -> CjiAnswer:

@@ -16,10 +16,12 @@ class SandboxProfile(str, Enum):
 
     - `full` (default): every decision and extension of ours: per-record outcomes in
       ImportProcessData answers, the job status method with our `BackMsg_91` for an unknown
-      job, and the listing of a campaign's jobs for a file (empty `jobid`).
+      job, the parameters a job was submitted with in its status, and the listing of a
+      campaign's jobs for a file (empty `jobid`).
     - `documented`: only the documented surface plus the decided status lookup by `jobid`:
-      ImportProcessData success answers without `records`, no job listing (an empty `jobid` is
-      an unknown job), and an unknown job answered with the plain text `job not found`.
+      ImportProcessData success answers without `records`, job status without the submission's
+      parameters, no job listing (an empty `jobid` is an unknown job), and an unknown job
+      answered with the plain text `job not found`.
     - `documented-no-status`: `documented` without any job status method (HTTP 404 there).
     """
 
@@ -35,6 +37,12 @@ class SandboxProfile(str, Enum):
     @property
     def lists_jobs(self) -> bool:
         """importStatusCJI with an empty `jobid`, `model_id` and `context` lists jobs."""
+        return self is SandboxProfile.FULL
+
+    @property
+    def reports_job_parameters(self) -> bool:
+        """A job's status carries the parameters it was submitted with (`model_id`, `context`,
+        `delrow`, the dial-list fields and the duplicate policies)."""
         return self is SandboxProfile.FULL
 
     @property

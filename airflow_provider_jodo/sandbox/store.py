@@ -492,6 +492,13 @@ class SandboxStore:
             "exetime": row["exetime"],
             "started": row["started"],
             "finished": row["finished"],
+            # What the job was submitted with (never source_pwd): how a client whose submission
+            # answer was lost tells its job from another's (protocol-decisions.md).
+            "model_id": str(row["campaign_id"]),
+            "source": row["source"],
+            "context": row["url"],
+            "delrow": str(row["delrow"]),
+            **json.loads(row["options"]),
         }
 
     # --- inspection and setup API for tests -----------------------------------------------

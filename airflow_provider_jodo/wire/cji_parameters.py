@@ -34,6 +34,14 @@ CJI_PARAMETERS = (
     "dupdiallist",
     "changepackage",
 )
+CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
+"""The login that every astercc call carries."""
+_NOT_REPORTED = (*CREDENTIAL_PARAMETERS, "modeltype", "source_user", "source_pwd", "exetime")
+REPORTED_JOB_PARAMETERS = tuple(name for name in CJI_PARAMETERS if name not in _NOT_REPORTED)
+"""The parameters of a file job that our status answer reports back, besides `exetime`, as the
+submission sent them (our extension): what tells one submission's job from another's when an
+answer was lost. Never the login, nor the file server's `source_user` and `source_pwd`;
+`modeltype` is always `Campaign`, and `exetime` is reported on its own."""
 FILE_URL_SCHEMES: dict[CJISource, tuple[str, ...]] = {
     CJISource.HTTP: ("http", "https"),
     CJISource.FTP: ("ftp",),

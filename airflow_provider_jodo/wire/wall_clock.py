@@ -12,6 +12,9 @@ import pendulum
 
 WIRE_FORMAT = "%Y-%m-%d %H:%M:%S"
 IMMEDIATELY = ""
+"""The `exetime` the hook sends for "now"."""
+IMMEDIATELY_AS_ZEROS = "0000-00-00 00:00:00"
+"""The other way the vendor documents to write "now"."""
 
 
 def to_wall_clock(moment: datetime, timezone: str, parameter: str) -> str:

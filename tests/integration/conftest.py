@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from file_servers import http_file_server
 
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
@@ -89,6 +90,18 @@ def no_secret_in_logs(request, caplog) -> Iterator[None]:
     yield
     leaked = [s for s in getattr(request.node, "sandbox_secrets", ()) if s in caplog.text]
     assert not leaked, f"{len(leaked)} secret value(s) appeared in the captured logs"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Iterator[str]:
+    """The base URL of an HTTP file server with CSV files to import into a campaign:
+    `leads.csv` (a header and two leads), `other.csv` (another lead) and `broken.csv` (a header
+    the campaign form does not know, so its job fails)."""
+    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\nBia,5511900000002\n")
+    (tmp_path / "other.csv").write_text("name,phone1\nCai,5511900000004\n")
+    (tmp_path / "broken.csv").write_text("shoe_size,phone1\n42,5511900000003\n")
+    with http_file_server(tmp_path) as base:
+        yield base
 
 
 @pytest.fixture

@@ -19,14 +19,6 @@ from airflow_provider_jodo.sandbox import Fault
 CAMPAIGN = 1
 
 
-@pytest.fixture
-def files(tmp_path):
-    (tmp_path / "leads.csv").write_text("name,phone1\nAna,5511900000001\nBia,5511900000002\n")
-    (tmp_path / "broken.csv").write_text("shoe_size,phone1\n42,5511900000003\n")
-    with http_file_server(tmp_path) as base:
-        yield base
-
-
 def operator(hook, **kwargs):
     return JodoImportCJIOperator(
         task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, poll_interval=0.05, **kwargs

@@ -1,6 +1,7 @@
 """JodoHook.import_cji with http/ftp sources and get_import_job: real background jobs that fetch
 CSV files from local HTTP and FTP servers."""
 
+import json
 import time
 
 import pendulum
@@ -228,3 +229,27 @@ def test_a_login_inside_the_file_url_is_refused_before_anything_is_sent(sandbox,
         connect().import_cji(campaign_id=CAMPAIGN, source=source, file_url=file_url)
     assert f"'{source}://127.0.0.1:" in str(raised.value) and "S3cret" not in str(raised.value)
     assert sandbox.store.import_job_ids_by_file() == {}
+
+
+def test_a_jobs_status_says_what_it_was_submitted_with_where_the_platform_reports_it(sandbox, connect):
+    hook = connect()
+    url = "http://127.0.0.1:9/leads.csv"
+    later = pendulum.now("UTC").add(hours=1)
+    job_id = hook.import_cji(
+        campaign_id=CAMPAIGN, source="http", file_url=url, exetime=later, delrow=1, duplicate_way="update"
+    ).job_id
+    job = hook.get_import_job(job_id)
+    assert job.exetime == later.strftime("%Y-%m-%d %H:%M:%S")
+    if sandbox.profile.reports_job_parameters:
+        assert job.submitted_with == {
+            "model_id": str(CAMPAIGN),
+            "source": "http",
+            "context": "http://127.0.0.1:9/leads.csv",
+            **dict.fromkeys(("phone_field", "priority_field", "dialtime_field"), ""),
+            "delrow": "1",
+            **dict.fromkeys(("emptyagent", "resetstatus", "dupdiallist", "changepackage"), ""),
+            "dupway": "update",
+        }
+    else:
+        assert job.submitted_with == {}  # a platform that reports none of it
+    assert json.loads(json.dumps(job.to_dict()))["submitted_with"] == job.submitted_with

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from airflow_provider_jodo.sandbox.job_page import job_page_html
+from airflow_provider_jodo.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 
 HEADER = "Name,Phone,Mobile,E-mail,Priority\n"
 STATUS_KEYS = {
@@ -25,6 +26,7 @@ STATUS_KEYS = {
     "exetime",
     "started",
     "finished",
+    *REPORTED_JOB_PARAMETERS,
 }
 
 
@@ -222,6 +224,38 @@ def test_cancelled_job_never_runs(sandbox, cji, http_files, job_status):
         sandbox.store.cancel_job(999)
 
 
+def test_status_reports_the_parameters_the_job_was_submitted_with(sandbox, cji, http_files, job_status):
+    url = write_csv(http_files, "sent.csv", HEADER + "Ravi,5550101,,,\n")
+    job_id = cji(
+        source="http",
+        context=url,
+        delrow="1",
+        exetime="2999-01-01 00:00:00",
+        phone_field="Phone",  # a display name stays as sent
+        dupway="update",
+        emptyagent="yes",
+        source_user="files",
+        source_pwd="file-server-secret",
+    )["message"]
+    status = job_status(job_id)["message"]
+    assert {name: status[name] for name in REPORTED_JOB_PARAMETERS} == {
+        "model_id": "1",
+        "source": "http",
+        "context": url,
+        "delrow": "1",
+        "phone_field": "Phone",
+        "priority_field": "",
+        "dialtime_field": "",
+        "emptyagent": "yes",
+        "resetstatus": "",  # sent empty: the platform's default applies, and the answer says ""
+        "dupway": "update",
+        "dupdiallist": "",
+        "changepackage": "",
+    }
+    assert "file-server-secret" not in str(status) and "source_pwd" not in status
+    assert job_status("", model_id="1", context=url)["message"] == [status]  # the listing says the same
+
+
 @pytest.mark.parametrize(
     ("overrides", "code"),
     [
@@ -244,7 +278,8 @@ def test_status_answer_is_jsonp_with_unquoted_keys(sandbox, session, cji, http_f
     query = {"callback": "cb", **credentials, "jobid": job_id}
     body = session.get(sandbox.base_url + "/setevent/importStatusCJI", params=query).text
     assert body.startswith(f'cb({{code:1,message:{{jobid:"{job_id}",state:"scheduled",total:0,')
-    assert body.endswith('exetime:"2999-01-01 00:00:00",started:null,finished:null}})')
+    assert 'exetime:"2999-01-01 00:00:00",started:null,finished:null,model_id:"1",source:"http",' in body
+    assert body.endswith('changepackage:""}})')
     assert '"code"' not in body
 
 

@@ -14,6 +14,7 @@ import requests
 from conftest import IMPORT_STATUS_PATH, parse_jsonp
 
 from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
+from airflow_provider_jodo.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LEADS = [{"name": "Ana", "mobilenumber": "919800000001", "emailid": "ana@example.com"}]
@@ -31,7 +32,9 @@ def test_documented_import_process_data_answers_success_without_records(sandbox,
 def test_documented_status_has_no_listing_and_a_plain_text_unknown_job(sandbox, cji, job_status, http_files):
     (http_files.root / "a.csv").write_text("name,phone1\nAna,5511900000001\n")
     job_id = cji(source="http", context=http_files.url("a.csv"), delrow="1")["message"]
-    assert job_status(job_id)["code"] == 1  # the decided lookup by jobid is there
+    status = job_status(job_id)
+    assert status["code"] == 1  # the decided lookup by jobid is there, without our extra fields
+    assert set(status["message"]).isdisjoint(REPORTED_JOB_PARAMETERS)
     assert job_status("424242") == {"code": 2, "message": "job not found"}
     listing = job_status(
         "", model_id=str(sandbox.seed.own_table_campaign_id), context=http_files.url("a.csv")
@@ -50,6 +53,11 @@ def test_full_profile_keeps_our_extensions(sandbox, cji, job_status, jodo, impor
         "", model_id=str(sandbox.seed.own_table_campaign_id), context=http_files.url("a.csv")
     )
     assert [job["jobid"] for job in listing["message"]] == [job_id]
+    assert (
+        listing["message"][0]["context"]
+        == job_status(job_id)["message"]["context"]
+        == http_files.url("a.csv")
+    )
 
 
 @pytest.mark.sandbox(profile="documented-no-status")
