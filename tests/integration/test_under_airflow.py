@@ -83,7 +83,8 @@ def test_the_sensor_in_reschedule_mode_waits_for_a_scheduled_job(platform, tmp_p
                 source="http",
                 file_url=f"{files}/leads.csv",
                 delrow=1,
-                exetime=pendulum.duration(seconds=2),
+                # Long enough that the sensor's first poke finds it waiting even on a busy machine.
+                exetime=pendulum.duration(seconds=6),
                 wait_for_completion=False,
             )
             wait = JodoImportJobSensor(
