@@ -20,6 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import pendulum
 
 from airflow_provider_jodo.enums import PasswordType, UserType, coerce
+from airflow_provider_jodo.exceptions import ConnectionSettingError
 from airflow_provider_jodo.retry_policy import RetryPolicy
 
 DEFAULT_PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
@@ -52,10 +53,6 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "retry_backoff": RetryPolicy.backoff,
     "retry_max_seconds": RetryPolicy.max_seconds,
 }
-
-
-class ConnectionSettingError(ValueError):
-    """A connection field is missing or invalid; the message names the field, never its secret."""
 
 
 @dataclass(frozen=True)
