@@ -111,6 +111,45 @@ BACKMSG_CODES: dict[str, VendorCode] = {
 
 BACKMSG_JOB_NOT_FOUND = "91"
 
+
+class BackMsgCode:
+    """The BackMsg codes by name (two-digit strings, as the vendor writes them), so that no code
+    is written bare outside this module; each is in `BACKMSG_CODES` (checked at import)."""
+
+    EMPTY_PARAMETERS = "01"
+    UNKNOWN_ORGANISATION = "02"
+    AGENT_MISSING_OR_WRONG_PASSWORD = "03"
+    AGENT_DISABLED = "05"
+    AGENT_NOT_FOUND = "06"
+    AGENT_WRONG_PASSWORD = "07"
+    ACCOUNT_NOT_FOUND = "15"
+    ACCOUNT_LOGIN_FAILED = "63"
+    BAD_CAMPAIGN_ID = "67"
+    BAD_MODEL = "70"
+    EMPTY_CONTEXT = "71"
+    BAD_SOURCE = "72"
+    CAMPAIGN_NOT_FOUND = "73"
+    HEADER_MISMATCH = "74"
+    BAD_CONTEXT = "75"
+    REQUIRED_FIELD_MISSING = "76"
+    STATUS_RESET = "77"
+    CUSTOMER_UPDATED = "78"
+    PUT_IN_DIAL_LIST = "80"
+    DUPLICATE_DATA = "81"
+    DUPLICATE_PHONE = "82"
+    IMPORTED_WITH_DIAL_LIST = "83"
+    IMPORTED = "84"
+    STORAGE_ERROR = "85"
+    CSV_ONLY = "86"
+    JOB_NOT_CREATED = "87"
+    FETCH_FAILED = "89"
+    JOB_NOT_FOUND = BACKMSG_JOB_NOT_FOUND
+
+
+_UNNAMED = {value for name, value in vars(BackMsgCode).items() if name.isupper()} - set(BACKMSG_CODES)
+if _UNNAMED:
+    raise ImportError(f"BackMsgCode names codes that BACKMSG_CODES lacks: {sorted(_UNNAMED)}")
+
 _BACKMSG_PATTERN = re.compile(r"^\s*BackMsg_(\d+)\s*$")
 
 

@@ -13,6 +13,26 @@ class JodoError(AirflowException):
     """Base class of every error raised by this provider."""
 
 
+class ConnectionSettingError(JodoError, ValueError):
+    """A connection field is missing or invalid; the message names the field, never its secret.
+    A ValueError too, as any bad setting is."""
+
+
+class UnencodableRecordError(JodoError, ValueError):
+    """A record cannot be written as an importCJI `source=data` context without being mangled
+    (a value holding `||` or `=`, ...): that record is rejected, the others go on."""
+
+
+class MalformedBodyError(JodoError, ValueError):
+    """An answer is none of the shapes the vendors use; `position` is where parsing stopped.
+    The hook turns it into a `JodoResponseError` quoting the (redacted) body."""
+
+    def __init__(self, reason: str, position: int) -> None:
+        super().__init__(f"{reason} at character {position}")
+        self.reason = reason
+        self.position = position
+
+
 class JodoConnectionError(JodoError):
     """The platform could not be reached (bad URL, refused, timeout, TLS): nothing was answered."""
 

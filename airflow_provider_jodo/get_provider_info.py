@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from airflow_provider_jodo.connection_settings import EXTRA_DEFAULTS
+from airflow_provider_jodo.connection_defaults import EXTRA_DEFAULTS
 from airflow_provider_jodo.enums import PasswordType, UserType
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from airflow_provider_jodo.codes import describe_backmsg
+from airflow_provider_jodo.codes import backmsg, describe_backmsg
 from airflow_provider_jodo.enums import JobState
 from airflow_provider_jodo.results import ImportJob
 
@@ -47,7 +47,7 @@ def describe_job_failure(job: ImportJob) -> str:
     """`describe_job` plus the first row errors, each with its line number and readable code."""
     errors = [
         f"row {error.row}: "
-        + (f"BackMsg_{error.code} ({describe_backmsg(error.code)})" if error.code else "")
+        + (f"{backmsg(error.code)} ({describe_backmsg(error.code)})" if error.code else "")
         + (f" {error.message}" if error.message else "")
         for error in job.errors[:FIRST_ERRORS_SHOWN]
     ]

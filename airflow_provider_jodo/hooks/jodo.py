@@ -19,9 +19,8 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,8 +29,14 @@ import requests
 from airflow.sdk import BaseHook
 from airflow.sdk.log import amask_secret, mask_secret
 
-from airflow_provider_jodo.codes import BACKMSG_JOB_NOT_FOUND, describe_backmsg, parse_backmsg
-from airflow_provider_jodo.connection_settings import ConnectionSettingError, JodoConnectionSettings
+from airflow_provider_jodo.codes import (
+    BACKMSG_JOB_NOT_FOUND,
+    BackMsgCode,
+    backmsg,
+    describe_backmsg,
+    parse_backmsg,
+)
+from airflow_provider_jodo.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.enums import (
     ChangePackagePolicy,
     CJISource,
@@ -117,8 +122,15 @@ _UNKNOWN_METHOD = re.compile(
     re.IGNORECASE,
 )
 """A code-2 answer that says the method itself does not exist (as opposed to the job)."""
-_CAMPAIGN_CODES = {"67", "70", "73"}
+_CAMPAIGN_CODES = {BackMsgCode.BAD_CAMPAIGN_ID, BackMsgCode.BAD_MODEL, BackMsgCode.CAMPAIGN_NOT_FOUND}
 """BackMsg codes that refuse the campaign: a listing that answers them exists."""
+_REFUSED_AFTER_LOGIN = {
+    *_CAMPAIGN_CODES,
+    BackMsgCode.EMPTY_CONTEXT,
+    BackMsgCode.BAD_CONTEXT,
+    BackMsgCode.REQUIRED_FIELD_MISSING,
+}
+"""Refusals of an importCJI call that come after its login was checked: they prove the login."""
 _LOGIN_PROBE_CAMPAIGN = "0"
 _CERTIFICATE_REJECTED = "CERTIFICATE_VERIFY_FAILED"
 """OpenSSL's reason for a certificate (chain or host name) that verification rejected."""
@@ -129,6 +141,8 @@ class JodoHook(BaseHook):
 
     :param jodo_conn_id: the connection holding the base URL, API/service keys and the astercc
         organisation, user and password (see README, "Connection").
+    :param retry_policy: overrides the connection's retry settings (the connection test makes one
+        attempt per call, because someone is waiting for its answer).
     """
 
     conn_name_attr = "jodo_conn_id"
@@ -136,9 +150,13 @@ class JodoHook(BaseHook):
     conn_type = "jodo"
     hook_name = "Jodo"
 
-    def __init__(self, jodo_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(
+        self, jodo_conn_id: str = default_conn_name, retry_policy: RetryPolicy | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.jodo_conn_id = jodo_conn_id
+        self._retry_policy = retry_policy
+        self._settings: JodoConnectionSettings | None = None
         self._redactor = Redactor()
         self._thread_sessions = threading.local()
         self._sessions: list[requests.Session] = []
@@ -148,12 +166,36 @@ class JodoHook(BaseHook):
         self._watchdog = AttemptWatchdog()
         install_url_log_redaction()
 
-    @cached_property
+    @property
     def settings(self) -> JodoConnectionSettings:
-        """The connection's settings; its secrets are masked in logs from here on."""
-        settings = JodoConnectionSettings.from_connection(self.get_connection(self.jodo_conn_id))
-        self._register_secrets(*settings.secrets())
-        return settings
+        """The connection's settings, loaded on first use (`get_conn_settings`)."""
+        return self._settings or self.get_conn_settings()
+
+    def get_conn_settings(self) -> JodoConnectionSettings:
+        """Load the connection's settings and mask its secrets in logs from here on (as Azure
+        Data Factory's `get_conn`: an explicit load, kept for the hook's life)."""
+        if self._settings is None:
+            settings = JodoConnectionSettings.from_connection(self.get_connection(self.jodo_conn_id))
+            self._register_secrets(*settings.secrets())
+            self._settings = settings
+        return self._settings
+
+    async def aget_conn_settings(self) -> JodoConnectionSettings:
+        """`get_conn_settings` for triggers: resolves the connection and masks its secrets
+        without blocking the event loop (the triggerer shares it)."""
+        if self._settings is None:
+            conn = await self.aget_connection(self.jodo_conn_id)
+            settings = JodoConnectionSettings.from_connection(conn, await conn.aextra_dejson())
+            for secret in settings.secrets():
+                await amask_secret(secret)
+            self._redactor.add(*settings.secrets())
+            self._settings = settings
+        return self._settings
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy of this hook's calls: the connection's, unless overridden."""
+        return self._retry_policy or self.settings.retry_policy
 
     @property
     def session(self) -> requests.Session:
@@ -670,7 +712,7 @@ class JodoHook(BaseHook):
             if error.code is None or error.code == BACKMSG_JOB_NOT_FOUND:
                 said = error.vendor_message or "no reason given"
                 if error.code is not None:
-                    said = f"BackMsg_{error.code}, {describe_backmsg(error.code)}"
+                    said = f"{backmsg(error.code)}, {describe_backmsg(error.code)}"
                 raise JodoNotFoundError(
                     f"{what}: the platform knows no such job ({said})",
                     api="astercc",
@@ -723,13 +765,7 @@ class JodoHook(BaseHook):
     async def aget_import_job(self, job_id: str | int, deadline: float | None = None) -> ImportJob:
         """`get_import_job` for triggers: resolves the connection without blocking the event
         loop, then runs the HTTP call in a worker thread (the triggerer shares its loop)."""
-        if "settings" not in self.__dict__:
-            conn = await self.aget_connection(self.jodo_conn_id)
-            settings = JodoConnectionSettings.from_connection(conn, await conn.aextra_dejson())
-            for secret in settings.secrets():
-                await amask_secret(secret)
-            self._redactor.add(*settings.secrets())
-            self.__dict__["settings"] = settings
+        await self.aget_conn_settings()
         # The thread's call ends by its deadline (the hook's watchdog ends a stalled answer), so a
         # wait that gives up leaves no thread behind in the triggerer.
         return await asyncio.to_thread(self.get_import_job, job_id, deadline)
@@ -746,16 +782,17 @@ class JodoHook(BaseHook):
         anything (campaign 0, empty context) stands in, and the answer says what it proved.
         A bad URL shows as a connection error or an HTTP status.
         """
+        # Someone is waiting for the answer (the UI's Test button): one attempt per call, on a
+        # hook of its own, so that this one keeps the connection's retries.
+        probe = type(self)(jodo_conn_id=self.jodo_conn_id, retry_policy=RetryPolicy(max_retries=0))
         try:
-            # Someone is waiting for the answer (the UI's Test button): one attempt per call.
-            settings = replace(self.settings, retry_policy=RetryPolicy(max_retries=0))
-            self.__dict__["settings"] = settings
+            settings = probe.get_conn_settings()
             checked = []
             if settings.api_key or settings.service_key:
-                self.get_process_data(search=ProcessDataSearch.MOBILE_NUMBER, value="0")
+                probe.get_process_data(search=ProcessDataSearch.MOBILE_NUMBER, value="0")
                 checked.append("Jodo API key and service key accepted")
             if settings.user or settings.org_identity:
-                login_checked, astercc_result = self._test_astercc_login()
+                login_checked, astercc_result = probe._test_astercc_login()
                 checked.append(astercc_result)
                 if not login_checked:
                     return False, f"{settings.base_url}: " + "; ".join(checked) + "."
@@ -764,8 +801,10 @@ class JodoHook(BaseHook):
             return True, f"Connected to {settings.base_url}: " + "; ".join(checked) + "."
         except JodoAuthenticationError as error:
             return False, f"Credentials rejected: {error}"
-        except (JodoError, ConnectionSettingError) as error:
+        except JodoError as error:
             return False, str(error)
+        finally:
+            probe.close()
 
     def _test_astercc_login(self) -> tuple[bool, str]:
         """(whether the login was proven, what was checked); raises JodoAuthenticationError."""
@@ -798,7 +837,7 @@ class JodoHook(BaseHook):
         except JodoAuthenticationError:
             raise
         except JodoApiError as error:
-            if error.code in {*_CAMPAIGN_CODES, "71", "75", "76"}:
+            if error.code in _REFUSED_AFTER_LOGIN:
                 return True, f"{what} was refused for the campaign, not the login: {error}"
             return False, f"{what} was refused with an answer that does not tell the login apart: {error}"
         return True, f"{what} was accepted"
@@ -881,7 +920,7 @@ class JodoHook(BaseHook):
         retries run out, a 429/5xx answer is returned as is (the caller's parsing names its
         status) and a network failure raises `JodoConnectionError`.
         """
-        policy = self.settings.retry_policy
+        policy = self.retry_policy
         limit = answer_limit or self.settings.max_answer_bytes
         started = time.monotonic()
         call_ends = started + policy.max_seconds

@@ -28,6 +28,7 @@ from airflow.sdk import BaseHook, BaseOperator, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.log import mask_secret
 
+from airflow_provider_jodo.codes import BackMsgCode
 from airflow_provider_jodo.enums import (
     ChangePackagePolicy,
     CJISource,
@@ -97,7 +98,8 @@ CHUNK_SPAN_BATCHES = 2
 """A chunk of input closes after this many batch sizes of records even when rejections left
 its batch short, so that a long run of invalid records is not held in memory."""
 REJECTIONS_REPORTED = 20
-_UPDATED_CODES = {"77", "78", "80"}
+_UPDATED_CODES = {BackMsgCode.STATUS_RESET, BackMsgCode.CUSTOMER_UPDATED, BackMsgCode.PUT_IN_DIAL_LIST}
+_RECORDS_OWN_FAULT_CODES = (BackMsgCode.BAD_CONTEXT, BackMsgCode.REQUIRED_FIELD_MISSING)
 
 
 class JodoImportProcessDataOperator(BaseOperator):
@@ -529,7 +531,7 @@ class JodoImportCJIOperator(BaseOperator):
         except JodoDuplicateError:
             return "skipped", None
         except JodoInvalidRequestError as error:
-            if error.code in ("75", "76"):  # bad context or required field: this record's fault
+            if error.code in _RECORDS_OWN_FAULT_CODES:
                 return "rejected", str(error)
             raise
         except UnencodableRecordError as error:  # cannot be sent as source=data without mangling it

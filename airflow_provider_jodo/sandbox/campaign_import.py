@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from airflow_provider_jodo.codes import BackMsgCode
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay, coerce
-from airflow_provider_jodo.sandbox import astercc_codes
 from airflow_provider_jodo.sandbox.campaign_form import (
     DUPLICATE_KEY_FIELD,
     STATUS_NEW,
@@ -110,16 +110,16 @@ def import_record(
     """
     phone1 = record.get(DUPLICATE_KEY_FIELD, "")
     if not phone1:
-        return RecordResult(RecordOutcome.REJECTED, astercc_codes.REQUIRED_FIELD_MISSING)
+        return RecordResult(RecordOutcome.REJECTED, BackMsgCode.REQUIRED_FIELD_MISSING)
     dial_entry = _dial_entry(record, options)
     with store.transaction():
         customer = store.find_campaign_customer(campaign, phone1)
         if customer is None:
             customer_id = store.insert_campaign_customer(campaign, record, STATUS_NEW)
             if dial_entry is None:
-                return RecordResult(RecordOutcome.INSERTED, astercc_codes.IMPORTED)
+                return RecordResult(RecordOutcome.INSERTED, BackMsgCode.IMPORTED)
             store.put_dial_entry(campaign.id, customer_id, dial_entry)
-            return RecordResult(RecordOutcome.INSERTED, astercc_codes.IMPORTED_WITH_DIAL_LIST)
+            return RecordResult(RecordOutcome.INSERTED, BackMsgCode.IMPORTED_WITH_DIAL_LIST)
 
         field_changes = _field_changes(customer, record, options)
         other_changes = _status_agent_package_changes(customer, campaign, options)
@@ -135,14 +135,14 @@ def import_record(
             store.put_dial_entry(campaign.id, customer.id, dial_entry)
 
     if enters_dial_list:
-        return RecordResult(RecordOutcome.UPDATED, astercc_codes.PUT_IN_DIAL_LIST)
+        return RecordResult(RecordOutcome.UPDATED, BackMsgCode.PUT_IN_DIAL_LIST)
     if field_changes or "package" in other_changes:
         # A package move is not named by the decisions; it changes the customer record, so it
         # is reported like a field update.
-        return RecordResult(RecordOutcome.UPDATED, astercc_codes.CUSTOMER_UPDATED)
+        return RecordResult(RecordOutcome.UPDATED, BackMsgCode.CUSTOMER_UPDATED)
     if other_changes:
-        return RecordResult(RecordOutcome.UPDATED, astercc_codes.STATUS_RESET)
-    return RecordResult(RecordOutcome.SKIPPED, astercc_codes.DUPLICATE_PHONE)
+        return RecordResult(RecordOutcome.UPDATED, BackMsgCode.STATUS_RESET)
+    return RecordResult(RecordOutcome.SKIPPED, BackMsgCode.DUPLICATE_PHONE)
 
 
 def _dial_entry(record: Mapping[str, str], options: ImportOptions) -> DialEntry | None:

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_jodo.codes import backmsg
+from airflow_provider_jodo.codes import BackMsgCode, backmsg
 from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
-from airflow_provider_jodo.sandbox import astercc_codes
 from airflow_provider_jodo.sandbox.campaign_form import resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import (
     DIAL_FIELD_PARAMETERS,
@@ -109,40 +108,40 @@ class CjiApi:
             return method(params)
         except _UnknownJob:
             message = self._profile.unknown_job_message
-            return CjiAnswer(FAILURE, backmsg(astercc_codes.JOB_NOT_FOUND) if message is None else message)
+            return CjiAnswer(FAILURE, backmsg(BackMsgCode.JOB_NOT_FOUND) if message is None else message)
         except _Refusal as refusal:
             return CjiAnswer(FAILURE, backmsg(refusal.code))
         except sqlite3.Error:
             logger.exception("astercc call failed in the store")
-            return CjiAnswer(FAILURE, backmsg(astercc_codes.STORAGE_ERROR))
+            return CjiAnswer(FAILURE, backmsg(BackMsgCode.STORAGE_ERROR))
 
     def _import_cji(self, params: Mapping[str, str]) -> CjiAnswer:
         if any(name not in params for name in CJI_PARAMETERS):
-            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+            raise _Refusal(BackMsgCode.EMPTY_PARAMETERS)
         org_id = self._authenticate(params, _REQUIRED_IMPORT_PARAMETERS)
         if params["modeltype"] != _MODEL_TYPE:
-            raise _Refusal(astercc_codes.BAD_MODEL)
+            raise _Refusal(BackMsgCode.BAD_MODEL)
         campaign_id = _as_id(params["model_id"])
         if campaign_id is None:
-            raise _Refusal(astercc_codes.BAD_CAMPAIGN_ID)
+            raise _Refusal(BackMsgCode.BAD_CAMPAIGN_ID)
         campaign = self._store.campaign(campaign_id)
         if campaign is None or campaign.org_id != org_id:
-            raise _Refusal(astercc_codes.CAMPAIGN_NOT_FOUND)
+            raise _Refusal(BackMsgCode.CAMPAIGN_NOT_FOUND)
         if params["source"] not in {source.value for source in CJISource}:
-            raise _Refusal(astercc_codes.BAD_SOURCE)
+            raise _Refusal(BackMsgCode.BAD_SOURCE)
         source = CJISource(params["source"])
         context = params["context"].strip()
         if not context:
-            raise _Refusal(astercc_codes.EMPTY_CONTEXT)
+            raise _Refusal(BackMsgCode.EMPTY_CONTEXT)
         try:
             options = ImportOptions.from_params(params)
         except ValueError as error:
-            raise _Refusal(astercc_codes.EMPTY_PARAMETERS) from error
+            raise _Refusal(BackMsgCode.EMPTY_PARAMETERS) from error
         exetime, delrow = params["exetime"].strip(), params["delrow"].strip()
         if exetime not in (IMMEDIATELY, IMMEDIATELY_AS_ZEROS) and not is_wall_clock(exetime):
-            raise _Refusal(astercc_codes.JOB_NOT_CREATED)
+            raise _Refusal(BackMsgCode.JOB_NOT_CREATED)
         if delrow and _as_id(delrow) is None:
-            raise _Refusal(astercc_codes.JOB_NOT_CREATED)
+            raise _Refusal(BackMsgCode.JOB_NOT_CREATED)
 
         if source is CJISource.DATA:
             return self._import_one_record(campaign, context, options)
@@ -188,38 +187,38 @@ class CjiApi:
         org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "model_id", "context"))
         campaign_id = _as_id(params["model_id"].strip())
         if campaign_id is None:
-            raise _Refusal(astercc_codes.BAD_CAMPAIGN_ID)
+            raise _Refusal(BackMsgCode.BAD_CAMPAIGN_ID)
         jobs = self._store.import_jobs_for_file(org_id, campaign_id, params["context"].strip())
         return CjiAnswer(SUCCESS, jobs)
 
     def _authenticate(self, params: Mapping[str, str], required: tuple[str, ...]) -> int:
         """The caller's organisation id, checked in the decided order; raises _Refusal."""
         if any(not params.get(name, "").strip() for name in required):
-            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+            raise _Refusal(BackMsgCode.EMPTY_PARAMETERS)
         org_id = self._store.organisation_of_identity(params["orgidentity"])
         if org_id is None:
-            raise _Refusal(astercc_codes.UNKNOWN_ORGANISATION)
+            raise _Refusal(BackMsgCode.UNKNOWN_ORGANISATION)
         user_type, user, password_type = params["usertype"], params["user"], params["pwdtype"]
         if user_type == UserType.AGENT.value:
             agent = self._store.agent(org_id, user)
             if agent is None:
-                raise _Refusal(astercc_codes.AGENT_NOT_FOUND)
+                raise _Refusal(BackMsgCode.AGENT_NOT_FOUND)
             if not agent.enabled:
-                raise _Refusal(astercc_codes.AGENT_DISABLED)
+                raise _Refusal(BackMsgCode.AGENT_DISABLED)
             if not _password_matches(agent.password, params["password"], password_type):
-                raise _Refusal(astercc_codes.AGENT_WRONG_PASSWORD)
+                raise _Refusal(BackMsgCode.AGENT_WRONG_PASSWORD)
         elif user_type == UserType.ACCOUNT.value:
             stored = self._store.account_password(org_id, user)
             if stored is None:
-                raise _Refusal(astercc_codes.ACCOUNT_NOT_FOUND)
+                raise _Refusal(BackMsgCode.ACCOUNT_NOT_FOUND)
             if not _password_matches(stored, params["password"], password_type):
-                raise _Refusal(astercc_codes.ACCOUNT_LOGIN_FAILED)
+                raise _Refusal(BackMsgCode.ACCOUNT_LOGIN_FAILED)
         # The decided order checks the sets only after the login, so an unknown usertype or
         # pwdtype is still reported as 01 (a wrong password with an unknown pwdtype as 07/63).
         if user_type not in {member.value for member in UserType}:
-            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+            raise _Refusal(BackMsgCode.EMPTY_PARAMETERS)
         if password_type not in {member.value for member in PasswordType}:
-            raise _Refusal(astercc_codes.EMPTY_PARAMETERS)
+            raise _Refusal(BackMsgCode.EMPTY_PARAMETERS)
         return org_id
 
 
@@ -250,7 +249,7 @@ def _parse_context(context: str) -> dict[str, str]:
         label, separator, value = segment.partition("=")
         field_name = resolve_field(label)
         if not separator or "=" in value or field_name is None or field_name in record:
-            raise _Refusal(astercc_codes.BAD_CONTEXT)
+            raise _Refusal(BackMsgCode.BAD_CONTEXT)
         record[field_name] = value.strip()
     return record
 
@@ -259,6 +258,6 @@ def _check_file_url(source: CJISource, url: str) -> None:
     """An http/ftp context must be a URL of the source's scheme (75) naming a `.csv` file (86)."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in FILE_URL_SCHEMES[source] or not parts.hostname:
-        raise _Refusal(astercc_codes.BAD_CONTEXT)
+        raise _Refusal(BackMsgCode.BAD_CONTEXT)
     if not parts.path.lower().endswith(".csv"):
-        raise _Refusal(astercc_codes.CSV_ONLY)
+        raise _Refusal(BackMsgCode.CSV_ONLY)

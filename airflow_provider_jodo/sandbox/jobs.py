@@ -17,10 +17,9 @@ from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
 
-from airflow_provider_jodo.codes import describe_backmsg
+from airflow_provider_jodo.codes import BackMsgCode, describe_backmsg
 from airflow_provider_jodo.enums import CJISource, JobState
 from airflow_provider_jodo.lead_files import MAX_CELL_CHARACTERS
-from airflow_provider_jodo.sandbox import astercc_codes
 from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import ImportOptions, RecordOutcome, import_record
 from airflow_provider_jodo.sandbox.file_fetch import FileFetchError, fetch_file
@@ -104,7 +103,7 @@ def run_import_job(store: SandboxStore, job: ImportJob) -> None:
     except Exception as error:
         # A job must never stay "running" forever: whatever broke, it ends failed and says so.
         logger.exception("import job %s failed unexpectedly", job.id)
-        pending_errors.append(_job_error(None, astercc_codes.STORAGE_ERROR, type(error).__name__))
+        pending_errors.append(_job_error(None, BackMsgCode.STORAGE_ERROR, type(error).__name__))
         store.record_import_job_progress(job.id, counts, pending_errors, JobState.FAILED)
         return
     store.record_import_job_progress(job.id, counts, pending_errors, JobState.SUCCEEDED)
@@ -119,12 +118,12 @@ def _import_row(
 ) -> tuple[RecordOutcome, JobError | None]:
     if record is None:
         detail = "the row has more values than there are columns"
-        return RecordOutcome.REJECTED, _job_error(line_number, astercc_codes.BAD_CONTEXT, detail)
+        return RecordOutcome.REJECTED, _job_error(line_number, BackMsgCode.BAD_CONTEXT, detail)
     try:
         result = import_record(store, campaign, record, options)
     except sqlite3.Error as error:
         logger.exception("import job row %d could not be stored", line_number)
-        return RecordOutcome.REJECTED, _job_error(line_number, astercc_codes.STORAGE_ERROR, str(error))
+        return RecordOutcome.REJECTED, _job_error(line_number, BackMsgCode.STORAGE_ERROR, str(error))
     if result.outcome is RecordOutcome.REJECTED:
         return result.outcome, _job_error(line_number, result.code)
     return result.outcome, None
@@ -139,11 +138,11 @@ def _fetch_text(job: ImportJob) -> str:
     try:
         content = fetch_file(CJISource(job.source), job.url, job.source_user, job.source_pwd)
     except FileFetchError as error:
-        raise JobFailure(astercc_codes.FETCH_FAILED, str(error)) from error
+        raise JobFailure(BackMsgCode.FETCH_FAILED, str(error)) from error
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise JobFailure(astercc_codes.CSV_ONLY, f"the file is not UTF-8 text ({error})") from error
+        raise JobFailure(BackMsgCode.CSV_ONLY, f"the file is not UTF-8 text ({error})") from error
 
 
 def _csv_records(text: str, delrow: int) -> Iterator[tuple[int, dict[str, str] | None]]:
@@ -171,18 +170,18 @@ def _csv_records(text: str, delrow: int) -> Iterator[tuple[int, dict[str, str] |
             yield line_number, {column: value.strip() for column, value in zip(columns, values, strict=False)}
     except csv.Error as error:
         raise JobFailure(
-            astercc_codes.CSV_ONLY, f"the file is not valid CSV ({error})", row=rows.line_num
+            BackMsgCode.CSV_ONLY, f"the file is not valid CSV ({error})", row=rows.line_num
         ) from error
 
 
 def _header_columns(header: list[str] | None) -> tuple[str, ...]:
     if not header:
-        raise JobFailure(astercc_codes.HEADER_MISMATCH, "the file has no header line", row=1)
+        raise JobFailure(BackMsgCode.HEADER_MISMATCH, "the file has no header line", row=1)
     columns = tuple(resolve_field(label) or "" for label in header)
     unknown = [label for label, column in zip(header, columns, strict=True) if not column]
     if unknown:
-        raise JobFailure(astercc_codes.HEADER_MISMATCH, f"unknown column(s) {unknown}", row=1)
+        raise JobFailure(BackMsgCode.HEADER_MISMATCH, f"unknown column(s) {unknown}", row=1)
     repeated = sorted({column for column in columns if columns.count(column) > 1})
     if repeated:
-        raise JobFailure(astercc_codes.HEADER_MISMATCH, f"column(s) given twice: {repeated}", row=1)
+        raise JobFailure(BackMsgCode.HEADER_MISMATCH, f"column(s) given twice: {repeated}", row=1)
     return columns

@@ -15,6 +15,7 @@ from airflow_provider_jodo.codes import (
     JODO_CODES,
     JODO_SUCCESS,
     CodeCategory,
+    backmsg,
     describe_backmsg,
     parse_backmsg,
 )
@@ -100,7 +101,7 @@ def astercc_message(answer: Any, body: str, what: str, redact: Redact) -> tuple[
     category = known.category if known else CodeCategory.PLATFORM
     raise _api_error(
         category,
-        f"{what} failed: BackMsg_{backmsg_code} ({describe_backmsg(backmsg_code)})",
+        f"{what} failed: {backmsg(backmsg_code)} ({describe_backmsg(backmsg_code)})",
         api="astercc",
         code=backmsg_code,
         vendor_message=text,

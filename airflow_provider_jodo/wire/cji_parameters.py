@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from airflow_provider_jodo.enums import CJISource
+from airflow_provider_jodo.exceptions import UnencodableRecordError
 from airflow_provider_jodo.lead_rules import field_text
 
 CJI_PARAMETERS = (
@@ -49,10 +50,6 @@ FILE_URL_SCHEMES: dict[CJISource, tuple[str, ...]] = {
 """The URL schemes each file source accepts."""
 FIELD_SEPARATOR = "||"
 KEY_VALUE_SEPARATOR = "="
-
-
-class UnencodableRecordError(ValueError):
-    """A record cannot be written as a `source=data` context without being mangled."""
 
 
 def encode_context(record: Mapping[str, Any]) -> str:

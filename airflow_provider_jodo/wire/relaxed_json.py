@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from airflow_provider_jodo.exceptions import MalformedBodyError
+
 _JSONP_WRAPPER = re.compile(r"^\s*[A-Za-z_$][\w$.]*\s*\((?P<inner>.*)\)\s*;?\s*$", re.DOTALL)
 _RETUEN_FORM = re.compile(r"^\s*\|Retuen\|(?P<code>[^|]*)\|Retuen\|(?P<message>.*?)\s*$", re.DOTALL)
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
@@ -25,15 +27,6 @@ _PLAIN_RUN = {'"': re.compile(r'[^"\\]+'), "'": re.compile(r"[^'\\]+")}
 """Characters up to the next quote or backslash: a string is read a run at a time, so that a
 long one costs one slice, not a step (and a list entry) per character."""
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-
-
-class MalformedBodyError(ValueError):
-    """The body is none of the shapes the vendors use; `position` is where parsing stopped."""
-
-    def __init__(self, reason: str, position: int) -> None:
-        super().__init__(f"{reason} at character {position}")
-        self.reason = reason
-        self.position = position
 
 
 def parse_body(body: str) -> Any:

@@ -196,3 +196,10 @@ def test_airflow_cli_connections_test(sandbox, tmp_path):
     assert "Connection failed!" in output
     assert "account login failed" in output
     assert sandbox.connection_dict()["password"] not in output
+
+
+def test_the_connection_test_leaves_the_hooks_own_retries_alone(connect):
+    hook = connect(extra={"max_retries": 3})
+    ok, message = hook.test_connection()
+    assert ok, message
+    assert hook.retry_policy.max_retries == 3  # the test's one attempt was its own hook's

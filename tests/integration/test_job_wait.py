@@ -142,3 +142,10 @@ def test_without_a_status_method_the_sensor_and_the_trigger_fail_once_naming_the
     assert event["status"] == "failed" and event["message"].startswith(expected)
     assert capfd.readouterr().out.count("The platform has no job status method (HTTP 404") == 3
     assert sandbox.store.import_job(job_id)["jobid"] == job_id  # the job itself is there
+
+
+def test_a_bad_connection_setting_is_an_error_event_not_a_crashed_trigger(connect):
+    hook = connect(extra={"timeout": "soon"})
+    (event,) = run_trigger(JodoImportJobTrigger("1", hook.jodo_conn_id, poll_interval=0.1))
+    assert event["status"] == "error"
+    assert "timeout='soon' is not a positive number" in event["message"]
