@@ -43,7 +43,7 @@ def run_trigger(trigger):
 
 def test_trigger_waits_for_a_scheduled_job_to_succeed(connect, files):
     hook = connect()
-    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=1))
+    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=3))
     (event,) = run_trigger(JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1))
     assert event["status"] == "success"
     assert event["job"]["inserted"] == 2 and event["job"]["state"] == "succeeded"
@@ -70,7 +70,7 @@ def test_trigger_times_out_and_reports_unknown_jobs(connect, files):
 
 def test_sensor_pokes_until_done_and_returns_the_job(connect, files):
     hook = connect()
-    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=1))
+    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=3))
     sensor = JodoImportJobSensor(task_id="wait", job_id=job_id, jodo_conn_id=hook.jodo_conn_id)
     assert sensor.poke({}).is_done is False
     deadline = time.monotonic() + 10
@@ -96,7 +96,7 @@ def test_sensor_fails_fast_on_failed_and_unknown_jobs(connect, files):
 
 def test_deferrable_sensor_hands_over_to_the_trigger_and_resumes(connect, files):
     hook = connect()
-    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=1))
+    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=3))
     sensor = JodoImportJobSensor(
         task_id="wait",
         job_id=job_id,

@@ -260,7 +260,7 @@ def test_sensor_in_poke_and_deferrable_modes(scan, caplog, capfd, connect, files
         source_user=FILE_USER,
         source_pwd=FILE_PASSWORD,
         delrow=1,
-        exetime=pendulum.now("UTC").add(seconds=1),
+        exetime=pendulum.now("UTC").add(seconds=3),
     ).job_id
     deferrable = JodoImportJobSensor(
         task_id="wait",
