@@ -13,7 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_jodo.enums import UpdateKey
+from airflow_provider_jodo.wire.record_values import field_text, scalar_text
 from airflow_provider_jodo.wire.wall_clock import is_date, is_time, is_wall_clock
+
+__all__ = [
+    "FORMATTED_RECORD_FIELDS",
+    "MOBILE_NUMBER",
+    "REQUIRED_RECORD_FIELDS",
+    "check_lead",
+    "field_text",
+    "scalar_text",
+]
 
 MOBILE_NUMBER = re.compile(r"\+?[0-9]{3,16}")
 REQUIRED_RECORD_FIELDS = ("name", "mobilenumber", "emailid")
@@ -23,42 +33,6 @@ FORMATTED_RECORD_FIELDS = (
     ("timeofleadcreation", is_time, "hh:mm:ss"),
     ("callDateTime", is_wall_clock, "YYYY-MM-DD hh:mm:ss"),
 )
-
-
-def scalar_text(value: object) -> str | None:
-    """A record value as text: strings as they are, integers written out; None otherwise."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def field_text(name: object, value: object) -> str:
-    """Record field `name`'s value as the text both platforms receive (`scalar_text`).
-
-    :raises ValueError: naming the field, for a name that is not a string, a value that is
-        neither a string nor an integer (objects, lists, booleans and floats have no agreed
-        text form: sending `str(value)` would store "True" or "{'a': 1}"), or text that UTF-8
-        cannot carry (a lone surrogate, which a JSON `\\ud800` escape decodes to): requests
-        would otherwise fail deep inside with a UnicodeEncodeError while encoding the call.
-    """
-    if not isinstance(name, str) or not _utf8_encodable(name):
-        raise ValueError(f"field name {name!r} is not text that can be sent")
-    text = scalar_text(value)
-    if text is None:
-        raise ValueError(f"{name} must be a string or an integer, got {type(value).__name__}")
-    if not _utf8_encodable(text):
-        raise ValueError(f"{name} {text!r} holds a lone surrogate, which is not Unicode text")
-    return text
-
-
-def _utf8_encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:

@@ -29,14 +29,15 @@ from airflow_provider_jodo.sandbox.campaign_import import (
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
-from airflow_provider_jodo.wire.cji_parameters import (
+from airflow_provider_jodo.wire.protocol import (
     CJI_PARAMETERS,
     CREDENTIAL_PARAMETERS,
     FIELD_SEPARATOR,
     FILE_URL_SCHEMES,
+    IMMEDIATELY,
+    IMMEDIATELY_AS_ZEROS,
     REPORTED_JOB_PARAMETERS,
 )
-from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, IMMEDIATELY_AS_ZEROS
 
 logger = logging.getLogger(__name__)
 

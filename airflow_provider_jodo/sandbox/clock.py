@@ -10,11 +10,33 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from airflow_provider_jodo.wire.wall_clock import WIRE_FORMAT, is_date, is_wall_clock
-
-__all__ = ["WALL_CLOCK_FORMAT", "PlatformClock", "is_date", "is_wall_clock"]
+from airflow_provider_jodo.wire.protocol import WIRE_FORMAT
 
 WALL_CLOCK_FORMAT = WIRE_FORMAT
+_DATE_FORMAT = "%Y-%m-%d"
+_FIXED_WIDTH = {WALL_CLOCK_FORMAT: 19, _DATE_FORMAT: 10}
+
+
+def is_wall_clock(value: object) -> bool:
+    """Whether `value` is a real date-time written `YYYY-MM-DD hh:mm:ss` (the sandbox's own
+    reading, apart from the hook's: a shared bug would pass both sides)."""
+    return _parses(value, WALL_CLOCK_FORMAT)
+
+
+def is_date(value: object) -> bool:
+    """Whether `value` is a real date written `YYYY-MM-DD`."""
+    return _parses(value, _DATE_FORMAT)
+
+
+def _parses(value: object, layout: str) -> bool:
+    # strptime alone takes "2024-5-1" and non-ASCII digits: the width and ASCII checks refuse them.
+    if not isinstance(value, str) or len(value) != _FIXED_WIDTH[layout] or not value.isascii():
+        return False
+    try:
+        datetime.strptime(value, layout)
+    except ValueError:
+        return False
+    return True
 
 
 class PlatformClock:

@@ -8,48 +8,33 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import UnencodableRecordError
-from airflow_provider_jodo.lead_rules import field_text
 
-CJI_PARAMETERS = (
-    "orgidentity",
-    "usertype",
-    "user",
-    "pwdtype",
-    "password",
-    "modeltype",
-    "model_id",
-    "source",
-    "context",
-    "source_user",
-    "source_pwd",
-    "exetime",
-    "delrow",
-    "phone_field",
-    "priority_field",
-    "dialtime_field",
-    "emptyagent",
-    "resetstatus",
-    "dupway",
-    "dupdiallist",
-    "changepackage",
+# The documented tables live in `wire.protocol`, which the sandbox shares; this module encodes.
+from airflow_provider_jodo.wire.protocol import (
+    CJI_PARAMETERS,
+    CREDENTIAL_PARAMETERS,
+    FIELD_SEPARATOR,
+    FILE_URL_SCHEMES,
+    KEY_VALUE_SEPARATOR,
+    REPORTED_JOB_PARAMETERS,
 )
-CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
-"""The login that every astercc call carries."""
-_NOT_REPORTED = (*CREDENTIAL_PARAMETERS, "modeltype", "source_user", "source_pwd", "exetime")
-REPORTED_JOB_PARAMETERS = tuple(name for name in CJI_PARAMETERS if name not in _NOT_REPORTED)
-"""The parameters of a file job that our status answer reports back, besides `exetime`, as the
-submission sent them (our extension): what tells one submission's job from another's when an
-answer was lost. Never the login, nor the file server's `source_user` and `source_pwd`;
-`modeltype` is always `Campaign`, and `exetime` is reported on its own."""
-FILE_URL_SCHEMES: dict[CJISource, tuple[str, ...]] = {
-    CJISource.HTTP: ("http", "https"),
-    CJISource.FTP: ("ftp",),
-}
-"""The URL schemes each file source accepts."""
-FIELD_SEPARATOR = "||"
-KEY_VALUE_SEPARATOR = "="
+from airflow_provider_jodo.wire.record_values import field_text
+
+__all__ = [
+    "CJI_PARAMETERS",
+    "CREDENTIAL_PARAMETERS",
+    "FIELD_SEPARATOR",
+    "FILE_URL_SCHEMES",
+    "KEY_VALUE_SEPARATOR",
+    "REPORTED_JOB_PARAMETERS",
+    "UnencodableRecordError",
+    "encode_context",
+    "encode_delrow",
+    "file_key",
+    "refuse_url_login",
+    "yes_no",
+]
 
 
 def encode_context(record: Mapping[str, Any]) -> str:

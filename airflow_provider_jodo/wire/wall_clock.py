@@ -10,11 +10,9 @@ from datetime import date, datetime, time
 
 import pendulum
 
-WIRE_FORMAT = "%Y-%m-%d %H:%M:%S"
-IMMEDIATELY = ""
-"""The `exetime` the hook sends for "now"."""
-IMMEDIATELY_AS_ZEROS = "0000-00-00 00:00:00"
-"""The other way the vendor documents to write "now"."""
+from airflow_provider_jodo.wire.protocol import IMMEDIATELY, IMMEDIATELY_AS_ZEROS, WIRE_FORMAT
+
+__all__ = ["IMMEDIATELY", "IMMEDIATELY_AS_ZEROS", "WIRE_FORMAT", "is_date", "is_time", "is_wall_clock"]
 
 
 def to_wall_clock(moment: datetime, timezone: str, parameter: str) -> str:

@@ -1,0 +1,53 @@
+"""The documented tables of the two wire protocols, and nothing that encodes or parses: the
+one part of `wire/` the sandbox shares with the hook (names, separators, formats), so that a
+bug in an encoder or a parser cannot pass both sides of the suite.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_jodo.enums import CJISource
+
+CJI_PARAMETERS = (
+    "orgidentity",
+    "usertype",
+    "user",
+    "pwdtype",
+    "password",
+    "modeltype",
+    "model_id",
+    "source",
+    "context",
+    "source_user",
+    "source_pwd",
+    "exetime",
+    "delrow",
+    "phone_field",
+    "priority_field",
+    "dialtime_field",
+    "emptyagent",
+    "resetstatus",
+    "dupway",
+    "dupdiallist",
+    "changepackage",
+)
+CREDENTIAL_PARAMETERS = ("orgidentity", "usertype", "user", "pwdtype", "password")
+"""The login that every astercc call carries."""
+_NOT_REPORTED = (*CREDENTIAL_PARAMETERS, "modeltype", "source_user", "source_pwd", "exetime")
+REPORTED_JOB_PARAMETERS = tuple(name for name in CJI_PARAMETERS if name not in _NOT_REPORTED)
+"""The parameters of a file job that our status answer reports back, besides `exetime`, as the
+submission sent them (our extension): what tells one submission's job from another's when an
+answer was lost. Never the login, nor the file server's `source_user` and `source_pwd`;
+`modeltype` is always `Campaign`, and `exetime` is reported on its own."""
+FILE_URL_SCHEMES: dict[CJISource, tuple[str, ...]] = {
+    CJISource.HTTP: ("http", "https"),
+    CJISource.FTP: ("ftp",),
+}
+"""The URL schemes each file source accepts."""
+FIELD_SEPARATOR = "||"
+KEY_VALUE_SEPARATOR = "="
+
+WIRE_FORMAT = "%Y-%m-%d %H:%M:%S"
+IMMEDIATELY = ""
+"""The `exetime` the hook sends for "now"."""
+IMMEDIATELY_AS_ZEROS = "0000-00-00 00:00:00"
+"""The other way the vendor documents to write "now"."""
