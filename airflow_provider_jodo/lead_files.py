@@ -26,12 +26,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from airflow_provider_jodo.exceptions import JodoLeadFileError
+from airflow_provider_jodo.wire.protocol import MAX_CELL_CHARACTERS  # the longest cell read
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
 """A file with one of these suffixes is JSON lines; any other is CSV with a header line."""
-MAX_CELL_CHARACTERS = 2 * 1024 * 1024
-"""The longest CSV cell read, in characters (2 MiB of ASCII text). The csv module stops at
-128 KiB by default; a longer cell is refused by name rather than cut or blamed on the encoding."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The platform's documented rules for one customer record of ImportProcessData, in one place:
-the operator checks records before sending (to reject bad ones with reasons, or fail early) and
-the sandbox applies the same rules when it answers, as the platform does.
+"""The platform's documented rules for one customer record of ImportProcessData, as the
+operator checks records before sending (to reject bad ones with reasons, or fail early). The
+sandbox judges records with its own reading of the same rules (`sandbox/record_rules.py`), so
+that a bug here cannot pass both sides.
 
 Each record needs a name, a mobile number (3 to 16 digits, one leading + allowed) and an e-mail
 address; dates and times have fixed formats; the update-key field must be present.

@@ -14,7 +14,8 @@ from airflow_provider_jodo.wire.protocol import WIRE_FORMAT
 
 WALL_CLOCK_FORMAT = WIRE_FORMAT
 _DATE_FORMAT = "%Y-%m-%d"
-_FIXED_WIDTH = {WALL_CLOCK_FORMAT: 19, _DATE_FORMAT: 10}
+_TIME_FORMAT = "%H:%M:%S"
+_FIXED_WIDTH = {WALL_CLOCK_FORMAT: 19, _DATE_FORMAT: 10, _TIME_FORMAT: 8}
 
 
 def is_wall_clock(value: object) -> bool:
@@ -26,6 +27,11 @@ def is_wall_clock(value: object) -> bool:
 def is_date(value: object) -> bool:
     """Whether `value` is a real date written `YYYY-MM-DD`."""
     return _parses(value, _DATE_FORMAT)
+
+
+def is_time(value: object) -> bool:
+    """Whether `value` is a real time of day written `hh:mm:ss`."""
+    return _parses(value, _TIME_FORMAT)
 
 
 def _parses(value: object, layout: str) -> bool:

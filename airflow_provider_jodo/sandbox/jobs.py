@@ -19,11 +19,11 @@ from itertools import islice
 
 from airflow_provider_jodo.codes import BackMsgCode, describe_backmsg
 from airflow_provider_jodo.enums import CJISource, JobState
-from airflow_provider_jodo.lead_files import MAX_CELL_CHARACTERS
 from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import ImportOptions, RecordOutcome, import_record
 from airflow_provider_jodo.sandbox.file_fetch import FileFetchError, fetch_file
 from airflow_provider_jodo.sandbox.store import Campaign, ImportJob, JobError, SandboxStore
+from airflow_provider_jodo.wire.protocol import MAX_CELL_CHARACTERS
 
 logger = logging.getLogger(__name__)
 

@@ -32,9 +32,9 @@ from airflow_provider_jodo.codes import (
     JODO_UNKNOWN_USER_LOGIN,
 )
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
-from airflow_provider_jodo.lead_rules import check_lead, scalar_text
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
+from airflow_provider_jodo.sandbox.record_rules import judge_record, value_as_text
 from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
 
 IMPORT_METHOD = "ImportProcessData"
@@ -160,7 +160,7 @@ class ProcessDataApi:
             record_key: request[key] for key, record_key in _REQUEST_DEFAULTS if request.get(key) is not None
         }
         for index, record in enumerate(records):
-            fields, reason = check_lead(record, update_key)
+            fields, reason = judge_record(record, update_key)
             key = fields.get(update_key.value) or None
             if reason is not None:
                 outcomes.append(
@@ -236,7 +236,7 @@ class ProcessDataApi:
                 servicekey, request["fromdate"], request["todate"]
             )
         else:
-            value = scalar_text(request.get("searchvalue"))
+            value = value_as_text(request.get("searchvalue"))
             if value is None:
                 raise _Refusal(JODO_MISSING_KEY, "searchvalue")
             records = self._store.process_customers_by_key(servicekey, UpdateKey(search.value), value)

@@ -51,3 +51,6 @@ IMMEDIATELY = ""
 """The `exetime` the hook sends for "now"."""
 IMMEDIATELY_AS_ZEROS = "0000-00-00 00:00:00"
 """The other way the vendor documents to write "now"."""
+MAX_CELL_CHARACTERS = 2 * 1024 * 1024
+"""The longest CSV cell, in characters (2 MiB of ASCII text), that a lead file may hold and that
+a file job reads (decided: docs/protocol-decisions.md)."""

@@ -256,3 +256,23 @@ def test_get_process_data_errors_use_statuscode_and_message(sandbox, jodo, overr
     assert answer["statuscode"] == int(code)
     assert answer["statusdesc"] == "fail"
     assert codes.JODO_CODES[code].text in answer["message"]
+
+
+def test_values_are_judged_by_the_sandbox_itself(sandbox, jodo, import_request):
+    """Its own reading of the documented rules (not the operator's): integers are text, null is
+    absent, booleans and lone surrogates (a JSON \\ud800 escape) are refused naming the field."""
+    request = import_request(
+        [
+            lead(extrafield1=42, extrafield2=None),
+            lead(mobile="9876500001", extrafield1=True),
+            lead(mobile="9876500002", timeofleadcreation="24:00:00"),
+        ]
+    )
+    body = json.dumps(request).replace('"9876500002"', '"9876500002", "note": "\\ud800"')
+    answer = jodo(body)
+    first, boolean, surrogate = answer["records"]
+    assert first["outcome"] == "inserted"
+    assert boolean["outcome"] == "rejected" and "extrafield1" in boolean["reason"]
+    assert surrogate["outcome"] == "rejected" and "note" in surrogate["reason"]
+    [stored] = sandbox.store.process_customers("VoiceProcess")
+    assert stored["extrafield1"] == "42" and "extrafield2" not in stored
