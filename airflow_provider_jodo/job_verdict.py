@@ -3,6 +3,7 @@ sensor and the trigger alike (so they can never disagree about "is this job fini
 
 from __future__ import annotations
 
+import time
 from enum import Enum
 
 from airflow_provider_jodo.codes import backmsg, describe_backmsg
@@ -27,6 +28,19 @@ _VERDICT_BY_STATE = {
     JobState.FAILED: JobVerdict.FAILED,
     JobState.CANCELLED: JobVerdict.FAILED,
 }
+
+
+def wait_is_over(end_time: float | None) -> bool:
+    """Whether a wait for a job that ends at `end_time` (a Unix time; None: never) is over."""
+    return end_time is not None and time.time() >= end_time
+
+
+def next_look_in(poll_interval: float, end_time: float | None) -> float:
+    """Seconds until a wait looks at its job again: `poll_interval`, but never past the wait's
+    end, so that the last look comes at the end and not a poll interval after it."""
+    if end_time is None:
+        return poll_interval
+    return max(0.0, min(poll_interval, end_time - time.time()))
 
 
 def judge_job(job: ImportJob) -> JobVerdict:

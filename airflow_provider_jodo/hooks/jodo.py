@@ -992,15 +992,13 @@ class JodoHook(BaseHook):
         )
 
     def _unreachable(self, error: Any, what: str, attempts: int) -> JodoConnectionError:
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
         if isinstance(error, _AttemptOverdue):
-            tries = f" after {attempts} attempts" if attempts > 1 else ""
-            cause = error.failure.description
             return JodoConnectionError(
-                f"{what}: no complete answer from {self.settings.base_url}{tries}: {cause}"
+                f"{what}: no complete answer from {self.settings.base_url}{tries}: {error}"
             )
         detail = self._redactor.redact(str(error))[:400]
         reason = _unreachable_reason(error, self.settings.timeout)
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
         return JodoConnectionError(
             f"{what}: cannot reach {self.settings.base_url}{tries}: {reason} "
             f"({type(error).__name__}: {detail})"
@@ -1042,10 +1040,9 @@ class _AttemptOverdue(Exception):
     """An attempt's deadline passed before its answer was complete."""
 
     def __init__(self, allowed_seconds: float) -> None:
-        super().__init__(f"no complete answer within {allowed_seconds:.1f} s")
-        self.failure = TransientFailure(
-            f"no complete answer within {allowed_seconds:.1f} s", maybe_processed=allowed_seconds > 0
-        )
+        description = f"no complete answer within {allowed_seconds:.1f} s"
+        super().__init__(description)
+        self.failure = TransientFailure(description, maybe_processed=allowed_seconds > 0)
 
 
 @dataclass(frozen=True)

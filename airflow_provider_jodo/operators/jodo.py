@@ -60,6 +60,8 @@ from airflow_provider_jodo.job_verdict import (
     describe_job_failure,
     describe_unwaitable_job,
     judge_job,
+    next_look_in,
+    wait_is_over,
 )
 from airflow_provider_jodo.lead_files import check_lead_file
 from airflow_provider_jodo.lead_rules import check_lead, scalar_text
@@ -90,10 +92,11 @@ from airflow_provider_jodo.wire.cji_parameters import (
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 DEFAULT_CJI_MAX_IN_FLIGHT = 1
-STUCK_AFTER_TIMEOUTS = 2
-DEFAULT_STUCK_AFTER_SECONDS = 24 * 3600.0
 """Sequential by default: two records of one phone number in flight at once would land in
 either order (which one is inserted and which is the duplicate is then not defined)."""
+STUCK_AFTER_TIMEOUTS = 2
+DEFAULT_STUCK_AFTER_SECONDS = 24 * 3600.0
+"""`stuck_after` without it: twice the `timeout`, or a day when the wait has no timeout."""
 CHUNK_SPAN_BATCHES = 2
 """A chunk of input closes after this many batch sizes of records even when rejections left
 its batch short, so that a long run of invalid records is not held in memory."""
@@ -309,7 +312,7 @@ def _report_chunk(
     return rejected
 
 
-def _due_at(earlier: Mapping[str, Any]) -> Any:
+def _due_at(earlier: Mapping[str, Any]) -> pendulum.DateTime | None:
     """When the job an earlier try left in the task state store was due to run (UTC), if known."""
     due = earlier.get("runs_from") or earlier.get("submitted_at")
     return pendulum.parse(due) if due else None
@@ -749,7 +752,7 @@ class JodoImportCJIOperator(BaseOperator):
         except JodoCapabilityMissingError as error:
             raise AirflowFailException(describe_unwaitable_job(job_id, job_url, error)) from None
         except JodoConnectionError as error:
-            if end_time is not None and time.time() >= end_time:
+            if wait_is_over(end_time):
                 raise AirflowException(f"timed out waiting for import job {job_id}: {error}") from None
             raise
         if judge_job(job) is JobVerdict.FAILED:
@@ -762,10 +765,7 @@ class JodoImportCJIOperator(BaseOperator):
             if judge_job(job) is JobVerdict.SUCCEEDED:
                 self.log.info("%s", describe_job(job))
                 return job
-            if end_time is not None and time.time() >= end_time:
+            if wait_is_over(end_time):
                 raise AirflowException(f"timed out waiting: {describe_job(job)}")
             self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
-            pause = self.poll_interval
-            if end_time is not None:
-                pause = max(0.0, min(pause, end_time - time.time()))
-            time.sleep(pause)
+            time.sleep(next_look_in(self.poll_interval, end_time))

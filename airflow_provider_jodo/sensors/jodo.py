@@ -23,6 +23,7 @@ from airflow_provider_jodo.job_verdict import (
     describe_job_failure,
     describe_unwaitable_job,
     judge_job,
+    wait_is_over,
 )
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -31,8 +32,7 @@ from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 class JodoImportJobSensor(BaseSensorOperator):
     """Succeeds when import job `job_id` has succeeded; fails at once when it failed, was
     cancelled or does not exist, or when the platform has no job status method (waiting longer
-    cannot change those). Pushes the job's final
-    state and counts (a dict) to XCom.
+    cannot change those). Pushes the job's final state and counts (a dict) to XCom.
 
     Works in `poke` and `reschedule` modes; `deferrable=True` hands the wait to
     `JodoImportJobTrigger` in the triggerer after one immediate check.
@@ -69,7 +69,7 @@ class JodoImportJobSensor(BaseSensorOperator):
             job_url = hook.job_page_url(self.job_id)
             raise AirflowFailException(describe_unwaitable_job(str(self.job_id), job_url, error)) from None
         except JodoConnectionError as error:
-            if self._gives_up_at is not None and time.time() >= self._gives_up_at:
+            if wait_is_over(self._gives_up_at):
                 raise AirflowSensorTimeout(f"import job {self.job_id}: timed out waiting: {error}") from None
             raise
         finally:

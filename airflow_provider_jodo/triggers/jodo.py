@@ -8,7 +8,6 @@ sensor and the operator) and yields exactly one event:
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,6 +21,8 @@ from airflow_provider_jodo.job_verdict import (
     describe_job_failure,
     describe_unwaitable_job,
     judge_job,
+    next_look_in,
+    wait_is_over,
 )
 
 
@@ -68,21 +69,18 @@ class JodoImportJobTrigger(BaseTrigger):
                 if verdict is JobVerdict.FAILED:
                     yield self._event("failed", describe_job_failure(job), job.to_dict())
                     return
-                if self.end_time is not None and time.time() >= self.end_time:
+                if wait_is_over(self.end_time):
                     yield self._event("timeout", f"timed out waiting: {describe_job(job)}", job.to_dict())
                     return
                 self.log.info("%s; next check in %.0f s", describe_job(job), self.poll_interval)
-                pause = self.poll_interval
-                if self.end_time is not None:
-                    pause = max(0.0, min(pause, self.end_time - time.time()))
-                await asyncio.sleep(pause)
+                await asyncio.sleep(next_look_in(self.poll_interval, self.end_time))
         except JodoNotFoundError as error:  # waiting longer cannot make it appear
             yield self._event("failed", f"import job {self.job_id}: {error}", None)
         except JodoCapabilityMissingError as error:  # no status method: nor can it be asked
             message = describe_unwaitable_job(self.job_id, hook.job_page_url(self.job_id), error)
             yield self._event("failed", message, None)
         except JodoError as error:
-            if self.end_time is not None and time.time() >= self.end_time:
+            if wait_is_over(self.end_time):
                 yield self._event("timeout", f"import job {self.job_id}: timed out waiting: {error}", None)
             else:
                 yield self._event("error", f"import job {self.job_id}: {error}", None)
