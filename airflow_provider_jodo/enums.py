@@ -12,6 +12,17 @@ from typing import TypeVar
 _E = TypeVar("_E", bound=Enum)
 
 
+class CodeCategory(str, Enum):
+    """What kind of problem a code reports; the hook raises one exception type per category."""
+
+    SUCCESS = "success"
+    AUTHENTICATION = "authentication"
+    NOT_FOUND = "not_found"
+    INVALID_REQUEST = "invalid_request"
+    DUPLICATE = "duplicate"
+    PLATFORM = "platform"
+
+
 class Media(IntEnum):
     """Jodo channel codes for `Media` in ImportProcessData."""
 

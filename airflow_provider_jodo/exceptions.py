@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_provider_jodo.codes import CodeCategory
+from airflow_provider_jodo.enums import CodeCategory
 
 
 class JodoError(AirflowException):

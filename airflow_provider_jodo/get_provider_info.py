@@ -10,8 +10,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from airflow_provider_jodo.connection_defaults import EXTRA_DEFAULTS
 from airflow_provider_jodo.enums import PasswordType, UserType
+from airflow_provider_jodo.hooks.connection_defaults import EXTRA_DEFAULTS
 
 
 def _string_field(label: str, description: str, *, secret: bool = False) -> dict:

@@ -185,7 +185,7 @@ def push_process_data(
 
 def process_data_bodies(connection: dict[str, Any], records: list[dict[str, str]]) -> list[bytes]:
     """The operator's requests, encoded as the hook encodes them, ready to post."""
-    from airflow_provider_jodo.wire.form import form_field
+    from airflow_provider_jodo.vendor.wire.form import form_field
 
     bodies = []
     for start in range(0, len(records), BATCH_SIZE):
@@ -204,7 +204,7 @@ def process_data_bodies(connection: dict[str, Any], records: list[dict[str, str]
 
 def replay(connection: dict[str, Any], bodies: list[bytes]) -> None:
     """Post pre-encoded bodies one after the other on one kept-alive bare session."""
-    from airflow_provider_jodo.wire.form import FORM_CONTENT_TYPE
+    from airflow_provider_jodo.vendor.wire.form import FORM_CONTENT_TYPE
 
     url = connection["host"] + PROCESS_DATA_PATH
     with requests.Session() as session:
@@ -257,7 +257,7 @@ def push_cji(records: list[dict[str, str]], max_in_flight: int) -> float:
 
 def naive_cji_loop(connection: dict[str, Any], records: list[dict[str, str]]) -> None:
     """One `requests.get` per record: a new session and a new connection for every call."""
-    from airflow_provider_jodo.wire.cji_parameters import CJI_PARAMETERS, encode_context
+    from airflow_provider_jodo.vendor.wire.cji_parameters import CJI_PARAMETERS, encode_context
 
     url = connection["host"] + IMPORT_CJI_PATH
     fixed = {
@@ -332,7 +332,7 @@ def bench_rss(counts: tuple[int, ...]) -> dict[int, dict[str, float]]:
 def bench_file_check(count: int) -> dict[str, float]:
     """Seconds of the check pass over a `count`-record CSV file (best of `REPLAY_ROUNDS`) and of
     the ProcessData operator pushing the same file, its own check pass included."""
-    from airflow_provider_jodo.lead_files import check_lead_file
+    from airflow_provider_jodo.loading.lead_files import check_lead_file
 
     with tempfile.TemporaryDirectory(prefix="jodo-bench-check-") as directory:
         csv_path = Path(directory) / f"leads-{count}.csv"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_jodo.lead_files import MAX_CELL_CHARACTERS
+from airflow_provider_jodo.loading.lead_files import MAX_CELL_CHARACTERS
 
 LEAD_HEADER = b"name,mobilenumber,emailid\n"
 BIG_CELL_CHARACTERS = 1_500_000

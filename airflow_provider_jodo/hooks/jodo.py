@@ -29,14 +29,6 @@ import requests
 from airflow.sdk import BaseHook
 from airflow.sdk.log import amask_secret, mask_secret
 
-from airflow_provider_jodo.codes import (
-    BACKMSG_JOB_NOT_FOUND,
-    BackMsgCode,
-    backmsg,
-    describe_backmsg,
-    parse_backmsg,
-)
-from airflow_provider_jodo.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.enums import (
     ChangePackagePolicy,
     CJISource,
@@ -67,10 +59,23 @@ from airflow_provider_jodo.hooks.bounded_exchange import (
     read_bounded,
     watched_session,
 )
+from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
-from airflow_provider_jodo.job_matching import FileJobSubmission, submission_mismatches
-from airflow_provider_jodo.lead_rules import scalar_text
-from airflow_provider_jodo.results import (
+from airflow_provider_jodo.hooks.retry_policy import (
+    RetryPolicy,
+    TransientFailure,
+    failure_of_exception,
+    failure_of_status,
+)
+from airflow_provider_jodo.vendor.codes import (
+    BACKMSG_JOB_NOT_FOUND,
+    BackMsgCode,
+    backmsg,
+    describe_backmsg,
+    parse_backmsg,
+)
+from airflow_provider_jodo.vendor.job_matching import FileJobSubmission, submission_mismatches
+from airflow_provider_jodo.vendor.models import (
     CJIImportResult,
     ImportJob,
     JobRowError,
@@ -79,20 +84,14 @@ from airflow_provider_jodo.results import (
     ProcessDataRecords,
     RecordOutcome,
 )
-from airflow_provider_jodo.retry_policy import (
-    RetryPolicy,
-    TransientFailure,
-    failure_of_exception,
-    failure_of_status,
-)
-from airflow_provider_jodo.wire.answers import (
+from airflow_provider_jodo.vendor.wire.answers import (
     astercc_message,
     jodo_payload,
     parse_answer,
     quote_body,
     quote_value,
 )
-from airflow_provider_jodo.wire.cji_parameters import (
+from airflow_provider_jodo.vendor.wire.cji_parameters import (
     CJI_PARAMETERS,
     FILE_URL_SCHEMES,
     REPORTED_JOB_PARAMETERS,
@@ -101,9 +100,10 @@ from airflow_provider_jodo.wire.cji_parameters import (
     refuse_url_login,
     yes_no,
 )
-from airflow_provider_jodo.wire.form import FORM_CONTENT_TYPE, form_field
-from airflow_provider_jodo.wire.redaction import Redactor, install_url_log_redaction
-from airflow_provider_jodo.wire.wall_clock import IMMEDIATELY, now_wall_clock, to_wall_clock
+from airflow_provider_jodo.vendor.wire.form import FORM_CONTENT_TYPE, form_field
+from airflow_provider_jodo.vendor.wire.record_values import scalar_text
+from airflow_provider_jodo.vendor.wire.redaction import Redactor, install_url_log_redaction
+from airflow_provider_jodo.vendor.wire.wall_clock import IMMEDIATELY, now_wall_clock, to_wall_clock
 
 JSONP_CALLBACK = "airflowJodo"
 _IMPORT_METHOD = "ImportProcessData"

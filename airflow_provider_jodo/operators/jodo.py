@@ -8,7 +8,7 @@ the job in the worker or, deferrable, in the triggerer.
 
 Both stream their input (a file or an upstream task's list is never copied whole), keep at
 most `max_in_flight` calls running against the platform, report outcomes in input order and
-log progress (`airflow_provider_jodo.progress`).
+log progress (`airflow_provider_jodo.loading.progress`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from airflow.sdk import BaseHook, BaseOperator, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.log import mask_secret
 
-from airflow_provider_jodo.codes import BackMsgCode
 from airflow_provider_jodo.enums import (
     ChangePackagePolicy,
     CJISource,
@@ -49,12 +48,31 @@ from airflow_provider_jodo.exceptions import (
     JodoNotFoundError,
     JodoSubmissionUnconfirmedError,
 )
-from airflow_provider_jodo.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.import_report import new_report_path, write_report_line
-from airflow_provider_jodo.in_flight import map_in_order, prompt_thread_switching
-from airflow_provider_jodo.job_matching import submission_mismatches
-from airflow_provider_jodo.job_verdict import (
+from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
+from airflow_provider_jodo.loading.exetime import ExetimeInput, resolve_exetime
+from airflow_provider_jodo.loading.import_report import new_report_path, write_report_line
+from airflow_provider_jodo.loading.in_flight import map_in_order, prompt_thread_switching
+from airflow_provider_jodo.loading.lead_files import check_lead_file
+from airflow_provider_jodo.loading.lead_rules import check_lead, scalar_text
+from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int, positive_seconds
+from airflow_provider_jodo.loading.progress import (
+    DEFAULT_PROGRESS_EVERY_RECORDS,
+    DEFAULT_PROGRESS_EVERY_SECONDS,
+    ImportProgress,
+    ProgressInterval,
+)
+from airflow_provider_jodo.loading.record_sources import (
+    apply_column_mapping,
+    iter_records,
+    known_record_count,
+    not_a_record_reason,
+)
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from airflow_provider_jodo.vendor.codes import BackMsgCode
+from airflow_provider_jodo.vendor.job_matching import submission_mismatches
+from airflow_provider_jodo.vendor.job_verdict import (
     JobVerdict,
     describe_job,
     describe_job_failure,
@@ -63,26 +81,8 @@ from airflow_provider_jodo.job_verdict import (
     next_look_in,
     wait_is_over,
 )
-from airflow_provider_jodo.lead_files import check_lead_file
-from airflow_provider_jodo.lead_rules import check_lead, scalar_text
-from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
-from airflow_provider_jodo.operator_arguments import column_mapping as column_mapping_argument
-from airflow_provider_jodo.operator_arguments import on_invalid_policy, positive_int, positive_seconds
-from airflow_provider_jodo.progress import (
-    DEFAULT_PROGRESS_EVERY_RECORDS,
-    DEFAULT_PROGRESS_EVERY_SECONDS,
-    ImportProgress,
-    ProgressInterval,
-)
-from airflow_provider_jodo.record_sources import (
-    apply_column_mapping,
-    iter_records,
-    known_record_count,
-    not_a_record_reason,
-)
-from airflow_provider_jodo.results import ImportJob, PreparedImport, ProcessDataImport
-from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
-from airflow_provider_jodo.wire.cji_parameters import (
+from airflow_provider_jodo.vendor.models import ImportJob, PreparedImport, ProcessDataImport
+from airflow_provider_jodo.vendor.wire.cji_parameters import (
     UnencodableRecordError,
     encode_delrow,
     file_key,

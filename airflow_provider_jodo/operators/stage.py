@@ -20,13 +20,13 @@ from airflow.providers.ftp.hooks.ftp import FTPHook
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from airflow_provider_jodo.campaign_csv import campaign_row
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.lead_files import check_lead_file
-from airflow_provider_jodo.operator_arguments import column_mapping as column_mapping_argument
-from airflow_provider_jodo.operator_arguments import on_invalid_policy, positive_int
+from airflow_provider_jodo.loading.campaign_csv import campaign_row
+from airflow_provider_jodo.loading.lead_files import check_lead_file
+from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
+from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
 from airflow_provider_jodo.operators.jodo import REJECTIONS_REPORTED, JodoImportCJIOperator
-from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records, iter_sql_records
 
 STAGING_XCOM_KEY = "staging"
 DEFAULT_FETCH_SIZE = 10_000

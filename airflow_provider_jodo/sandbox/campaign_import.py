@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from airflow_provider_jodo.codes import BackMsgCode
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay, coerce
 from airflow_provider_jodo.sandbox.campaign_form import (
     DUPLICATE_KEY_FIELD,
@@ -25,13 +24,14 @@ from airflow_provider_jodo.sandbox.campaign_form import (
     resolve_field,
 )
 from airflow_provider_jodo.sandbox.store import Campaign, CampaignCustomer, DialEntry, SandboxStore
+from airflow_provider_jodo.vendor.codes import BackMsgCode
 
 POLICY_PARAMETERS = ("emptyagent", "resetstatus", "dupway", "dupdiallist", "changepackage")
 DIAL_FIELD_PARAMETERS = ("phone_field", "priority_field", "dialtime_field")
 _YES_NO = {"yes": True, "no": False}
 
 
-class RecordOutcome(str, Enum):
+class CampaignRecordOutcome(str, Enum):
     """What an import did with one record; the values are the job status counters."""
 
     INSERTED = "inserted"
@@ -44,7 +44,7 @@ class RecordOutcome(str, Enum):
 class RecordResult:
     """The outcome of one record and the BackMsg code that reports it."""
 
-    outcome: RecordOutcome
+    outcome: CampaignRecordOutcome
     code: str
 
 
@@ -110,16 +110,16 @@ def import_record(
     """
     phone1 = record.get(DUPLICATE_KEY_FIELD, "")
     if not phone1:
-        return RecordResult(RecordOutcome.REJECTED, BackMsgCode.REQUIRED_FIELD_MISSING)
+        return RecordResult(CampaignRecordOutcome.REJECTED, BackMsgCode.REQUIRED_FIELD_MISSING)
     dial_entry = _dial_entry(record, options)
     with store.transaction():
         customer = store.find_campaign_customer(campaign, phone1)
         if customer is None:
             customer_id = store.insert_campaign_customer(campaign, record, STATUS_NEW)
             if dial_entry is None:
-                return RecordResult(RecordOutcome.INSERTED, BackMsgCode.IMPORTED)
+                return RecordResult(CampaignRecordOutcome.INSERTED, BackMsgCode.IMPORTED)
             store.put_dial_entry(campaign.id, customer_id, dial_entry)
-            return RecordResult(RecordOutcome.INSERTED, BackMsgCode.IMPORTED_WITH_DIAL_LIST)
+            return RecordResult(CampaignRecordOutcome.INSERTED, BackMsgCode.IMPORTED_WITH_DIAL_LIST)
 
         field_changes = _field_changes(customer, record, options)
         other_changes = _status_agent_package_changes(customer, campaign, options)
@@ -135,14 +135,14 @@ def import_record(
             store.put_dial_entry(campaign.id, customer.id, dial_entry)
 
     if enters_dial_list:
-        return RecordResult(RecordOutcome.UPDATED, BackMsgCode.PUT_IN_DIAL_LIST)
+        return RecordResult(CampaignRecordOutcome.UPDATED, BackMsgCode.PUT_IN_DIAL_LIST)
     if field_changes or "package" in other_changes:
         # A package move is not named by the decisions; it changes the customer record, so it
         # is reported like a field update.
-        return RecordResult(RecordOutcome.UPDATED, BackMsgCode.CUSTOMER_UPDATED)
+        return RecordResult(CampaignRecordOutcome.UPDATED, BackMsgCode.CUSTOMER_UPDATED)
     if other_changes:
-        return RecordResult(RecordOutcome.UPDATED, BackMsgCode.STATUS_RESET)
-    return RecordResult(RecordOutcome.SKIPPED, BackMsgCode.DUPLICATE_PHONE)
+        return RecordResult(CampaignRecordOutcome.UPDATED, BackMsgCode.STATUS_RESET)
+    return RecordResult(CampaignRecordOutcome.SKIPPED, BackMsgCode.DUPLICATE_PHONE)
 
 
 def _dial_entry(record: Mapping[str, str], options: ImportOptions) -> DialEntry | None:

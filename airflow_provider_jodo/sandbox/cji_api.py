@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_jodo.codes import BackMsgCode, backmsg
 from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
 from airflow_provider_jodo.sandbox.campaign_form import resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import (
     DIAL_FIELD_PARAMETERS,
     POLICY_PARAMETERS,
+    CampaignRecordOutcome,
     ImportOptions,
-    RecordOutcome,
     import_record,
 )
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
-from airflow_provider_jodo.wire.protocol import (
+from airflow_provider_jodo.vendor.codes import BackMsgCode, backmsg
+from airflow_provider_jodo.vendor.wire.protocol import (
     CJI_PARAMETERS,
     CREDENTIAL_PARAMETERS,
     FIELD_SEPARATOR,
@@ -163,7 +163,7 @@ class CjiApi:
 
     def _import_one_record(self, campaign: Campaign, context: str, options: ImportOptions) -> CjiAnswer:
         result = import_record(self._store, campaign, _parse_context(context), options)
-        if result.outcome in (RecordOutcome.INSERTED, RecordOutcome.UPDATED):
+        if result.outcome in (CampaignRecordOutcome.INSERTED, CampaignRecordOutcome.UPDATED):
             return CjiAnswer(SUCCESS, backmsg(result.code))
         return CjiAnswer(FAILURE, backmsg(result.code))
 

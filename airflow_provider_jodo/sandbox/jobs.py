@@ -17,13 +17,13 @@ from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
 
-from airflow_provider_jodo.codes import BackMsgCode, describe_backmsg
 from airflow_provider_jodo.enums import CJISource, JobState
 from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
-from airflow_provider_jodo.sandbox.campaign_import import ImportOptions, RecordOutcome, import_record
+from airflow_provider_jodo.sandbox.campaign_import import CampaignRecordOutcome, ImportOptions, import_record
 from airflow_provider_jodo.sandbox.file_fetch import FileFetchError, fetch_file
-from airflow_provider_jodo.sandbox.store import Campaign, ImportJob, JobError, SandboxStore
-from airflow_provider_jodo.wire.protocol import MAX_CELL_CHARACTERS
+from airflow_provider_jodo.sandbox.store import Campaign, JobError, QueuedImportJob, SandboxStore
+from airflow_provider_jodo.vendor.codes import BackMsgCode, describe_backmsg
+from airflow_provider_jodo.vendor.wire.protocol import MAX_CELL_CHARACTERS
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class ImportJobScheduler:
             run_import_job(self._store, job)
 
 
-def run_import_job(store: SandboxStore, job: ImportJob) -> None:
+def run_import_job(store: SandboxStore, job: QueuedImportJob) -> None:
     """Fetch the job's file, import each row and record the outcome on the job.
 
     A file that cannot be fetched (89), decoded (86) or whose header does not match the
@@ -115,16 +115,16 @@ def _import_row(
     line_number: int,
     record: dict[str, str] | None,
     options: ImportOptions,
-) -> tuple[RecordOutcome, JobError | None]:
+) -> tuple[CampaignRecordOutcome, JobError | None]:
     if record is None:
         detail = "the row has more values than there are columns"
-        return RecordOutcome.REJECTED, _job_error(line_number, BackMsgCode.BAD_CONTEXT, detail)
+        return CampaignRecordOutcome.REJECTED, _job_error(line_number, BackMsgCode.BAD_CONTEXT, detail)
     try:
         result = import_record(store, campaign, record, options)
     except sqlite3.Error as error:
         logger.exception("import job row %d could not be stored", line_number)
-        return RecordOutcome.REJECTED, _job_error(line_number, BackMsgCode.STORAGE_ERROR, str(error))
-    if result.outcome is RecordOutcome.REJECTED:
+        return CampaignRecordOutcome.REJECTED, _job_error(line_number, BackMsgCode.STORAGE_ERROR, str(error))
+    if result.outcome is CampaignRecordOutcome.REJECTED:
         return result.outcome, _job_error(line_number, result.code)
     return result.outcome, None
 
@@ -134,7 +134,7 @@ def _job_error(row: int | None, code: str, detail: str | None = None) -> JobErro
     return JobError(row, code, f"{text}: {detail}" if detail else text)
 
 
-def _fetch_text(job: ImportJob) -> str:
+def _fetch_text(job: QueuedImportJob) -> str:
     try:
         content = fetch_file(CJISource(job.source), job.url, job.source_user, job.source_pwd)
     except FileFetchError as error:

@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_jodo.codes import (
+from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
+from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
+from airflow_provider_jodo.sandbox.profile import SandboxProfile
+from airflow_provider_jodo.sandbox.record_rules import judge_record, value_as_text
+from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
+from airflow_provider_jodo.vendor.codes import (
     JODO_API_KEY_NOT_FOUND,
     JODO_BAD_DATETIME,
     JODO_CODES,
@@ -31,11 +36,6 @@ from airflow_provider_jodo.codes import (
     JODO_UNKNOWN_UPDATE_PARAM,
     JODO_UNKNOWN_USER_LOGIN,
 )
-from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
-from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
-from airflow_provider_jodo.sandbox.profile import SandboxProfile
-from airflow_provider_jodo.sandbox.record_rules import judge_record, value_as_text
-from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
 
 IMPORT_METHOD = "ImportProcessData"
 GET_METHOD = "getProcessData"

@@ -79,7 +79,7 @@ class ProcessCustomer:
 
 
 @dataclass(frozen=True)
-class ImportJob:
+class QueuedImportJob:
     """What the scheduler needs to run an import job; `options` are its policy parameters as
     they came over the wire."""
 
@@ -417,7 +417,7 @@ class SandboxStore:
         )
         return cursor.lastrowid
 
-    def claim_due_import_job(self) -> ImportJob | None:
+    def claim_due_import_job(self) -> QueuedImportJob | None:
         """Mark the oldest scheduled job whose `exetime` has come as running and return it."""
         now = self._clock.now_text()
         with self.transaction():
@@ -431,7 +431,7 @@ class SandboxStore:
                 "UPDATE import_jobs SET state = ?, started = ? WHERE id = ?",
                 (JobState.RUNNING.value, now, row["id"]),
             )
-        return ImportJob(
+        return QueuedImportJob(
             id=row["id"],
             campaign_id=row["campaign_id"],
             source=row["source"],

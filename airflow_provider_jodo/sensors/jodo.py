@@ -17,7 +17,9 @@ from airflow_provider_jodo.exceptions import (
     JodoNotFoundError,
 )
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.job_verdict import (
+from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from airflow_provider_jodo.vendor.job_verdict import (
     JobVerdict,
     describe_job,
     describe_job_failure,
@@ -25,8 +27,6 @@ from airflow_provider_jodo.job_verdict import (
     judge_job,
     wait_is_over,
 )
-from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
-from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 
 class JodoImportJobSensor(BaseSensorOperator):

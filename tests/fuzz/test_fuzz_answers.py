@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from airflow_provider_jodo.exceptions import JodoError, JodoResponseError
 from airflow_provider_jodo.hooks.jodo import _import_job, _record_outcomes
-from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer
-from airflow_provider_jodo.wire.relaxed_json import MalformedBodyError, parse_body
+from airflow_provider_jodo.vendor.wire.answers import astercc_message, jodo_payload, parse_answer
+from airflow_provider_jodo.vendor.wire.relaxed_json import MalformedBodyError, parse_body
 
 WHAT = "importCJI source=data into campaign 1"
 HTML_ERROR_PAGES = st.builds(

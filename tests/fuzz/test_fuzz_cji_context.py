@@ -12,7 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FORM
-from airflow_provider_jodo.wire.cji_parameters import (
+from airflow_provider_jodo.vendor.wire.cji_parameters import (
     FIELD_SEPARATOR,
     KEY_VALUE_SEPARATOR,
     UnencodableRecordError,

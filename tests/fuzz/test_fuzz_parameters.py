@@ -13,11 +13,6 @@ from fuzz_strategies import ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from airflow_provider_jodo.connection_settings import (
-    EXTRA_DEFAULTS,
-    ConnectionSettingError,
-    JodoConnectionSettings,
-)
 from airflow_provider_jodo.enums import (
     CJISource,
     DialListDuplicatePolicy,
@@ -27,10 +22,21 @@ from airflow_provider_jodo.enums import (
     coerce,
     coerce_optional,
 )
-from airflow_provider_jodo.exetime import resolve_exetime
-from airflow_provider_jodo.lead_rules import REQUIRED_RECORD_FIELDS, check_lead
+from airflow_provider_jodo.hooks.connection_settings import (
+    EXTRA_DEFAULTS,
+    ConnectionSettingError,
+    JodoConnectionSettings,
+)
+from airflow_provider_jodo.loading.exetime import resolve_exetime
+from airflow_provider_jodo.loading.lead_rules import REQUIRED_RECORD_FIELDS, check_lead
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
-from airflow_provider_jodo.wire.wall_clock import WIRE_FORMAT, is_date, is_time, is_wall_clock, to_wall_clock
+from airflow_provider_jodo.vendor.wire.wall_clock import (
+    WIRE_FORMAT,
+    is_date,
+    is_time,
+    is_wall_clock,
+    to_wall_clock,
+)
 
 NOW = pendulum.datetime(2026, 11, 23, 6, 0, tz="UTC")
 ZONES = st.sampled_from(["UTC", "Asia/Kolkata", "America/Sao_Paulo", "Europe/London", "Pacific/Kiritimati"])

@@ -13,9 +13,9 @@ from fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from airflow_provider_jodo.lead_files import UnreadableRecord, check_lead_file
+from airflow_provider_jodo.loading.lead_files import UnreadableRecord, check_lead_file
+from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
-from airflow_provider_jodo.record_sources import apply_column_mapping, iter_records
 
 PROCESS = "VoiceProcess"
 _batches = itertools.count(1)

@@ -23,7 +23,7 @@ from conftest import POLL_SECONDS, run_dag, sandbox_secrets
 from file_servers import ftp_file_server, http_file_server
 from task_context import task_context
 
-from airflow_provider_jodo.connection_settings import ConnectionSettingError
+from airflow_provider_jodo.hooks.connection_settings import ConnectionSettingError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from airflow_provider_jodo.sandbox.job_page import job_page_html
-from airflow_provider_jodo.wire.cji_parameters import REPORTED_JOB_PARAMETERS
+from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 
 HEADER = "Name,Phone,Mobile,E-mail,Priority\n"
 STATUS_KEYS = {

@@ -14,7 +14,7 @@ import requests
 from conftest import IMPORT_STATUS_PATH, parse_jsonp
 
 from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
-from airflow_provider_jodo.wire.cji_parameters import REPORTED_JOB_PARAMETERS
+from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LEADS = [{"name": "Ana", "mobilenumber": "919800000001", "emailid": "ana@example.com"}]

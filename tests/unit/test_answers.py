@@ -2,14 +2,15 @@
 
 import pytest
 
-from airflow_provider_jodo.codes import BACKMSG_CODES, JODO_CODES, CodeCategory
+from airflow_provider_jodo.enums import CodeCategory
 from airflow_provider_jodo.exceptions import (
     API_ERROR_BY_CATEGORY,
     JodoAuthenticationError,
     JodoPlatformError,
     JodoResponseError,
 )
-from airflow_provider_jodo.wire.answers import astercc_message, jodo_payload, parse_answer
+from airflow_provider_jodo.vendor.codes import BACKMSG_CODES, JODO_CODES
+from airflow_provider_jodo.vendor.wire.answers import astercc_message, jodo_payload, parse_answer
 
 
 def no_redaction(text):

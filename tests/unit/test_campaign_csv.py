@@ -3,7 +3,7 @@ from decimal import Decimal
 import pendulum
 import pytest
 
-from airflow_provider_jodo.campaign_csv import campaign_row
+from airflow_provider_jodo.loading.campaign_csv import campaign_row
 
 COLUMNS = ["name", "phone1", "priority"]
 

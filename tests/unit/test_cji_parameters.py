@@ -1,6 +1,6 @@
 import pytest
 
-from airflow_provider_jodo.wire.cji_parameters import (
+from airflow_provider_jodo.vendor.wire.cji_parameters import (
     CJI_PARAMETERS,
     UnencodableRecordError,
     encode_context,

@@ -4,9 +4,9 @@ import json
 import pytest
 from airflow.sdk import Connection
 
-from airflow_provider_jodo.connection_settings import ConnectionSettingError, JodoConnectionSettings
 from airflow_provider_jodo.enums import PasswordType, UserType
-from airflow_provider_jodo.retry_policy import RetryPolicy
+from airflow_provider_jodo.hooks.connection_settings import ConnectionSettingError, JodoConnectionSettings
+from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
 
 
 def make(**overrides):

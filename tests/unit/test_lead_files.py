@@ -6,7 +6,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_jodo.exceptions import JodoLeadFileError
-from airflow_provider_jodo.lead_files import (
+from airflow_provider_jodo.loading.lead_files import (
     MAX_CELL_CHARACTERS,
     UnreadableRecord,
     check_lead_file,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from airflow_provider_jodo.progress import ImportProgress, ProgressInterval
+from airflow_provider_jodo.loading.progress import ImportProgress, ProgressInterval
 
 
 class RecordingLog:

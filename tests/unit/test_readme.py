@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_jodo.codes import BACKMSG_CODES, JODO_CODES
-from airflow_provider_jodo.connection_settings import EXTRA_DEFAULTS
+from airflow_provider_jodo.hooks.connection_settings import EXTRA_DEFAULTS
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
+from airflow_provider_jodo.vendor.codes import BACKMSG_CODES, JODO_CODES
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 

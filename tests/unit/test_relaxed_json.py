@@ -1,6 +1,6 @@
 import pytest
 
-from airflow_provider_jodo.wire.relaxed_json import MalformedBodyError, parse_body
+from airflow_provider_jodo.vendor.wire.relaxed_json import MalformedBodyError, parse_body
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_jodo.codes import (
+from airflow_provider_jodo.exceptions import API_ERROR_BY_CATEGORY, JodoApiError, JodoResponseError
+from airflow_provider_jodo.vendor.codes import (
     BACKMSG_CODES,
     JODO_CODES,
     JODO_SUCCESS,
@@ -19,8 +20,7 @@ from airflow_provider_jodo.codes import (
     describe_backmsg,
     parse_backmsg,
 )
-from airflow_provider_jodo.exceptions import API_ERROR_BY_CATEGORY, JodoApiError, JodoResponseError
-from airflow_provider_jodo.wire.relaxed_json import MalformedBodyError, parse_body
+from airflow_provider_jodo.vendor.wire.relaxed_json import MalformedBodyError, parse_body
 
 Redact = Callable[[str], str]
 BODY_QUOTE_LIMIT = 300

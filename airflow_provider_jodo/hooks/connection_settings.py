@@ -19,15 +19,16 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import pendulum
 
+from airflow_provider_jodo.enums import PasswordType, UserType, coerce
+from airflow_provider_jodo.exceptions import ConnectionSettingError
+
 # The defaults live apart, free of Airflow imports: `get_provider_info` reads them while Airflow
 # discovers providers, before this module's exceptions can be imported.
-from airflow_provider_jodo.connection_defaults import (
+from airflow_provider_jodo.hooks.connection_defaults import (
     EXTRA_DEFAULTS,
     JOB_ID_PLACEHOLDER,
 )
-from airflow_provider_jodo.enums import PasswordType, UserType, coerce
-from airflow_provider_jodo.exceptions import ConnectionSettingError
-from airflow_provider_jodo.retry_policy import RetryPolicy
+from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
 
 
 @dataclass(frozen=True)

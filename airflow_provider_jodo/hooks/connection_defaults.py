@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_jodo.enums import PasswordType, UserType
-from airflow_provider_jodo.retry_policy import RetryPolicy
+from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
 
 DEFAULT_PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
 DEFAULT_IMPORT_CJI_PATH = "/setevent/importCJI"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay
-from airflow_provider_jodo.results import ImportJob
-from airflow_provider_jodo.wire.wall_clock import (
+from airflow_provider_jodo.vendor.models import ImportJob
+from airflow_provider_jodo.vendor.wire.wall_clock import (
     IMMEDIATELY,
     IMMEDIATELY_AS_ZEROS,
     is_wall_clock,

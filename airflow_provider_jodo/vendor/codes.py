@@ -10,18 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
 
-
-class CodeCategory(str, Enum):
-    """What kind of problem a code reports; the hook raises one exception type per category."""
-
-    SUCCESS = "success"
-    AUTHENTICATION = "authentication"
-    NOT_FOUND = "not_found"
-    INVALID_REQUEST = "invalid_request"
-    DUPLICATE = "duplicate"
-    PLATFORM = "platform"
+from airflow_provider_jodo.enums import CodeCategory
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from enum import Enum
 
-from airflow_provider_jodo.codes import backmsg, describe_backmsg
 from airflow_provider_jodo.enums import JobState
-from airflow_provider_jodo.results import ImportJob
+from airflow_provider_jodo.vendor.codes import backmsg, describe_backmsg
+from airflow_provider_jodo.vendor.models import ImportJob
 
 FIRST_ERRORS_SHOWN = 5
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Any
 
-from airflow_provider_jodo.lead_files import UnreadableRecord, lead_file_records
+from airflow_provider_jodo.loading.lead_files import UnreadableRecord, lead_file_records
 
 
 def iter_records(records: Sequence[Any] | None, source_path: str | None) -> Iterator[Any]:
