@@ -30,17 +30,13 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import amask_secret, mask_secret
 
 from airflow_provider_jodo.enums import (
-    ChangePackagePolicy,
     CJISource,
-    DialListDuplicatePolicy,
-    DuplicateWay,
     JobState,
     Media,
     ProcessDataSearch,
     RecordOutcomeKind,
     UpdateKey,
     coerce,
-    coerce_optional,
 )
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
@@ -67,6 +63,7 @@ from airflow_provider_jodo.hooks.retry_policy import (
     failure_of_exception,
     failure_of_status,
 )
+from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from airflow_provider_jodo.vendor.codes import (
     BACKMSG_JOB_NOT_FOUND,
     BackMsgCode,
@@ -79,7 +76,6 @@ from airflow_provider_jodo.vendor.models import (
     CJIImportResult,
     ImportJob,
     JobRowError,
-    PreparedImport,
     ProcessDataImport,
     ProcessDataRecords,
     RecordOutcome,
@@ -96,11 +92,10 @@ from airflow_provider_jodo.vendor.wire.cji_parameters import (
     FILE_URL_SCHEMES,
     REPORTED_JOB_PARAMETERS,
     encode_context,
-    encode_delrow,
     refuse_url_login,
-    yes_no,
 )
 from airflow_provider_jodo.vendor.wire.form import FORM_CONTENT_TYPE, form_field
+from airflow_provider_jodo.vendor.wire.process_data import PreparedImport, encode_jodo_request
 from airflow_provider_jodo.vendor.wire.record_values import scalar_text
 from airflow_provider_jodo.vendor.wire.redaction import Redactor, install_url_log_redaction
 from airflow_provider_jodo.vendor.wire.wall_clock import IMMEDIATELY, now_wall_clock, to_wall_clock
@@ -294,7 +289,7 @@ class JodoHook(BaseHook):
         if user_login:
             request["userlogin"] = str(user_login)
         return PreparedImport(
-            body=form_field("data", _encode_jodo_request(request)),
+            body=form_field("data", encode_jodo_request(request)),
             keys=tuple(scalar_text(record.get(update_field)) for record in records),
         )
 
@@ -391,24 +386,19 @@ class JodoHook(BaseHook):
         source_user: str = "",
         source_pwd: str = "",
         exetime: datetime | None = None,
-        delrow: int | None = None,
-        phone_field: str = "",
-        priority_field: str = "",
-        dialtime_field: str = "",
-        empty_agent: bool | None = None,
-        reset_status: bool | None = None,
-        duplicate_way: DuplicateWay | str | None = None,
-        dial_list_duplicates: DialListDuplicatePolicy | str | None = None,
-        change_package: ChangePackagePolicy | str | None = None,
+        policies: CJIPolicies | None = None,
         known_job_ids: Collection[str] | None = None,
+        **policy_arguments: Any,
     ) -> CJIImportResult:
         """One importCJI call into campaign `campaign_id`.
 
         `source=data` sends one `record` (field or display name -> value) and answers at once;
         `source=http|ftp` submits a job that fetches the CSV at `file_url` (with `source_user`/
         `source_pwd`, dropping `delrow` leading lines) and returns its `job_id`. `exetime`
-        (aware) schedules the job, in the connection's time zone; None means now. Policies left
-        None take the platform's defaults (no, no, skip, ignoreDuplicate, skip).
+        (aware) schedules the job, in the connection's time zone; None means now. The policies
+        come as `policies` (a `CJIPolicies`) or as its fields in flat keyword arguments
+        (`duplicate_way="update"`, ...); those left None take the platform's defaults (no, no,
+        skip, ignoreDuplicate, skip).
 
         A file job is submitted once even when an answer is lost: the hook notes the campaign's
         jobs for the file first (or takes `known_job_ids`, noted by the caller with
@@ -427,18 +417,10 @@ class JodoHook(BaseHook):
         if source_pwd:
             self._register_secrets(source_pwd)
         options = self.submission_options(
-            source=source,
-            exetime=exetime,
-            delrow=delrow,
-            phone_field=phone_field,
-            priority_field=priority_field,
-            dialtime_field=dialtime_field,
-            empty_agent=empty_agent,
-            reset_status=reset_status,
-            duplicate_way=duplicate_way,
-            dial_list_duplicates=dial_list_duplicates,
-            change_package=change_package,
+            source=source, exetime=exetime, policies=CJIPolicies.from_arguments(policies, policy_arguments)
         )
+        if policy_arguments:
+            raise TypeError(f"import_cji() got unexpected keyword arguments {sorted(policy_arguments)}")
         parameters = {
             **self.settings.astercc_credentials(),
             "modeltype": MODEL_TYPE_CAMPAIGN,
@@ -466,15 +448,7 @@ class JodoHook(BaseHook):
         *,
         source: CJISource | str,
         exetime: datetime | None = None,
-        delrow: int | None = None,
-        phone_field: str = "",
-        priority_field: str = "",
-        dialtime_field: str = "",
-        empty_agent: bool | None = None,
-        reset_status: bool | None = None,
-        duplicate_way: DuplicateWay | str | None = None,
-        dial_list_duplicates: DialListDuplicatePolicy | str | None = None,
-        change_package: ChangePackagePolicy | str | None = None,
+        policies: CJIPolicies | None = None,
     ) -> dict[str, str]:
         """The importCJI parameters that `import_cji` sends for these arguments besides the
         login, the campaign, the context and the file server's login, as wire text (`exetime`
@@ -486,17 +460,7 @@ class JodoHook(BaseHook):
             "exetime": IMMEDIATELY
             if exetime is None
             else to_wall_clock(exetime, self.settings.timezone, "exetime"),
-            "delrow": encode_delrow(delrow),
-            "phone_field": phone_field or "",
-            "priority_field": priority_field or "",
-            "dialtime_field": dialtime_field or "",
-            "emptyagent": yes_no(empty_agent, "empty_agent"),
-            "resetstatus": yes_no(reset_status, "reset_status"),
-            "dupway": _optional_enum(DuplicateWay, duplicate_way, "duplicate_way"),
-            "dupdiallist": _optional_enum(
-                DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
-            ),
-            "changepackage": _optional_enum(ChangePackagePolicy, change_package, "change_package"),
+            **(policies or CJIPolicies()).to_wire(),
         }
 
     def _submit_import_job(
@@ -868,7 +832,7 @@ class JodoHook(BaseHook):
             "POST",
             self.settings.url(self.settings.process_data_path),
             what,
-            data=form_field("data", _encode_jodo_request(request)),
+            data=form_field("data", encode_jodo_request(request)),
             headers={"Content-Type": FORM_CONTENT_TYPE},
         )
         return self._jodo_payload(body, status, what)
@@ -1064,23 +1028,6 @@ class _SubmissionTookEffect(Exception):
         self.job_id = job_id
 
 
-def _encode_jodo_request(request: dict[str, Any]) -> str:
-    """The request as compact JSON; a value JSON cannot carry (a date, a set, ...) raises a
-    ValueError naming its record, found only on failure so the common path stays one dumps."""
-    try:
-        return json.dumps(request, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError) as error:
-        for index, record in enumerate(request.get("Data", ())):
-            try:
-                json.dumps(record)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"records[{index}] holds a value JSON cannot carry ({error}); convert dates to "
-                    "YYYY-MM-DD strings"
-                ) from None
-        raise ValueError(f"the request cannot be encoded as JSON: {error}") from None
-
-
 def _unreachable_reason(error: requests.RequestException, timeout: float) -> str:
     """What went wrong, in words that point at the fix. A TLS failure is a verification
     failure only when OpenSSL says the certificate was rejected (which needs verification
@@ -1116,11 +1063,6 @@ def _campaign_id(campaign_id: int | str) -> str:
     if isinstance(campaign_id, bool) or not text.isdigit():
         raise ValueError(f"campaign_id={campaign_id!r} is not a numeric campaign id")
     return text
-
-
-def _optional_enum(enum_type: Any, value: Any, parameter: str) -> str:
-    member = coerce_optional(enum_type, value, parameter)
-    return "" if member is None else member.value
 
 
 _OUTCOME_KINDS = {kind.value: kind for kind in RecordOutcomeKind}

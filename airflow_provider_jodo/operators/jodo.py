@@ -29,15 +29,11 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_jodo.enums import (
-    ChangePackagePolicy,
     CJISource,
-    DialListDuplicatePolicy,
-    DuplicateWay,
     Media,
     RecordOutcomeKind,
     UpdateKey,
     coerce,
-    coerce_optional,
 )
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
@@ -70,6 +66,7 @@ from airflow_provider_jodo.loading.record_sources import (
     not_a_record_reason,
 )
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from airflow_provider_jodo.vendor.codes import BackMsgCode
 from airflow_provider_jodo.vendor.job_matching import submission_mismatches
 from airflow_provider_jodo.vendor.job_verdict import (
@@ -81,14 +78,13 @@ from airflow_provider_jodo.vendor.job_verdict import (
     next_look_in,
     wait_is_over,
 )
-from airflow_provider_jodo.vendor.models import ImportJob, PreparedImport, ProcessDataImport
+from airflow_provider_jodo.vendor.models import ImportJob, ProcessDataImport
 from airflow_provider_jodo.vendor.wire.cji_parameters import (
     UnencodableRecordError,
-    encode_delrow,
     file_key,
     refuse_url_login,
-    yes_no,
 )
+from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 DEFAULT_CJI_MAX_IN_FLIGHT = 1
@@ -341,12 +337,12 @@ class JodoImportCJIOperator(BaseOperator):
     :param exetime: when the job runs: an aware datetime, a duration from now, or a templated
         string with an offset (e.g. `{{ data_interval_end }}`); None means now. Sent in the
         connection's time zone.
-    :param delrow: leading lines of the file to drop (1 for a header line).
-    :param phone_field, priority_field, dialtime_field: the columns for the dial list.
-    :param empty_agent, reset_status: duplicate policies (`emptyagent`, `resetstatus`).
-    :param duplicate_way: `update` or `skip` (`dupway`).
-    :param dial_list_duplicates: `ignoreDuplicate`, `all` or `ignoreSuccess` (`dupdiallist`).
-    :param change_package: `skip`, `unassignToCurrent` or `reassignToCurrent` (`changepackage`).
+    :param policies: the importCJI policies as one `CJIPolicies`, or pass its fields as flat
+        keyword arguments: `delrow` (leading lines of the file to drop, 1 for a header line),
+        `phone_field`, `priority_field`, `dialtime_field` (the dial list's columns),
+        `empty_agent`, `reset_status`, `duplicate_way` (`update` or `skip`),
+        `dial_list_duplicates` (`ignoreDuplicate`, `all`, `ignoreSuccess`) and
+        `change_package` (`skip`, `unassignToCurrent`, `reassignToCurrent`).
     :param wait_for_completion: wait for an http/ftp job to end (default true).
     :param poll_interval: seconds between status checks.
     :param timeout: seconds to wait after the job's scheduled time (None: no limit).
@@ -375,15 +371,7 @@ class JodoImportCJIOperator(BaseOperator):
         file_url: str | None = None,
         source_conn_id: str | None = None,
         exetime: ExetimeInput = None,
-        delrow: int | None = None,
-        phone_field: str = "",
-        priority_field: str = "",
-        dialtime_field: str = "",
-        empty_agent: bool | None = None,
-        reset_status: bool | None = None,
-        duplicate_way: DuplicateWay | str | None = None,
-        dial_list_duplicates: DialListDuplicatePolicy | str | None = None,
-        change_package: ChangePackagePolicy | str | None = None,
+        policies: CJIPolicies | None = None,
         wait_for_completion: bool = True,
         poll_interval: float = 60.0,
         timeout: float | None = None,
@@ -396,6 +384,8 @@ class JodoImportCJIOperator(BaseOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
+        # Checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
+        self.policies = CJIPolicies.from_arguments(policies, kwargs)
         super().__init__(**kwargs)
         self.source = coerce(CJISource, source, "source")
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
@@ -411,23 +401,6 @@ class JodoImportCJIOperator(BaseOperator):
         self.file_url = file_url
         self.source_conn_id = source_conn_id
         self.exetime = exetime
-        # Checked here, at parse time: a typo fails the DAG, not a 6 a.m. run.
-        encode_delrow(delrow)
-        yes_no(empty_agent, "empty_agent")
-        yes_no(reset_status, "reset_status")
-        self.policies = {
-            "delrow": delrow,
-            "phone_field": phone_field,
-            "priority_field": priority_field,
-            "dialtime_field": dialtime_field,
-            "empty_agent": empty_agent,
-            "reset_status": reset_status,
-            "duplicate_way": coerce_optional(DuplicateWay, duplicate_way, "duplicate_way"),
-            "dial_list_duplicates": coerce_optional(
-                DialListDuplicatePolicy, dial_list_duplicates, "dial_list_duplicates"
-            ),
-            "change_package": coerce_optional(ChangePackagePolicy, change_package, "change_package"),
-        }
         self.wait_for_completion = wait_for_completion
         self.poll_interval = positive_seconds(poll_interval, "poll_interval")
         self.timeout_seconds = None if timeout is None else positive_seconds(timeout, "timeout")
@@ -529,7 +502,7 @@ class JodoImportCJIOperator(BaseOperator):
             return "rejected", f"not a dict but {type(record).__name__}"
         try:
             result = hook.import_cji(
-                campaign_id=self.campaign_id, source=CJISource.DATA, record=record, **self.policies
+                campaign_id=self.campaign_id, source=CJISource.DATA, record=record, policies=self.policies
             )
         except JodoDuplicateError:
             return "skipped", None
@@ -588,7 +561,7 @@ class JodoImportCJIOperator(BaseOperator):
                 "will submit the import again rather than reuse this try's job"
             )
             return self._submit_unconfirmed_as_failure(hook, exetime, None)
-        submitted_with = hook.submission_options(source=self.source, exetime=exetime, **self.policies)
+        submitted_with = hook.submission_options(source=self.source, exetime=exetime, policies=self.policies)
         jobs = hook.find_import_jobs(campaign_id=self.campaign_id, file_url=self.file_url)
         known_job_ids = None if jobs is None else [job.job_id for job in jobs]
         submitted_at = pendulum.now("UTC")
@@ -738,7 +711,7 @@ class JodoImportCJIOperator(BaseOperator):
             source_pwd=source_pwd,
             exetime=exetime,
             known_job_ids=known_job_ids,
-            **self.policies,
+            policies=self.policies,
         )
         assert result.job_id is not None  # the hook guarantees a job id for http/ftp
         return result.job_id

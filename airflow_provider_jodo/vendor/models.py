@@ -20,20 +20,6 @@ class RecordOutcome:
 
 
 @dataclass(frozen=True)
-class PreparedImport:
-    """An ImportProcessData request encoded for the wire (`JodoHook.prepare_import`): its form
-    body, which carries the API key (never log it), and the update-key value of each record it
-    holds, in order (as text, None when absent), for the outcomes when the answer has none."""
-
-    body: bytes = field(repr=False)
-    keys: tuple[str | None, ...] = field(repr=False)
-
-    @property
-    def record_count(self) -> int:
-        return len(self.keys)
-
-
-@dataclass(frozen=True)
 class ProcessDataImport:
     """One ImportProcessData call: the platform's request id and one outcome per record."""
 

@@ -232,8 +232,10 @@ def test_cji_operator_arguments_are_checked_naming_the_parameter(arguments: dict
     except ValueError as error:
         assert any(name in str(error) for name in (*arguments, "records", "file_url")), error
         return
-    assert all(task.policies[flag] in (None, True, False) for flag in ("empty_agent", "reset_status"))
-    assert task.policies["delrow"] is None or (
-        isinstance(task.policies["delrow"], int) and task.policies["delrow"] >= 0
+    assert all(
+        getattr(task.policies, flag) in (None, True, False) for flag in ("empty_agent", "reset_status")
+    )
+    assert task.policies.delrow is None or (
+        isinstance(task.policies.delrow, int) and task.policies.delrow >= 0
     )
     assert task.poll_interval > 0 and (task.timeout_seconds is None or task.timeout_seconds > 0)
