@@ -14,7 +14,8 @@ from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.vendor.codes import BACKMSG_CODES, JODO_CODES
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
 
 
 def section(heading: str) -> str:
@@ -69,3 +70,25 @@ def test_every_connection_setting_is_documented():
 def test_every_python_snippet_runs(snippet):
     """Snippets build DAGs and operators: a renamed parameter or a bad value fails here."""
     exec(compile(snippet, "README.md", "exec"), {"__name__": "readme_snippet"})
+
+
+RUN_DATE_NAMES = re.compile(
+    r"\b(ds|ds_nodash|ts|ts_nodash|logical_date|data_interval_start|data_interval_end)\b"
+)
+EXAMPLE_DAGS = sorted((ROOT / "example_dags").glob("*.py"))
+PYTHON_SNIPPETS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [*PYTHON_SNIPPETS, *(path.read_text(encoding="utf-8") for path in EXAMPLE_DAGS)],
+    ids=[*(s.splitlines()[0] for s in PYTHON_SNIPPETS), *(path.name for path in EXAMPLE_DAGS)],
+)
+def test_templates_work_on_runs_without_a_logical_date(code):
+    """A UI or REST run may have no logical date: its date names are undefined, so each needs a default."""
+    fragile = [
+        expression
+        for expression in re.findall(r"\{\{(.*?)\}\}", code)
+        if RUN_DATE_NAMES.search(expression.replace("| ds", "")) and "default(" not in expression
+    ]
+    assert fragile == []

@@ -1,0 +1,77 @@
+"""Template helpers answer in the platform's time zone, for every kind of run."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pendulum
+import pytest
+from airflow.sdk import BaseOperator
+
+from airflow_provider_jodo.macros import JODO_MACROS, platform_date, platform_time, platform_timezone
+
+EVENING_UTC = "2026-11-30T20:00:00+00:00"  # already 1 December, 01:30, in Kolkata
+
+
+def test_the_platform_date_is_the_platforms_calendar_day_not_utcs():
+    assert platform_date(EVENING_UTC, timezone="Asia/Kolkata") == "2026-12-01"
+    assert platform_date(EVENING_UTC, timezone="UTC") == "2026-11-30"
+    assert platform_date(EVENING_UTC, days=-1, timezone="Asia/Kolkata") == "2026-11-30"
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (EVENING_UTC, "2026-12-01T02:30:00+05:30"),  # 01:30 local: 02:30 is an hour away, same day
+        ("2026-11-30T17:00:00+00:00", "2026-12-01T02:30:00+05:30"),  # 22:30 local: the next day
+        ("2026-11-30T21:00:00+00:00", "2026-12-01T02:30:00+05:30"),  # 02:30 local exactly: now
+        ("2026-11-30T21:30:00+00:00", "2026-12-02T02:30:00+05:30"),  # 03:00 local: the next night
+    ],
+)
+def test_the_platform_time_is_the_next_time_its_clock_shows_it(at, expected):
+    assert platform_time("02:30", at, timezone="Asia/Kolkata") == expected
+
+
+def test_a_platform_time_is_what_exetime_takes_and_lands_on_that_wall_clock():
+    from airflow_provider_jodo.loading.exetime import resolve_exetime
+    from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
+
+    moment = resolve_exetime(platform_time("02:30:15", EVENING_UTC, timezone="Asia/Kolkata"), pendulum.now())
+    assert to_wall_clock(moment, "Asia/Kolkata", "exetime") == "2026-12-01 02:30:15"
+
+
+@pytest.mark.parametrize(
+    ("call", "names"),
+    [
+        (lambda: platform_time("half past two", EVENING_UTC, timezone="UTC"), "wall_clock='half past two'"),
+        (lambda: platform_time("02:30", "2026-11-30 20:00", timezone="UTC"), "at=2026-11-30T20:00:00"),
+        (lambda: platform_date(datetime(2026, 11, 30), timezone="UTC"), "at=2026-11-30T00:00:00"),
+    ],
+)
+def test_bad_input_names_the_argument(call, names):
+    with pytest.raises(ValueError, match=names):
+        call()
+
+
+def test_the_zone_comes_from_the_connection(monkeypatch):
+    conn = {"conn_type": "jodo", "host": "http://127.0.0.1:1", "extra": {"timezone": "Asia/Kolkata"}}
+    conn["extra"].update(apikey="k", servicekey="s")
+    monkeypatch.setenv("AIRFLOW_CONN_JODO_PLATFORM", json.dumps(conn))
+    assert platform_timezone("jodo_platform") == "Asia/Kolkata"
+    assert platform_date(EVENING_UTC, jodo_conn_id="jodo_platform") == "2026-12-01"
+
+
+def test_templates_render_with_run_after_as_airflow_passes_it():
+    """`dag_run.run_after` reaches templates as a plain aware datetime, on every kind of run."""
+    task = BaseOperator(task_id="render")
+    context = {
+        **JODO_MACROS,
+        "dag_run": SimpleNamespace(run_after=datetime(2026, 11, 30, 20, tzinfo=timezone.utc)),
+    }
+    template = (
+        "leads-{{ jodo_platform_date(dag_run.run_after, timezone='Asia/Kolkata') }}.csv "
+        "{{ jodo_platform_time('02:30', dag_run.run_after, timezone='Asia/Kolkata') }}"
+    )
+    assert task.render_template(template, context) == "leads-2026-12-01.csv 2026-12-01T02:30:00+05:30"
