@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine that has only Python 3:
-#   make demo  - create .venv, install, start the bundled sandbox, run the nightly example DAG, print what landed
+#   make demo  - create .venv, install the provider (no test extras), start the bundled sandbox, run the nightly example DAG, print what landed
 #   make test  - create .venv if needed, install with test extras, lint and run the whole suite,
 #                the system tests included (a real Airflow deployment, and Debian's Chromium for the
 #                connection-form test, installed with apt-get when /usr/bin/chromium is missing)
@@ -8,14 +8,20 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test test-system test-fast lint clean bench
 
-$(STAMP): pyproject.toml
+# The demo needs the provider alone; the tests add their extras on top of it.
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
@@ -25,7 +31,7 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	scripts/demo.sh
 
 lint: $(STAMP)

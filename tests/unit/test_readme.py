@@ -92,3 +92,17 @@ def test_templates_work_on_runs_without_a_logical_date(code):
         if RUN_DATE_NAMES.search(expression.replace("| ds", "")) and "default(" not in expression
     ]
     assert fragile == []
+
+
+def test_the_readme_states_the_python_floor_that_pyproject_declares():
+    floor = re.search(r'requires-python = ">=(\d+\.\d+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert f"only Python {floor} or newer" in section("The two commands")
+
+
+def test_the_demo_installs_the_provider_without_the_test_extras():
+    makefile = (ROOT / "Makefile").read_text()
+    demo_prerequisites = re.search(r"^demo: (.*)$", makefile, flags=re.MULTILINE).group(1).split()
+    assert demo_prerequisites == ["$(RUNTIME)"]
+    runtime_recipe = makefile.split("$(RUNTIME): pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
+    assert "pip install --quiet -e .\n" in runtime_recipe + "\n" and "[test]" not in runtime_recipe
+    assert "`pip install -e .`" in section("Install")
