@@ -23,7 +23,8 @@ from airflow_provider_jodo.sandbox.campaign_form import (
     STATUS_SUCCESS,
     resolve_field,
 )
-from airflow_provider_jodo.sandbox.store import Campaign, CampaignCustomer, DialEntry, SandboxStore
+from airflow_provider_jodo.sandbox.campaign_store import Campaign, CampaignCustomer, DialEntry
+from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import BackMsgCode
 
 POLICY_PARAMETERS = ("emptyagent", "resetstatus", "dupway", "dupdiallist", "changepackage")

@@ -25,9 +25,10 @@ from airflow_provider_jodo.sandbox.campaign_import import (
     ImportOptions,
     import_record,
 )
+from airflow_provider_jodo.sandbox.campaign_store import Campaign
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
-from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
+from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import BackMsgCode, backmsg
 from airflow_provider_jodo.vendor.wire.protocol import (
     CJI_PARAMETERS,

@@ -18,7 +18,8 @@ from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeK
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.record_rules import judge_record, value_as_text
-from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
+from airflow_provider_jodo.sandbox.process_store import ProcessCustomer
+from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import (
     JODO_API_KEY_NOT_FOUND,
     JODO_BAD_DATETIME,
