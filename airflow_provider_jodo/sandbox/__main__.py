@@ -28,11 +28,19 @@ DEFAULT_PORT = 8765
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The command-line options; secrets left out are generated."""
+    """Parse the command-line options; secrets left out are generated."""
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_jodo.sandbox",
         description="Local sandbox of the Jodo ImportProcessData and astercc importCJI APIs.",
     )
+    _add_platform_options(parser)
+    _add_connection_options(parser)
+    _add_fault_options(parser)
+    return parser.parse_args(argv)
+
+
+def _add_platform_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of how the sandbox listens, stores, times and answers."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port, 0 for any free one (default: %(default)s)"
@@ -59,6 +67,10 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--files-dir", metavar="DIR", help="serve the CSV files in DIR at /files/<name> (for http imports)"
     )
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the written Airflow connection and of the seeded secrets."""
     parser.add_argument("--connection-file", metavar="PATH", help="write the Airflow connection as JSON here")
     parser.add_argument(
         "--usertype",
@@ -69,6 +81,10 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--apikey", help="Jodo API key of the demo organisation (default: random)")
     parser.add_argument("--password", help="astercc account password (default: random)")
     parser.add_argument("--agent-password", help="astercc agent password (default: random)")
+
+
+def _add_fault_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the faults injected into API requests (see `faults.py`)."""
     faults = parser.add_argument_group("fault injection (API paths only)")
     faults.add_argument(
         "--fault",
@@ -84,7 +100,6 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     faults.add_argument(
         "--trickle-seconds", type=float, default=1.0, help="pause between the bytes of a trickled answer"
     )
-    return parser.parse_args(argv)
 
 
 def build_fault_plan(arguments: argparse.Namespace) -> FaultPlan:

@@ -16,9 +16,9 @@ from typing import Any
 
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
+from airflow_provider_jodo.sandbox.process_store import ProcessCustomer
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.record_rules import judge_record, value_as_text
-from airflow_provider_jodo.sandbox.process_store import ProcessCustomer
 from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import (
     JODO_API_KEY_NOT_FOUND,
@@ -129,9 +129,38 @@ class ProcessDataApi:
 
     def _import_process_data(self, request: Mapping[str, Any]) -> dict[str, Any]:
         org_id, servicekey = self._authorise(request)
-        media_value, records = _get(request, "Media", "media"), _get(request, "Data", "data")
+        records = self._required_records(request)
+        media = _media(_get(request, "Media", "media"))
+        update_key = _update_key(request["updateparam"])
+        for name in ("reqdatetime", "CallDateTime"):
+            if name in request and request[name] is not None and not is_wall_clock(request[name]):
+                raise _Refusal(JODO_BAD_DATETIME, f"{name}={request[name]!r}")
+        userlogin = self._userlogin(org_id, request)
+        defaults = {
+            record_key: request[key] for key, record_key in _REQUEST_DEFAULTS if request.get(key) is not None
+        }
+        outcomes, accepted = _judge_records(records, update_key, defaults)
+        self._upsert(servicekey, update_key, media, userlogin, accepted, outcomes)
+        answer = {
+            "method": IMPORT_METHOD,
+            "resdatetime": self._clock.now_text(),
+            "status": JODO_SUCCESS,
+            "statusdesc": "success",
+            "uniqueid": uuid.uuid4().hex,
+        }
+        if self._profile.reports_record_outcomes:
+            answer["records"] = outcomes
+        return answer
+
+    def _required_records(self, request: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Return the request's `Data` once every required key is there and `Data` is a list of objects.
+
+        The checks run in the vendor's order: missing keys first, then the shape of `Data`, then
+        its length.
+        """
+        records = _get(request, "Data", "data")
         for name, value in (
-            ("Media", media_value),
+            ("Media", _get(request, "Media", "media")),
             ("Data", records),
             ("updateparam", request.get("updateparam")),
             ("reqdatetime", request.get("reqdatetime")),
@@ -144,48 +173,16 @@ class ProcessDataApi:
             raise _Refusal(JODO_DATA_NOT_A_LIST, "an element of Data is not an object")
         if len(records) > self._max_records:
             raise _Refusal(JODO_TOO_MANY_RECORDS, f"{len(records)} records, at most {self._max_records}")
-        media = _media(media_value)
-        update_key = _update_key(request["updateparam"])
-        for name in ("reqdatetime", "CallDateTime"):
-            if name in request and request[name] is not None and not is_wall_clock(request[name]):
-                raise _Refusal(JODO_BAD_DATETIME, f"{name}={request[name]!r}")
+        return records
+
+    def _userlogin(self, org_id: int, request: Mapping[str, Any]) -> str | None:
+        """Return the request's `userlogin`, None when absent or empty; refuse one the organisation lacks."""
         userlogin = request.get("userlogin") or None
         if userlogin is not None and not (
             isinstance(userlogin, str) and self._store.jodo_user_exists(org_id, userlogin)
         ):
             raise _Refusal(JODO_UNKNOWN_USER_LOGIN, repr(userlogin))
-
-        outcomes: list[dict[str, Any]] = []
-        accepted: list[_AcceptedRecord] = []
-        defaults = {
-            record_key: request[key] for key, record_key in _REQUEST_DEFAULTS if request.get(key) is not None
-        }
-        for index, record in enumerate(records):
-            fields, reason = judge_record(record, update_key)
-            key = fields.get(update_key.value) or None
-            if reason is not None:
-                outcomes.append(
-                    {
-                        "index": index,
-                        "key": key,
-                        "outcome": RecordOutcomeKind.REJECTED.value,
-                        "reason": reason,
-                    }
-                )
-                continue
-            outcomes.append({"index": index, "key": key, "outcome": None})
-            accepted.append(_AcceptedRecord(index, key, {**defaults, **fields}))
-        self._upsert(servicekey, update_key, media, userlogin, accepted, outcomes)
-        answer = {
-            "method": IMPORT_METHOD,
-            "resdatetime": self._clock.now_text(),
-            "status": JODO_SUCCESS,
-            "statusdesc": "success",
-            "uniqueid": uuid.uuid4().hex,
-        }
-        if self._profile.reports_record_outcomes:
-            answer["records"] = outcomes
-        return answer
+        return userlogin
 
     def _upsert(
         self,
@@ -249,6 +246,34 @@ class ProcessDataApi:
             "requestid": uuid.uuid4().hex,
             "data": records,
         }
+
+
+def _judge_records(
+    records: list[dict[str, Any]], update_key: UpdateKey, defaults: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[_AcceptedRecord]]:
+    """Judge each record and return the outcomes of all (by index) and the accepted ones.
+
+    A rejected record's outcome carries its reason; an accepted one's outcome is None until
+    `_upsert` stores it. Accepted records take the request-level `defaults` they do not carry.
+    """
+    outcomes: list[dict[str, Any]] = []
+    accepted: list[_AcceptedRecord] = []
+    for index, record in enumerate(records):
+        fields, reason = judge_record(record, update_key)
+        key = fields.get(update_key.value) or None
+        if reason is not None:
+            outcomes.append(
+                {
+                    "index": index,
+                    "key": key,
+                    "outcome": RecordOutcomeKind.REJECTED.value,
+                    "reason": reason,
+                }
+            )
+            continue
+        outcomes.append({"index": index, "key": key, "outcome": None})
+        accepted.append(_AcceptedRecord(index, key, {**defaults, **fields}))
+    return outcomes, accepted
 
 
 def _parse_request(data: str) -> Mapping[str, Any]:
