@@ -103,7 +103,7 @@ def _add_fault_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_fault_plan(arguments: argparse.Namespace) -> FaultPlan:
-    """The fault plan of the command line; ValueError names a bad --fault."""
+    """Return the fault plan of the command line; ValueError names a bad --fault."""
     rates = dict(parse_fault_rate(text) for text in arguments.fault)
     return FaultPlan(
         rates, arguments.fault_seed, arguments.retry_after, arguments.slow_seconds, arguments.trickle_seconds
@@ -111,7 +111,7 @@ def build_fault_plan(arguments: argparse.Namespace) -> FaultPlan:
 
 
 def build_seed(arguments: argparse.Namespace) -> SandboxSeed:
-    """The seed with the secrets given on the command line; the others stay random."""
+    """Return the seed with the secrets given on the command line; the others stay random."""
     given = {
         "apikey": arguments.apikey,
         "account_password": arguments.password,
@@ -121,7 +121,7 @@ def build_seed(arguments: argparse.Namespace) -> SandboxSeed:
 
 
 def describe(sandbox: JodoSandbox) -> str:
-    """What a user needs to call the sandbox, secrets included."""
+    """Describe what a user needs to call the sandbox, secrets included."""
     seed = sandbox.seed
     main_campaigns = ", ".join(str(campaign_id) for campaign_id in seed.main_table_campaign_ids)
     return "\n".join(

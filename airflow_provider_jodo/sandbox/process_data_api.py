@@ -1,5 +1,6 @@
-"""Jodo `ImportProcessData` and `getProcessData` on `handleCustomerWS`, answering as the
-vendor does (see docs/protocol-decisions.md, section A).
+"""Jodo `ImportProcessData` and `getProcessData` on `handleCustomerWS`, answering as the vendor does.
+
+See docs/protocol-decisions.md, section A.
 
 The two methods share the endpoint but not the house style: ImportProcessData answers with
 `resdatetime`/`status`, getProcessData with `timestamp`/`statuscode`; success codes are the
@@ -48,12 +49,14 @@ class _Refusal(Exception):
     """The request is refused with a Jodo code; `detail` says what exactly was wrong."""
 
     def __init__(self, code: str, detail: str) -> None:
+        """Refuse with Jodo `code`; `detail` says what exactly was wrong."""
         super().__init__(code, detail)
         self.code = code
         self.detail = detail
 
     @property
     def text(self) -> str:
+        """The code's meaning followed by the detail, as the answer's message."""
         return f"{JODO_CODES[self.code].text}: {self.detail}"
 
 
@@ -74,6 +77,7 @@ class ProcessDataApi:
         max_records_per_request: int,
         profile: SandboxProfile = SandboxProfile.FULL,
     ) -> None:
+        """Answer from `store` in `clock`'s time zone, taking at most `max_records_per_request` records."""
         if max_records_per_request < 1:
             raise ValueError(f"max_records_per_request must be at least 1, got {max_records_per_request!r}")
         self._store = store
@@ -113,7 +117,7 @@ class ProcessDataApi:
             }
 
     def _authorise(self, request: Mapping[str, Any]) -> tuple[int, str]:
-        """The caller's organisation id and service key, once the two keys belong together."""
+        """Return the caller's organisation id and service key, once the two keys belong together."""
         apikey, servicekey = request.get("apikey"), request.get("servicekey")
         org_id = self._store.organisation_of_apikey(apikey) if isinstance(apikey, str) else None
         if org_id is None:
@@ -193,8 +197,10 @@ class ProcessDataApi:
         accepted: list[_AcceptedRecord],
         outcomes: list[dict[str, Any]],
     ) -> None:
-        """Store the accepted records, inserting or updating by update key, and fill in their
-        outcomes. A later record with the same key in the same request updates the earlier."""
+        """Store the accepted records, inserting or updating by update key, and fill in their outcomes.
+
+        A later record with the same key in the same request updates the earlier.
+        """
         with self._store.transaction():
             customers = self._store.find_process_customers(
                 servicekey, update_key, sorted({record.key for record in accepted})
@@ -287,7 +293,7 @@ def _parse_request(data: str) -> Mapping[str, Any]:
 
 
 def _get(request: Mapping[str, Any], *spellings: str) -> Any:
-    """The value of a key the docs spell in more than one case; the first spelling wins."""
+    """Return the value of a key the docs spell in more than one case; the first spelling wins."""
     for spelling in spellings:
         if request.get(spelling) is not None:
             return request[spelling]
@@ -295,7 +301,7 @@ def _get(request: Mapping[str, Any], *spellings: str) -> Any:
 
 
 def _media(value: object) -> Media:
-    """The media code, given as a number or a string of digits."""
+    """Return the media code, given as a number or a string of digits."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value in Media._value2member_map_:
