@@ -61,8 +61,11 @@ class ProcessDataSearch(str, Enum):
 
 
 class RecordOutcomeKind(str, Enum):
-    """What ImportProcessData did with one input record. `accepted`: the platform took it but
-    its answer carries no per-record outcomes, so whether it inserted or updated it is unknown."""
+    """What ImportProcessData did with one input record.
+
+    `accepted`: the platform took it but its answer carries no per-record outcomes, so whether
+    it inserted or updated it is unknown.
+    """
 
     INSERTED = "inserted"
     UPDATED = "updated"
@@ -108,8 +111,10 @@ class DialListDuplicatePolicy(str, Enum):
 
 
 class ChangePackagePolicy(str, Enum):
-    """astercc `changepackage`: for campaigns on the main customer table, whether a duplicate
-    customer is moved into this campaign's package."""
+    """astercc `changepackage`: whether a duplicate customer is moved into this campaign's package.
+
+    It applies to campaigns on the main customer table.
+    """
 
     SKIP = "skip"
     UNASSIGN_TO_CURRENT = "unassignToCurrent"

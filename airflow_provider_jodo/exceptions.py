@@ -1,6 +1,9 @@
-"""Typed errors of the provider. Each platform error carries the vendor code, so that a DAG can
-tell a wrong password from a missing campaign without parsing text, and no message ever holds a
-secret (the hook redacts before it raises)."""
+"""Define the provider's typed errors.
+
+Each platform error carries the vendor code, so that a DAG can tell a wrong password from a
+missing campaign without parsing text, and no message ever holds a secret (the hook redacts
+before it raises).
+"""
 
 from __future__ import annotations
 
@@ -15,19 +18,26 @@ class JodoError(AirflowException):
 
 class ConnectionSettingError(JodoError, ValueError):
     """A connection field is missing or invalid; the message names the field, never its secret.
-    A ValueError too, as any bad setting is."""
+
+    A ValueError too, as any bad setting is.
+    """
 
 
 class UnencodableRecordError(JodoError, ValueError):
-    """A record cannot be written as an importCJI `source=data` context without being mangled
-    (a value holding `||` or `=`, ...): that record is rejected, the others go on."""
+    """A record cannot be written as an importCJI `source=data` context without being mangled.
+
+    A value holding `||` or `=`, ... would be: that record is rejected, the others go on.
+    """
 
 
 class MalformedBodyError(JodoError, ValueError):
     """An answer is none of the shapes the vendors use; `position` is where parsing stopped.
-    The hook turns it into a `JodoResponseError` quoting the (redacted) body."""
+
+    The hook turns it into a `JodoResponseError` quoting the (redacted) body.
+    """
 
     def __init__(self, reason: str, position: int) -> None:
+        """Say why parsing stopped and at which character of the body."""
         super().__init__(f"{reason} at character {position}")
         self.reason = reason
         self.position = position
@@ -38,49 +48,64 @@ class JodoConnectionError(JodoError):
 
 
 class JodoResponseError(JodoError):
-    """The platform answered, but not in a shape we understand (HTTP error page, malformed or
-    truncated body, unknown code). The message quotes the start of the redacted body."""
+    """The platform answered, but not in a shape we understand.
+
+    That is an HTTP error page, a malformed or truncated body, or an unknown code. The message
+    quotes the start of the redacted body.
+    """
 
     def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        """Keep the HTTP status of the answer, None when it was a success status."""
         super().__init__(message)
         self.http_status = http_status
 
 
 class JodoCapabilityMissingError(JodoError):
-    """The platform lacks an optional capability this call needs (e.g. the job status method;
-    see README, "What the provider needs from the platform"). Asking again cannot add it, so
+    """The platform lacks an optional capability this call needs (e.g. the job status method).
+
+    See README, "What the provider needs from the platform". Asking again cannot add it, so
     operators and sensors fail without retrying. `capability` is a
-    `hooks.platform_capabilities.Capability` value."""
+    `hooks.platform_capabilities.Capability` value.
+    """
 
     def __init__(self, message: str, *, capability: str) -> None:
+        """Name the missing capability (a `Capability` value)."""
         super().__init__(message)
         self.capability = capability
 
 
 class JodoSubmissionUnconfirmedError(JodoError):
-    """A file-job submission may have created a job (its answer was lost, cut or late) and the
-    platform cannot list a campaign's jobs to tell: the hook does not send it again, because a
-    second job would import the file twice. The message names the campaign, the file (without
-    credentials) and the time, and where the console shows the jobs."""
+    """A file-job submission may have created a job, and the platform cannot list jobs to tell.
+
+    Its answer was lost, cut or late, and the platform cannot list a campaign's jobs: the hook
+    does not send it again, because a second job would import the file twice. The message names
+    the campaign, the file (without credentials) and the time, and where the console shows the
+    jobs.
+    """
 
 
 class JodoLeadFileError(JodoError, AirflowFailException, ValueError):
-    """A lead file (an operator's `source_path`) that cannot be read whole: bytes that are not
-    UTF-8, a header with an empty or repeated column name, broken CSV, a cell over the limit, a
-    line that is not JSON, or no record at all (see `lead_files`). Reading the same file again
-    gives the same answer, so the task fails without a retry; like any bad input value it is a
-    ValueError too. The message names the file, the line and the column, never a cell's value:
-    lead data is personal data."""
+    """A lead file (an operator's `source_path`) cannot be read whole.
+
+    That is bytes that are not UTF-8, a header with an empty or repeated column name, broken
+    CSV, a cell over the limit, a line that is not JSON, or no record at all (see `lead_files`).
+    Reading the same file again gives the same answer, so the task fails without a retry; like
+    any bad input value it is a ValueError too. The message names the file, the line and the
+    column, never a cell's value: lead data is personal data.
+    """
 
 
 class JodoAmbiguousJobError(JodoError):
-    """A file-job submission whose answer was lost matches more than one new job of its
-    campaign and file: another run submitted the same file with the same parameters meanwhile,
-    and nothing tells which job is this one's. The hook neither takes one as its own nor
-    submits again; asking again cannot tell either, so operators fail without retrying.
-    `job_ids` are the candidates, oldest first; the message gives each one's console page."""
+    """A file-job submission whose answer was lost matches more than one new job of its campaign and file.
+
+    Another run submitted the same file with the same parameters meanwhile, and nothing tells
+    which job is this one's. The hook neither takes one as its own nor submits again; asking
+    again cannot tell either, so operators fail without retrying. `job_ids` are the
+    candidates, oldest first; the message gives each one's console page.
+    """
 
     def __init__(self, message: str, *, job_ids: tuple[str, ...]) -> None:
+        """Keep the candidate job ids, oldest first."""
         super().__init__(message)
         self.job_ids = job_ids
 
@@ -89,11 +114,13 @@ class JodoApiError(JodoError):
     """The platform answered with a failure code.
 
     `api` is "jodo" (ImportProcessData family, numeric `code`) or "astercc" (importCJI family,
-    two-digit BackMsg `code`, or None when the vendor sent plain text)."""
+    two-digit BackMsg `code`, or None when the vendor sent plain text).
+    """
 
     category: CodeCategory = CodeCategory.PLATFORM
 
     def __init__(self, message: str, *, api: str, code: str | None, vendor_message: str) -> None:
+        """Keep which API answered, its code and its own message text."""
         super().__init__(message)
         self.api = api
         self.code = code
@@ -101,8 +128,10 @@ class JodoApiError(JodoError):
 
 
 class JodoAuthenticationError(JodoApiError):
-    """Wrong API key, service key, organisation, user or password (1107, 1108, 1243; BackMsg
-    02, 03, 05, 06, 07, 15, 63). Never retried."""
+    """Wrong API key, service key, organisation, user or password; never retried.
+
+    Codes 1107, 1108, 1243; BackMsg 02, 03, 05, 06, 07, 15, 63.
+    """
 
     category = CodeCategory.AUTHENTICATION
 
@@ -114,15 +143,19 @@ class JodoNotFoundError(JodoApiError):
 
 
 class JodoInvalidRequestError(JodoApiError):
-    """The platform rejected the request's content (bad JSON, too many records, bad context,
-    header mismatch, ...)."""
+    """The platform rejected the request's content.
+
+    Bad JSON, too many records, bad context, header mismatch, ...
+    """
 
     category = CodeCategory.INVALID_REQUEST
 
 
 class JodoDuplicateError(JodoApiError):
-    """importCJI `source=data` found a duplicate and, by the chosen policies, changed nothing
-    (BackMsg 81, 82): the record was skipped, not lost."""
+    """importCJI `source=data` found a duplicate and, by the chosen policies, changed nothing.
+
+    BackMsg 81, 82: the record was skipped, not lost.
+    """
 
     category = CodeCategory.DUPLICATE
 

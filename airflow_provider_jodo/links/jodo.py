@@ -17,15 +17,16 @@ JOB_URL_XCOM_KEY = "job_url"
 
 
 class JodoImportJobLink(BaseOperatorLink):
-    """Opens the import job's page; empty until the task has a job (e.g. `source="data"`)."""
+    """Open the import job's page; empty until the task has a job (e.g. `source="data"`)."""
 
     name = "Jodo import job"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        """Return the job page's URL the task pushed to XCom, or "" when it has none."""
         return XCom.get_value(ti_key=ti_key, key=JOB_URL_XCOM_KEY) or ""
 
 
 def push_job_reference(context: Any, job_id: str, job_url: str) -> None:
-    """XCom `job_id` (for downstream tasks, e.g. the sensor) and `job_url` (for the link)."""
+    """Push `job_id` (for downstream tasks, e.g. the sensor) and `job_url` (for the link) to XCom."""
     context["ti"].xcom_push(key=JOB_ID_XCOM_KEY, value=job_id)
     context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url)

@@ -22,7 +22,7 @@ _LINE_BREAKS = ("\r", "\n", "\x00")
 
 
 def campaign_row(record: Any, columns: Sequence[str], timezone: str) -> list[str]:
-    """The record's cells in `columns` order (absent fields empty).
+    """Return the record's cells in `columns` order (absent fields empty).
 
     Date-times are written as the platform's wall clock in `timezone` (the connection's), dates
     as `YYYY-MM-DD`, numbers as Python writes them.

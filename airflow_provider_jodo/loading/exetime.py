@@ -17,7 +17,7 @@ ExetimeInput = datetime | timedelta | str | None
 
 
 def resolve_exetime(value: ExetimeInput, now: datetime, parameter: str = "exetime") -> datetime | None:
-    """The aware moment `value` stands for (None means "now", i.e. unscheduled).
+    """Return the aware moment `value` stands for (None means "now", i.e. unscheduled).
 
     :raises ValueError: naming `parameter` and the value, for naive or unparseable input.
     """

@@ -1,7 +1,8 @@
-"""The per-record report of an ImportProcessData push: JSON lines, one per input record, in
-input order: `index`, `key` (the update-key value), `outcome`, `reason` (rejections only) and
-`request_id` (the platform's id of the request that carried the record; null when the record
-was rejected before sending).
+"""The per-record report of an ImportProcessData push: JSON lines, one per input record, in input order.
+
+Each line holds `index`, `key` (the update-key value), `outcome`, `reason` (rejections only)
+and `request_id` (the platform's id of the request that carried the record; null when the
+record was rejected before sending).
 
 A line is written for every record of imports of millions, so it is formatted by hand:
 `json.dumps` of a dict per line cost more than validating the record.
@@ -17,7 +18,7 @@ from typing import IO, Any
 
 
 def new_report_path(task_id: str) -> Path:
-    """A new, unique report file in the temp directory (created empty, owner-only)."""
+    """Create a new, unique report file in the temp directory (empty, owner-only) and return its path."""
     handle, name = tempfile.mkstemp(prefix=f"jodo-report-{task_id}-", suffix=".jsonl")
     os.close(handle)
     return Path(name)
@@ -34,8 +35,11 @@ def write_report_line(
 
 
 def _json(value: Any) -> str:
-    """`value` as JSON; anything JSON cannot carry (a key that made its record invalid, such as
-    a set) as the JSON string of its repr, so that the report never fails."""
+    """Return `value` as JSON, so that the report never fails.
+
+    Anything JSON cannot carry (a key that made its record invalid, such as a set) is written
+    as the JSON string of its repr.
+    """
     if value is None:
         return "null"
     if isinstance(value, str):

@@ -1,5 +1,6 @@
-"""Bounded concurrency for imports: at most `max_in_flight` platform calls at a time, results
-in input order, and the input read only as far ahead as the calls need.
+"""Bounded concurrency for imports: at most `max_in_flight` platform calls at a time.
+
+Results come in input order, and the input is read only as far ahead as the calls need.
 
 Both operators use `map_in_order`: the ImportProcessData operator with one item per batch,
 the importCJI operator with one item per record.
@@ -28,12 +29,15 @@ ready, so that a call starts the moment another ends; the rest of the input is n
 
 @contextmanager
 def prompt_thread_switching() -> Iterator[None]:
-    """Lower the GIL switch interval for a pipeline in which one thread works without pause
-    (checking and encoding the next batches) while workers mostly wait for answers: a worker
-    whose answer has arrived would otherwise wait up to 5 ms for the GIL before it sends the
-    next request, and the platform would sit idle meanwhile (`make bench`, ImportProcessData
-    against its replay ceiling: about 0.5 at 5 ms, 0.85 at 1 ms, 0.9 to 1.0 at 0.2 ms). Not for
-    many CPU-bound workers, which would thrash: importCJI data calls do without it."""
+    """Lower the GIL switch interval for a pipeline of one busy thread and mostly waiting workers.
+
+    One thread works without pause (checking and encoding the next batches) while workers
+    mostly wait for answers: a worker whose answer has arrived would otherwise wait up to 5 ms
+    for the GIL before it sends the next request, and the platform would sit idle meanwhile
+    (`make bench`, ImportProcessData against its replay ceiling: about 0.5 at 5 ms, 0.85 at
+    1 ms, 0.9 to 1.0 at 0.2 ms). Not for many CPU-bound workers, which would thrash: importCJI
+    data calls do without it.
+    """
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, PROMPT_SWITCH_INTERVAL_SECONDS))
     try:
@@ -45,8 +49,9 @@ def prompt_thread_switching() -> Iterator[None]:
 def map_in_order(
     call: Callable[[Item], Result], items: Iterable[Item], max_in_flight: int
 ) -> Iterator[tuple[Item, Result]]:
-    """`(item, call(item))` for each item, in input order, with at most `max_in_flight` calls
-    running at once (in worker threads; `call` must be safe to run concurrently).
+    """Yield `(item, call(item))` for each item, in input order, with at most `max_in_flight` calls at once.
+
+    The calls run in worker threads; `call` must be safe to run concurrently.
 
     At most `READ_AHEAD_PER_CALL * max_in_flight` items are held at a time, so a stream of
     any length is mapped in bounded memory. The first call that raises (in input order)

@@ -1,5 +1,7 @@
-"""Lead files: the CSV and JSON-lines exports the import operators read records from (their
-`source_path`), checked whole before anything is sent, then read as a stream.
+r"""Lead files: the CSV and JSON-lines exports the import operators read records from.
+
+They are an operator's `source_path`, checked whole before anything is sent, then read as a
+stream.
 
 Nothing in a file is lost without a word. `check_lead_file` is a first pass over the whole
 file with the csv or json module, building no records, and raises `JodoLeadFileError` before
@@ -11,7 +13,7 @@ records; what is wrong with one record only (a CSV row with more cells than the 
 line that is not an object) comes as an `UnreadableRecord` that the operators reject with its
 reason, as they reject any invalid record.
 
-Lines are numbered as an editor numbers them (`\\n`, `\\r\\n` or a lone `\\r` ends one), and a
+Lines are numbered as an editor numbers them (`\n`, `\r\n` or a lone `\r` ends one), and a
 record that spans lines (a quoted cell with a line break) is named by the line it starts on.
 Messages name the file, the line and the column, never a cell's value: lead data is personal.
 """
@@ -34,15 +36,18 @@ JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 @dataclass(frozen=True)
 class UnreadableRecord:
-    """What a lead file holds where a record should be but that is no record: the operators
-    reject it with `reason`, which names its line, and go on with the next one."""
+    """What a lead file holds where a record should be but that is no record.
+
+    The operators reject it with `reason`, which names its line, and go on with the next one.
+    """
 
     reason: str
 
 
 def check_lead_file(source_path: str) -> int:
-    """How many records the file holds, read once whole without building them, so that a file
-    that cannot be read whole fails the task before anything is sent.
+    """Return how many records the file holds, reading it once whole without building them.
+
+    So a file that cannot be read whole fails the task before anything is sent.
 
     :raises JodoLeadFileError: naming the file, the line and the cause (see the module).
     :raises ValueError: `source_path` is not a file (it may still be on its way: retryable).
@@ -55,10 +60,11 @@ def check_lead_file(source_path: str) -> int:
 
 
 def lead_file_records(source_path: str) -> Iterator[dict[str, Any] | UnreadableRecord]:
-    """Each record of the file in order, streamed: a CSV row as header name -> cell (header
-    names stripped of spaces; empty and missing cells absent) or a JSON-lines object; an
-    `UnreadableRecord` for a CSV row with more cells than the header or a JSON line that is not
-    an object. Blank lines hold no record.
+    """Yield each record of the file in order, streamed.
+
+    A record is a CSV row as header name -> cell (header names stripped of spaces; empty and
+    missing cells absent) or a JSON-lines object; an `UnreadableRecord` for a CSV row with more
+    cells than the header or a JSON line that is not an object. Blank lines hold no record.
 
     :raises JodoLeadFileError: as `check_lead_file`, should the file have changed since.
     """
@@ -118,9 +124,11 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line the row starts on, its cells) for each row that is not a blank line, the header
-    first. Strict CSV: a quote still open at the end of the file, or text after a closing
-    quote, is an error rather than a cell that swallows the lines after it."""
+    """Yield (line the row starts on, its cells) for each row that is not a blank line, the header first.
+
+    Strict CSV: a quote still open at the end of the file, or text after a closing quote, is an
+    error rather than a cell that swallows the lines after it.
+    """
     # The csv module's cell limit is one per process; every reader of lead files sets the same.
     csv.field_size_limit(MAX_CELL_CHARACTERS)
     with _open_text(path) as file:
@@ -138,8 +146,11 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _column_names(path: Path, line: int, header: list[str]) -> list[str]:
-    """The header's names, stripped of spaces. An empty or repeated name would leave a column's
-    cells nowhere (or under another column), so either fails the file."""
+    """Return the header's names, stripped of spaces.
+
+    An empty or repeated name would leave a column's cells nowhere (or under another column),
+    so either fails the file.
+    """
     names = [name.strip() for name in header]
     seen: dict[str, int] = {}
     for column, name in enumerate(names, start=1):
@@ -155,7 +166,7 @@ def _column_names(path: Path, line: int, header: list[str]) -> list[str]:
 
 
 def _broken_csv(path: Path, line: int, cause: str) -> JodoLeadFileError:
-    """The error for the csv module's `cause`, met in the row that starts on `line`."""
+    """Return the error for the csv module's `cause`, met in the row that starts on `line`."""
     if cause.startswith("field larger than field limit"):
         return JodoLeadFileError(
             f"{path.name} line {line}: a cell exceeds the limit of {MAX_CELL_CHARACTERS:,} characters "
@@ -182,9 +193,12 @@ def _json_values(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def _not_utf8(path: Path) -> JodoLeadFileError:
-    """The error for the first bytes of `path` that are not UTF-8, with their line. Text is
-    decoded ahead of the line being read, so the reader's position says nothing: the file is
-    read again, a line at a time, as bytes (a line break is never part of a UTF-8 sequence)."""
+    """Return the error for the first bytes of `path` that are not UTF-8, with their line.
+
+    Text is decoded ahead of the line being read, so the reader's position says nothing: the
+    file is read again, a line at a time, as bytes (a line break is never part of a UTF-8
+    sequence).
+    """
     line = 1
     with path.open("rb") as file:
         for raw in file:
@@ -201,5 +215,5 @@ def _not_utf8(path: Path) -> JodoLeadFileError:
 
 
 def _lone_carriage_returns(raw: bytes) -> int:
-    """How many lines a lone `\\r` ends within `raw` (one line of bytes, split at `\\n`)."""
+    r"""Count the lines a lone `\r` ends within `raw` (one line of bytes, split at `\n`)."""
     return raw.count(b"\r") - raw.count(b"\r\n")

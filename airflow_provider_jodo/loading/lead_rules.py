@@ -1,7 +1,8 @@
-"""The platform's documented rules for one customer record of ImportProcessData, as the
-operator checks records before sending (to reject bad ones with reasons, or fail early). The
-sandbox judges records with its own reading of the same rules (`sandbox/record_rules.py`), so
-that a bug here cannot pass both sides.
+"""The platform's documented rules for one customer record of ImportProcessData.
+
+The operator checks records by them before sending (to reject bad ones with reasons, or fail
+early). The sandbox judges records with its own reading of the same rules
+(`sandbox/record_rules.py`), so that a bug here cannot pass both sides.
 
 Each record needs a name, a mobile number (3 to 16 digits, one leading + allowed) and an e-mail
 address; dates and times have fixed formats; the update-key field must be present.
@@ -37,8 +38,10 @@ FORMATTED_RECORD_FIELDS = (
 
 
 def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:
-    """The record's fields as text and the reason to reject it (None: accepted). A null value
-    counts as absent; the reason names the field."""
+    """Return the record's fields as text and the reason to reject it (None: accepted).
+
+    A null value counts as absent; the reason names the field.
+    """
     fields: dict[str, str] = {}
     for name, value in record.items():
         if type(value) is str and value.isascii() and type(name) is str:

@@ -1,5 +1,7 @@
-"""Checks of operator arguments shared by the import operators, run in `__init__` so that a
-typo fails when the DAG file is parsed rather than at 6 a.m.; each error names the parameter."""
+"""Checks of operator arguments shared by the import operators; each error names the parameter.
+
+They run in `__init__` so that a typo fails when the DAG file is parsed rather than at 6 a.m.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def positive_int(value: Any, parameter: str) -> int:
 
 
 def positive_seconds(value: Any, parameter: str) -> float:
-    """A positive, finite number of seconds."""
+    """Return `value` once it is a positive, finite number of seconds."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
         raise ValueError(f"{parameter}={value!r} must be a positive number of seconds")
     return float(value)

@@ -21,13 +21,17 @@ DEFAULT_PROGRESS_EVERY_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class ProgressInterval:
-    """How often a progress line is logged; checked when the operator is built, so that a bad
-    value fails the DAG, naming the operator's parameter."""
+    """How often a progress line is logged.
+
+    It is checked when the operator is built, so that a bad value fails the DAG, naming the
+    operator's parameter.
+    """
 
     records: int = DEFAULT_PROGRESS_EVERY_RECORDS
     seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS
 
     def __post_init__(self) -> None:
+        """Refuse a number of records or seconds that is not positive, naming the operator's parameter."""
         positive_int(self.records, "progress_every_records")
         if (
             not isinstance(self.seconds, (int, float))
@@ -38,9 +42,11 @@ class ProgressInterval:
 
 
 class ImportProgress:
-    """Counts records as their outcomes arrive and logs progress lines on `log` (the task's
-    logger). `total` is the number of input records when known without reading them (a
-    list), None for a file: then the line says so instead of guessing the time left."""
+    """Count records as their outcomes arrive and log progress lines on `log` (the task's logger).
+
+    `total` is the number of input records when known without reading them (a list), None for
+    a file: then the line says so instead of guessing the time left.
+    """
 
     def __init__(
         self,
@@ -50,6 +56,7 @@ class ImportProgress:
         interval: ProgressInterval,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """Start counting now; `what` names the records in the lines, `clock` is for tests."""
         self._log = log
         self._what = what
         self._total = total
@@ -63,9 +70,11 @@ class ImportProgress:
         self.accepted = 0
 
     def advance(self, records: int, rejected: int = 0, accepted: int = 0) -> None:
-        """`records` more records have their final outcome, `rejected` of them rejected and
-        `accepted` of them taken by a platform that did not say whether it inserted or updated
-        them."""
+        """Count `records` more records that have their final outcome.
+
+        `rejected` of them were rejected and `accepted` of them taken by a platform that did
+        not say whether it inserted or updated them.
+        """
         self.done += records
         self.rejected += rejected
         self.accepted += accepted
@@ -93,7 +102,7 @@ class ImportProgress:
         )
 
     def describe(self, now: float | None = None) -> str:
-        """The progress line: done, rate, time left (or that it is unknown), rejected."""
+        """Return the progress line: done, rate, time left (or that it is unknown), rejected."""
         elapsed = (self._clock() if now is None else now) - self._started
         rate = self.done / elapsed if elapsed > 0 else 0.0
         if self._total is None:
@@ -121,7 +130,7 @@ class ImportProgress:
 
 
 def _duration(seconds: float) -> str:
-    """A short human duration: `42 s`, `3 min 20 s`, `2 h 05 min`."""
+    """Return a short human duration: `42 s`, `3 min 20 s`, `2 h 05 min`."""
     whole = round(seconds)
     if whole < 60:
         return f"{whole} s"

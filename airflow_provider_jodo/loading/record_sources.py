@@ -1,6 +1,8 @@
-"""Where records come from: a list (e.g. an upstream task's XCom), a CSV file, a JSON-lines file
-(`lead_files`) or a query through any Airflow SQL hook. Files and query results are read as a
-stream, so a large export is never held in memory whole."""
+"""Where records come from: a list, a CSV or JSON-lines file, or a query through any Airflow SQL hook.
+
+A list is e.g. an upstream task's XCom; files are read by `lead_files`. Files and query results
+are read as a stream, so a large export is never held in memory whole.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +32,10 @@ def iter_records(records: Sequence[Any] | None, source_path: str | None) -> Iter
 
 
 def not_a_record_reason(item: Any) -> str:
-    """Why an input item that is not a dict is rejected: an unreadable file record's own reason
-    (it names the line), or what the item is."""
+    """Return why an input item that is not a dict is rejected.
+
+    That is an unreadable file record's own reason (it names the line), or what the item is.
+    """
     if isinstance(item, UnreadableRecord):
         return item.reason
     return f"not a dict but {type(item).__name__}"
@@ -67,15 +71,17 @@ def iter_sql_records(
 
 
 def known_record_count(records: Sequence[Any] | str | None) -> int | None:
-    """How many records a list input holds (for progress estimates); None for a file, whose
-    records are not counted ahead of reading them."""
+    """Return how many records a list input holds (for progress estimates).
+
+    None for a file, whose records are not counted ahead of reading them.
+    """
     if isinstance(records, Sequence) and not isinstance(records, (str, bytes)):
         return len(records)
     return None
 
 
 def apply_column_mapping(record: Mapping[str, Any], mapping: Mapping[str, str] | None) -> dict[str, Any]:
-    """The record with its source column names renamed to Jodo's fields (unmapped names kept)."""
+    """Return the record with its source column names renamed to Jodo's fields (unmapped names kept)."""
     if not mapping:
         return dict(record)
     return {mapping.get(name, name): value for name, value in record.items()}

@@ -1,5 +1,7 @@
-"""A local sandbox of the Jodo and astercc platforms: `python -m airflow_provider_jodo.sandbox`
-or `with JodoSandbox() as sandbox: ...`. Standard library only."""
+"""A local sandbox of the Jodo and astercc platforms. Standard library only.
+
+Run it with `python -m airflow_provider_jodo.sandbox` or `with JodoSandbox() as sandbox: ...`.
+"""
 
 from __future__ import annotations
 

@@ -28,11 +28,19 @@ DEFAULT_PORT = 8765
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The command-line options; secrets left out are generated."""
+    """Parse the command-line options; secrets left out are generated."""
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_jodo.sandbox",
         description="Local sandbox of the Jodo ImportProcessData and astercc importCJI APIs.",
     )
+    _add_platform_options(parser)
+    _add_connection_options(parser)
+    _add_fault_options(parser)
+    return parser.parse_args(argv)
+
+
+def _add_platform_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of how the sandbox listens, stores, times and answers."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port, 0 for any free one (default: %(default)s)"
@@ -59,6 +67,10 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--files-dir", metavar="DIR", help="serve the CSV files in DIR at /files/<name> (for http imports)"
     )
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the written Airflow connection and of the seeded secrets."""
     parser.add_argument("--connection-file", metavar="PATH", help="write the Airflow connection as JSON here")
     parser.add_argument(
         "--usertype",
@@ -69,6 +81,10 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--apikey", help="Jodo API key of the demo organisation (default: random)")
     parser.add_argument("--password", help="astercc account password (default: random)")
     parser.add_argument("--agent-password", help="astercc agent password (default: random)")
+
+
+def _add_fault_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the faults injected into API requests (see `faults.py`)."""
     faults = parser.add_argument_group("fault injection (API paths only)")
     faults.add_argument(
         "--fault",
@@ -84,11 +100,10 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     faults.add_argument(
         "--trickle-seconds", type=float, default=1.0, help="pause between the bytes of a trickled answer"
     )
-    return parser.parse_args(argv)
 
 
 def build_fault_plan(arguments: argparse.Namespace) -> FaultPlan:
-    """The fault plan of the command line; ValueError names a bad --fault."""
+    """Return the fault plan of the command line; ValueError names a bad --fault."""
     rates = dict(parse_fault_rate(text) for text in arguments.fault)
     return FaultPlan(
         rates, arguments.fault_seed, arguments.retry_after, arguments.slow_seconds, arguments.trickle_seconds
@@ -96,7 +111,7 @@ def build_fault_plan(arguments: argparse.Namespace) -> FaultPlan:
 
 
 def build_seed(arguments: argparse.Namespace) -> SandboxSeed:
-    """The seed with the secrets given on the command line; the others stay random."""
+    """Return the seed with the secrets given on the command line; the others stay random."""
     given = {
         "apikey": arguments.apikey,
         "account_password": arguments.password,
@@ -106,7 +121,7 @@ def build_seed(arguments: argparse.Namespace) -> SandboxSeed:
 
 
 def describe(sandbox: JodoSandbox) -> str:
-    """What a user needs to call the sandbox, secrets included."""
+    """Describe what a user needs to call the sandbox, secrets included."""
     seed = sandbox.seed
     main_campaigns = ", ".join(str(campaign_id) for campaign_id in seed.main_table_campaign_ids)
     return "\n".join(

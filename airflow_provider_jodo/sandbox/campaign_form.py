@@ -1,5 +1,8 @@
-"""The form of the seeded astercc campaigns: which fields a customer has and how they may be
-named in a `context` or a CSV header (field name or display name, any case)."""
+"""The form of the seeded astercc campaigns: which fields a customer has and how they may be named.
+
+A field may be named in a `context` or a CSV header by its field name or display name, in any
+case.
+"""
 
 from __future__ import annotations
 
@@ -27,5 +30,5 @@ _FIELD_BY_LABEL = {label.casefold(): name for name, display in CAMPAIGN_FORM for
 
 
 def resolve_field(label: str) -> str | None:
-    """The field name for a field or display name (case-insensitive), or None if unknown."""
+    """Return the field name for a field or display name (case-insensitive), or None if unknown."""
     return _FIELD_BY_LABEL.get(label.strip().casefold())

@@ -23,7 +23,8 @@ from airflow_provider_jodo.sandbox.campaign_form import (
     STATUS_SUCCESS,
     resolve_field,
 )
-from airflow_provider_jodo.sandbox.store import Campaign, CampaignCustomer, DialEntry, SandboxStore
+from airflow_provider_jodo.sandbox.campaign_store import Campaign, CampaignCustomer, DialEntry
+from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import BackMsgCode
 
 POLICY_PARAMETERS = ("emptyagent", "resetstatus", "dupway", "dupdiallist", "changepackage")
@@ -51,7 +52,9 @@ class RecordResult:
 @dataclass(frozen=True)
 class ImportOptions:
     """The duplicate policies and dial-list fields of one importCJI call, defaults applied.
-    Field options hold resolved field names (None: not given)."""
+
+    Field options hold resolved field names (None: not given).
+    """
 
     empty_agent: bool = False
     reset_status: bool = False
@@ -103,8 +106,9 @@ def _yes_no(params: Mapping[str, str], parameter: str, default: bool) -> bool:
 def import_record(
     store: SandboxStore, campaign: Campaign, record: Mapping[str, str], options: ImportOptions
 ) -> RecordResult:
-    """Insert `record` (field name -> value) into the campaign or apply the duplicate policies
-    to the customer it duplicates, in one transaction.
+    """Insert `record` into the campaign or apply the duplicate policies to the customer it duplicates.
+
+    `record` maps field name -> value; either happens in one transaction.
 
     Storage failures propagate as `sqlite3.Error`; callers report them as BackMsg_85.
     """
@@ -146,7 +150,7 @@ def import_record(
 
 
 def _dial_entry(record: Mapping[str, str], options: ImportOptions) -> DialEntry | None:
-    """The dial-list entry the record asks for: only with a `phone_field` whose value is set."""
+    """Return the dial-list entry the record asks for: only with a `phone_field` whose value is set."""
     phone = _value_of(record, options.phone_field)
     if phone is None:
         return None
@@ -158,7 +162,7 @@ def _dial_entry(record: Mapping[str, str], options: ImportOptions) -> DialEntry 
 
 
 def _value_of(record: Mapping[str, str], field_name: str | None) -> str | None:
-    """The record's non-empty value of a field, or None (no such option or no value)."""
+    """Return the record's non-empty value of a field, or None (no such option or no value)."""
     return (record.get(field_name) or None) if field_name else None
 
 

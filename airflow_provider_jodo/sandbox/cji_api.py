@@ -25,9 +25,10 @@ from airflow_provider_jodo.sandbox.campaign_import import (
     ImportOptions,
     import_record,
 )
+from airflow_provider_jodo.sandbox.campaign_store import Campaign
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
-from airflow_provider_jodo.sandbox.store import Campaign, SandboxStore
+from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import BackMsgCode, backmsg
 from airflow_provider_jodo.vendor.wire.protocol import (
     CJI_PARAMETERS,
@@ -56,7 +57,7 @@ class CjiAnswer:
     message: str | dict[str, Any]
 
     def as_object(self) -> dict[str, Any]:
-        """The answer object as it goes on the wire (before the JSONP wrapper)."""
+        """Return the answer object as it goes on the wire (before the JSONP wrapper)."""
         return {"code": self.code, "message": self.message}
 
 
@@ -64,13 +65,16 @@ class _Refusal(Exception):
     """The first failed check of a call; answered as `BackMsg_<code>`."""
 
     def __init__(self, code: str) -> None:
+        """Refuse with BackMsg `code`."""
         super().__init__(code)
         self.code = code
 
 
 class _UnknownJob(Exception):
-    """No job of the caller's organisation has the asked id (or none was asked for); answered
-    as the profile says (our BackMsg_91, or plain text)."""
+    """No job of the caller's organisation has the asked id (or none was asked for).
+
+    It is answered as the profile says (our BackMsg_91, or plain text).
+    """
 
 
 class CjiApi:
@@ -79,6 +83,7 @@ class CjiApi:
     def __init__(
         self, store: SandboxStore, clock: PlatformClock, profile: SandboxProfile = SandboxProfile.FULL
     ) -> None:
+        """Answer from `store`, in `clock`'s time zone, as far as `profile` goes beyond the documentation."""
         self._store = store
         self._clock = clock
         self._profile = profile
@@ -92,8 +97,10 @@ class CjiApi:
         return self._answer(self._import_status, params)
 
     def job_page(self, job_id: str) -> dict[str, Any] | None:
-        """The job a console page shows, or None. The sandbox's console needs no login: it
-        only serves the task link's target on one machine."""
+        """Return the job a console page shows, or None.
+
+        The sandbox's console needs no login: it only serves the task link's target on one machine.
+        """
         number = _as_id(job_id)
         if number is None:
             return None
@@ -183,8 +190,10 @@ class CjiApi:
         return CjiAnswer(SUCCESS, job)
 
     def _file_jobs(self, params: Mapping[str, str]) -> CjiAnswer:
-        """The jobs of one campaign for one file URL, newest first: how a client finds a job
-        whose submission answer it lost."""
+        """Return the jobs of one campaign for one file URL, newest first.
+
+        This is how a client finds a job whose submission answer it lost.
+        """
         org_id = self._authenticate(params, (*CREDENTIAL_PARAMETERS, "model_id", "context"))
         campaign_id = _as_id(params["model_id"].strip())
         if campaign_id is None:
@@ -193,7 +202,7 @@ class CjiApi:
         return CjiAnswer(SUCCESS, jobs)
 
     def _authenticate(self, params: Mapping[str, str], required: tuple[str, ...]) -> int:
-        """The caller's organisation id, checked in the decided order; raises _Refusal."""
+        """Return the caller's organisation id, checked in the decided order; raise _Refusal."""
         if any(not params.get(name, "").strip() for name in required):
             raise _Refusal(BackMsgCode.EMPTY_PARAMETERS)
         org_id = self._store.organisation_of_identity(params["orgidentity"])
@@ -224,8 +233,10 @@ class CjiApi:
 
 
 def _password_matches(stored: str, sent: str, password_type: str) -> bool:
-    """`pwdtype=md5` sends the lowercase hex MD5 of the password; anything else is compared as
-    plain text (an unknown pwdtype is refused afterwards)."""
+    """Tell whether `sent` matches the `stored` password: `pwdtype=md5` sends its lowercase hex MD5.
+
+    Anything else is compared as plain text (an unknown pwdtype is refused afterwards).
+    """
     if password_type == PasswordType.MD5.value:
         expected = hashlib.md5(stored.encode("utf-8")).hexdigest()
     else:
@@ -234,7 +245,7 @@ def _password_matches(stored: str, sent: str, password_type: str) -> bool:
 
 
 def _as_id(value: str) -> int | None:
-    """A non-negative integer written in ASCII digits that SQLite can hold, else None."""
+    """Return a non-negative integer written in ASCII digits that SQLite can hold, else None."""
     if not (value.isascii() and value.isdigit()):
         return None
     number = int(value)
@@ -242,9 +253,11 @@ def _as_id(value: str) -> int | None:
 
 
 def _parse_context(context: str) -> dict[str, str]:
-    """`field=value||field=value` as field name -> value. A segment without exactly one `=`,
-    an unknown field or a field given twice is a bad context (75): the sandbox refuses
-    rather than guess, so that a client that mangles values is caught."""
+    """Parse `field=value||field=value` as field name -> value.
+
+    A segment without exactly one `=`, an unknown field or a field given twice is a bad context
+    (75): the sandbox refuses rather than guess, so that a client that mangles values is caught.
+    """
     record: dict[str, str] = {}
     for segment in context.split(FIELD_SEPARATOR):
         label, separator, value = segment.partition("=")
@@ -256,7 +269,7 @@ def _parse_context(context: str) -> dict[str, str]:
 
 
 def _check_file_url(source: CJISource, url: str) -> None:
-    """An http/ftp context must be a URL of the source's scheme (75) naming a `.csv` file (86)."""
+    """Refuse an http/ftp context that is not a URL of the source's scheme (75) naming a `.csv` file (86)."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in FILE_URL_SCHEMES[source] or not parts.hostname:
         raise _Refusal(BackMsgCode.BAD_CONTEXT)

@@ -19,8 +19,10 @@ _FIXED_WIDTH = {WALL_CLOCK_FORMAT: 19, _DATE_FORMAT: 10, _TIME_FORMAT: 8}
 
 
 def is_wall_clock(value: object) -> bool:
-    """Whether `value` is a real date-time written `YYYY-MM-DD hh:mm:ss` (the sandbox's own
-    reading, apart from the hook's: a shared bug would pass both sides)."""
+    """Tell whether `value` is a real date-time written `YYYY-MM-DD hh:mm:ss`.
+
+    This is the sandbox's own reading, apart from the hook's: a shared bug would pass both sides.
+    """
     return _parses(value, WALL_CLOCK_FORMAT)
 
 
@@ -49,6 +51,7 @@ class PlatformClock:
     """Current time in the platform's time zone, as aware datetimes or wire strings."""
 
     def __init__(self, timezone: str) -> None:
+        """Keep the IANA time zone `timezone`; ValueError names an unknown one."""
         try:
             self.zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as error:
@@ -56,9 +59,9 @@ class PlatformClock:
         self.timezone = timezone
 
     def now(self) -> datetime:
-        """The current aware time in the platform's zone."""
+        """Return the current aware time in the platform's zone."""
         return datetime.now(self.zone)
 
     def now_text(self) -> str:
-        """The current time as the platform writes it (`YYYY-MM-DD hh:mm:ss`, its own zone)."""
+        """Return the current time as the platform writes it (`YYYY-MM-DD hh:mm:ss`, its own zone)."""
         return self.now().strftime(WALL_CLOCK_FORMAT)

@@ -1,5 +1,6 @@
-"""Faults the sandbox can inject into its API answers, to test clients against a flaky
-platform: per kind a rate (drawn from a seeded generator, for soak tests) and a script of
+"""Faults the sandbox can inject into its API answers, to test clients against a flaky platform.
+
+Per kind there is a rate (drawn from a seeded generator, for soak tests), and a script of
 faults for the next calls (for exact tests). Only the two vendors' API paths get faults; the
 file server and the job pages never do.
 
@@ -39,12 +40,14 @@ class Fault(str, Enum):
 
     @property
     def before_processing(self) -> bool:
+        """Tell whether the fault strikes before the platform acts (5xx, 429, reset, malformed)."""
         return self in (Fault.SERVER_ERROR, Fault.THROTTLED, Fault.RESET, Fault.MALFORMED)
 
 
 class FaultPlan:
-    """Which fault, if any, the next API request gets. Thread-safe: requests are served by
-    one thread per connection.
+    """Which fault, if any, the next API request gets.
+
+    Thread-safe: requests are served by one thread per connection.
 
     :param rates: fault -> probability per request (their sum at most 1).
     :param seed: seeds the generator, so that a soak run can be repeated.
@@ -61,6 +64,7 @@ class FaultPlan:
         slow_seconds: float = 2.0,
         trickle_seconds: float = 1.0,
     ) -> None:
+        """Plan faults at these rates; the parameters are described on the class."""
         self.retry_after = retry_after
         self.slow_seconds = slow_seconds
         self.trickle_seconds = trickle_seconds
@@ -86,13 +90,15 @@ class FaultPlan:
             self._rates = rates
 
     def script(self, *faults: Fault | None) -> None:
-        """Give the next API requests these faults, in order, before any random ones; None
-        lets a request through untouched (to aim at the second request of a call)."""
+        """Give the next API requests these faults, in order, before any random ones.
+
+        None lets a request through untouched (to aim at the second request of a call).
+        """
         with self._lock:
             self._scripted.extend(None if fault is None else Fault(fault) for fault in faults)
 
     def next_fault(self) -> Fault | None:
-        """The fault for the request being served now (counted in `injected`), or None."""
+        """Return the fault for the request being served now (counted in `injected`), or None."""
         with self._lock:
             self.requests_seen += 1
             fault = self._scripted.popleft() if self._scripted else self._draw()
@@ -110,8 +116,7 @@ class FaultPlan:
 
 
 def parse_fault_rate(text: str) -> tuple[Fault, float]:
-    """`KIND=RATE` from the command line (e.g. `5xx=0.1`), with an error naming the part at
-    fault."""
+    """Parse `KIND=RATE` from the command line (e.g. `5xx=0.1`), with an error naming the part at fault."""
     kind, separator, rate = text.partition("=")
     try:
         fault = Fault(kind.strip())

@@ -1,5 +1,7 @@
-"""Fetching an import job's CSV file over HTTP(S) or FTP, as the platform does when the job
-runs (not when it is created): a file that is missing then fails the job, not the call."""
+"""Fetching an import job's CSV file over HTTP(S) or FTP, as the platform does when the job runs.
+
+Not when it is created: a file that is missing then fails the job, not the call.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +28,11 @@ class FileFetchError(Exception):
 def fetch_file(
     source: CJISource, url: str, user: str, password: str, timeout: float = FETCH_TIMEOUT_SECONDS
 ) -> bytes:
-    """The file's bytes. `user`/`password` are HTTP basic credentials or the FTP login; empty
-    means none (anonymous FTP). Raises FileFetchError for any network or server failure."""
+    """Return the file's bytes; raise FileFetchError for any network or server failure.
+
+    `user`/`password` are HTTP basic credentials or the FTP login; empty means none (anonymous
+    FTP).
+    """
     if source is CJISource.FTP:
         return _fetch_ftp(url, user, password, timeout)
     return _fetch_http(url, user, password, timeout)
@@ -76,6 +81,6 @@ def _fetch_ftp(url: str, user: str, password: str, timeout: float) -> bytes:
 
 
 def _without_userinfo(url: str) -> str:
-    """The URL as it may be shown in a job error: never with a user or password."""
+    """Return the URL as it may be shown in a job error: never with a user or password."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

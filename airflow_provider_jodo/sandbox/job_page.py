@@ -1,5 +1,6 @@
-"""The console page of an import job, so that the operator's "Jodo import job" link opens
-something on one machine. The vendor documents no console URL (its console calls import jobs
+"""The console page of an import job, so that the operator's "Jodo import job" link opens something.
+
+It does so on one machine. The vendor documents no console URL (its console calls import jobs
 shell jobs); the sandbox serves the page at the connection's default `job_page_path`.
 """
 
@@ -14,7 +15,7 @@ _COUNTS = ("total", "inserted", "updated", "skipped", "failed")
 
 
 def job_page_html(job: Mapping[str, Any]) -> str:
-    """A small HTML page: the job's state, times, counts and row errors (all escaped)."""
+    """Render a small HTML page: the job's state, times, counts and row errors (all escaped)."""
     facts = [("state", job["state"]), ("exetime", job["exetime"]), ("started", job["started"])]
     facts += [("finished", job["finished"]), *((name, job[name]) for name in _COUNTS)]
     rows = "".join(f"<tr><th>{_text(name)}</th><td>{_text(value)}</td></tr>" for name, value in facts)

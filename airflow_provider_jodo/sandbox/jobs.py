@@ -20,8 +20,10 @@ from itertools import islice
 from airflow_provider_jodo.enums import CJISource, JobState
 from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
 from airflow_provider_jodo.sandbox.campaign_import import CampaignRecordOutcome, ImportOptions, import_record
+from airflow_provider_jodo.sandbox.campaign_store import Campaign
 from airflow_provider_jodo.sandbox.file_fetch import FileFetchError, fetch_file
-from airflow_provider_jodo.sandbox.store import Campaign, JobError, QueuedImportJob, SandboxStore
+from airflow_provider_jodo.sandbox.job_queue import JobError, QueuedImportJob
+from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import BackMsgCode, describe_backmsg
 from airflow_provider_jodo.vendor.wire.protocol import MAX_CELL_CHARACTERS
 
@@ -35,6 +37,7 @@ class JobFailure(Exception):
     """The job's file cannot be imported at all; the job fails with this code."""
 
     def __init__(self, code: str, detail: str, row: int | None = None) -> None:
+        """Fail with BackMsg `code` and `detail`, for the whole file or (with `row`) at a line."""
         super().__init__(detail)
         self.error = _job_error(row, code, detail)
 
@@ -43,6 +46,7 @@ class ImportJobScheduler:
     """Background thread that runs due import jobs until `stop()`."""
 
     def __init__(self, store: SandboxStore, poll_interval: float) -> None:
+        """Look for due jobs in `store` every `poll_interval` seconds, once started."""
         if poll_interval <= 0:
             raise ValueError(f"job_poll_interval must be positive seconds, got {poll_interval!r}")
         self._store = store
@@ -146,10 +150,13 @@ def _fetch_text(job: QueuedImportJob) -> str:
 
 
 def _csv_records(text: str, delrow: int) -> Iterator[tuple[int, dict[str, str] | None]]:
-    """(line number, field name -> value) for each data row, None for a row with more values
-    than columns. The first `delrow` lines are not data; with `delrow >= 1` the first line is
-    the header, otherwise columns follow the campaign form's order. Rows with no value at all
-    (trailing empty lines of a spreadsheet export) are left out."""
+    """Yield (line number, field name -> value) for each data row; None as the value of a too-long row.
+
+    A row is too long when it has more values than columns. The first `delrow` lines are not
+    data; with `delrow >= 1` the first line is the header, otherwise columns follow the campaign
+    form's order. Rows with no value at all (trailing empty lines of a spreadsheet export) are
+    left out.
+    """
     # The vendors document no cell limit: the sandbox reads the cells the provider reads (the
     # csv module's limit is one per process, shared with the provider's readers in tests).
     csv.field_size_limit(MAX_CELL_CHARACTERS)

@@ -1,6 +1,8 @@
-"""`JodoSandbox`: a local fake of the Jodo and astercc platforms, for tests, demos and
-benchmarks. It serves both vendors' endpoints on one port and runs import jobs in the
-background, with its state in SQLite (`sandbox.store` lets tests look at it)."""
+"""`JodoSandbox`: a local fake of the Jodo and astercc platforms, for tests, demos and benchmarks.
+
+It serves both vendors' endpoints on one port and runs import jobs in the background, with its
+state in SQLite (`sandbox.store` lets tests look at it).
+"""
 
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ class JodoSandbox:
         latency: float = 0.0,
         profile: SandboxProfile | str = SandboxProfile.FULL,
     ) -> None:
+        """Build and seed the store and the APIs; nothing serves until `start()`."""
         if not latency >= 0:
             raise ValueError(f"latency must be a number of seconds >= 0, got {latency!r}")
         self.latency = latency
@@ -92,15 +95,19 @@ class JodoSandbox:
 
     @property
     def peak_concurrent_requests(self) -> int:
-        """The most requests the sandbox has been answering at the same time since it started:
-        what a client's concurrency looked like from the platform's side."""
+        """The most requests the sandbox has been answering at the same time since it started.
+
+        This is what a client's concurrency looked like from the platform's side.
+        """
         if self._server is None:
             raise RuntimeError("the sandbox is not running; call start() or use it in a with block")
         return self._server.peak_requests_in_progress
 
     def file_url(self, name: str) -> str:
-        """The URL at which the sandbox serves `name` from its `files_dir` (CSV exports for
-        `source=http` imports)."""
+        """Return the URL at which the sandbox serves `name` from its `files_dir`.
+
+        Those are CSV exports for `source=http` imports.
+        """
         return f"{self.base_url}/files/{name}"
 
     def start(self) -> JodoSandbox:
@@ -132,7 +139,9 @@ class JodoSandbox:
 
     def stop(self) -> None:
         """Stop serving (open connections included) and running jobs, then close the store.
-        A job in progress is finished first."""
+
+        A job in progress is finished first.
+        """
         if self._server is None or self._serve_thread is None:
             return
         self._scheduler.stop()
@@ -143,6 +152,7 @@ class JodoSandbox:
         self._server = None
 
     def __enter__(self) -> JodoSandbox:
+        """Start the sandbox and return it."""
         return self.start()
 
     def __exit__(
@@ -151,11 +161,14 @@ class JodoSandbox:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        """Stop the sandbox, whether or not the block raised."""
         self.stop()
 
     def connection_dict(self, usertype: UserType | str = UserType.ACCOUNT) -> dict[str, Any]:
-        """The Airflow connection for this sandbox, as the JSON form of `AIRFLOW_CONN_<ID>`
-        takes it. `usertype` chooses the astercc login: the account or the enabled agent."""
+        """Return the Airflow connection for this sandbox, as the JSON form of `AIRFLOW_CONN_<ID>` takes it.
+
+        `usertype` chooses the astercc login: the account or the enabled agent.
+        """
         user_type = coerce(UserType, usertype, "usertype")
         if user_type is UserType.AGENT:
             login, password = self.seed.agent_number, self.seed.agent_password

@@ -16,13 +16,16 @@ _CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*
 
 
 def is_valid_callback(name: str) -> bool:
-    """True when `name` is a JavaScript function name that is safe to echo into a body."""
+    """Tell whether `name` is a JavaScript function name that is safe to echo into a body."""
     return _CALLBACK.fullmatch(name) is not None
 
 
 def relaxed_literal(value: object) -> str:
-    """`value` (dicts, lists, strings, numbers, booleans, None) as a JavaScript literal with
-    unquoted keys. Keys must be identifiers: the vendor never quotes them, so neither can we."""
+    """Return `value` as a JavaScript literal with unquoted keys.
+
+    `value` holds dicts, lists, strings, numbers, booleans and None. Keys must be identifiers:
+    the vendor never quotes them, so neither can we.
+    """
     if isinstance(value, dict):
         members = []
         for key, member in value.items():

@@ -1,5 +1,6 @@
-"""Jodo `ImportProcessData` and `getProcessData` on `handleCustomerWS`, answering as the
-vendor does (see docs/protocol-decisions.md, section A).
+"""Jodo `ImportProcessData` and `getProcessData` on `handleCustomerWS`, answering as the vendor does.
+
+See docs/protocol-decisions.md, section A.
 
 The two methods share the endpoint but not the house style: ImportProcessData answers with
 `resdatetime`/`status`, getProcessData with `timestamp`/`statuscode`; success codes are the
@@ -16,9 +17,10 @@ from typing import Any
 
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
 from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
+from airflow_provider_jodo.sandbox.process_store import ProcessCustomer
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
 from airflow_provider_jodo.sandbox.record_rules import judge_record, value_as_text
-from airflow_provider_jodo.sandbox.store import ProcessCustomer, SandboxStore
+from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import (
     JODO_API_KEY_NOT_FOUND,
     JODO_BAD_DATETIME,
@@ -47,12 +49,14 @@ class _Refusal(Exception):
     """The request is refused with a Jodo code; `detail` says what exactly was wrong."""
 
     def __init__(self, code: str, detail: str) -> None:
+        """Refuse with Jodo `code`; `detail` says what exactly was wrong."""
         super().__init__(code, detail)
         self.code = code
         self.detail = detail
 
     @property
     def text(self) -> str:
+        """The code's meaning followed by the detail, as the answer's message."""
         return f"{JODO_CODES[self.code].text}: {self.detail}"
 
 
@@ -73,6 +77,7 @@ class ProcessDataApi:
         max_records_per_request: int,
         profile: SandboxProfile = SandboxProfile.FULL,
     ) -> None:
+        """Answer from `store` in `clock`'s time zone, taking at most `max_records_per_request` records."""
         if max_records_per_request < 1:
             raise ValueError(f"max_records_per_request must be at least 1, got {max_records_per_request!r}")
         self._store = store
@@ -112,7 +117,7 @@ class ProcessDataApi:
             }
 
     def _authorise(self, request: Mapping[str, Any]) -> tuple[int, str]:
-        """The caller's organisation id and service key, once the two keys belong together."""
+        """Return the caller's organisation id and service key, once the two keys belong together."""
         apikey, servicekey = request.get("apikey"), request.get("servicekey")
         org_id = self._store.organisation_of_apikey(apikey) if isinstance(apikey, str) else None
         if org_id is None:
@@ -128,52 +133,17 @@ class ProcessDataApi:
 
     def _import_process_data(self, request: Mapping[str, Any]) -> dict[str, Any]:
         org_id, servicekey = self._authorise(request)
-        media_value, records = _get(request, "Media", "media"), _get(request, "Data", "data")
-        for name, value in (
-            ("Media", media_value),
-            ("Data", records),
-            ("updateparam", request.get("updateparam")),
-            ("reqdatetime", request.get("reqdatetime")),
-        ):
-            if value is None:
-                raise _Refusal(JODO_MISSING_KEY, name)
-        if not isinstance(records, list):
-            raise _Refusal(JODO_DATA_NOT_A_LIST, f"Data is a {type(records).__name__}")
-        if not all(isinstance(record, dict) for record in records):
-            raise _Refusal(JODO_DATA_NOT_A_LIST, "an element of Data is not an object")
-        if len(records) > self._max_records:
-            raise _Refusal(JODO_TOO_MANY_RECORDS, f"{len(records)} records, at most {self._max_records}")
-        media = _media(media_value)
+        records = self._required_records(request)
+        media = _media(_get(request, "Media", "media"))
         update_key = _update_key(request["updateparam"])
         for name in ("reqdatetime", "CallDateTime"):
             if name in request and request[name] is not None and not is_wall_clock(request[name]):
                 raise _Refusal(JODO_BAD_DATETIME, f"{name}={request[name]!r}")
-        userlogin = request.get("userlogin") or None
-        if userlogin is not None and not (
-            isinstance(userlogin, str) and self._store.jodo_user_exists(org_id, userlogin)
-        ):
-            raise _Refusal(JODO_UNKNOWN_USER_LOGIN, repr(userlogin))
-
-        outcomes: list[dict[str, Any]] = []
-        accepted: list[_AcceptedRecord] = []
+        userlogin = self._userlogin(org_id, request)
         defaults = {
             record_key: request[key] for key, record_key in _REQUEST_DEFAULTS if request.get(key) is not None
         }
-        for index, record in enumerate(records):
-            fields, reason = judge_record(record, update_key)
-            key = fields.get(update_key.value) or None
-            if reason is not None:
-                outcomes.append(
-                    {
-                        "index": index,
-                        "key": key,
-                        "outcome": RecordOutcomeKind.REJECTED.value,
-                        "reason": reason,
-                    }
-                )
-                continue
-            outcomes.append({"index": index, "key": key, "outcome": None})
-            accepted.append(_AcceptedRecord(index, key, {**defaults, **fields}))
+        outcomes, accepted = _judge_records(records, update_key, defaults)
         self._upsert(servicekey, update_key, media, userlogin, accepted, outcomes)
         answer = {
             "method": IMPORT_METHOD,
@@ -186,6 +156,38 @@ class ProcessDataApi:
             answer["records"] = outcomes
         return answer
 
+    def _required_records(self, request: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Return the request's `Data` once every required key is there and `Data` is a list of objects.
+
+        The checks run in the vendor's order: missing keys first, then the shape of `Data`, then
+        its length.
+        """
+        records = _get(request, "Data", "data")
+        for name, value in (
+            ("Media", _get(request, "Media", "media")),
+            ("Data", records),
+            ("updateparam", request.get("updateparam")),
+            ("reqdatetime", request.get("reqdatetime")),
+        ):
+            if value is None:
+                raise _Refusal(JODO_MISSING_KEY, name)
+        if not isinstance(records, list):
+            raise _Refusal(JODO_DATA_NOT_A_LIST, f"Data is a {type(records).__name__}")
+        if not all(isinstance(record, dict) for record in records):
+            raise _Refusal(JODO_DATA_NOT_A_LIST, "an element of Data is not an object")
+        if len(records) > self._max_records:
+            raise _Refusal(JODO_TOO_MANY_RECORDS, f"{len(records)} records, at most {self._max_records}")
+        return records
+
+    def _userlogin(self, org_id: int, request: Mapping[str, Any]) -> str | None:
+        """Return the request's `userlogin`, None when absent or empty; refuse one the organisation lacks."""
+        userlogin = request.get("userlogin") or None
+        if userlogin is not None and not (
+            isinstance(userlogin, str) and self._store.jodo_user_exists(org_id, userlogin)
+        ):
+            raise _Refusal(JODO_UNKNOWN_USER_LOGIN, repr(userlogin))
+        return userlogin
+
     def _upsert(
         self,
         servicekey: str,
@@ -195,8 +197,10 @@ class ProcessDataApi:
         accepted: list[_AcceptedRecord],
         outcomes: list[dict[str, Any]],
     ) -> None:
-        """Store the accepted records, inserting or updating by update key, and fill in their
-        outcomes. A later record with the same key in the same request updates the earlier."""
+        """Store the accepted records, inserting or updating by update key, and fill in their outcomes.
+
+        A later record with the same key in the same request updates the earlier.
+        """
         with self._store.transaction():
             customers = self._store.find_process_customers(
                 servicekey, update_key, sorted({record.key for record in accepted})
@@ -250,6 +254,34 @@ class ProcessDataApi:
         }
 
 
+def _judge_records(
+    records: list[dict[str, Any]], update_key: UpdateKey, defaults: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[_AcceptedRecord]]:
+    """Judge each record and return the outcomes of all (by index) and the accepted ones.
+
+    A rejected record's outcome carries its reason; an accepted one's outcome is None until
+    `_upsert` stores it. Accepted records take the request-level `defaults` they do not carry.
+    """
+    outcomes: list[dict[str, Any]] = []
+    accepted: list[_AcceptedRecord] = []
+    for index, record in enumerate(records):
+        fields, reason = judge_record(record, update_key)
+        key = fields.get(update_key.value) or None
+        if reason is not None:
+            outcomes.append(
+                {
+                    "index": index,
+                    "key": key,
+                    "outcome": RecordOutcomeKind.REJECTED.value,
+                    "reason": reason,
+                }
+            )
+            continue
+        outcomes.append({"index": index, "key": key, "outcome": None})
+        accepted.append(_AcceptedRecord(index, key, {**defaults, **fields}))
+    return outcomes, accepted
+
+
 def _parse_request(data: str) -> Mapping[str, Any]:
     try:
         request = json.loads(data)
@@ -261,7 +293,7 @@ def _parse_request(data: str) -> Mapping[str, Any]:
 
 
 def _get(request: Mapping[str, Any], *spellings: str) -> Any:
-    """The value of a key the docs spell in more than one case; the first spelling wins."""
+    """Return the value of a key the docs spell in more than one case; the first spelling wins."""
     for spelling in spellings:
         if request.get(spelling) is not None:
             return request[spelling]
@@ -269,7 +301,7 @@ def _get(request: Mapping[str, Any], *spellings: str) -> Any:
 
 
 def _media(value: object) -> Media:
-    """The media code, given as a number or a string of digits."""
+    """Return the media code, given as a number or a string of digits."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value in Media._value2member_map_:

@@ -31,23 +31,25 @@ class SandboxProfile(str, Enum):
 
     @property
     def reports_record_outcomes(self) -> bool:
-        """ImportProcessData success answers carry one `records` entry per input record."""
+        """Whether ImportProcessData success answers carry one `records` entry per input record."""
         return self is SandboxProfile.FULL
 
     @property
     def lists_jobs(self) -> bool:
-        """importStatusCJI with an empty `jobid`, `model_id` and `context` lists jobs."""
+        """Whether importStatusCJI with an empty `jobid`, `model_id` and `context` lists jobs."""
         return self is SandboxProfile.FULL
 
     @property
     def reports_job_parameters(self) -> bool:
-        """A job's status carries the parameters it was submitted with (`model_id`, `context`,
-        `delrow`, the dial-list fields and the duplicate policies)."""
+        """Whether a job's status carries the parameters it was submitted with.
+
+        Those are `model_id`, `context`, `delrow`, the dial-list fields and the duplicate policies.
+        """
         return self is SandboxProfile.FULL
 
     @property
     def has_status_method(self) -> bool:
-        """importStatusCJI exists at all."""
+        """Whether importStatusCJI exists at all."""
         return self is not SandboxProfile.DOCUMENTED_NO_STATUS
 
     @property

@@ -1,6 +1,8 @@
-"""How the sandbox judges one ImportProcessData record, written from the documented rules
-(docs/protocol-decisions.md, section A) apart from the operator's `lead_rules`: a bug shared by
-the provider's check and the platform's would pass every test.
+"""How the sandbox judges one ImportProcessData record, written from the documented rules.
+
+The rules are in docs/protocol-decisions.md, section A; this reading is apart from the
+operator's `lead_rules`: a bug shared by the provider's check and the platform's would pass
+every test.
 
 A record is rejected, naming the field, when a value is not text or an integer (null counts as
 absent), when `name`, `mobilenumber` or `emailid` is missing or empty, when the mobile number is
@@ -27,7 +29,7 @@ _FORMATS = {
 
 
 def value_as_text(value: object) -> str | None:
-    """A JSON value as the platform stores it: text as is, an integer written out, else None."""
+    """Return a JSON value as the platform stores it: text as is, an integer written out, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -36,7 +38,7 @@ def value_as_text(value: object) -> str | None:
 
 
 def judge_record(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:
-    """(the record's fields as stored text, the reason it is rejected or None)."""
+    """Return (the record's fields as stored text, the reason it is rejected or None)."""
     fields: dict[str, str] = {}
     for name, value in record.items():
         if value is None:

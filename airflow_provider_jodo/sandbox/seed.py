@@ -1,5 +1,7 @@
-"""What the sandbox platform holds before the first request: organisations, keys, users and
-campaigns. Secrets are random per run unless given, so no secret is ever written in code."""
+"""What the sandbox platform holds before the first request: organisations, keys, users, campaigns.
+
+Secrets are random per run unless given, so no secret is ever written in code.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ _SECRET_FIELDS = ("apikey", "other_apikey", "account_password", "agent_password"
 
 
 def random_secret() -> str:
-    """A fresh 24-character hex secret."""
+    """Return a fresh 24-character hex secret."""
     return secrets.token_hex(12)
 
 
@@ -42,6 +44,7 @@ class SandboxSeed:
     other_campaign_id: int = 4
 
     def __post_init__(self) -> None:
+        """Refuse short secrets, empty values and campaign ids used twice, naming the field."""
         for name in _SECRET_FIELDS:
             if len(getattr(self, name)) < MIN_SECRET_LENGTH:
                 raise ValueError(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
@@ -55,6 +58,8 @@ class SandboxSeed:
 
     @staticmethod
     def package_of(campaign_id: int) -> str:
-        """The package of a campaign on the main customer table: its customers are the main
-        table's customers assigned to this package."""
+        """Return the package of a campaign on the main customer table.
+
+        Its customers are the main table's customers assigned to this package.
+        """
         return f"package-{campaign_id}"

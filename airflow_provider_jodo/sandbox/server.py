@@ -1,5 +1,6 @@
-"""The sandbox's HTTP server: routes the vendors' paths to the two APIs and writes their
-answers the way the vendors do (JSON as `text/html` for Jodo, JSONP for astercc).
+"""The sandbox's HTTP server: routes the vendors' paths to the two APIs and answers as the vendors do.
+
+That is JSON as `text/html` for Jodo, JSONP for astercc.
 
 HTTP/1.1 with keep-alive, so that a client session reuses one connection; every answer has
 an exact Content-Length. Each connection is served by its own thread; `close()` ends open
@@ -53,9 +54,11 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that knows its open connections and their threads, so that
-    `close()` can end them and wait for them. Listens on IPv4 or, for an address such as
-    `::1`, IPv6."""
+    """A threading HTTP server that knows its open connections and their threads.
+
+    So `close()` can end them and wait for them. Listens on IPv4 or, for an address such as
+    `::1`, IPv6.
+    """
 
     def __init__(
         self,
@@ -67,6 +70,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         latency: float = 0.0,
         has_status_method: bool = True,
     ) -> None:
+        """Bind `address` and route to the two APIs; `files_dir` is served at `/files/`."""
         self.process_data_api = process_data_api
         self.has_status_method = has_status_method
         self.cji_api = cji_api
@@ -90,10 +94,12 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             self.peak_requests_in_progress = max(self.peak_requests_in_progress, self.requests_in_progress)
 
     def request_ended(self) -> None:
+        """Count a request as answered."""
         with self._requests_lock:
             self.requests_in_progress -= 1
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in its own daemon thread, remembered so that `close()` can join it."""
         # ThreadingMixIn does not keep daemon threads, so it cannot join them on close; start
         # the same per-connection thread here and remember it.
         thread = threading.Thread(
@@ -107,18 +113,22 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         thread.start()
 
     def shutdown_request(self, request: Any) -> None:
+        """Forget the ended connection, then close it."""
         with self._connections_lock:
             self._connections.pop(request, None)
         super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log a connection-level failure at debug level."""
         # Only connection-level failures get here (a client that went away mid-request, or a
         # connection ended by close()); request failures are answered with HTTP 500 and logged.
         logger.debug("connection from %s ended with an error", client_address, exc_info=True)
 
     def close(self) -> None:
-        """Stop serving (after `shutdown()`): end keep-alive connections, close the listening
-        socket and wait for the connection threads."""
+        """Stop serving (after `shutdown()`).
+
+        End keep-alive connections, close the listening socket and wait for the connection threads.
+        """
         with self._connections_lock:
             connections = dict(self._connections)
         for connection in connections:
@@ -133,7 +143,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
-    """Routes one request to the API for its path."""
+    """Route one request to the API for its path."""
 
     protocol_version = "HTTP/1.1"
     server_version = "JodoSandbox"
@@ -144,15 +154,17 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
 
     def do_GET(self) -> None:
+        """Answer a GET request; its parameters are in the query string."""
         self._route(form={})
 
     def do_POST(self) -> None:
+        """Answer a POST request whose url-encoded body adds form fields."""
         form = self._read_form()
         if form is not None:
             self._route(form)
 
     def _read_form(self) -> dict[str, str] | None:
-        """The url-encoded form fields of a POST body; None after answering an unusable body."""
+        """Return the url-encoded form fields of a POST body; None after answering an unusable body."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._send_text(HTTPStatus.NOT_IMPLEMENTED, "chunked request bodies are not supported")
             self.close_connection = True
@@ -223,8 +235,11 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             self._send(status, _HTML_CONTENT_TYPE, _PROXY_ERROR_PAGE)
 
     def _trickle(self, status: HTTPStatus, content_type: str, body: str) -> None:
-        """Send the whole answer a byte at a time, `trickle_seconds` apart, until it is sent,
-        the client goes away or the server stops (a closed connection ends the loop)."""
+        """Send the whole answer a byte at a time, `trickle_seconds` apart.
+
+        It goes on until it is sent, the client goes away or the server stops (a closed
+        connection ends the loop).
+        """
         payload = body.encode("utf-8")
         head = (
             f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: {content_type}\r\n"
@@ -267,8 +282,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         return HTTPStatus.NOT_FOUND, _TEXT_CONTENT_TYPE, f"no sandbox endpoint at {path}"
 
     def _file_answer(self, name: str) -> tuple[HTTPStatus, str, str]:
-        """A CSV export from the files directory, so that http import jobs have something to
-        fetch on one machine. Plain file names only: no path leaves the directory."""
+        """Return a CSV export from the files directory, so that http import jobs have something to fetch.
+
+        That is on one machine. Plain file names only: no path leaves the directory.
+        """
         assert self.server.files_dir is not None
         file = self.server.files_dir / name
         if not name or Path(name).name != name or not file.is_file():
@@ -305,11 +322,13 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log the request at debug level, with its path but not its query string."""
         # The path only: astercc sends its password in the query string, and the request line
         # must not carry it into anyone's logs.
         logger.debug("%s %s %s -> %s", self.address_string(), self.command, urlsplit(self.path).path, code)
 
     def log_message(self, format: str, *args: Any) -> None:
+        """Log a message of http.server's own at debug level."""
         # Errors http.server reports itself (bad request lines); debug level, because lines on
         # stderr would slow benchmarks and drown test output.
         logger.debug("%s - " + format, self.address_string(), *args)

@@ -1,5 +1,8 @@
-"""JodoImportJobSensor: waits until an importCJI job ends, typically downstream of the task
-that submitted it (`job_id="{{ ti.xcom_pull(task_ids='submit') }}"`)."""
+"""JodoImportJobSensor: wait until an importCJI job ends.
+
+It typically runs downstream of the task that submitted it
+(`job_id="{{ ti.xcom_pull(task_ids='submit') }}"`).
+"""
 
 from __future__ import annotations
 
@@ -30,9 +33,11 @@ from airflow_provider_jodo.vendor.job_verdict import (
 
 
 class JodoImportJobSensor(BaseSensorOperator):
-    """Succeeds when import job `job_id` has succeeded; fails at once when it failed, was
-    cancelled or does not exist, or when the platform has no job status method (waiting longer
-    cannot change those). Pushes the job's final state and counts (a dict) to XCom.
+    """Succeed when import job `job_id` has succeeded; fail at once when it cannot succeed.
+
+    It fails at once when the job failed, was cancelled or does not exist, or when the platform
+    has no job status method (waiting longer cannot change those). Pushes the job's final state
+    and counts (a dict) to XCom.
 
     Works in `poke` and `reschedule` modes; `deferrable=True` hands the wait to
     `JodoImportJobTrigger` in the triggerer after one immediate check.
@@ -53,6 +58,7 @@ class JodoImportJobSensor(BaseSensorOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
+        """Keep the job and the connection; the parameters are described on the class."""
         super().__init__(**kwargs)
         self.job_id = job_id
         self.jodo_conn_id = jodo_conn_id
@@ -60,6 +66,11 @@ class JodoImportJobSensor(BaseSensorOperator):
         self._gives_up_at: float | None = None  # set for a wait in one process (poke mode)
 
     def poke(self, context: Any) -> PokeReturnValue:
+        """Ask the platform for the job once: done when it succeeded, AirflowFailException when it failed.
+
+        A connection error after the wait's end raises AirflowSensorTimeout; before it, it is
+        raised as it is, for Airflow to poke again.
+        """
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             job = hook.get_import_job(self.job_id, deadline=self._gives_up_at)
@@ -81,6 +92,7 @@ class JodoImportJobSensor(BaseSensorOperator):
         return PokeReturnValue(is_done=verdict is JobVerdict.SUCCEEDED, xcom_value=job.to_dict())
 
     def execute(self, context: Any) -> Any:
+        """Push the job's reference for the link, then wait: by poking or, deferrable, in the triggerer."""
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         push_job_reference(context, str(self.job_id), hook.job_page_url(self.job_id))
         if not self.deferrable:

@@ -27,10 +27,10 @@ from airflow_provider_jodo.vendor.job_verdict import (
 
 
 class JodoImportJobTrigger(BaseTrigger):
-    """Poll import job `job_id` every `poll_interval` seconds until it ends or `end_time`
-    (a Unix timestamp, None for no limit) passes.
+    """Poll import job `job_id` every `poll_interval` seconds until it ends or `end_time` passes.
 
-    Everything it needs is plain and serialised, so a triggerer restart rebuilds it as it was.
+    `end_time` is a Unix timestamp, None for no limit. Everything it needs is plain and
+    serialised, so a triggerer restart rebuilds it as it was.
     """
 
     def __init__(
@@ -40,6 +40,7 @@ class JodoImportJobTrigger(BaseTrigger):
         poll_interval: float = 30.0,
         end_time: float | None = None,
     ) -> None:
+        """Keep the job, the connection and the timing; the parameters are described on the class."""
         super().__init__()
         self.job_id = str(job_id)
         self.jodo_conn_id = jodo_conn_id
@@ -47,6 +48,7 @@ class JodoImportJobTrigger(BaseTrigger):
         self.end_time = end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the class path and the plain arguments that rebuild this trigger."""
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
@@ -58,6 +60,7 @@ class JodoImportJobTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll the job until it ends, fails to be found or the wait is over, then yield one event."""
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             while True:

@@ -1,5 +1,6 @@
-"""Vendor status codes and their meaning, shared by the hook (to explain them) and the
-sandbox (to answer with them), so that both always agree.
+"""Vendor status codes and their meaning, shared by the hook and the sandbox so that both always agree.
+
+The hook explains them; the sandbox answers with them.
 
 Jodo answers carry a numeric code in `status`/`statuscode`; astercc answers carry messages
 that are often `BackMsg_NN` codes. Codes marked "sandbox-defined" are our decisions where the
@@ -103,8 +104,10 @@ BACKMSG_JOB_NOT_FOUND = "91"
 
 
 class BackMsgCode:
-    """The BackMsg codes by name (two-digit strings, as the vendor writes them), so that no code
-    is written bare outside this module; each is in `BACKMSG_CODES` (checked at import)."""
+    """The BackMsg codes by name (two-digit strings, as the vendor writes them).
+
+    So no code is written bare outside this module; each is in `BACKMSG_CODES` (checked at import).
+    """
 
     EMPTY_PARAMETERS = "01"
     UNKNOWN_ORGANISATION = "02"
@@ -144,12 +147,12 @@ _BACKMSG_PATTERN = re.compile(r"^\s*BackMsg_(\d+)\s*$")
 
 
 def backmsg(code: str) -> str:
-    """The wire form of a BackMsg code, e.g. `backmsg("83") == "BackMsg_83"`."""
+    """Return the wire form of a BackMsg code, e.g. `backmsg("83") == "BackMsg_83"`."""
     return f"BackMsg_{code}"
 
 
 def parse_backmsg(message: object) -> str | None:
-    """The two-digit code of a `BackMsg_NN` message, or None when the message is plain text."""
+    """Return the two-digit code of a `BackMsg_NN` message, or None when the message is plain text."""
     if not isinstance(message, str):
         return None
     match = _BACKMSG_PATTERN.match(message)

@@ -66,8 +66,9 @@ class FileJobSubmission:
 
 
 def submission_mismatches(job: ImportJob, submission: FileJobSubmission, looked_at: datetime) -> list[str]:
-    """The parameters in which `job`, as its status reports it, differs from `submission`;
-    empty when the job may be the submission's. `looked_at` (aware) is when the job was read.
+    """Return the parameters in which `job`, as its status reports it, differs from `submission`.
+
+    Empty when the job may be the submission's. `looked_at` (aware) is when the job was read.
 
     Each parameter both carry is compared: an empty value as the platform's default, the
     campaign and `delrow` as numbers, field names and policy values regardless of case, the

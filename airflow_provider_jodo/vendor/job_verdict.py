@@ -1,5 +1,8 @@
-"""What an import job's state means, decided in one place for the operator's wait loop, the
-sensor and the trigger alike (so they can never disagree about "is this job finished?")."""
+"""What an import job's state means, decided in one place.
+
+The operator's wait loop, the sensor and the trigger alike use it, so they can never disagree
+about "is this job finished?".
+"""
 
 from __future__ import annotations
 
@@ -36,16 +39,21 @@ def wait_is_over(end_time: float | None) -> bool:
 
 
 def next_look_in(poll_interval: float, end_time: float | None) -> float:
-    """Seconds until a wait looks at its job again: `poll_interval`, but never past the wait's
-    end, so that the last look comes at the end and not a poll interval after it."""
+    """Return the seconds until a wait looks at its job again: `poll_interval`, but never past the wait's end.
+
+    So the last look comes at the end and not a poll interval after it.
+    """
     if end_time is None:
         return poll_interval
     return max(0.0, min(poll_interval, end_time - time.time()))
 
 
 def judge_job(job: ImportJob) -> JobVerdict:
-    """The verdict for a job as the platform reports it now. A job that succeeded with some
-    rejected rows still succeeded: its rows are accounted for in `failed` and `errors`."""
+    """Return the verdict for a job as the platform reports it now.
+
+    A job that succeeded with some rejected rows still succeeded: its rows are accounted for in
+    `failed` and `errors`.
+    """
     return _VERDICT_BY_STATE[job.state]
 
 
@@ -72,8 +80,10 @@ def describe_job_failure(job: ImportJob) -> str:
 
 
 def describe_unwaitable_job(job_id: str, job_url: str, reason: object) -> str:
-    """Why a submitted job cannot be waited for (the platform has no job status method): the
-    job exists, so the message gives its id and console page rather than a bare failure."""
+    """Say why a submitted job cannot be waited for (the platform has no job status method).
+
+    The job exists, so the message gives its id and console page rather than a bare failure.
+    """
     return (
         f"import job {job_id} was submitted (job page: {job_url}), but it cannot be waited for: "
         f"{reason}. Check the job in the console, or import with wait_for_completion=False"

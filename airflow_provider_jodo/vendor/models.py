@@ -1,5 +1,7 @@
-"""Typed results of the hook's calls. Plain frozen dataclasses with `to_dict()` so that
-operators can push them to XCom as JSON."""
+"""Typed results of the hook's calls.
+
+Plain frozen dataclasses with `to_dict()` so that operators can push them to XCom as JSON.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +29,11 @@ class ProcessDataImport:
     records: tuple[RecordOutcome, ...]
 
     def count(self, outcome: RecordOutcomeKind) -> int:
+        """Return how many records had this outcome."""
         return sum(1 for record in self.records if record.outcome is outcome)
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the call's result as JSON-serialisable values, outcomes as their wire strings."""
         return {
             "request_id": self.request_id,
             "records": [{**asdict(r), "outcome": r.outcome.value} for r in self.records],
@@ -38,8 +42,10 @@ class ProcessDataImport:
 
 @dataclass(frozen=True)
 class ProcessDataRecords:
-    """What getProcessData returned: the platform's request id and the records as laid out by
-    the process's form."""
+    """What getProcessData returned.
+
+    That is the platform's request id and the records as laid out by the process's form.
+    """
 
     request_id: str
     records: tuple[dict[str, Any], ...]
@@ -77,7 +83,8 @@ class ImportJob:
     empty when not reached yet. `submitted_with` holds the importCJI parameters the job was
     submitted with as the answer reports them (`wire.cji_parameters.REPORTED_JOB_PARAMETERS`,
     as text; the file URL in `context` redacted): our extension, so any or all may be missing.
-    They tell one submission's job from another's (`job_matching`)."""
+    They tell one submission's job from another's (`job_matching`).
+    """
 
     job_id: str
     state: JobState
@@ -93,4 +100,5 @@ class ImportJob:
     submitted_with: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the job as JSON-serialisable values, its state as the wire string."""
         return {**asdict(self), "state": self.state.value, "errors": [asdict(e) for e in self.errors]}

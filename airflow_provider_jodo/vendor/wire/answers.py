@@ -27,20 +27,25 @@ BODY_QUOTE_LIMIT = 300
 
 
 def quote_body(body: str, redact: Redact) -> str:
-    """The start of a body, redacted, for error messages."""
+    """Return the start of a body, redacted, for error messages."""
     text = redact(body[: BODY_QUOTE_LIMIT * 2])
     return text[:BODY_QUOTE_LIMIT] + ("..." if len(body) > BODY_QUOTE_LIMIT else "")
 
 
 def quote_value(value: Any, redact: Redact) -> str:
-    """The start of a parsed value's repr, redacted, for error messages: an answer may be
-    megabytes long, and only its start helps a reader."""
+    """Return the start of a parsed value's repr, redacted, for error messages.
+
+    An answer may be megabytes long, and only its start helps a reader.
+    """
     return redact(repr(value)[:BODY_QUOTE_LIMIT])
 
 
 def parse_answer(body: str, http_status: int, what: str, redact: Redact) -> Any:
-    """Parse a body in any vendor shape; a non-2xx status or unparseable body is a
-    `JodoResponseError` naming the call (`what`) and quoting the redacted body."""
+    """Parse a body in any vendor shape.
+
+    A non-2xx status or unparseable body is a `JodoResponseError` naming the call (`what`) and
+    quoting the redacted body.
+    """
     if not 200 <= http_status < 300:
         raise JodoResponseError(
             f"{what}: HTTP {http_status} from the platform: {quote_body(body, redact)!r}",
@@ -56,7 +61,7 @@ def parse_answer(body: str, http_status: int, what: str, redact: Redact) -> Any:
 
 
 def jodo_payload(answer: Any, body: str, what: str, redact: Redact) -> dict[str, Any]:
-    """The answer of a successful Jodo call; raises the typed error for a failure code."""
+    """Return the answer of a successful Jodo call; raise the typed error for a failure code."""
     if not isinstance(answer, dict):
         raise JodoResponseError(f"{what}: expected a JSON object, got {quote_body(body, redact)!r}")
     raw_status = answer.get("status", answer.get("statuscode"))
@@ -79,8 +84,10 @@ def jodo_payload(answer: Any, body: str, what: str, redact: Redact) -> dict[str,
 
 
 def astercc_message(answer: Any, body: str, what: str, redact: Redact) -> tuple[str | None, Any]:
-    """`(backmsg_code, message)` of a successful astercc call; raises the typed error for
-    `code: 2`. `backmsg_code` is None when the message is plain text or an object."""
+    """Return `(backmsg_code, message)` of a successful astercc call; raise the typed error for `code: 2`.
+
+    `backmsg_code` is None when the message is plain text or an object.
+    """
     if not isinstance(answer, dict) or "code" not in answer:
         raise JodoResponseError(f"{what}: expected {{code, message}}, got {quote_body(body, redact)!r}")
     code = str(answer["code"]).strip()
@@ -109,7 +116,10 @@ def astercc_message(answer: Any, body: str, what: str, redact: Redact) -> tuple[
 
 
 def _normalise_jodo_status(raw_status: Any) -> str:
-    """ "001", "1", 1 all mean success; failure codes are compared as plain digit strings."""
+    """Return a Jodo status as a digit string: "001", "1", 1 all mean success (`JODO_SUCCESS`).
+
+    Failure codes are compared as plain digit strings.
+    """
     text = str(raw_status).strip()
     if text.isdigit() and int(text) == 1:
         return JODO_SUCCESS

@@ -1,5 +1,7 @@
-"""Encoding of importCJI parameters: the 21 wire names, the `context` of `source=data`, and
-the yes/no flags. The vendor requires every parameter on every call, empty when unused."""
+"""Encoding of importCJI parameters: the 21 wire names, the `context` of `source=data`, the yes/no flags.
+
+The vendor requires every parameter on every call, empty when unused.
+"""
 
 from __future__ import annotations
 
@@ -104,7 +106,7 @@ def encode_delrow(delrow: int | None) -> str:
 
 
 def refuse_url_login(file_url: str) -> None:
-    """A file URL must carry no login (`scheme://user:password@host/...`).
+    """Refuse a file URL that carries a login (`scheme://user:password@host/...`).
 
     A login in the URL would be stored wherever the URL is: the task's rendered template
     fields and state in Airflow's metadata database, XCom, logs. The file server's login travels
@@ -124,6 +126,9 @@ def refuse_url_login(file_url: str) -> None:
 
 
 def file_key(file_url: str) -> str:
-    """A short, stable digest of a file URL, to key stored state by a URL that may hold a
-    signed query (a token) without storing the URL itself."""
+    """Return a short, stable digest of a file URL.
+
+    It keys stored state by a URL that may hold a signed query (a token) without storing the URL
+    itself.
+    """
     return hashlib.sha256(file_url.encode("utf-8")).hexdigest()[:32]

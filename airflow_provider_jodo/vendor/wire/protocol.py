@@ -1,6 +1,7 @@
-"""The documented tables of the two wire protocols, and nothing that encodes or parses: the
-one part of `wire/` the sandbox shares with the hook (names, separators, formats), so that a
-bug in an encoder or a parser cannot pass both sides of the suite.
+"""The documented tables of the two wire protocols, and nothing that encodes or parses.
+
+This is the one part of `wire/` the sandbox shares with the hook (names, separators, formats),
+so that a bug in an encoder or a parser cannot pass both sides of the suite.
 """
 
 from __future__ import annotations

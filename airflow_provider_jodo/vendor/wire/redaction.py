@@ -42,9 +42,10 @@ _SENSITIVE_JSON_VALUE = re.compile(
 
 
 class Redactor:
-    """Replaces secrets in text. Holds the secret values themselves, so keep it private."""
+    """Replace secrets in text. It holds the secret values themselves, so keep it private."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
+        """Start with these secret values (see `add`)."""
         self._secrets: set[str] = set()
         self._short_secrets: dict[str, re.Pattern[str]] = {}  # secret -> where it stands alone
         self.add(*secrets)
@@ -58,8 +59,11 @@ class Redactor:
                 self._short_secrets[secret] = re.compile(_TOKEN_EDGE.format(re.escape(secret)))
 
     def redact(self, text: str) -> str:
-        """`text` with sensitive query/JSON values and every known secret replaced by `***`
-        (a secret shorter than `SHORT_SECRET_LENGTH` only where it stands as a whole token)."""
+        """Return `text` with sensitive query/JSON values and every known secret replaced by `***`.
+
+        A secret shorter than `SHORT_SECRET_LENGTH` is replaced only where it stands as a whole
+        token.
+        """
         # Known secrets first (longest first, so that one containing another goes whole): the
         # patterns below rewrite text, after which a literal secret could no longer be found.
         for secret in sorted(self._secrets, key=len, reverse=True):
@@ -74,10 +78,13 @@ class Redactor:
 
 
 class QueryStringRedactingFilter(logging.Filter):
-    """Redacts sensitive query values in log records of HTTP libraries (urllib3 logs every
-    request line, query string included, at DEBUG level)."""
+    """Redact sensitive query values in log records of HTTP libraries.
+
+    urllib3 logs every request line, query string included, at DEBUG level.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record's formatted message in place; always keep the record."""
         if record.args:
             record.msg = record.getMessage()
             record.args = None

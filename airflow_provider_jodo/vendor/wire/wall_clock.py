@@ -1,6 +1,8 @@
-"""The platforms' date-time format: wall-clock `YYYY-MM-DD hh:mm:ss` in the platform's time
-zone (a connection setting). Inside the provider time is always aware; it is converted here,
-at the wire boundary, and nowhere else."""
+"""The platforms' date-time format: wall-clock `YYYY-MM-DD hh:mm:ss` in the platform's time zone.
+
+The time zone is a connection setting. Inside the provider time is always aware; it is
+converted here, at the wire boundary, and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def to_wall_clock(moment: datetime, timezone: str, parameter: str) -> str:
 
 
 def now_wall_clock(timezone: str) -> str:
-    """The current time as the platform's wall-clock string."""
+    """Return the current time as the platform's wall-clock string."""
     return pendulum.now(timezone).strftime(WIRE_FORMAT)
 
 
@@ -60,15 +62,15 @@ def _matches(value: object, pattern: re.Pattern[str], build: Callable[..., objec
 
 
 def is_wall_clock(value: object) -> bool:
-    """True for a real date-time written exactly `YYYY-MM-DD hh:mm:ss`."""
+    """Tell whether `value` is a real date-time written exactly `YYYY-MM-DD hh:mm:ss`."""
     return _matches(value, _WALL_CLOCK_PATTERN, datetime)
 
 
 def is_date(value: object) -> bool:
-    """True for a real date written exactly `YYYY-MM-DD`."""
+    """Tell whether `value` is a real date written exactly `YYYY-MM-DD`."""
     return _matches(value, _DATE_PATTERN, date)
 
 
 def is_time(value: object) -> bool:
-    """True for a time of day written exactly `hh:mm:ss`."""
+    """Tell whether `value` is a time of day written exactly `hh:mm:ss`."""
     return _matches(value, _TIME_PATTERN, time)
