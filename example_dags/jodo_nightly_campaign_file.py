@@ -22,6 +22,12 @@ with DAG(
     params={
         "campaign_id": Param(1, type="integer", description="the campaign to import into"),
         "file_url": Param(None, type=["null", "string"], description="CSV URL; default: the sandbox's file"),
+        "exetime": Param(
+            None,
+            type=["null", "string"],
+            description="when the job runs: an ISO date-time with its offset, or a delay such as PT15S; "
+            "default: the end of the data interval",
+        ),
     },
     tags=["jodo", "example"],
 ) as dag:
@@ -35,8 +41,9 @@ with DAG(
         priority_field="priority",
         duplicate_way="update",
         dial_list_duplicates="ignoreSuccess",
-        # Run the import at the end of the data interval, in the platform's time zone.
-        exetime="{{ data_interval_end | default(dag_run.run_after) }}",
+        # Run the import at the end of the data interval (or when the `exetime` param says: `make
+        # demo` schedules it a little ahead, so that the sensor's wait really defers).
+        exetime="{{ params.exetime or (data_interval_end | default(dag_run.run_after)) }}",
         wait_for_completion=False,
     )
     wait = JodoImportJobSensor(

@@ -23,10 +23,17 @@ echo "Sandbox running: $(grep -m1 -o 'http://[0-9.:]*' "$DEMO/sandbox.log") ($(g
 "$BIN/airflow" db migrate > "$DEMO/db-migrate.log" 2>&1
 echo "Running example DAG jodo_nightly_campaign_file with 'airflow dags test' (log: $DEMO/dags-test.log)"
 # dags test prints task logs unmasked (an Airflow trait): keep them in the demo folder.
-if ! "$BIN/airflow" dags test jodo_nightly_campaign_file > "$DEMO/dags-test.log" 2>&1; then
+# The job is scheduled 15 s ahead (the DAG's `exetime` param), so that the sensor finds it
+# still scheduled and defers to the trigger, as it would in production.
+if ! "$BIN/airflow" dags test jodo_nightly_campaign_file --conf '{"exetime": "PT15S"}' \
+    > "$DEMO/dags-test.log" 2>&1; then
     tail -40 "$DEMO/dags-test.log"
     exit 1
 fi
-grep -oE "importCJI source=http into campaign [0-9]+: job [0-9]+ submitted|import job [0-9]+ [a-z]+: [^[]*|DagRun Finished: dag_id=[a-z_]+|state=[a-z]+, run_type" \
+grep -oE "importCJI source=http into campaign [0-9]+: job [0-9]+ submitted \(exetime '[^']*'\)|Pausing task as DEFERRED[^[]*|import job [0-9]+ [a-z]+[:;] [^[]*|DagRun Finished: dag_id=[a-z_]+|state=[a-z]+, run_type" \
     "$DEMO/dags-test.log" | sed 's/^/  /' || true
+if ! grep -q "Pausing task as DEFERRED" "$DEMO/dags-test.log"; then
+    echo "the sensor did not defer (see $DEMO/dags-test.log)"
+    exit 1
+fi
 "$BIN/python" scripts/show_landed.py "$DEMO/sandbox.db" 1

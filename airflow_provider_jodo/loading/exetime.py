@@ -1,7 +1,8 @@
 """What a DAG author may give as an import's `exetime`, resolved to an aware moment.
 
 Accepted: None or "" (now), an aware datetime, a duration from now (`timedelta` or pendulum
-`Duration`), or a string with a UTC offset as a rendered template gives it (e.g.
+`Duration`, or an ISO 8601 duration string such as `PT15M`, which a template or a run's conf
+can carry), or a string with a UTC offset as a rendered template gives it (e.g.
 `{{ data_interval_end }}` renders `2026-11-23 07:00:00+00:00`). A string or datetime without
 a zone is refused: its zone would be a guess. Conversion to the platform's wall clock happens
 later, in the hook, in the connection's time zone.
@@ -35,6 +36,8 @@ def resolve_exetime(value: ExetimeInput, now: datetime, parameter: str = "exetim
             parsed = pendulum.parse(value.strip(), exact=True, tz=None)
         except (ValueError, pendulum.parsing.exceptions.ParserError):
             raise ValueError(f"{parameter}={value!r} is not an ISO date-time") from None
+        if isinstance(parsed, timedelta):  # an ISO 8601 duration: that long from now
+            return resolve_exetime(parsed, now, parameter)
         if not isinstance(parsed, datetime):
             raise ValueError(f"{parameter}={value!r} is a date or time alone, not a date-time")
         value = parsed

@@ -59,3 +59,24 @@ def test_nightly_campaign_file_lands_every_customer_and_dial_list_entry(
         links = xcom_values(run, "_link_JodoImportJobLink")
         assert links == {"import_campaign_file": page, "wait_for_import": page}
         assert "<th>state</th><td>succeeded</td>" in requests.get(page, timeout=10).text
+
+
+@pytest.mark.sandbox_profiles("full")
+def test_the_nightly_wait_defers_to_the_trigger_while_the_job_is_scheduled(airflow_db, dag_bag, monkeypatch):
+    """What `make demo` shows: the job runs a little later, so the sensor hands its wait over."""
+    from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+
+    events = []
+    run_trigger = JodoImportJobTrigger.run
+
+    async def recording_run(self):
+        async for event in run_trigger(self):
+            events.append(event.payload)
+            yield event
+
+    monkeypatch.setattr(JodoImportJobTrigger, "run", recording_run)
+    with JodoSandbox(files_dir=EXAMPLE_DAGS / "data", job_poll_interval=POLL_SECONDS) as sandbox:
+        monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
+        run = dag_bag.get_dag("jodo_nightly_campaign_file").test(run_conf={"exetime": "PT5S"})
+        assert run.state == "success"
+    assert [(event["status"], event["job"]["state"]) for event in events] == [("success", "succeeded")]

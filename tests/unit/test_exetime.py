@@ -21,6 +21,8 @@ NOW = pendulum.datetime(2026, 11, 23, 6, 0, tz="UTC")
         (pendulum.duration(hours=2), NOW.add(hours=2)),
         ("2026-11-23 07:38:37+00:00", datetime(2026, 11, 23, 7, 38, 37, tzinfo=timezone.utc)),
         ("2026-11-23T10:00:00+05:30", pendulum.datetime(2026, 11, 23, 4, 30, tz="UTC")),
+        ("PT15M", NOW.add(minutes=15)),  # an ISO 8601 duration, as a template or a run's conf gives it
+        (" P1DT2H ", NOW.add(days=1, hours=2)),
     ],
 )
 def test_resolves_every_accepted_form(value, expected):
@@ -33,6 +35,7 @@ def test_resolves_every_accepted_form(value, expected):
         ("2026-11-23 07:00:00", "has no time zone"),
         (datetime(2026, 11, 23, 7), "has no time zone"),
         ("tomorrow morning", "not an ISO date-time"),
+        ("-PT5M", "not an ISO date-time"),
         ("2026-11-23", "a date or time alone"),
         (timedelta(minutes=-5), "negative duration"),
         (42, "got int"),
