@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 
 from airflow_provider_jodo.enums import UserType
+from airflow_provider_jodo.sandbox.campaign_form import describe_campaign_form
 from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan, parse_fault_rate
 from airflow_provider_jodo.sandbox.jodo_sandbox import JodoSandbox
 from airflow_provider_jodo.sandbox.profile import SandboxProfile
@@ -46,10 +47,18 @@ def _add_platform_options(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=DEFAULT_PORT, help="port, 0 for any free one (default: %(default)s)"
     )
     parser.add_argument("--db", metavar="PATH", help="SQLite file to keep state in (default: in memory)")
-    parser.add_argument("--max-records", type=int, default=500, help="ImportProcessData records per request")
+    parser.add_argument(
+        "--max-records",
+        type=int,
+        default=500,
+        help="ImportProcessData records per request (default: %(default)s)",
+    )
     parser.add_argument("--timezone", default="UTC", help="the platform's time zone (default: %(default)s)")
     parser.add_argument(
-        "--job-poll-interval", type=float, default=0.2, help="seconds between looks for due import jobs"
+        "--job-poll-interval",
+        type=float,
+        default=0.2,
+        help="seconds between looks for due import jobs (default: %(default)s)",
     )
     parser.add_argument(
         "--latency",
@@ -139,7 +148,9 @@ def describe(sandbox: JodoSandbox) -> str:
             f"  agent:           {seed.agent_number} / {seed.agent_password}",
             f"  disabled agent:  {seed.disabled_agent_number} / {seed.disabled_agent_password}",
             f"  campaigns:       {seed.own_table_campaign_id} (own customer table), "
-            f"{main_campaigns} (main customer table)",
+            f"{main_campaigns} (the organisation's main customer table, shared: a phone number "
+            "imported into one of them is a duplicate in all, and counts as skipped by default)",
+            f"  campaign form:   {describe_campaign_form()}",
         ]
     )
 

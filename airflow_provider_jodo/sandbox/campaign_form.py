@@ -32,3 +32,11 @@ _FIELD_BY_LABEL = {label.casefold(): name for name, display in CAMPAIGN_FORM for
 def resolve_field(label: str) -> str | None:
     """Return the field name for a field or display name (case-insensitive), or None if unknown."""
     return _FIELD_BY_LABEL.get(label.strip().casefold())
+
+
+def describe_campaign_form() -> str:
+    """Describe the form's fields for people: field name, display name, the required duplicate key."""
+    return ", ".join(
+        f"{name} ({display}{', required: the duplicate key' if name == DUPLICATE_KEY_FIELD else ''})"
+        for name, display in CAMPAIGN_FORM
+    )

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from airflow_provider_jodo.sandbox import JodoSandbox
+from airflow_provider_jodo.sandbox.__main__ import describe, parse_arguments
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -89,3 +92,20 @@ def test_cli_rejects_a_bad_time_zone():
     )
     assert result.returncode == 2
     assert "timezone" in result.stderr
+
+
+def test_the_banner_lists_the_campaign_form_and_explains_the_shared_main_table():
+    with JodoSandbox() as sandbox:
+        banner = describe(sandbox)
+    assert (
+        "campaign form:   name (Name), phone1 (Phone, required: the duplicate key), phone2 (Mobile)" in banner
+    )
+    assert "2, 3 (the organisation's main customer table, shared: a phone number imported into one" in banner
+
+
+def test_help_gives_every_default(capsys):
+    with pytest.raises(SystemExit):
+        parse_arguments(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "ImportProcessData records per request (default: 500)" in help_text
+    assert "seconds between looks for due import jobs (default: 0.2)" in help_text

@@ -106,3 +106,10 @@ def test_the_demo_installs_the_provider_without_the_test_extras():
     runtime_recipe = makefile.split("$(RUNTIME): pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
     assert "pip install --quiet -e .\n" in runtime_recipe + "\n" and "[test]" not in runtime_recipe
     assert "`pip install -e .`" in section("Install")
+
+
+def test_the_sandbox_section_lists_the_campaign_form():
+    from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FORM
+
+    sandbox = " ".join(section("The sandbox").split())
+    assert all(f"`{name}` ({display}" in sandbox for name, display in CAMPAIGN_FORM)
