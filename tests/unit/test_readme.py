@@ -113,3 +113,20 @@ def test_the_sandbox_section_lists_the_campaign_form():
 
     sandbox = " ".join(section("The sandbox").split())
     assert all(f"`{name}` ({display}" in sandbox for name, display in CAMPAIGN_FORM)
+
+
+def test_the_stage_examples_placeholder_for_sqlite_runs_on_sqlite():
+    """The stage example's query, with the placeholder the README gives for SQLite, binds its parameter."""
+    import sqlite3
+
+    stage = section("Staging large imports")
+    query = re.search(r'sql="(SELECT [^"]*)"', stage).group(1)
+    (sqlite_row,) = [line for line in stage.splitlines() if line.startswith("| SQLite")]
+    placeholder = re.search(r"`([^`]*since[^`]*)`", sqlite_row).group(1)
+    with sqlite3.connect(":memory:") as db:
+        db.execute("CREATE TABLE leads (full_name, mobile, mail, created)")
+        db.execute("INSERT INTO leads VALUES ('Ana', '5511987654321', 'ana@example.com', '2026-11-30')")
+        rows = db.execute(query.replace("%(since)s", placeholder), {"since": "2026-11-29"}).fetchall()
+        with pytest.raises(sqlite3.OperationalError):  # the PostgreSQL form, as the snippet has it
+            db.execute(query, {"since": "2026-11-29"})
+    assert rows == [("Ana", "5511987654321", "ana@example.com")]
