@@ -20,8 +20,10 @@ CAMPAIGN = 1
 
 
 def operator(hook, **kwargs):
+    if kwargs["source"] != "data":  # a file job's: records take no poll_interval
+        kwargs.setdefault("poll_interval", 0.05)
     return JodoImportCJIOperator(
-        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, poll_interval=0.05, **kwargs
+        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
     )
 
 
@@ -335,7 +337,8 @@ def test_a_job_stuck_in_progress_fails_the_retry_instead_of_being_waited_for_for
 
 
 def test_stuck_after_defaults_to_twice_the_timeout():
-    assert JodoImportCJIOperator(task_id="i", campaign_id=1, source="http", timeout=300).stuck_after == 600
-    assert JodoImportCJIOperator(task_id="i", campaign_id=1, source="http").stuck_after == 24 * 3600
+    file_job = {"task_id": "i", "campaign_id": 1, "source": "http", "file_url": "http://h/a.csv"}
+    assert JodoImportCJIOperator(**file_job, timeout=300).stuck_after == 600
+    assert JodoImportCJIOperator(**file_job).stuck_after == 24 * 3600
     with pytest.raises(ValueError, match="stuck_after=0"):
-        JodoImportCJIOperator(task_id="i", campaign_id=1, source="http", stuck_after=0)
+        JodoImportCJIOperator(**file_job, stuck_after=0)
