@@ -176,6 +176,8 @@ class JodoImportCJIFileOperator(FileJobOperator):
         self.source = coerce(CJISource, source, "source")
         if self.source is CJISource.DATA:
             raise ValueError("source='data' imports records, not a file: use JodoImportCJIRecordsOperator")
+        if file_url is None:
+            raise ValueError("file_url=None: give the URL of the CSV to import")
         if isinstance(file_url, str) and not _is_template(file_url):
             refuse_url_login(file_url)  # at parse time: the DAG fails, nothing is stored
         self.file_url = file_url

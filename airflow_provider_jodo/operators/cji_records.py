@@ -85,6 +85,8 @@ class JodoImportCJIRecordsOperator(BaseOperator):
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         self.jodo_conn_id = jodo_conn_id
+        if records is None:
+            raise ValueError("records=None: give the records to import (a list of dicts, or a template)")
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""

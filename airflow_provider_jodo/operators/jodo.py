@@ -47,9 +47,8 @@ class JodoImportCJIOperator:
     def __new__(cls, *, source: CJISource | str, **kwargs: Any) -> BaseOperator:
         """Return the operator for `source`, built with `kwargs`."""
         operator_class, arguments = _operator_for(source, kwargs)
-        if _TAKES[operator_class] not in arguments:  # a mapped task's comes with expand()
-            source_value = coerce(CJISource, source, "source").value
-            raise ValueError(f"source={source_value!r} takes {_TAKES[operator_class]}, and none was given")
+        # Left out, it fails as None, after the other arguments' checks, as it always has.
+        arguments.setdefault(_TAKES[operator_class], None)
         return operator_class(**arguments)
 
     @classmethod
