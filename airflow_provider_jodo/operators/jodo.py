@@ -18,6 +18,7 @@ from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
+from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 
 __all__ = [
     "JodoImportCJIFileOperator",
@@ -59,6 +60,8 @@ class JodoImportCJIOperator:
         :param kwargs: the operator's arguments that are the same for every mapped task.
         """
         operator_class, arguments = _operator_for(source, kwargs)
+        # Airflow checks partial()'s arguments against the signatures: flat policies go whole.
+        arguments["policies"] = CJIPolicies.from_arguments(arguments.get("policies"), arguments)
         return operator_class.partial(**arguments)
 
 
