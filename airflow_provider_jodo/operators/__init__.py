@@ -1,0 +1,6 @@
+"""Operators that load customers into Jodo/astercc: one module per behaviour.
+
+`process_data` (ImportProcessData), `cji_records` (importCJI inline records), `cji_file`
+(importCJI file jobs), `stage` (stage records on FTP, then one file job); `file_job` is the
+file jobs' shared machinery; `jodo` keeps the import paths DAGs have always used.
+"""

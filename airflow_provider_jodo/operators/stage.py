@@ -12,6 +12,8 @@ import csv
 import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,33 +22,48 @@ from airflow.providers.ftp.hooks.ftp import FTPHook
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.campaign_csv import campaign_row
 from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
-from airflow_provider_jodo.operators.jodo import REJECTIONS_REPORTED, JodoImportCJIOperator
+from airflow_provider_jodo.operators.cji_file import FileJobOperator
+from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
+from airflow_provider_jodo.operators.file_job import FileSubmission
 
 STAGING_XCOM_KEY = "staging"
 DEFAULT_FETCH_SIZE = 10_000
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class JodoStageAndImportOperator(JodoImportCJIOperator):
-    """Write records as a CSV (header + one line per record, columns in `columns` order),
-    upload it to the FTP server of `ftp_conn_id`, and import it into campaign `campaign_id`
-    with one importCJI `source=ftp` job; then wait for the job like `JodoImportCJIOperator`
-    (in the worker, or deferrable in the triggerer).
+class JodoStageAndImportOperator(FileJobOperator):
+    """Stage records as a CSV on an FTP server, then import it into a campaign with one ftp job.
 
-    Exactly one record source:
-    :param records: a list of dicts (templated: an upstream task's XCom works), or
-    :param source_path: a CSV (with header) or JSON-lines file (templated), or
-    :param sql: a query (templated, or a `.sql` file) run through the Airflow SQL hook of
-        connection `sql_conn_id` (any database with an Airflow provider), rows streamed
-        `fetch_size` at a time; `sql_parameters` are bound by the database driver.
+    The CSV has a header and one line per record, columns in `columns` order; it is uploaded
+    to the FTP server of `ftp_conn_id` and imported into campaign `campaign_id` with one
+    importCJI `source=ftp` job, `delrow=1` (the header). The job is then waited for in the
+    worker, or deferrable in the triggerer, through the same `FileJob` as
+    `JodoImportCJIFileOperator`; the policy and wait parameters are `FileJobOperator`'s.
+
+    Returns the job's final state and counts (with `wait_for_completion=False`:
+    `{"job_id", "job_url"}`); pushes the staging summary (`file_url`, `total`, `staged`,
+    `rejected`, the first rejections with their record index) to XCom key `staging`. No record
+    at all skips the task, but a `source_path` file is read whole before anything is staged, and
+    one that cannot be read whole (see `lead_files`), or holds no record, fails it. A retry
+    reuses the job its earlier try submitted, without staging again.
+
     :param columns: the campaign form's field (or display) names, in form order; they are the
         CSV header. A record with a field outside them is rejected, never silently trimmed.
+    :param records: a list of dicts (templated: an upstream task's XCom works); exactly one of
+        `records`, `source_path` and `sql`.
+    :param source_path: a CSV (with header) or JSON-lines file (templated).
+    :param sql: a query (templated, or a `.sql` file) run through the Airflow SQL hook of
+        connection `sql_conn_id` (any database with an Airflow provider).
+    :param sql_conn_id: the SQL connection `sql` runs on.
+    :param sql_parameters: bound by the database driver (templated).
+    :param fetch_size: rows fetched at a time: the query's result is streamed, never held whole.
     :param column_mapping: source name -> campaign field (e.g. `{"mobile": "phone1"}`).
     :param ftp_conn_id: the FTP connection: the upload goes there, and the platform fetches the
         file from `ftp://HOST:PORT/<remote_path>` with the same login.
@@ -56,13 +73,6 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
     :param on_invalid: `reject` (default) leaves out the records the CSV cannot carry (each
         with its reason, see `campaign_csv`) and imports the others; `fail` fails the task
         before anything is uploaded if one record is invalid.
-
-    Every other parameter is `JodoImportCJIOperator`'s (`exetime`, `phone_field`,
-    `duplicate_way`, `deferrable`, ...). Returns the job's final state and counts, like it;
-    pushes the staging summary (`file_url`, `total`, `staged`, `rejected`, the first
-    rejections with their record index) to XCom key `staging`. No record at all skips the task,
-    but a `source_path` file is read whole before anything is staged, and one that cannot be
-    read whole (see `lead_files`), or holds no record, fails it.
     """
 
     template_fields: Sequence[str] = (
@@ -79,7 +89,6 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
     def __init__(
         self,
         *,
-        campaign_id: int | str,
         columns: Sequence[str],
         records: Sequence[Mapping[str, Any]] | str | None = None,
         source_path: str | None = None,
@@ -93,11 +102,11 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
         on_invalid: str = "reject",
         **kwargs: Any,
     ) -> None:
-        # The FTP login reaches the platform as source_user/source_pwd through source_conn_id:
-        # read from the connection at submit time, never a template field.
-        super().__init__(
-            campaign_id=campaign_id, source="ftp", source_conn_id=ftp_conn_id, delrow=1, **kwargs
-        )
+        """Check the arguments that are not templated, at parse time."""
+        super().__init__(**kwargs)
+        if self.policies.delrow not in (None, 1):
+            raise ValueError(f"delrow={self.policies.delrow!r}: the staged CSV has one header line, drop 1")
+        self.policies = replace(self.policies, delrow=1)
         if sum(source is not None for source in (records, source_path, sql)) != 1:
             raise ValueError("give exactly one of records, source_path and sql")
         if (sql is None) != (sql_conn_id is None):
@@ -119,20 +128,26 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
         self.on_invalid = on_invalid_policy(on_invalid)
         self._staging: dict[str, Any] | None = None
 
-    def execute(self, context: Any) -> Any:
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Stage the records (unless an earlier try's job is reused), then import and wait."""
         if self.remote_path is None:
             self.remote_path = _default_remote_path(context, self.task_id)
         _check_remote_path(self.remote_path)
-        # Known before anything is staged: the parent keys "the job of an earlier try" by it.
-        self.file_url = _ftp_file_url(self.ftp_conn_id, self.remote_path)
+        # Known before anything is staged: "the job of an earlier try" is keyed by it.
+        file_url = _ftp_file_url(self.ftp_conn_id, self.remote_path)
+        # The FTP login reaches the platform as source_user/source_pwd through the connection:
+        # read at submit time, never a template field.
+        submission = FileSubmission(
+            self.campaign_id, CJISource.FTP, file_url, self.ftp_conn_id, self.exetime, self.policies
+        )
         try:
-            return super().execute(context)
+            return self.run_file_job(context, submission, stage=partial(self._stage, file_url))
         finally:  # also when the wait is deferred (TaskDeferred) or the job failed
             if self._staging is not None:
                 context["ti"].xcom_push(key=STAGING_XCOM_KEY, value=self._staging)
 
-    def _submit(self, hook: JodoHook, exetime: Any, known_job_ids: list[str] | None) -> str:
-        """Stage and upload, then submit the ftp job (only when no earlier try's job is reused)."""
+    def _stage(self, file_url: str, hook: JodoHook) -> None:
+        """Write the records as a CSV and upload it to `remote_path`; run only before a new job."""
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
             summary = self._write_csv(staged_file, hook.settings.timezone)
@@ -145,18 +160,17 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
                 raise AirflowSkipException("no records to import")
             with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
                 ftp.store_file(self.remote_path, str(staged_file))
-        self._staging = {"file_url": self.file_url, **summary}
+        self._staging = {"file_url": file_url, **summary}
         self.log.info(
             "Staged %d of %d records (%d rejected) at %s",
             summary["staged"],
             summary["total"],
             summary["rejected"],
-            self.file_url,
+            file_url,
         )
-        return super()._submit(hook, exetime, known_job_ids)
 
     def _write_csv(self, path: Path, timezone: str) -> dict[str, Any]:
-        """Stream the records into `path`; the counts and the first rejections."""
+        """Stream the records into `path`; return the counts and the first rejections."""
         staged, rejected = 0, 0
         rejections: list[dict[str, Any]] = []
         with path.open("w", newline="", encoding="utf-8") as handle:
@@ -179,6 +193,7 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
         return {"total": staged + rejected, "staged": staged, "rejected": rejected, "rejections": rejections}
 
     def _input_records(self) -> Iterator[Any]:
+        """Yield the input records, mapped through `column_mapping` (what is not a dict as is)."""
         if self.sql is not None:
             assert self.sql_conn_id is not None  # checked in __init__
             rows: Iterator[Any] = iter_sql_records(
@@ -193,14 +208,17 @@ class JodoStageAndImportOperator(JodoImportCJIOperator):
 
 
 def _default_remote_path(context: Any, task_id: str) -> str:
-    """`jodo-<dag>-<task>[-<map index>]-<run id>.csv`, with every character an FTP server
-    could choke on (`:` and `+` of run ids) replaced."""
+    """Return `jodo-<dag>-<task>[-<map index>]-<run id>.csv`.
+
+    Every character an FTP server could choke on (`:` and `+` of run ids) is replaced.
+    """
     ti = context["ti"]
     parts = [ti.dag_id, task_id, *([str(ti.map_index)] if ti.map_index >= 0 else []), context["run_id"]]
     return _UNSAFE_IN_FILE_NAME.sub("_", "-".join(["jodo", *parts])) + ".csv"
 
 
 def _check_remote_path(remote_path: str) -> None:
+    """Refuse a path that is not a CSV file's, or not relative to the FTP login directory."""
     if not remote_path.endswith(".csv"):
         raise ValueError(f"remote_path={remote_path!r} must end in .csv (the platform imports CSV only)")
     if remote_path.startswith("/") or "://" in remote_path:
@@ -211,8 +229,10 @@ def _check_remote_path(remote_path: str) -> None:
 
 
 def _ftp_file_url(ftp_conn_id: str, remote_path: str) -> str:
-    """The URL the platform fetches: the FTP connection's host and port, no credentials (they
-    travel as source_user/source_pwd)."""
+    """Return the URL the platform fetches: the FTP connection's host and port.
+
+    No credentials: they travel as source_user/source_pwd.
+    """
     conn = BaseHook.get_connection(ftp_conn_id)
     if not conn.host:
         raise ValueError(f"ftp_conn_id={ftp_conn_id!r} has no host")

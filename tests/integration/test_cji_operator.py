@@ -5,6 +5,7 @@ The task context is reduced to what the operator uses (tests/task_context.py); t
 DAGs and tests/integration/test_under_airflow.py run it under `dag.test()`."""
 
 import asyncio
+import time
 
 import pendulum
 import pytest
@@ -13,6 +14,8 @@ from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.exceptions import JodoConnectionError
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
+from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
 from airflow_provider_jodo.sandbox import Fault
 
@@ -20,8 +23,10 @@ CAMPAIGN = 1
 
 
 def operator(hook, **kwargs):
+    if kwargs["source"] != "data":  # a file job's: records take no poll_interval
+        kwargs.setdefault("poll_interval", 0.05)
     return JodoImportCJIOperator(
-        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, poll_interval=0.05, **kwargs
+        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
     )
 
 
@@ -335,7 +340,65 @@ def test_a_job_stuck_in_progress_fails_the_retry_instead_of_being_waited_for_for
 
 
 def test_stuck_after_defaults_to_twice_the_timeout():
-    assert JodoImportCJIOperator(task_id="i", campaign_id=1, source="http", timeout=300).stuck_after == 600
-    assert JodoImportCJIOperator(task_id="i", campaign_id=1, source="http").stuck_after == 24 * 3600
+    file_job = {"task_id": "i", "campaign_id": 1, "source": "http", "file_url": "http://h/a.csv"}
+    assert JodoImportCJIOperator(**file_job, timeout=300).stuck_after == 600
+    assert JodoImportCJIOperator(**file_job).stuck_after == 24 * 3600
     with pytest.raises(ValueError, match="stuck_after=0"):
-        JodoImportCJIOperator(task_id="i", campaign_id=1, source="http", stuck_after=0)
+        JodoImportCJIOperator(**file_job, stuck_after=0)
+
+
+def test_the_dispatcher_builds_the_operator_that_source_names(files):
+    records = JodoImportCJIOperator(task_id="r", campaign_id=CAMPAIGN, source="data", records=[])
+    assert type(records) is JodoImportCJIRecordsOperator
+    for source in ("http", "ftp"):
+        file_job = JodoImportCJIOperator(
+            task_id="f", campaign_id=CAMPAIGN, source=source, file_url=f"{files}/a.csv"
+        )
+        assert isinstance(file_job, JodoImportCJIFileOperator) and file_job.source.value == source
+        assert file_job.operator_name == "JodoImportCJIOperator"  # as the DAG named it, in the UI
+    assert not hasattr(records, "poll_interval") and not hasattr(file_job, "max_in_flight")
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_the_file_operator_returns_the_job_as_a_dict_waiting_or_not(sandbox, connect, files, deferrable):
+    hook = connect()
+    store = TaskStateStore()
+
+    def file_operator(**kwargs):
+        return JodoImportCJIFileOperator(
+            task_id="import",
+            campaign_id=CAMPAIGN,
+            source="http",
+            file_url=f"{files}/leads.csv",
+            delrow=1,
+            jodo_conn_id=hook.jodo_conn_id,
+            poll_interval=0.05,
+            deferrable=deferrable,
+            **kwargs,
+        )
+
+    submitted = file_operator(wait_for_completion=False).execute(task_context(store))
+    assert submitted == {"job_id": "1", "job_url": f"{sandbox.base_url}/shelljobs/1"}
+    deadline = time.monotonic() + 30
+    while sandbox.store.import_job("1")["state"] != "succeeded":  # a deferrable wait then needs no trigger
+        assert time.monotonic() < deadline, "the sandbox never ran the job"
+        time.sleep(0.05)
+    job = file_operator().execute(task_context(store))  # a retry: the same job, waited for
+    assert (job["job_id"], job["state"], job["inserted"]) == ("1", "succeeded", 2)
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, f"{files}/leads.csv")] == ["1"]
+
+
+def test_the_records_operator_returns_the_summary(sandbox, connect):
+    summary = JodoImportCJIRecordsOperator(
+        task_id="import",
+        campaign_id=CAMPAIGN,
+        records=[{"name": "Ana", "phone1": "5511900000001"}, "not a record"],
+        jodo_conn_id=connect().jodo_conn_id,
+    ).execute(task_context())
+    assert {k: summary[k] for k in ("campaign_id", "total", "inserted", "rejected")} == {
+        "campaign_id": "1",
+        "total": 2,
+        "inserted": 1,
+        "rejected": 1,
+    }
+    assert summary["rejections"] == [{"index": 1, "reason": "not a dict but str"}]

@@ -278,3 +278,17 @@ def test_sql_conn_id_must_name_a_sql_connection(sandbox, connect, ftp):
         ValueError, match=f"sql_conn_id='{hook.jodo_conn_id}' has a JodoHook, not an Airflow SQL hook"
     ):
         stage(hook, sql="SELECT 1", sql_conn_id=hook.jodo_conn_id).execute(task_context())
+
+
+def test_the_stage_operator_takes_no_parameter_of_inline_records():
+    for name, value in (("max_in_flight", 4), ("progress_every_records", 10), ("source", "http")):
+        with pytest.raises(TypeError, match=name):
+            JodoStageAndImportOperator(
+                task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[], **{name: value}
+            )
+    with pytest.raises(ValueError, match="delrow=0"):
+        JodoStageAndImportOperator(
+            task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[], delrow=0
+        )
+    staged = JodoStageAndImportOperator(task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[])
+    assert staged.policies.delrow == 1 and not hasattr(staged, "max_in_flight")

@@ -152,3 +152,25 @@ def test_a_deferrable_import_scheduled_ahead_waits_in_the_trigger_until_the_job_
     assert (job["state"], job["inserted"]) == ("succeeded", 2)
     assert pendulum.parse(job["started"]) >= pendulum.parse(job["exetime"])
     assert len(platform.store.dial_list(CAMPAIGN)) == 2
+
+
+def test_the_dispatcher_maps_over_files_with_partial_and_expand(platform, tmp_path):
+    (tmp_path / "north.csv").write_text("name,phone1\nAna,5511900000001\n")
+    (tmp_path / "south.csv").write_text("name,phone1\nBia,5511900000002\n")
+    with http_file_server(tmp_path) as files:
+        with new_dag("mapped_imports") as dag:
+            JodoImportCJIOperator.partial(
+                task_id="import", campaign_id=CAMPAIGN, source="http", delrow=1, poll_interval=POLL_SECONDS
+            ).expand(file_url=[f"{files}/north.csv", f"{files}/south.csv"])
+            JodoImportCJIOperator.partial(task_id="records", campaign_id=CAMPAIGN, source="data").expand(
+                records=[[{"name": "Cy", "phone1": "5511900000003"}]]
+            )
+        run = run_dag(dag)
+    assert run.state == "success"
+    assert sorted(ti.map_index for ti in run.get_task_instances() if ti.task_id == "import") == [0, 1]
+    assert sorted(job_ids(platform)) == ["1", "2"]
+    assert sorted(c["phone1"] for c in platform.store.campaign_customers(CAMPAIGN)) == [
+        "5511900000001",
+        "5511900000002",
+        "5511900000003",
+    ]

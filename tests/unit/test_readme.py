@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_jodo.hooks.connection_settings import EXTRA_DEFAULTS
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
+from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
@@ -26,10 +28,24 @@ def section(heading: str) -> str:
 
 
 def own_parameters(cls: type) -> list[str]:
+    """The keyword parameters a DAG author gives `cls`: those of its constructor and of its bases
+    up to Airflow's (`BaseOperator`, `BaseSensorOperator`), or of its `__new__` for a dispatcher."""
+    classes = cls.mro()
+    last = next(
+        (i for i, klass in enumerate(classes) if klass.__module__.startswith("airflow.")), len(classes)
+    )
+    constructors = [
+        vars(klass)[method]
+        for klass in classes[:last]
+        for method in ("__new__", "__init__")
+        if method in vars(klass) and klass is not object
+    ]
     return [
         name
-        for name, parameter in inspect.signature(cls.__init__).parameters.items()
-        if name != "self" and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+        for constructor in constructors
+        for name, parameter in inspect.signature(constructor).parameters.items()
+        if name not in ("self", "cls")
+        and parameter.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
     ]
 
 
@@ -49,6 +65,8 @@ def test_every_vendor_code_has_a_troubleshooting_row_with_its_text(code, text, r
     [
         (JodoImportProcessDataOperator, "Pushing leads"),
         (JodoImportCJIOperator, "Importing into a campaign"),
+        (JodoImportCJIRecordsOperator, "Importing into a campaign"),
+        (JodoImportCJIFileOperator, "Importing into a campaign"),
         (JodoImportJobSensor, "Waiting for an import job"),
         (JodoStageAndImportOperator, "Staging large imports"),
     ],

@@ -1,0 +1,158 @@
+"""Import inline records into a campaign with importCJI `source=data`, one call per record.
+
+`JodoImportCJIRecordsOperator` streams its input (an upstream task's list is never copied),
+keeps at most `max_in_flight` calls running against the platform, reports outcomes in input
+order and logs progress (`airflow_provider_jodo.loading.progress`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import closing
+from functools import partial
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_jodo.enums import CJISource
+from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError
+from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.loading.in_flight import map_in_order
+from airflow_provider_jodo.loading.operator_arguments import positive_int
+from airflow_provider_jodo.loading.progress import (
+    DEFAULT_PROGRESS_EVERY_RECORDS,
+    DEFAULT_PROGRESS_EVERY_SECONDS,
+    ImportProgress,
+    ProgressInterval,
+)
+from airflow_provider_jodo.loading.record_sources import iter_records, known_record_count
+from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
+from airflow_provider_jodo.vendor.codes import BackMsgCode
+from airflow_provider_jodo.vendor.wire.cji_parameters import UnencodableRecordError
+
+DEFAULT_CJI_MAX_IN_FLIGHT = 1
+"""Sequential by default: two records of one phone number in flight at once would land in
+either order (which one is inserted and which is the duplicate is then not defined)."""
+REJECTIONS_REPORTED = 20
+"""How many rejections (index and reason) a summary lists; the counts include them all."""
+_UPDATED_CODES = {BackMsgCode.STATUS_RESET, BackMsgCode.CUSTOMER_UPDATED, BackMsgCode.PUT_IN_DIAL_LIST}
+_RECORDS_OWN_FAULT_CODES = (BackMsgCode.BAD_CONTEXT, BackMsgCode.REQUIRED_FIELD_MISSING)
+
+
+class JodoImportCJIRecordsOperator(BaseOperator):
+    """Import `records` into campaign `campaign_id` with importCJI `source=data`, one call per record.
+
+    Returns (XCom) a summary: `campaign_id`, `total`, `inserted`, `updated`, `skipped` (a
+    duplicate the policies left alone), `rejected` (they add up to `total`) and `rejections`,
+    the first 20 rejected records' index and reason. A record is rejected when it is not a dict,
+    cannot be sent without mangling it, or the platform refuses it; anything else (credentials,
+    campaign, platform) fails the task.
+
+    :param campaign_id: the campaign (`model_id`, templated).
+    :param records: a list of dicts (field or display name -> value); templated, so an upstream
+        task's XCom works.
+    :param policies: the importCJI policies as one `CJIPolicies`, or pass its fields as flat
+        keyword arguments (`phone_field`, `duplicate_way`, ...: see `CJIPolicies`).
+    :param max_in_flight: calls made at a time, each on its own kept-alive connection (default
+        1); the platform never sees more at once. Raise it (4 to 8) when the input has each
+        phone number once: duplicates in flight together land in any order.
+    :param progress_every_records: log a progress line (records done, rate, time left, rejected
+        so far) every this many records, or every `progress_every_seconds`, whichever comes first.
+    :param progress_every_seconds: log a progress line at least this often (seconds).
+    :param jodo_conn_id: the `jodo` connection.
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "records")
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        campaign_id: int | str,
+        records: Sequence[Mapping[str, Any]] | str,
+        policies: CJIPolicies | None = None,
+        max_in_flight: int = DEFAULT_CJI_MAX_IN_FLIGHT,
+        progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
+        progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
+        jodo_conn_id: str = JodoHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        """Check the arguments here, at parse time: a typo fails the DAG, not a 6 a.m. run."""
+        self.policies = CJIPolicies.from_arguments(policies, kwargs)
+        super().__init__(**kwargs)
+        self.campaign_id = campaign_id
+        self.records = records
+        self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
+        self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
+        self.jodo_conn_id = jodo_conn_id
+        if records is None:
+            raise ValueError("records=None: give the records to import (a list of dicts, or a template)")
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Import every record; return the summary described in the class docstring."""
+        hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
+        try:
+            counts, rejections = self._import_records(hook)
+        finally:
+            hook.close()
+        total = sum(counts.values())
+        self.log.info(
+            "campaign %s: %d records, %d inserted, %d updated, %d skipped, %d rejected",
+            self.campaign_id,
+            total,
+            *counts.values(),
+        )
+        return {"campaign_id": str(self.campaign_id), "total": total, **counts, "rejections": rejections}
+
+    def _import_records(self, hook: JodoHook) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """Send every record, `max_in_flight` at a time; return the counts and the first rejections."""
+        counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
+        rejections: list[dict[str, Any]] = []
+        progress = ImportProgress(
+            self.log,
+            f"importCJI into campaign {self.campaign_id}",
+            known_record_count(self.records),
+            self.progress_interval,
+        )
+        self.log.info(
+            "Importing records into campaign %s at %s, %d call(s) at a time",
+            self.campaign_id,
+            hook.settings.base_url,  # resolved here, before worker threads share the hook
+            self.max_in_flight,
+        )
+        outcomes = map_in_order(
+            partial(self._import_one, hook), iter_records(self.records, None), self.max_in_flight
+        )
+        with closing(outcomes):
+            for index, (_, (outcome, reason)) in enumerate(outcomes):
+                counts[outcome] += 1
+                if reason is not None and len(rejections) < REJECTIONS_REPORTED:
+                    self.log.warning("records[%d] rejected: %s", index, reason)
+                    rejections.append({"index": index, "reason": reason})
+                progress.advance(1, reason is not None)
+        progress.finish()
+        return counts, rejections
+
+    def _import_one(self, hook: JodoHook, record: Any) -> tuple[str, str | None]:
+        """Return (outcome, rejection reason) for one record.
+
+        Errors about the record itself reject it; anything else (credentials, campaign,
+        platform) fails the task.
+        """
+        if not isinstance(record, Mapping):
+            return "rejected", f"not a dict but {type(record).__name__}"
+        try:
+            result = hook.import_cji(
+                campaign_id=self.campaign_id, source=CJISource.DATA, record=record, policies=self.policies
+            )
+        except JodoDuplicateError:
+            return "skipped", None
+        except JodoInvalidRequestError as error:
+            if error.code in _RECORDS_OWN_FAULT_CODES:
+                return "rejected", str(error)
+            raise
+        except UnencodableRecordError as error:  # cannot be sent as source=data without mangling it
+            # Only this record's fault rejects it: any other ValueError (a bad campaign_id, a
+            # connection without a password) fails the task instead of rejecting every record.
+            return "rejected", str(error)
+        return ("updated" if result.code in _UPDATED_CODES else "inserted"), None

@@ -1,0 +1,385 @@
+"""Submit one importCJI file job per task instance, then wait for it: machinery, not an operator.
+
+`FileJob` is what the file operators (`JodoImportCJIFileOperator`, `JodoStageAndImportOperator`)
+share: it submits the job exactly once, leaving in the task state store (Airflow >= 3.3) what a
+retry needs to find it again, reuses an earlier try's job while it lives, refuses to wait again
+for a job that looks stuck, and waits for the job in the worker or hands the wait over to
+`JodoImportJobTrigger`. An operator composes it with what is particular to it: the submission
+(`FileSubmission`), its wait settings (`FileJobTask`) and, for staging, a step that runs only
+when a new job is to be submitted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, NoReturn, Protocol
+
+import pendulum
+from airflow.sdk import BaseHook
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_provider_jodo.enums import CJISource
+from airflow_provider_jodo.exceptions import (
+    JodoAmbiguousJobError,
+    JodoCapabilityMissingError,
+    JodoConnectionError,
+    JodoNotFoundError,
+    JodoSubmissionUnconfirmedError,
+)
+from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.links.jodo import push_job_reference
+from airflow_provider_jodo.loading.exetime import ExetimeInput, resolve_exetime
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
+from airflow_provider_jodo.vendor.job_matching import submission_mismatches
+from airflow_provider_jodo.vendor.job_verdict import (
+    JobVerdict,
+    describe_job,
+    describe_job_failure,
+    describe_unwaitable_job,
+    judge_job,
+    next_look_in,
+    wait_is_over,
+)
+from airflow_provider_jodo.vendor.models import ImportJob
+from airflow_provider_jodo.vendor.wire.cji_parameters import file_key
+
+
+@dataclass(frozen=True)
+class FileSubmission:
+    """What one importCJI file job imports, and how; known once the task's fields are rendered.
+
+    :param campaign_id: the campaign (`model_id`).
+    :param source: `http` or `ftp`.
+    :param file_url: the CSV's URL, without a login.
+    :param source_conn_id: the Airflow connection whose login the platform fetches the file
+        with (None: no login).
+    :param exetime: when the job runs, as the DAG gave it (`loading.exetime`); None means now.
+    :param policies: the importCJI policies.
+    """
+
+    campaign_id: int | str
+    source: CJISource
+    file_url: str
+    source_conn_id: str | None
+    exetime: ExetimeInput
+    policies: CJIPolicies
+
+
+class FileJobTask(Protocol):
+    """What `FileJob` takes from the task it runs in: its wait settings, log and deferral."""
+
+    jodo_conn_id: str
+    wait_for_completion: bool
+    poll_interval: float
+    timeout_seconds: float | None
+    stuck_after: float
+    resubmit_stuck_job: bool
+    deferrable: bool
+    log: Any
+
+    def defer(self, *, trigger: Any, method_name: str, timeout: timedelta | None = None) -> NoReturn:
+        """Hand the wait over to `trigger`, resuming in `method_name` (Airflow's `BaseOperator.defer`)."""
+
+
+class FileJob:
+    """Submit one file job, or reuse an earlier try's, then wait for it.
+
+    :param hook: the hook to the platform (the caller closes it).
+    :param submission: what to import.
+    :param task: the task: wait settings, log and deferral.
+    :param stage: a step run just before a new job is submitted, never when an earlier try's
+        job is reused (the staging operator uploads its file there).
+    """
+
+    def __init__(
+        self,
+        hook: JodoHook,
+        submission: FileSubmission,
+        task: FileJobTask,
+        stage: Callable[[JodoHook], None] | None = None,
+    ) -> None:
+        """Compose the unit; nothing is sent before `run`."""
+        self.hook = hook
+        self.submission = submission
+        self.task = task
+        self.stage = stage
+        self.log = task.log
+        self.job_id: str | None = None
+        """The job's id once it is known (submitted or found), for the task's `on_kill`."""
+
+    def run(self, context: Any) -> dict[str, Any]:
+        """Submit (or reuse) the job, push its reference to XCom, and wait for it if asked to.
+
+        Return the job's final state and counts (`ImportJob.to_dict`) after a wait, or
+        `{"job_id": ..., "job_url": ...}` with `wait_for_completion=False`. A failed job
+        fails the task without a retry; a wait that times out fails it with a retry.
+        :raises TaskDeferred: when the wait is handed over to the trigger.
+        """
+        hook, task = self.hook, self.task
+        exetime = resolve_exetime(self.submission.exetime, pendulum.now("UTC"))
+        store = context.get("task_state_store") if isinstance(context, Mapping) else None
+        # Keyed by a digest: the URL may carry a signed query (a token) that must not be stored.
+        state_key = f"jodo_cji_job:{self.submission.campaign_id}:{file_key(str(self.submission.file_url))}"
+        job_id = None
+        if store is not None:
+            job_id = self._job_of_earlier_try(store.get(state_key), state_key)
+        if job_id is None:
+            job_id = self._submit_once(exetime, store, state_key)
+        self.job_id = job_id
+        job_url = hook.job_page_url(job_id)
+        push_job_reference(context, job_id, job_url)
+        if not task.wait_for_completion:
+            return {"job_id": job_id, "job_url": job_url}
+        start_of_wait = max(pendulum.now("UTC"), exetime or pendulum.now("UTC"))
+        end_time = None if task.timeout_seconds is None else start_of_wait.timestamp() + task.timeout_seconds
+        if task.deferrable:
+            # One look before handing over (as dbt and ADF do): a job that already ended, or a
+            # platform that cannot report on jobs, needs no trigger.
+            job = self._job_now(job_id, job_url, end_time)
+            if judge_job(job) is JobVerdict.SUCCEEDED:
+                self.log.info("%s", describe_job(job))
+                return job.to_dict()
+            task.defer(
+                trigger=JodoImportJobTrigger(job_id, task.jodo_conn_id, task.poll_interval, end_time),
+                method_name="execute_complete",
+                timeout=None if end_time is None else timedelta(seconds=max(0.0, end_time - time.time())),
+            )
+        return self._wait(job_id, job_url, end_time).to_dict()
+
+    # Submitting exactly once ------------------------------------------------------------------
+
+    def _submit_once(self, exetime: Any, store: Any, state_key: str) -> str:
+        """Submit the job, leaving in the task state store what a retry needs to find it.
+
+        Should this try die before the answer, the store holds the campaign's jobs for the file
+        before the submission, and what the submission sent and when (to tell its job from
+        another run's), or, on a platform that cannot list jobs, the fact that a submission was
+        under way (the retry then stops rather than import the file twice).
+        """
+        hook, submission = self.hook, self.submission
+        if store is None:
+            self.log.warning(
+                "This Airflow has no task state store (Airflow >= 3.3): a retry of this task "
+                "will submit the import again rather than reuse this try's job"
+            )
+            return self._submit_unconfirmed_as_failure(exetime, None)
+        submitted_with = hook.submission_options(
+            source=submission.source, exetime=exetime, policies=submission.policies
+        )
+        jobs = hook.find_import_jobs(campaign_id=submission.campaign_id, file_url=submission.file_url)
+        known_job_ids = None if jobs is None else [job.job_id for job in jobs]
+        submitted_at = pendulum.now("UTC")
+        runs_from = pendulum.instance(max(submitted_at, exetime or submitted_at)).to_iso8601_string()
+        store.set(
+            state_key,
+            {
+                "job_id": None,
+                "known_job_ids": known_job_ids,
+                "submitted_at": submitted_at.to_iso8601_string(),
+                "runs_from": runs_from,
+                "submitted_with": submitted_with,
+            },
+        )
+        try:
+            job_id = self._submit_unconfirmed_as_failure(exetime, known_job_ids)
+        except AirflowFailException:
+            raise  # unconfirmed or ambiguous: the mark stays, so that no retry imports blindly
+        except BaseException:
+            if known_job_ids is None:  # the submission surely did not take: a retry may submit
+                store.delete(state_key)
+            raise
+        store.set(state_key, {"job_id": job_id, "runs_from": runs_from})
+        return job_id
+
+    def _submit_unconfirmed_as_failure(self, exetime: Any, known_job_ids: list[str] | None) -> str:
+        """Submit; a submission the platform never confirmed fails the task without a retry."""
+        try:
+            return self._submit(exetime, known_job_ids)
+        except (JodoSubmissionUnconfirmedError, JodoAmbiguousJobError) as error:
+            raise AirflowFailException(str(error)) from None
+
+    def _submit(self, exetime: Any, known_job_ids: list[str] | None) -> str:
+        """Run the staging step, if any, then submit the job; return its id."""
+        if self.stage is not None:
+            self.stage(self.hook)
+        submission = self.submission
+        source_user, source_pwd = "", ""
+        if submission.source_conn_id:
+            source_conn = BaseHook.get_connection(submission.source_conn_id)
+            source_user, source_pwd = source_conn.login or "", source_conn.password or ""
+        result = self.hook.import_cji(
+            campaign_id=submission.campaign_id,
+            source=submission.source,
+            file_url=submission.file_url,
+            source_user=source_user,
+            source_pwd=source_pwd,
+            exetime=exetime,
+            known_job_ids=known_job_ids,
+            policies=submission.policies,
+        )
+        assert result.job_id is not None  # the hook guarantees a job id for http/ftp
+        return result.job_id
+
+    # The job of an earlier try ----------------------------------------------------------------
+
+    def _job_of_earlier_try(self, earlier: Mapping[str, Any] | None, state_key: str) -> str | None:
+        """Return the job of an earlier try of this task instance, if the retry should wait for it.
+
+        It should while the job is scheduled, running or succeeded (or cannot be asked about). A
+        failed, cancelled or vanished job, or one that now imports another file or into another
+        campaign (a platform that reuses ids), means the retry is to try the import again; so
+        does a job that looks stuck, when `resubmit_stuck_job` allows it (else the task fails).
+        """
+        if not earlier:
+            return None
+        job_id = earlier.get("job_id") or self._unanswered_submission(earlier, state_key)
+        if job_id is None:
+            return None
+        job = None
+        try:
+            job = self.hook.get_import_job(job_id)
+        except JodoNotFoundError:
+            verdict = JobVerdict.FAILED
+        except JodoCapabilityMissingError as error:
+            self.log.warning("Cannot check import job %s of an earlier try (%s); reusing it", job_id, error)
+            verdict = JobVerdict.IN_PROGRESS
+        else:
+            if self._imports_something_else(job):
+                return None
+            verdict = judge_job(job)
+        if verdict is JobVerdict.FAILED:
+            self.log.info("Import job %s of an earlier try ended without success; submitting anew", job_id)
+            return None
+        if job is not None and verdict is JobVerdict.IN_PROGRESS and self._is_stuck(earlier):
+            stuck = self._describe_stuck(job, earlier)
+            if not self.task.resubmit_stuck_job:
+                raise AirflowFailException(
+                    f"{stuck}. Not waiting for it again. To import the file anew, set "
+                    "resubmit_stuck_job=True and clear the task (should the stuck job wake up, the file "
+                    "would be imported twice)"
+                )
+            self.log.warning("%s; resubmit_stuck_job=True: submitting the file anew", stuck)
+            return None
+        self.log.info("Reusing import job %s submitted by an earlier try of this task", job_id)
+        return job_id
+
+    def _unanswered_submission(self, earlier: Mapping[str, Any], state_key: str) -> str | None:
+        """Return the job of an earlier try that died before its submission was answered, if any.
+
+        That try left the jobs it saw before submitting and what it sent: the one newer job that
+        reports those parameters is its job (None: there is none, the retry submits). If the
+        platform cannot list jobs, or two jobs could be its own, nothing tells, and the retry
+        fails rather than risk importing the file twice.
+        """
+        known_job_ids = earlier.get("known_job_ids")
+        if known_job_ids is None:
+            raise AirflowFailException(self._unconfirmed_earlier_try(earlier, state_key))
+        submitted_at = earlier.get("submitted_at")
+        try:
+            job_id = self.hook.find_new_import_job(
+                campaign_id=self.submission.campaign_id,
+                file_url=self.submission.file_url,
+                known_job_ids=known_job_ids,
+                submitted_with=earlier.get("submitted_with"),
+                submitted_at=pendulum.parse(submitted_at) if submitted_at else None,
+            )
+        except JodoCapabilityMissingError:
+            raise AirflowFailException(self._unconfirmed_earlier_try(earlier, state_key)) from None
+        except JodoAmbiguousJobError as error:
+            raise AirflowFailException(str(error)) from None
+        if job_id is not None:
+            self.log.info("Found import job %s, submitted by an earlier try that got no answer", job_id)
+        return job_id
+
+    def _is_stuck(self, earlier: Mapping[str, Any]) -> bool:
+        """Tell whether the earlier try's job has been due longer than `stuck_after`.
+
+        Judged by our own clock: the time it was due to run, kept in the task state store.
+        """
+        due_at = _due_at(earlier)
+        return due_at is not None and (pendulum.now("UTC") - due_at).total_seconds() > self.task.stuck_after
+
+    def _describe_stuck(self, job: ImportJob, earlier: Mapping[str, Any]) -> str:
+        """Say which job looks stuck, where its page is and since when it was due."""
+        page = self.hook.job_page_url(job.job_id)
+        return (
+            f"import job {job.job_id} (job page: {page}) is still {job.state.value}, though it was due "
+            f"at {_due_at(earlier)} (UTC), more than stuck_after={self.task.stuck_after:g} s ago: it looks "
+            "stuck (a platform restart can leave a job running for good)"
+        )
+
+    def _imports_something_else(self, job: ImportJob) -> bool:
+        """Tell whether the job an earlier try stored now reports another file or campaign.
+
+        A platform restarted on an empty database hands the same ids out again. A status that
+        reports neither cannot tell, and the job is taken as the earlier try's.
+        """
+        submission = self.hook.file_job_submission(
+            campaign_id=self.submission.campaign_id, file_url=self.submission.file_url
+        )
+        mismatches = submission_mismatches(job, submission, pendulum.now("UTC"))
+        if mismatches:
+            self.log.warning(
+                "Import job %s, submitted by an earlier try, now reports another %s (the platform "
+                "has reused its id, e.g. after a restart on an empty database): it is not this task's "
+                "import; submitting anew",
+                job.job_id,
+                " and ".join("campaign" if name == "model_id" else "file" for name in mismatches),
+            )
+        return bool(mismatches)
+
+    def _unconfirmed_earlier_try(self, earlier: Mapping[str, Any], state_key: str) -> str:
+        """Explain why a retry does not submit again after an unanswered submission, and how to go on."""
+        hook, submission = self.hook, self.submission
+        return (
+            f"An earlier try of this task submitted the import of {hook.redact(str(submission.file_url))} "
+            f"into campaign {submission.campaign_id} (at {earlier.get('submitted_at') or 'an unknown time'}, "
+            "UTC) and got no answer: a job may have been created, and the platform cannot list a "
+            "campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
+            f"Check the campaign's import jobs in the console (job pages: {hook.job_pages_url()}); "
+            f"to import anyway, delete this task's state store key {hook.redact(state_key)!r} "
+            "(REST API: DELETE .../taskInstances/{task_id}/state-store/{key}) and clear the task"
+        )
+
+    # Waiting ------------------------------------------------------------------------------------
+
+    def _job_now(self, job_id: str, job_url: str, end_time: float | None) -> ImportJob:
+        """Return the job's state now, asked by `end_time` at the latest.
+
+        A failed job or a platform without a status method fails the task without a retry
+        (another try cannot change either); a platform that cannot answer by `end_time` fails
+        it as timed out.
+        """
+        try:
+            job = self.hook.get_import_job(job_id, deadline=end_time)
+        except JodoCapabilityMissingError as error:
+            raise AirflowFailException(describe_unwaitable_job(job_id, job_url, error)) from None
+        except JodoConnectionError as error:
+            if wait_is_over(end_time):
+                raise AirflowException(f"timed out waiting for import job {job_id}: {error}") from None
+            raise
+        if judge_job(job) is JobVerdict.FAILED:
+            raise AirflowFailException(describe_job_failure(job))
+        return job
+
+    def _wait(self, job_id: str, job_url: str, end_time: float | None) -> ImportJob:
+        """Look at the job every `poll_interval` seconds until it succeeded; return it."""
+        while True:
+            job = self._job_now(job_id, job_url, end_time)
+            if judge_job(job) is JobVerdict.SUCCEEDED:
+                self.log.info("%s", describe_job(job))
+                return job
+            if wait_is_over(end_time):
+                raise AirflowException(f"timed out waiting: {describe_job(job)}")
+            self.log.info("%s; next check in %.0f s", describe_job(job), self.task.poll_interval)
+            time.sleep(next_look_in(self.task.poll_interval, end_time))
+
+
+def _due_at(earlier: Mapping[str, Any]) -> pendulum.DateTime | None:
+    """Return when the job an earlier try left in the task state store was due to run (UTC), if known."""
+    due = earlier.get("runs_from") or earlier.get("submitted_at")
+    return pendulum.parse(due) if due else None

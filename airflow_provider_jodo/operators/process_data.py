@@ -1,0 +1,288 @@
+"""Push customer records into a Jodo process with ImportProcessData.
+
+`JodoImportProcessDataOperator` validates each record against the platform's rules, batches the
+valid ones below the platform's per-request limit and upserts them, writing a per-record report.
+It streams its input (a file or an upstream task's list is never copied whole), keeps at most
+`max_in_flight` requests running against the platform, reports outcomes in input order and logs
+progress (`airflow_provider_jodo.loading.progress`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+
+import pendulum
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
+from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.loading.exetime import resolve_exetime
+from airflow_provider_jodo.loading.import_report import new_report_path, write_report_line
+from airflow_provider_jodo.loading.in_flight import map_in_order, prompt_thread_switching
+from airflow_provider_jodo.loading.lead_files import check_lead_file
+from airflow_provider_jodo.loading.lead_rules import check_lead, scalar_text
+from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
+from airflow_provider_jodo.loading.progress import (
+    DEFAULT_PROGRESS_EVERY_RECORDS,
+    DEFAULT_PROGRESS_EVERY_SECONDS,
+    ImportProgress,
+    ProgressInterval,
+)
+from airflow_provider_jodo.loading.record_sources import (
+    apply_column_mapping,
+    iter_records,
+    known_record_count,
+    not_a_record_reason,
+)
+from airflow_provider_jodo.vendor.models import ProcessDataImport
+from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
+
+DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
+CHUNK_SPAN_BATCHES = 2
+"""A chunk of input closes after this many batch sizes of records even when rejections left
+its batch short, so that a long run of invalid records is not held in memory."""
+
+
+class JodoImportProcessDataOperator(BaseOperator):
+    """Push customer records into the connection's process with ImportProcessData.
+
+    Give exactly one of `records` and `source_path`. Returns (XCom) a summary: request ids,
+    counts (total = inserted + updated + accepted + rejected) and the report's path. Every input
+    record ends inserted, updated, accepted or rejected with a reason; `accepted` means the
+    platform took the record but its answer carries no per-record outcomes (an optional
+    capability), so whether it inserted or updated it is unknown. Memory does not grow with the
+    input: about `2 * max_in_flight` batches are held.
+
+    :param media: channel code (`Media` or its number; voice 11/12 makes records dialable).
+    :param update_key: `mobilenumber`, `customercode` or `crmuniquefield`: insert or update.
+    :param records: a list of dicts (templated: an upstream task's XCom works).
+    :param source_path: a CSV (with header) or JSON-lines file (templated), read whole once
+        before anything is sent (a file that cannot be, or holds no record, fails the task:
+        see `lead_files`), then as a stream.
+    :param column_mapping: source column name -> Jodo field (e.g. `{"phone": "mobilenumber"}`).
+    :param call_type: the request's `Calltype`.
+    :param call_datetime: the request's `CallDateTime`, an aware datetime or a string with an
+        offset (templated).
+    :param user_login: the platform login the records are assigned to (`userlogin`, templated).
+    :param batch_size: records per request, at most the platform's limit.
+    :param max_in_flight: requests sent at a time (default 1: one after the other; the next
+        batch is read and checked while a request is on its way either way). Outcomes are
+        reported in input order whatever the value.
+    :param on_invalid: `reject` (default) reports records that break the platform's rules and
+        pushes the others; `fail` fails the task before any call if one record is invalid.
+    :param report_path: where the per-record report (JSON lines: index, key, outcome, reason,
+        request id) is written; default a new file in the temp directory.
+    :param progress_every_records: log a progress line (records done, rate, time left for a list
+        input, rejected so far) every this many records, or every `progress_every_seconds`,
+        whichever comes first.
+    :param progress_every_seconds: log a progress line at least this often (seconds).
+    :param jodo_conn_id: the `jodo` connection.
+    """
+
+    template_fields: Sequence[str] = ("records", "source_path", "call_datetime", "user_login", "report_path")
+
+    def __init__(
+        self,
+        *,
+        media: Media | int | str,
+        update_key: UpdateKey | str,
+        records: Sequence[Mapping[str, Any]] | str | None = None,
+        source_path: str | None = None,
+        column_mapping: Mapping[str, str] | None = None,
+        call_type: str | None = None,
+        call_datetime: Any = None,
+        user_login: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_in_flight: int = 1,
+        on_invalid: str = "reject",
+        report_path: str | None = None,
+        progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
+        progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
+        jodo_conn_id: str = JodoHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        """Check every argument that is not templated, so that a typo fails the DAG at parse time."""
+        super().__init__(**kwargs)
+        if (records is None) == (source_path is None):
+            raise ValueError("give exactly one of records and source_path")
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
+        self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
+        self.on_invalid = on_invalid_policy(on_invalid)
+        self.column_mapping = column_mapping_argument(column_mapping)
+        self.media = coerce(Media, media, "media")
+        self.update_key = coerce(UpdateKey, update_key, "update_key")
+        self.records = records
+        self.source_path = source_path
+        self.call_type = call_type
+        self.call_datetime = call_datetime
+        self.user_login = user_login
+        self.report_path = report_path
+        self.jodo_conn_id = jodo_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Check, batch and push the records; return the summary described in the class docstring."""
+        call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
+        record_count = self._check_input()
+        report_path = Path(self.report_path) if self.report_path else new_report_path(self.task_id)
+        counts = {kind.value: 0 for kind in RecordOutcomeKind}
+        hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
+        try:
+            request_ids = self._push(hook, call_datetime, record_count, report_path, counts)
+        finally:
+            hook.close()
+        total = sum(counts.values())
+        self.log.info(
+            "%d records: %d inserted, %d updated, %d accepted, %d rejected in %d requests; report: %s",
+            total,
+            counts["inserted"],
+            counts["updated"],
+            counts["accepted"],
+            counts["rejected"],
+            len(request_ids),
+            report_path,
+        )
+        if counts["accepted"]:
+            self.log.info(
+                "%d records accepted: the platform took them without saying whether it inserted or "
+                "updated each (its answers carry no per-record outcomes)",
+                counts["accepted"],
+            )
+        return {"request_ids": request_ids, "total": total, **counts, "report_path": str(report_path)}
+
+    def _check_input(self) -> int | None:
+        """Return how many records the input holds (None: unknown), failing on what cannot be pushed.
+
+        A file is read whole once before anything is sent: one that cannot be read whole fails
+        here, and the progress lines know how many records it holds. With `on_invalid="fail"`,
+        one invalid record fails the task before any call.
+        """
+        if self.source_path is None:
+            record_count = known_record_count(self.records)
+        else:
+            record_count = check_lead_file(self.source_path)
+        if self.on_invalid == "fail":
+            for index, _, reason in self._checked_records():
+                if reason is not None:
+                    raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
+        return record_count
+
+    def _push(
+        self,
+        hook: JodoHook,
+        call_datetime: Any,
+        record_count: int | None,
+        report_path: Path,
+        counts: dict[str, int],
+    ) -> list[str]:
+        """Send every batch, write the report and count the outcomes; return the request ids."""
+        request_ids: list[str] = []
+        progress = ImportProgress(self.log, "ImportProcessData", record_count, self.progress_interval)
+        prepare = partial(
+            hook.prepare_import,
+            media=self.media,
+            update_key=self.update_key,
+            call_datetime=call_datetime,
+            call_type=self.call_type,
+            user_login=self.user_login,
+        )
+        self.log.info(
+            "Pushing records to %s in batches of %d, %d request(s) at a time",
+            hook.settings.base_url,  # resolved here, before worker threads share the hook
+            self.batch_size,
+            self.max_in_flight,
+        )
+        # Worker threads only send; this thread checks and encodes the next batches and reads
+        # the answers, while requests are on their way.
+        answers = map_in_order(partial(_send_chunk, hook), self._chunks(prepare), self.max_in_flight)
+        with report_path.open("w", encoding="utf-8") as report, closing(answers), prompt_thread_switching():
+            for chunk, answer in answers:
+                result = None
+                if chunk.request is not None and answer is not None:
+                    result = hook.read_import_answer(chunk.request, answer)
+                    request_ids.append(result.request_id)
+                accepted_before = counts["accepted"]
+                rejected = _report_chunk(report, chunk, result, counts)
+                progress.advance(len(chunk.entries), rejected, counts["accepted"] - accepted_before)
+        progress.finish()
+        return request_ids
+
+    def _chunks(self, prepare: Callable[[list[dict[str, Any]]], PreparedImport]) -> Iterator[_Chunk]:
+        """Yield the input as consecutive chunks, each with at most `batch_size` records to send.
+
+        The records to send are encoded by `prepare`.
+        """
+        entries: list[tuple[int, Any, str | None]] = []
+        batch: list[dict[str, Any]] = []
+        span = CHUNK_SPAN_BATCHES * self.batch_size
+        for index, record, reason in self._checked_records():
+            if reason is None:
+                entries.append((index, None, None))
+                batch.append(record)  # type: ignore[arg-type]
+            else:
+                # As text or None: the raw value may be anything, even what JSON cannot hold.
+                key = scalar_text(record.get(self.update_key.value)) if record else None
+                entries.append((index, key, reason))
+            if len(batch) >= self.batch_size or len(entries) >= span:
+                yield _Chunk(entries, prepare(batch) if batch else None)
+                entries, batch = [], []
+        if entries:
+            yield _Chunk(entries, prepare(batch) if batch else None)
+
+    def _checked_records(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+        """Yield (index, mapped record or None, rejection reason or None) for every input record."""
+        for index, raw in enumerate(iter_records(self.records, self.source_path)):
+            if not isinstance(raw, Mapping):
+                yield index, None, not_a_record_reason(raw)
+                continue
+            record = apply_column_mapping(raw, self.column_mapping)
+            yield index, record, check_lead(record, self.update_key)[1]
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Consecutive input records of a ProcessData push.
+
+    `entries` has one `(index, key, reason)` per record in input order, where a reason means
+    rejected before sending and None means sent; `request` carries the records sent, in the
+    same order (None: none).
+    """
+
+    entries: list[tuple[int, Any, str | None]]
+    request: PreparedImport | None
+
+
+def _send_chunk(hook: JodoHook, chunk: _Chunk) -> tuple[str, int] | None:
+    """Post a chunk's request (in a worker thread); return its raw answer, None when nothing to send."""
+    return None if chunk.request is None else hook.send_import(chunk.request)
+
+
+def _report_chunk(
+    report: IO[str], chunk: _Chunk, result: ProcessDataImport | None, counts: dict[str, int]
+) -> int:
+    """Write a chunk's report lines in input order and count its outcomes.
+
+    Return how many of its records were rejected (before sending or by the platform).
+    """
+    outcomes = iter(result.records if result is not None else ())  # hook: one per record sent
+    rejected_value = RecordOutcomeKind.REJECTED.value
+    rejected = 0
+    for index, key, reason in chunk.entries:
+        if reason is not None:
+            write_report_line(report, index, key, rejected_value, reason, None)
+            counts[rejected_value] += 1
+            rejected += 1
+            continue
+        outcome = next(outcomes)
+        kind = outcome.outcome.value
+        write_report_line(report, index, outcome.key, kind, outcome.reason, result.request_id)  # type: ignore[union-attr]
+        counts[kind] += 1
+        rejected += kind == rejected_value
+    return rejected
