@@ -8,6 +8,7 @@ answer gives, so its submission goes through `file_submission` to be made exactl
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from airflow_provider_jodo.vendor.wire.wall_clock import IMMEDIATELY, to_wall_cl
 MODEL_TYPE_CAMPAIGN = "Campaign"
 
 
+@dataclass(frozen=True)
 class CJIImports:
     """importCJI calls into a campaign.
 
@@ -42,20 +44,11 @@ class CJIImports:
     :param log: the hook's log, where a submitted job is reported.
     """
 
-    def __init__(
-        self,
-        settings: JodoConnectionSettings,
-        calls: PlatformCalls,
-        submitter: FileJobSubmitter,
-        redactor: Redactor,
-        log: Any,
-    ) -> None:
-        """Keep what the calls need."""
-        self._settings = settings
-        self._calls = calls
-        self._submitter = submitter
-        self._redactor = redactor
-        self._log = log
+    settings: JodoConnectionSettings
+    calls: PlatformCalls
+    submitter: FileJobSubmitter
+    redactor: Redactor
+    log: Any
 
     def import_cji(
         self,
@@ -93,7 +86,7 @@ class CJIImports:
             raise TypeError(f"import_cji() got unexpected keyword arguments {sorted(policy_arguments)}")
         source_user, source_pwd = source_login
         parameters = {
-            **self._settings.astercc_credentials(),
+            **self.settings.astercc_credentials(),
             "modeltype": MODEL_TYPE_CAMPAIGN,
             "model_id": campaign_model_id(campaign_id),
             "context": context,
@@ -104,8 +97,8 @@ class CJIImports:
         what = f"importCJI source={source.value} into campaign {parameters['model_id']}"
         if source is CJISource.DATA:
             return self._import_record(parameters, what)
-        job_id = self._submitter.submit(parameters, options, what, known_job_ids)
-        self._log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
+        job_id = self.submitter.submit(parameters, options, what, known_job_ids)
+        self.log.info("%s: job %s submitted (exetime %r)", what, job_id, parameters["exetime"] or "now")
         return CJIImportResult(message=job_id, description=f"import job {job_id}", job_id=job_id)
 
     def _import_record(self, parameters: dict[str, str], what: str) -> CJIImportResult:
@@ -115,7 +108,7 @@ class CJIImports:
         :param what: the call, as messages name it.
         """
         query = [(name, parameters[name]) for name in CJI_PARAMETERS]
-        code, message = self._calls.astercc(self._settings.import_cji_path, query, what)
+        code, message = self.calls.astercc(self.settings.import_cji_path, query, what)
         text = str(message)
         return CJIImportResult(message=text, code=code, description=describe_backmsg(code) if code else text)
 
@@ -133,7 +126,7 @@ class CJIImports:
             "source": coerce(CJISource, source, "source").value,
             "exetime": IMMEDIATELY
             if exetime is None
-            else to_wall_clock(exetime, self._settings.timezone, "exetime"),
+            else to_wall_clock(exetime, self.settings.timezone, "exetime"),
             **(policies or CJIPolicies()).to_wire(),
         }
 
@@ -158,7 +151,7 @@ class CJIImports:
         if parts.scheme not in FILE_URL_SCHEMES[source] or not parts.hostname:
             schemes = "/".join(FILE_URL_SCHEMES[source])
             raise ValueError(
-                f"file_url {self._redactor.redact(file_url)!r} is not a {schemes} URL "
+                f"file_url {self.redactor.redact(file_url)!r} is not a {schemes} URL "
                 f"as source={source.value!r} needs"
             )
         refuse_url_login(file_url)

@@ -19,6 +19,7 @@ without asking.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -31,7 +32,6 @@ from airflow_provider_jodo.exceptions import (
     JodoSubmissionUnconfirmedError,
 )
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
-from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
 from airflow_provider_jodo.hooks.platform_capabilities import Capability
 from airflow_provider_jodo.hooks.retry_policy import TransientFailure
@@ -56,6 +56,7 @@ class JobListing(Protocol):
         ...
 
 
+@dataclass(frozen=True)
 class FileJobSubmitter:
     """Submit file jobs exactly once, and find the job of a submission whose answer was lost.
 
@@ -66,20 +67,11 @@ class FileJobSubmitter:
     :param log: the hook's log, where a job found after a lost answer is reported.
     """
 
-    def __init__(
-        self,
-        settings: JodoConnectionSettings,
-        calls: PlatformCalls,
-        jobs: JobListing,
-        redactor: Redactor,
-        log: Any,
-    ) -> None:
-        """Keep what a submission needs."""
-        self._settings = settings
-        self._calls = calls
-        self._jobs = jobs
-        self._redactor = redactor
-        self._log = log
+    settings: JodoConnectionSettings
+    calls: PlatformCalls
+    jobs: JobListing
+    redactor: Redactor
+    log: Any
 
     def submit(
         self,
@@ -104,17 +96,18 @@ class FileJobSubmitter:
         campaign_id, file_url = parameters["model_id"], parameters["context"]
         submitted_at = pendulum.now("UTC")
         if known_job_ids is None:
-            jobs = self._jobs.for_file(campaign_id, file_url)
+            jobs = self.jobs.for_file(campaign_id, file_url)
             known_job_ids = None if jobs is None else [job.job_id for job in jobs]
 
         def took_effect(failure: TransientFailure) -> TookEffect | None:
             if known_job_ids is None:
                 raise self._unconfirmed(what, file_url, submitted_at, failure)
-            job_id = self.find_new_job(campaign_id, file_url, known_job_ids, options, submitted_at)
+            submission = self.submission(campaign_id, file_url, options, submitted_at)
+            job_id = self.find_new_job(submission, file_url, known_job_ids)
             return None if job_id is None else TookEffect(job_id)
 
         query = [(name, parameters[name]) for name in CJI_PARAMETERS]
-        answer = self._calls.astercc(self._settings.import_cji_path, query, what, before_resend=took_effect)
+        answer = self.calls.astercc(self.settings.import_cji_path, query, what, before_resend=took_effect)
         return self._job_id(answer, what)
 
     def _job_id(self, answer: tuple[str | None, Any] | TookEffect, what: str) -> str:
@@ -125,7 +118,7 @@ class FileJobSubmitter:
         :raises JodoResponseError: the answer holds no job id.
         """
         if isinstance(answer, TookEffect):
-            self._log.warning(
+            self.log.warning(
                 "%s: the answer was lost, but the platform has job %s for it", what, answer.result
             )
             return answer.result
@@ -133,41 +126,26 @@ class FileJobSubmitter:
         job_id = str(message).strip()
         if not job_id or isinstance(message, (dict, list)):
             raise JodoResponseError(
-                f"{what}: expected a job id, got {quote_value(message, self._redactor.redact)}"
+                f"{what}: expected a job id, got {quote_value(message, self.redactor.redact)}"
             )
         return job_id
 
     def find_new_job(
-        self,
-        campaign_id: int | str,
-        file_url: str,
-        known_job_ids: Collection[str],
-        submitted_with: Mapping[str, str] | None = None,
-        submitted_at: datetime | None = None,
+        self, submission: FileJobSubmission, file_url: str, known_job_ids: Collection[str]
     ) -> str | None:
         """Find the job of a submission whose answer was lost; None if it never arrived.
 
-        It is the one job for the file that is not among `known_job_ids` and whose status
-        reports what the submission sent (`job_matching.submission_mismatches`). A new job that
-        reports other parameters is another run's, and is logged as such.
+        A new job that reports other parameters is another run's, and is logged as such.
 
-        :param campaign_id: the campaign the submission was for.
-        :param file_url: the file it submitted.
+        :param submission: what the submission sent, as its job's status would report it.
+        :param file_url: the file it submitted, as sent (the submission holds it redacted).
         :param known_job_ids: the campaign's jobs for the file, noted before the submission.
-        :param submitted_with: the other parameters it sent (`JodoHook.submission_options`);
-            None compares only the campaign and the file.
-        :param submitted_at: when it started (aware), if known.
         :raises JodoAmbiguousJobError: more than one new job could be the submission's; the
             message names them with their console pages.
         :raises JodoCapabilityMissingError: the platform cannot list jobs.
         """
-        submission = self.submission(
-            campaign_id=campaign_id,
-            file_url=file_url,
-            submitted_with=submitted_with,
-            submitted_at=submitted_at,
-        )
-        jobs = self._jobs.for_file(campaign_model_id(campaign_id), file_url)
+        campaign_id = submission.parameters["model_id"]
+        jobs = self.jobs.for_file(campaign_id, file_url)
         if jobs is None:
             raise JodoCapabilityMissingError(
                 f"cannot look for the jobs of campaign {campaign_id}: the platform has no "
@@ -180,7 +158,7 @@ class FileJobSubmitter:
         return candidates[0] if candidates else None
 
     def _candidates(
-        self, jobs: list[ImportJob], known: set[str], submission: FileJobSubmission, campaign_id: int | str
+        self, jobs: list[ImportJob], known: set[str], submission: FileJobSubmission, campaign_id: str
     ) -> list[str]:
         """Pick, oldest first, the new jobs that report what the submission sent.
 
@@ -196,7 +174,7 @@ class FileJobSubmitter:
                 continue
             mismatches = submission_mismatches(job, submission, looked_at)
             if mismatches:
-                self._log.info(
+                self.log.info(
                     "Import job %s of campaign %s for this file is another submission's: "
                     "it reports another %s",
                     job.job_id,
@@ -209,28 +187,27 @@ class FileJobSubmitter:
 
     def submission(
         self,
-        campaign_id: int | str,
+        model_id: str,
         file_url: str,
-        submitted_with: Mapping[str, str] | None = None,
-        submitted_at: datetime | None = None,
+        submitted_with: Mapping[str, str] | None,
+        submitted_at: datetime | None,
     ) -> FileJobSubmission:
         """Describe a submission as its job's status would report it back.
 
         The file URL is redacted as job answers are, so that the two compare equal.
 
-        :param campaign_id: the campaign the submission was for.
+        :param model_id: the campaign the submission was for, as sent (`campaign_model_id`).
         :param file_url: the file it submitted.
         :param submitted_with: the other parameters it sent (`JodoHook.submission_options`).
         :param submitted_at: when it started (aware), if known.
-        :raises ValueError: `campaign_id` is not a numeric campaign id.
         """
         return FileJobSubmission(
             parameters={
-                **(submitted_with or {}),
-                "model_id": campaign_model_id(campaign_id),
-                "context": self._redactor.redact(file_url),
+                **submitted_with,
+                "model_id": model_id,
+                "context": self.redactor.redact(file_url),
             },
-            timezone=self._settings.timezone,
+            timezone=self.settings.timezone,
             submitted_at=submitted_at,
         )
 
@@ -244,28 +221,26 @@ class FileJobSubmitter:
         :param submitted_at: when it started (aware), shown on the platform's wall clock.
         :param failure: what became of its answer.
         """
-        wall_clock = to_wall_clock(submitted_at, self._settings.timezone, "submitted_at")
+        wall_clock = to_wall_clock(submitted_at, self.settings.timezone, "submitted_at")
         return JodoSubmissionUnconfirmedError(
-            f"{what}: a job may have been created for {self._redactor.redact(file_url)} "
-            f"(submitted at {wall_clock}, {self._settings.timezone}), but its answer was not received "
+            f"{what}: a job may have been created for {self.redactor.redact(file_url)} "
+            f"(submitted at {wall_clock}, {self.settings.timezone}), but its answer was not received "
             f"({failure.description}) and the platform cannot list a campaign's jobs to tell. It was "
             "not sent again, so that the file is not imported twice: check the campaign's import jobs "
-            f"in the platform's console (job pages: {self._settings.url(self._settings.job_page_path)}) "
+            f"in the platform's console (job pages: {self.settings.url(self.settings.job_page_path)}) "
             "before importing again"
         )
 
-    def _ambiguous(
-        self, campaign_id: int | str, file_url: str, job_ids: tuple[str, ...]
-    ) -> JodoAmbiguousJobError:
+    def _ambiguous(self, campaign_id: str, file_url: str, job_ids: tuple[str, ...]) -> JodoAmbiguousJobError:
         """Build the error for a lost answer that more than one new job could belong to.
 
         :param campaign_id: the campaign the submission was for.
         :param file_url: the file it submitted.
         :param job_ids: the jobs that report what it sent.
         """
-        pages = ", ".join(f"job {job_id} ({self._settings.job_page_url(job_id)})" for job_id in job_ids)
+        pages = ", ".join(f"job {job_id} ({self.settings.job_page_url(job_id)})" for job_id in job_ids)
         return JodoAmbiguousJobError(
-            f"The answer to an importCJI submission of {self._redactor.redact(file_url)} into campaign "
+            f"The answer to an importCJI submission of {self.redactor.redact(file_url)} into campaign "
             f"{campaign_id} was lost, and {len(job_ids)} new jobs report the parameters it sent: {pages}. "
             "Another run submitted the same file with the same parameters meanwhile, and nothing tells "
             "which job is this one's: none is taken as its own and the file is not submitted again. "

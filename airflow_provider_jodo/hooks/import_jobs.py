@@ -9,6 +9,7 @@ waits for a job: a caller asks "what is the state now" as often as it likes.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_jodo.exceptions import (
@@ -54,6 +55,7 @@ def campaign_model_id(campaign_id: int | str) -> str:
     return text
 
 
+@dataclass(frozen=True)
 class ImportJobs:
     """The status method's two questions, and what they taught about the platform.
 
@@ -63,18 +65,10 @@ class ImportJobs:
     :param redactor: the secrets to remove from what a job's answer carries.
     """
 
-    def __init__(
-        self,
-        settings: JodoConnectionSettings,
-        calls: PlatformCalls,
-        capabilities: PlatformCapabilities,
-        redactor: Redactor,
-    ) -> None:
-        """Keep what the calls need."""
-        self._settings = settings
-        self._calls = calls
-        self._capabilities = capabilities
-        self._redactor = redactor
+    settings: JodoConnectionSettings
+    calls: PlatformCalls
+    capabilities: PlatformCapabilities
+    redactor: Redactor
 
     def get(self, job_id: str | int, deadline: float | None = None) -> ImportJob:
         """Ask for the job's state and counts now.
@@ -87,7 +81,7 @@ class ImportJobs:
             or bad credentials, and credentials have their codes).
         :raises JodoCapabilityMissingError: the platform has no job status method.
         """
-        parameters = [*self._settings.astercc_credentials().items(), ("jobid", str(job_id))]
+        parameters = [*self.settings.astercc_credentials().items(), ("jobid", str(job_id))]
         what = f"importStatusCJI for job {job_id}"
         try:
             message = self._status_call(parameters, what, deadline)
@@ -103,7 +97,7 @@ class ImportJobs:
                     vendor_message=error.vendor_message,
                 ) from None
             raise
-        return parse_import_job(message, what, self._redactor.redact)
+        return parse_import_job(message, what, self.redactor.redact)
 
     def for_file(self, campaign_id: str, file_url: str) -> list[ImportJob] | None:
         """List the campaign's jobs for the file, newest first; None when the platform cannot.
@@ -115,11 +109,11 @@ class ImportJobs:
         :param campaign_id: the campaign, as `campaign_model_id` gives it.
         :param file_url: the file the jobs import, as submitted.
         """
-        if self._capabilities.lacks(Capability.JOB_LISTING):
+        if self.capabilities.lacks(Capability.JOB_LISTING):
             return None
         what = f"importStatusCJI for the jobs of campaign {campaign_id} and its file"
         parameters = [
-            *self._settings.astercc_credentials().items(),
+            *self.settings.astercc_credentials().items(),
             ("jobid", ""),
             ("model_id", campaign_id),
             ("context", file_url),
@@ -127,19 +121,19 @@ class ImportJobs:
         try:
             message = self._status_call(parameters, what)
         except JodoCapabilityMissingError as error:
-            self._capabilities.learn(Capability.JOB_LISTING, False, str(error))
+            self.capabilities.learn(Capability.JOB_LISTING, False, str(error))
             return None
         except JodoApiError as error:
             if isinstance(error, JodoAuthenticationError) or error.code in CAMPAIGN_REFUSALS:
                 raise
             evidence = f"asked for them, it answered {error.vendor_message or 'an empty message'!r}"
-            self._capabilities.learn(Capability.JOB_LISTING, False, evidence)
+            self.capabilities.learn(Capability.JOB_LISTING, False, evidence)
             return None
         if not isinstance(message, list):
-            self._capabilities.learn(Capability.JOB_LISTING, False, "asked for them, it answered no list")
+            self.capabilities.learn(Capability.JOB_LISTING, False, "asked for them, it answered no list")
             return None
-        self._capabilities.learn(Capability.JOB_LISTING, True)
-        return [parse_import_job(job, what, self._redactor.redact) for job in message]
+        self.capabilities.learn(Capability.JOB_LISTING, True)
+        return [parse_import_job(job, what, self.redactor.redact) for job in message]
 
     def _status_call(self, parameters: Query, what: str, deadline: float | None = None) -> Any:
         """Call the status method; return the message of its success.
@@ -153,24 +147,24 @@ class ImportJobs:
         :param deadline: a Unix time the call must end by.
         :raises JodoCapabilityMissingError: the platform has no job status method.
         """
-        path = self._settings.import_status_path
-        if not self._capabilities.lacks(Capability.JOB_STATUS):
+        path = self.settings.import_status_path
+        if not self.capabilities.lacks(Capability.JOB_STATUS):
             try:
-                _, message = self._calls.astercc(path, parameters, what, deadline=deadline)
+                _, message = self.calls.astercc(path, parameters, what, deadline=deadline)
             except JodoResponseError as error:
                 if error.http_status != HTTP_NOT_FOUND:
                     raise
-                self._capabilities.learn(Capability.JOB_STATUS, False, f"HTTP 404 at {path}")
+                self.capabilities.learn(Capability.JOB_STATUS, False, f"HTTP 404 at {path}")
             except JodoApiError as error:
                 if error.code is not None or not _UNKNOWN_METHOD.search(error.vendor_message):
                     raise
                 evidence = f"{error.vendor_message!r} at {path}"
-                self._capabilities.learn(Capability.JOB_STATUS, False, evidence)
+                self.capabilities.learn(Capability.JOB_STATUS, False, evidence)
             else:
-                self._capabilities.learn(Capability.JOB_STATUS, True)
+                self.capabilities.learn(Capability.JOB_STATUS, True)
                 return message
         raise JodoCapabilityMissingError(
-            f"the platform has no job status method ({self._capabilities.evidence(Capability.JOB_STATUS)}); "
+            f"the platform has no job status method ({self.capabilities.evidence(Capability.JOB_STATUS)}); "
             "if it has one elsewhere, set the connection's import_status_path",
             capability=Capability.JOB_STATUS.value,
         )

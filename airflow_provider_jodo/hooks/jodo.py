@@ -70,10 +70,9 @@ class JodoHook(BaseHook):
         return self.get_conn_settings()
 
     def get_conn_settings(self) -> JodoConnectionSettings:
-        """Load the connection's settings, once for the hook's life, and mask its secrets.
+        """Load the connection's settings once, mask its secrets and build the hook's parts with them.
 
-        As Azure Data Factory's `get_conn`, an explicit load: the hook's parts are built with
-        the settings, and its secrets are masked in logs from here on.
+        An explicit load, as Azure Data Factory's `get_conn`: the settings are kept for the hook's life.
         """
         if self._parts is None:
             settings = JodoConnectionSettings.from_connection(self.get_connection(self.jodo_conn_id))
@@ -103,11 +102,7 @@ class JodoHook(BaseHook):
 
     @property
     def session(self) -> requests.Session:
-        """The calling thread's session, so that its consecutive calls reuse one connection.
-
-        Operators call the hook from several threads at once (`max_in_flight`), and requests
-        does not promise that a Session is thread-safe: each thread gets its own.
-        """
+        """The calling thread's own session (`transport`): its consecutive calls reuse one connection."""
         return self._connected().transport.session
 
     def close(self) -> None:
@@ -142,17 +137,9 @@ class JodoHook(BaseHook):
         :raises ValueError: bad arguments, naming the parameter or record index.
         :raises JodoApiError: the platform refused the whole request (its code is on the error).
         """
-        request = self.prepare_import(
-            records,
-            media=media,
-            update_key=update_key,
-            call_datetime=call_datetime,
-            call_type=call_type,
-            user_login=user_login,
-        )
-        return self.read_import_answer(request, self.send_import(request))
-
-    # Its three steps, for callers that pipeline batches (`hooks.process_data`).
+        process_data = self._connected().process_data
+        request = process_data.prepare(records, media, update_key, call_datetime, call_type, user_login)
+        return process_data.read(request, process_data.send(request))
 
     def prepare_import(
         self,
@@ -165,6 +152,8 @@ class JodoHook(BaseHook):
         user_login: str | None = None,
     ) -> PreparedImport:
         """Encode the ImportProcessData request for `records`, checking the arguments first.
+
+        The first of `import_process_data`'s three steps, for callers that pipeline batches.
 
         :param records: as for `import_process_data`.
         :param media: as for `import_process_data`.
@@ -328,8 +317,13 @@ class JodoHook(BaseHook):
         :raises JodoAmbiguousJobError: more than one new job could be the submission's.
         :raises JodoCapabilityMissingError: the platform cannot list jobs.
         """
-        submitter = self._connected().submitter
-        return submitter.find_new_job(campaign_id, file_url, known_job_ids, submitted_with, submitted_at)
+        submission = self.file_job_submission(
+            campaign_id=campaign_id,
+            file_url=file_url,
+            submitted_with=submitted_with,
+            submitted_at=submitted_at,
+        )
+        return self._connected().submitter.find_new_job(submission, file_url, known_job_ids)
 
     def file_job_submission(
         self,
@@ -346,12 +340,8 @@ class JodoHook(BaseHook):
         :param submitted_with: what `submission_options` gave for it.
         :param submitted_at: when it started (aware), if known.
         """
-        return self._connected().submitter.submission(
-            campaign_id=campaign_id,
-            file_url=file_url,
-            submitted_with=submitted_with,
-            submitted_at=submitted_at,
-        )
+        model_id, submitter = campaign_model_id(campaign_id), self._connected().submitter
+        return submitter.submission(model_id, file_url, submitted_with or {}, submitted_at)
 
     def get_import_job(self, job_id: str | int, deadline: float | None = None) -> ImportJob:
         """Ask for the job's state and counts now (importStatusCJI).
@@ -364,10 +354,7 @@ class JodoHook(BaseHook):
         return self._connected().jobs.get(job_id, deadline)
 
     async def aget_import_job(self, job_id: str | int, deadline: float | None = None) -> ImportJob:
-        """Ask for the job's state now, as `get_import_job` does, for triggers.
-
-        The connection is resolved without blocking the event loop, then the HTTP call runs in
-        a worker thread (the triggerer shares its loop).
+        """Ask for the job's state now, as `get_import_job` does, without blocking the triggerer's loop.
 
         :param job_id: the job, as importCJI named it.
         :param deadline: a Unix time: a caller waiting until then is never held past it.
@@ -389,7 +376,7 @@ class JodoHook(BaseHook):
         return self.settings.url(self.settings.job_page_path)
 
     def redact(self, text: str) -> str:
-        """Remove the secrets this hook knows from `text` (credentials in URLs included).
+        """Remove the secrets this hook knows from `text`, credentials in URLs included.
 
         :param text: what is about to be printed.
         """

@@ -8,6 +8,7 @@ answer is redacted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, overload
 
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
@@ -22,6 +23,7 @@ Query = list[tuple[str, str]]
 """An astercc call's parameters, in the order they are sent."""
 
 
+@dataclass(frozen=True)
 class PlatformCalls:
     """The two APIs' calls over one transport.
 
@@ -30,26 +32,24 @@ class PlatformCalls:
     :param redactor: the secrets to remove from what is quoted of an answer.
     """
 
-    def __init__(self, settings: JodoConnectionSettings, transport: Transport, redactor: Redactor) -> None:
-        """Keep what the calls need."""
-        self._settings = settings
-        self._transport = transport
-        self._redactor = redactor
+    settings: JodoConnectionSettings
+    transport: Transport
+    redactor: Redactor
 
     @overload
     def astercc(
-        self, path: str, parameters: Query, what: str, *, before_resend: None = None, **options: Any
+        self, path: str, query: Query, what: str, *, deadline: float | None = None
     ) -> tuple[str | None, Any]: ...
 
     @overload
     def astercc(
-        self, path: str, parameters: Query, what: str, *, before_resend: ResendCheck, **options: Any
+        self, path: str, query: Query, what: str, *, before_resend: ResendCheck
     ) -> tuple[str | None, Any] | TookEffect: ...
 
     def astercc(
         self,
         path: str,
-        parameters: Query,
+        query: Query,
         what: str,
         *,
         before_resend: ResendCheck | None = None,
@@ -58,7 +58,7 @@ class PlatformCalls:
         """Call an astercc method; return the (BackMsg code or None, message) of its success.
 
         :param path: the method's path (a connection setting).
-        :param parameters: the query parameters, in order, the login included.
+        :param query: the query parameters, in order, the login included.
         :param what: the call, as messages name it.
         :param before_resend: the transport's check for a call that must not be repeated
             blindly; what it found is returned in place of an answer.
@@ -66,19 +66,19 @@ class PlatformCalls:
         :raises JodoApiError: the platform refused the call (`code: 2`), typed by its code.
         :raises JodoResponseError: the answer is not an astercc answer.
         """
-        answer = self._transport.send(
+        answer = self.transport.send(
             "GET",
-            self._settings.url(path),
+            self.settings.url(path),
             what,
             before_resend=before_resend,
             deadline=deadline,
-            params=[("callback", JSONP_CALLBACK), *parameters],
+            params=[("callback", JSONP_CALLBACK), *query],
         )
         if isinstance(answer, TookEffect):
             return answer
         body, status = answer
-        parsed = parse_answer(body, status, what, self._redactor.redact)
-        return astercc_message(parsed, body, what, self._redactor.redact)
+        parsed = parse_answer(body, status, what, self.redactor.redact)
+        return astercc_message(parsed, body, what, self.redactor.redact)
 
     def post_jodo(self, body: bytes, what: str, answer_limit: int | None = None) -> tuple[str, int]:
         """Post a form body to the Jodo endpoint; return the answer's (body, HTTP status), unread.
@@ -87,9 +87,9 @@ class PlatformCalls:
         :param what: the call, as messages name it.
         :param answer_limit: the largest answer read, in bytes (default: the connection's).
         """
-        return self._transport.send(
+        return self.transport.send(
             "POST",
-            self._settings.url(self._settings.process_data_path),
+            self.settings.url(self.settings.process_data_path),
             what,
             answer_limit=answer_limit,
             data=body,
@@ -115,5 +115,5 @@ class PlatformCalls:
         :raises JodoResponseError: the answer is not a Jodo answer.
         """
         body, status = answer
-        parsed = parse_answer(body, status, what, self._redactor.redact)
-        return jodo_payload(parsed, body, what, self._redactor.redact)
+        parsed = parse_answer(body, status, what, self.redactor.redact)
+        return jodo_payload(parsed, body, what, self.redactor.redact)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ ANSWER_BYTES_PER_RECORD = 1024
 """An ImportProcessData answer may grow by this much per record of its batch (its outcome)."""
 
 
+@dataclass(frozen=True)
 class ProcessDataCalls:
     """The Jodo calls on a process's customer records.
 
@@ -43,18 +45,10 @@ class ProcessDataCalls:
     :param redactor: the secrets to remove from what is quoted of an answer.
     """
 
-    def __init__(
-        self,
-        settings: JodoConnectionSettings,
-        calls: PlatformCalls,
-        capabilities: PlatformCapabilities,
-        redactor: Redactor,
-    ) -> None:
-        """Keep what the calls need."""
-        self._settings = settings
-        self._calls = calls
-        self._capabilities = capabilities
-        self._redactor = redactor
+    settings: JodoConnectionSettings
+    calls: PlatformCalls
+    capabilities: PlatformCapabilities
+    redactor: Redactor
 
     def prepare(
         self,
@@ -83,14 +77,14 @@ class ProcessDataCalls:
         update_field = coerce(UpdateKey, update_key, "update_key").value
         request: dict[str, Any] = {
             "Method": IMPORT_METHOD,
-            **self._settings.jodo_credentials(),
+            **self.settings.jodo_credentials(),
             "Media": int(coerce(Media, media, "media")),
             "Data": list(records),
             "updateparam": update_field,
-            "reqdatetime": now_wall_clock(self._settings.timezone),
+            "reqdatetime": now_wall_clock(self.settings.timezone),
         }
         if call_datetime is not None:
-            request["CallDateTime"] = to_wall_clock(call_datetime, self._settings.timezone, "call_datetime")
+            request["CallDateTime"] = to_wall_clock(call_datetime, self.settings.timezone, "call_datetime")
         if call_type:
             request["Calltype"] = str(call_type)
         if user_login:
@@ -109,8 +103,8 @@ class ProcessDataCalls:
         :param request: what `prepare` encoded.
         :raises JodoConnectionError: the platform could not be reached.
         """
-        limit = self._settings.max_answer_bytes + ANSWER_BYTES_PER_RECORD * request.record_count
-        return self._calls.post_jodo(request.body, IMPORT_METHOD, answer_limit=limit)
+        limit = self.settings.max_answer_bytes + ANSWER_BYTES_PER_RECORD * request.record_count
+        return self.calls.post_jodo(request.body, IMPORT_METHOD, answer_limit=limit)
 
     def read(self, request: PreparedImport, answer: tuple[str, int]) -> ProcessDataImport:
         """Read the outcomes of a prepared request from its answer.
@@ -124,11 +118,11 @@ class ProcessDataCalls:
         :raises JodoResponseError: the answer has `records`, but not one outcome per record in
             input order.
         """
-        payload = self._calls.jodo_payload(answer, IMPORT_METHOD)
+        payload = self.calls.jodo_payload(answer, IMPORT_METHOD)
         raw_outcomes = payload.get("records")
         request_id = str(payload.get("uniqueid", ""))
         if raw_outcomes is None:
-            self._capabilities.learn(
+            self.capabilities.learn(
                 Capability.RECORD_OUTCOMES, False, "its success answers carry no 'records' list"
             )
             accepted = RecordOutcomeKind.ACCEPTED
@@ -136,12 +130,12 @@ class ProcessDataCalls:
                 request_id=request_id,
                 records=tuple(RecordOutcome(i, key, accepted) for i, key in enumerate(request.keys)),
             )
-        self._capabilities.learn(Capability.RECORD_OUTCOMES, True)
+        self.capabilities.learn(Capability.RECORD_OUTCOMES, True)
         outcomes = parse_record_outcomes(raw_outcomes, request.record_count)
         if outcomes is None:
             raise JodoResponseError(
                 f"{IMPORT_METHOD}: expected {request.record_count} record outcomes in input order, got "
-                f"{quote_body(json.dumps(payload.get('records'))[:600], self._redactor.redact)!r}"
+                f"{quote_body(json.dumps(payload.get('records'))[:600], self.redactor.redact)!r}"
             )
         return ProcessDataImport(request_id=request_id, records=outcomes)
 
@@ -163,7 +157,7 @@ class ProcessDataCalls:
         search = coerce(ProcessDataSearch, search, "search")
         request: dict[str, Any] = {
             "method": "getProcessData",
-            **self._settings.jodo_credentials(),
+            **self.settings.jodo_credentials(),
             "searchparam": search.value,
         }
         if search is ProcessDataSearch.DATE_RANGE:
@@ -175,7 +169,7 @@ class ProcessDataCalls:
             if not value:
                 raise ValueError(f"search={search.value!r} needs a value")
             request["searchvalue"] = str(value)
-        answer = self._calls.jodo(request, "getProcessData")
+        answer = self.calls.jodo(request, "getProcessData")
         records = answer.get("data") or []
         if not isinstance(records, list):
             raise JodoResponseError(f"getProcessData: data is not a list: {type(records).__name__}")
