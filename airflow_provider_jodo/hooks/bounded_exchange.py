@@ -39,6 +39,12 @@ class AnswerTooLargeError(Exception):
     """The answer is larger than the caller's cap (`size` bytes, or at least that many)."""
 
     def __init__(self, size: int, limit: int, *, announced: bool) -> None:
+        """Keep the sizes, so that the hook's message says how large and which limit.
+
+        :param size: the answer's size in bytes, or how much was read before giving up.
+        :param limit: the caller's cap, in bytes.
+        :param announced: whether `size` is the announced Content-Length.
+        """
         super().__init__(size, limit)
         self.size = size
         self.limit = limit
@@ -49,6 +55,10 @@ class Attempt:
     """One attempt at an exchange: its deadline (monotonic seconds) and the sockets it uses."""
 
     def __init__(self, deadline: float) -> None:
+        """Start with no sockets; they attach as the attempt's connections are used.
+
+        :param deadline: when the attempt must be over (monotonic seconds).
+        """
         self.deadline = deadline
         self.expired = False
         self._sockets: list[socket.socket] = []
@@ -65,7 +75,7 @@ class Attempt:
             _shut(sock)
 
     def expire(self) -> None:
-        """The deadline passed: wake every read of this attempt by shutting its sockets."""
+        """Wake every read of this attempt by shutting its sockets: the deadline passed."""
         with self._lock:
             self.expired = True
             sockets = list(self._sockets)
@@ -74,15 +84,18 @@ class Attempt:
 
 
 class AttemptWatchdog:
-    """Ends attempts that outlive their deadline. One daemon thread, started with the first
-    attempt and stopped by `close()` or after `IDLE_WATCHDOG_SECONDS` without attempts, so
-    that a hook leaves no thread behind.
+    """Ends attempts that outlive their deadline.
+
+    One daemon thread, started with the first attempt and stopped by `close()` or after
+    `IDLE_WATCHDOG_SECONDS` without attempts, so that a hook leaves no thread behind.
 
     Each thread runs at most one attempt at a time, so the live attempts are few (the hook's
     threads) and a scan finds the next deadline. The thread is woken only when a new attempt
-    ends before the one it sleeps towards, not for every call."""
+    ends before the one it sleeps towards, not for every call.
+    """
 
     def __init__(self) -> None:
+        """Watch nothing yet: the thread starts with the first attempt."""
         self._condition = threading.Condition()
         self._live: set[Attempt] = set()
         self._thread: threading.Thread | None = None
@@ -91,8 +104,13 @@ class AttemptWatchdog:
 
     @contextmanager
     def attempt(self, deadline: float) -> Iterator[Attempt]:
-        """An attempt ending at `deadline` (monotonic seconds) for the calling thread: the
-        connections it uses attach their sockets to it."""
+        """Run an attempt ending at `deadline` on the calling thread.
+
+        The connections the thread uses meanwhile attach their sockets to it, so that the
+        watchdog can shut them at the deadline.
+
+        :param deadline: when the attempt must be over (monotonic seconds).
+        """
         attempt = Attempt(deadline)
         with self._condition:
             self._closed = False  # a closed hook may still be used: it restarts its watchdog
@@ -137,14 +155,17 @@ class AttemptWatchdog:
 
 
 def current_attempt() -> Attempt | None:
-    """The attempt running on this thread, if any."""
+    """Give the attempt running on this thread, if any."""
     return getattr(_current, "attempt", None)
 
 
 def read_bounded(response: requests.Response, limit: int) -> bytes:
-    """The whole body of a streamed `response`, at most `limit` bytes after decoding (a
-    compressed answer is counted as it unpacks).
+    """Read the whole body of a streamed `response`, at most `limit` bytes after decoding.
 
+    A compressed answer is counted as it unpacks, so that a small zip bomb cannot fill memory.
+
+    :param response: the streamed answer.
+    :param limit: the largest body read, in bytes.
     :raises AnswerTooLargeError: announced (Content-Length) or read beyond `limit`; the
         connection is dropped rather than drained.
     """
@@ -164,7 +185,7 @@ def read_bounded(response: requests.Response, limit: int) -> bytes:
 
 
 def watched_session() -> requests.Session:
-    """A session whose connections attach their sockets to the calling thread's attempt."""
+    """Make a session whose connections attach their sockets to the calling thread's attempt."""
     session = requests.Session()
     adapter = _WatchedAdapter()
     session.mount("http://", adapter)

@@ -1,5 +1,8 @@
-"""The defaults of a `jodo` connection's settings, free of Airflow imports: `get_provider_info`
-reads them while Airflow discovers providers (and `connection_settings` parses with them)."""
+"""The defaults of a `jodo` connection's settings, free of Airflow imports.
+
+`get_provider_info` reads them while Airflow discovers providers, when importing Airflow would
+be wrong (and `connection_settings` parses with them).
+"""
 
 from __future__ import annotations
 

@@ -103,21 +103,29 @@ class JodoConnectionSettings:
         )
 
     def url(self, path: str) -> str:
-        """The endpoint URL for a configured path; an absolute URL in the path wins, so that a
-        deployment can point one endpoint at another host."""
+        """Give the endpoint URL for a configured path.
+
+        An absolute URL in the path wins, so that a deployment can point one endpoint at
+        another host.
+
+        :param path: the endpoint's path setting.
+        """
         return urljoin(self.base_url + "/", path.lstrip("/") if "://" not in path else path)
 
     def job_page_url(self, job_id: str | int) -> str:
-        """The platform console's page for import job `job_id` (the operator's extra link)."""
+        """Give the platform console's page for import job `job_id` (the operator's extra link).
+
+        :param job_id: the job.
+        """
         return self.url(self.job_page_path.replace(JOB_ID_PLACEHOLDER, quote(str(job_id), safe="")))
 
     def jodo_credentials(self) -> dict[str, str]:
-        """`apikey` and `servicekey` for Jodo requests; raises when either is missing."""
+        """Give `apikey` and `servicekey` for Jodo requests; raise when either is missing."""
         self._require(("apikey", self.api_key), ("servicekey", self.service_key))
         return {"apikey": self.api_key, "servicekey": self.service_key}
 
     def astercc_credentials(self) -> dict[str, str]:
-        """The five credential parameters of every astercc call, password encoded by `pwdtype`."""
+        """Give the five credential parameters of every astercc call, password encoded by `pwdtype`."""
         self._require(("schema (orgidentity)", self.org_identity), ("login", self.user))
         self._require(("password", self.password))
         return {
@@ -164,9 +172,14 @@ def _base_url(conn_id: str, host: str | None, port: int | None) -> str:
 
 
 def _bracket_ipv6_address(url: str) -> str:
-    """`url` with an IPv6 host address in brackets. Airflow's URI form drops the brackets
-    (`jodo://http://user:pw@[::1]:8765/...` has the host `http://::1` and the port 8765), and
-    a URL cannot tell the address's colons from a port's without them."""
+    """Put an IPv6 host address of `url` in brackets.
+
+    Airflow's URI form drops the brackets (`jodo://http://user:pw@[::1]:8765/...` has the host
+    `http://::1` and the port 8765), and a URL cannot tell the address's colons from a port's
+    without them.
+
+    :param url: the base URL as the connection gives it.
+    """
     scheme, separator, rest = url.partition("://")
     authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
     try:
@@ -177,8 +190,15 @@ def _bracket_ipv6_address(url: str) -> str:
 
 
 def _text(conn_id: str, name: str, value: Any) -> str:
-    """A text setting; None is empty. An integer is written out (a numeric key in JSON), any
-    other type refused: `str()` would send "{'a': 1}" as the setting."""
+    """Read a text setting; None is empty.
+
+    An integer is written out (a numeric key in JSON), any other type refused: `str()` would
+    send "{'a': 1}" as the setting.
+
+    :param conn_id: the connection, as errors name it.
+    :param name: the setting, as errors name it.
+    :param value: the setting's value.
+    """
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int)):

@@ -49,13 +49,17 @@ class PlatformCapabilities:
     """
 
     def __init__(self, log: Any) -> None:
+        """Know nothing yet; `log` is where a missing capability is reported, once."""
         self._log = log
         self._known: dict[Capability, bool] = {}
         self._evidence: dict[Capability, str] = {}
         self._lock = threading.Lock()
 
     def has(self, capability: Capability) -> bool | None:
-        """True or False once learned, None while unknown."""
+        """Tell whether the platform has `capability`: True or False once learned, None while unknown.
+
+        :param capability: the capability.
+        """
         return self._known.get(capability)
 
     def lacks(self, capability: Capability) -> bool:
@@ -63,12 +67,22 @@ class PlatformCapabilities:
         return self._known.get(capability) is False
 
     def evidence(self, capability: Capability) -> str:
-        """What showed the capability present or missing ("" when unknown or not said)."""
+        """Say what showed the capability present or missing ("" when unknown or not said).
+
+        :param capability: the capability.
+        """
         return self._evidence.get(capability, "")
 
     def learn(self, capability: Capability, present: bool, evidence: str = "") -> None:
-        """Record what an answer showed. The first time a capability is found missing, the
-        task log says so, with the `evidence` and what the provider does without it."""
+        """Record what an answer showed about a capability.
+
+        The first time a capability is found missing, the task log says so, with the
+        `evidence` and what the provider does without it.
+
+        :param capability: the capability.
+        :param present: whether the answer showed it.
+        :param evidence: what showed it, for the log and error messages.
+        """
         with self._lock:
             if capability in self._known:
                 return

@@ -50,8 +50,14 @@ class RetryPolicy:
     max_seconds: float = 120.0
 
     def wait_before_retry(self, retry: int, elapsed: float, failure: TransientFailure) -> float | None:
-        """Seconds to wait before retry number `retry` (1-based), or None to give up: no
-        retries left, or the wait would end past the time budget."""
+        """Say how many seconds to wait before a retry, or None to give up.
+
+        None when no retries are left, or when the wait would end past the time budget.
+
+        :param retry: the retry's number, from 1.
+        :param elapsed: seconds the call has taken so far.
+        :param failure: what went wrong; its `retry_after` is a floor for the wait.
+        """
         if retry > self.max_retries:
             return None
         ceiling = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
@@ -64,8 +70,12 @@ class RetryPolicy:
 
 
 def failure_of_exception(error: requests.RequestException) -> TransientFailure | None:
-    """The transient failure a `requests` exception stands for, or None (e.g. a TLS or URL
-    error, which another attempt cannot fix)."""
+    """Tell which transient failure a `requests` exception stands for.
+
+    None for a failure another attempt cannot fix (e.g. a TLS or URL error).
+
+    :param error: what requests raised.
+    """
     if isinstance(error, requests.exceptions.SSLError):
         return None
     if isinstance(error, requests.ConnectTimeout):
@@ -83,7 +93,11 @@ def failure_of_exception(error: requests.RequestException) -> TransientFailure |
 
 
 def failure_of_status(status: int, headers: Any) -> TransientFailure | None:
-    """The transient failure an HTTP status stands for (429 and 5xx), or None."""
+    """Tell which transient failure an HTTP status stands for (429 and 5xx), or None.
+
+    :param status: the answer's HTTP status.
+    :param headers: the answer's headers (for Retry-After).
+    """
     if status != THROTTLED and not 500 <= status <= 599:
         return None
     return TransientFailure(
@@ -94,8 +108,12 @@ def failure_of_status(status: int, headers: Any) -> TransientFailure | None:
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds (RFC 9110: a number of seconds or an HTTP date); None if absent
-    or unreadable."""
+    """Read Retry-After as seconds; None if absent or unreadable.
+
+    RFC 9110 allows a number of seconds or an HTTP date.
+
+    :param value: the header's value.
+    """
     if not value:
         return None
     text = value.strip()

@@ -15,8 +15,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from airflow_provider_jodo.exceptions import JodoError, JodoResponseError
-from airflow_provider_jodo.hooks.jodo import _import_job, _record_outcomes
 from airflow_provider_jodo.vendor.wire.answers import astercc_message, jodo_payload, parse_answer
+from airflow_provider_jodo.vendor.wire.job_status import parse_import_job
+from airflow_provider_jodo.vendor.wire.process_data import parse_record_outcomes
 from airflow_provider_jodo.vendor.wire.relaxed_json import MalformedBodyError, parse_body
 
 WHAT = "importCJI source=data into campaign 1"
@@ -131,7 +132,7 @@ JOB_MESSAGES = st.one_of(
 def test_any_job_status_message_becomes_a_job_or_a_response_error(message: Any) -> None:
     what = "importStatusCJI for job 7"
     try:
-        job = _import_job(message, what, no_redaction)
+        job = parse_import_job(message, what, no_redaction)
     except JodoResponseError as error:
         assert what in str(error)
     else:
@@ -157,7 +158,7 @@ def test_any_job_status_message_becomes_a_job_or_a_response_error(message: Any) 
     expected=st.integers(1, 4),
 )
 def test_record_outcomes_are_one_per_input_record_or_none(raw: Any, expected: int) -> None:
-    outcomes = _record_outcomes(raw, expected)
+    outcomes = parse_record_outcomes(raw, expected)
     if outcomes is not None:
         assert [outcome.index for outcome in outcomes] == list(range(expected))
         assert all(outcome.key is None or isinstance(outcome.key, str) for outcome in outcomes)

@@ -1,29 +1,48 @@
-"""The ImportProcessData request on the wire: JSON in the `data` form field, kept as bytes."""
+"""The ImportProcessData request and answer on the wire.
+
+The request is JSON in the `data` form field, kept as bytes; the answer may carry one outcome
+per record (our extension, an optional capability), read here.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from airflow_provider_jodo.enums import RecordOutcomeKind
+from airflow_provider_jodo.vendor.models import RecordOutcome
+
+_OUTCOME_KINDS = {kind.value: kind for kind in RecordOutcomeKind}
 
 
 @dataclass(frozen=True)
 class PreparedImport:
-    """An ImportProcessData request encoded for the wire (`JodoHook.prepare_import`): its form
-    body, which carries the API key (never log it), and the update-key value of each record it
-    holds, in order (as text, None when absent), for the outcomes when the answer has none."""
+    """An ImportProcessData request encoded for the wire (`JodoHook.prepare_import`).
+
+    :param body: the form body; it carries the API key, so it is never logged.
+    :param keys: the update-key value of each record the request holds, in order (as text, None
+        when absent), for the outcomes when the answer has none.
+    """
 
     body: bytes = field(repr=False)
     keys: tuple[str | None, ...] = field(repr=False)
 
     @property
     def record_count(self) -> int:
+        """Count the records of the request, which bound the size of its answer."""
         return len(self.keys)
 
 
 def encode_jodo_request(request: dict[str, Any]) -> str:
-    """The request as compact JSON; a value JSON cannot carry (a date, a set, ...) raises a
-    ValueError naming its record, found only on failure so the common path stays one dumps."""
+    """Encode the request as compact JSON.
+
+    A value JSON cannot carry (a date, a set, ...) raises a ValueError naming its record,
+    looked for only on failure so that the common path stays one `json.dumps`.
+
+    :param request: the request's fields, its records under `Data`.
+    """
     try:
         return json.dumps(request, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as error:
@@ -36,3 +55,34 @@ def encode_jodo_request(request: dict[str, Any]) -> str:
                     "YYYY-MM-DD strings"
                 ) from None
         raise ValueError(f"the request cannot be encoded as JSON: {error}") from None
+
+
+def parse_record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] | None:
+    """Read the platform's per-record outcomes from an answer's `records`.
+
+    Anything but exactly one outcome per input record, in input order, gives None: taking a
+    partial list would hide lost records. Runs once per record of every import, so it uses
+    plain look-ups, no enum calls.
+
+    :param raw: the answer's `records` value, as parsed.
+    :param expected: how many records the request sent.
+    """
+    if not isinstance(raw, list) or len(raw) != expected:
+        return None
+    outcomes = []
+    for position, entry in enumerate(raw):
+        if not isinstance(entry, Mapping) or str(entry.get("index")) != str(position):
+            return None
+        outcome = _OUTCOME_KINDS.get(str(entry.get("outcome", "")).lower())
+        if outcome is None:
+            return None
+        key = entry.get("key")
+        outcomes.append(
+            RecordOutcome(
+                index=position,
+                key=None if key is None else str(key),
+                outcome=outcome,
+                reason=entry.get("reason") or None,
+            )
+        )
+    return tuple(outcomes)

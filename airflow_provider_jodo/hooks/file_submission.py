@@ -1,0 +1,249 @@
+"""Submit an importCJI file job exactly once, even when the answer that names it is lost.
+
+importCJI names a file job only in its answer. An answer lost, cut or late may come after the
+platform created the job, and sending the submission again would import the file twice. So,
+before any resend after such a failure (`TransientFailure.maybe_processed`), the transport asks
+this unit whether the submission took effect:
+
+- with a listing of the campaign's jobs: the one job for the file that was not there before the
+  submission and reports the parameters it sent is its job (`TookEffect`, nothing is sent
+  again); no such job means the submission never arrived, and it is sent again; two such jobs
+  raise `JodoAmbiguousJobError`, because nothing tells which one is ours;
+- without a listing: nothing can tell, so `JodoSubmissionUnconfirmedError` is raised rather than
+  risk a second import.
+
+A failure that proves the platform did not act (a refused connection, 429, 503) is resent
+without asking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import pendulum
+
+from airflow_provider_jodo.exceptions import (
+    JodoAmbiguousJobError,
+    JodoCapabilityMissingError,
+    JodoResponseError,
+    JodoSubmissionUnconfirmedError,
+)
+from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
+from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
+from airflow_provider_jodo.hooks.platform_capabilities import Capability
+from airflow_provider_jodo.hooks.retry_policy import TransientFailure
+from airflow_provider_jodo.hooks.transport import TookEffect
+from airflow_provider_jodo.vendor.job_matching import FileJobSubmission, submission_mismatches
+from airflow_provider_jodo.vendor.models import ImportJob
+from airflow_provider_jodo.vendor.wire.answers import quote_value
+from airflow_provider_jodo.vendor.wire.cji_parameters import CJI_PARAMETERS
+from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
+
+
+class JobListing(Protocol):
+    """Where a submission looks for the jobs of its campaign and file (`ImportJobs`)."""
+
+    def for_file(self, campaign_id: str, file_url: str) -> list[ImportJob] | None:
+        """List the campaign's jobs for the file, newest first; None when the platform cannot.
+
+        :param campaign_id: the campaign, as `campaign_model_id` gives it.
+        :param file_url: the file the jobs import, as submitted.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class FileJobSubmitter:
+    """Submit file jobs exactly once, and find the job of a submission whose answer was lost.
+
+    :param settings: the connection's settings (paths, time zone, job pages).
+    :param calls: makes the importCJI call.
+    :param jobs: lists a campaign's jobs for a file.
+    :param redactor: the secrets to remove from messages (file URLs may carry a password).
+    :param log: the hook's log, where a job found after a lost answer is reported.
+    """
+
+    settings: JodoConnectionSettings
+    calls: PlatformCalls
+    jobs: JobListing
+    redactor: Redactor
+    log: Any
+
+    def submit(
+        self,
+        parameters: Mapping[str, str],
+        options: Mapping[str, str],
+        what: str,
+        known_job_ids: Collection[str] | None,
+    ) -> str:
+        """Submit a file job once; return its id, from the answer or, if that was lost, the listing.
+
+        :param parameters: every importCJI parameter of the submission, as wire text.
+        :param options: those a job's status reports back (`JodoHook.submission_options`).
+        :param what: the call, as messages name it.
+        :param known_job_ids: the campaign's jobs for the file before the submission; None to
+            note them here first.
+        :raises JodoAmbiguousJobError: the answer was lost, and more than one new job reports
+            this submission's parameters.
+        :raises JodoSubmissionUnconfirmedError: the answer was lost, and the platform cannot
+            list jobs to tell whether the job was created.
+        :raises JodoResponseError: the answer holds no job id.
+        """
+        campaign_id, file_url = parameters["model_id"], parameters["context"]
+        submitted_at = pendulum.now("UTC")
+        if known_job_ids is None:
+            jobs = self.jobs.for_file(campaign_id, file_url)
+            known_job_ids = None if jobs is None else [job.job_id for job in jobs]
+
+        def took_effect(failure: TransientFailure) -> TookEffect | None:
+            if known_job_ids is None:
+                raise self._unconfirmed(what, file_url, submitted_at, failure)
+            submission = self.submission(campaign_id, file_url, options, submitted_at)
+            job_id = self.find_new_job(submission, file_url, known_job_ids)
+            return None if job_id is None else TookEffect(job_id)
+
+        query = [(name, parameters[name]) for name in CJI_PARAMETERS]
+        answer = self.calls.astercc(self.settings.import_cji_path, query, what, before_resend=took_effect)
+        return self._job_id(answer, what)
+
+    def _job_id(self, answer: tuple[str | None, Any] | TookEffect, what: str) -> str:
+        """Take the job id from the submission's answer, or from what the listing found.
+
+        :param answer: the astercc answer's (code, message), or the job found after a loss.
+        :param what: the call, as messages name it.
+        :raises JodoResponseError: the answer holds no job id.
+        """
+        if isinstance(answer, TookEffect):
+            self.log.warning(
+                "%s: the answer was lost, but the platform has job %s for it", what, answer.result
+            )
+            return answer.result
+        _, message = answer
+        job_id = str(message).strip()
+        if not job_id or isinstance(message, (dict, list)):
+            raise JodoResponseError(
+                f"{what}: expected a job id, got {quote_value(message, self.redactor.redact)}"
+            )
+        return job_id
+
+    def find_new_job(
+        self, submission: FileJobSubmission, file_url: str, known_job_ids: Collection[str]
+    ) -> str | None:
+        """Find the job of a submission whose answer was lost; None if it never arrived.
+
+        A new job that reports other parameters is another run's, and is logged as such.
+
+        :param submission: what the submission sent, as its job's status would report it.
+        :param file_url: the file it submitted, as sent (the submission holds it redacted).
+        :param known_job_ids: the campaign's jobs for the file, noted before the submission.
+        :raises JodoAmbiguousJobError: more than one new job could be the submission's; the
+            message names them with their console pages.
+        :raises JodoCapabilityMissingError: the platform cannot list jobs.
+        """
+        campaign_id = submission.parameters["model_id"]
+        jobs = self.jobs.for_file(campaign_id, file_url)
+        if jobs is None:
+            raise JodoCapabilityMissingError(
+                f"cannot look for the jobs of campaign {campaign_id}: the platform has no "
+                f"{Capability.JOB_LISTING.value}",
+                capability=Capability.JOB_LISTING.value,
+            )
+        candidates = self._candidates(jobs, set(known_job_ids), submission, campaign_id)
+        if len(candidates) > 1:
+            raise self._ambiguous(campaign_id, file_url, tuple(candidates))
+        return candidates[0] if candidates else None
+
+    def _candidates(
+        self, jobs: list[ImportJob], known: set[str], submission: FileJobSubmission, campaign_id: str
+    ) -> list[str]:
+        """Pick, oldest first, the new jobs that report what the submission sent.
+
+        :param jobs: the campaign's jobs for the file, newest first, as listed.
+        :param known: the jobs that were there before the submission.
+        :param submission: what the submission sent.
+        :param campaign_id: the campaign, as log lines name it.
+        """
+        looked_at = pendulum.now("UTC")
+        candidates = []
+        for job in reversed(jobs):  # the listing is newest first
+            if job.job_id in known:
+                continue
+            mismatches = submission_mismatches(job, submission, looked_at)
+            if mismatches:
+                self.log.info(
+                    "Import job %s of campaign %s for this file is another submission's: "
+                    "it reports another %s",
+                    job.job_id,
+                    campaign_id,
+                    ", ".join(mismatches),
+                )
+            else:
+                candidates.append(job.job_id)
+        return candidates
+
+    def submission(
+        self,
+        model_id: str,
+        file_url: str,
+        submitted_with: Mapping[str, str] | None,
+        submitted_at: datetime | None,
+    ) -> FileJobSubmission:
+        """Describe a submission as its job's status would report it back.
+
+        The file URL is redacted as job answers are, so that the two compare equal.
+
+        :param model_id: the campaign the submission was for, as sent (`campaign_model_id`).
+        :param file_url: the file it submitted.
+        :param submitted_with: the other parameters it sent (`JodoHook.submission_options`).
+        :param submitted_at: when it started (aware), if known.
+        """
+        return FileJobSubmission(
+            parameters={
+                **submitted_with,
+                "model_id": model_id,
+                "context": self.redactor.redact(file_url),
+            },
+            timezone=self.settings.timezone,
+            submitted_at=submitted_at,
+        )
+
+    def _unconfirmed(
+        self, what: str, file_url: str, submitted_at: datetime, failure: TransientFailure
+    ) -> JodoSubmissionUnconfirmedError:
+        """Build the error that stops a resend nothing can prove safe, saying where to look.
+
+        :param what: the call, as messages name it.
+        :param file_url: the file it submitted.
+        :param submitted_at: when it started (aware), shown on the platform's wall clock.
+        :param failure: what became of its answer.
+        """
+        wall_clock = to_wall_clock(submitted_at, self.settings.timezone, "submitted_at")
+        return JodoSubmissionUnconfirmedError(
+            f"{what}: a job may have been created for {self.redactor.redact(file_url)} "
+            f"(submitted at {wall_clock}, {self.settings.timezone}), but its answer was not received "
+            f"({failure.description}) and the platform cannot list a campaign's jobs to tell. It was "
+            "not sent again, so that the file is not imported twice: check the campaign's import jobs "
+            f"in the platform's console (job pages: {self.settings.url(self.settings.job_page_path)}) "
+            "before importing again"
+        )
+
+    def _ambiguous(self, campaign_id: str, file_url: str, job_ids: tuple[str, ...]) -> JodoAmbiguousJobError:
+        """Build the error for a lost answer that more than one new job could belong to.
+
+        :param campaign_id: the campaign the submission was for.
+        :param file_url: the file it submitted.
+        :param job_ids: the jobs that report what it sent.
+        """
+        pages = ", ".join(f"job {job_id} ({self.settings.job_page_url(job_id)})" for job_id in job_ids)
+        return JodoAmbiguousJobError(
+            f"The answer to an importCJI submission of {self.redactor.redact(file_url)} into campaign "
+            f"{campaign_id} was lost, and {len(job_ids)} new jobs report the parameters it sent: {pages}. "
+            "Another run submitted the same file with the same parameters meanwhile, and nothing tells "
+            "which job is this one's: none is taken as its own and the file is not submitted again. "
+            "Check the jobs in the platform's console; they import the same file the same way",
+            job_ids=job_ids,
+        )

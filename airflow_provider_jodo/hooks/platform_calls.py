@@ -1,0 +1,119 @@
+"""Call each platform API in its own convention, and read its answer into a value or an error.
+
+astercc's importCJI and status method take GET parameters and answer JSONP; the Jodo customer
+web service takes a form POST with JSON in its `data` field. Both answers are parsed tolerantly
+in `wire.answers`, which turns vendor codes into typed `JodoError`s; everything quoted from an
+answer is redacted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, overload
+
+from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
+from airflow_provider_jodo.hooks.transport import ResendCheck, TookEffect, Transport
+from airflow_provider_jodo.vendor.wire.answers import astercc_message, jodo_payload, parse_answer
+from airflow_provider_jodo.vendor.wire.form import FORM_CONTENT_TYPE, form_field
+from airflow_provider_jodo.vendor.wire.process_data import encode_jodo_request
+from airflow_provider_jodo.vendor.wire.redaction import Redactor
+
+JSONP_CALLBACK = "airflowJodo"
+Query = list[tuple[str, str]]
+"""An astercc call's parameters, in the order they are sent."""
+
+
+@dataclass(frozen=True)
+class PlatformCalls:
+    """The two APIs' calls over one transport.
+
+    :param settings: the connection's settings (base URL and the Jodo endpoint).
+    :param transport: sends the calls.
+    :param redactor: the secrets to remove from what is quoted of an answer.
+    """
+
+    settings: JodoConnectionSettings
+    transport: Transport
+    redactor: Redactor
+
+    @overload
+    def astercc(
+        self, path: str, query: Query, what: str, *, deadline: float | None = None
+    ) -> tuple[str | None, Any]: ...
+
+    @overload
+    def astercc(
+        self, path: str, query: Query, what: str, *, before_resend: ResendCheck
+    ) -> tuple[str | None, Any] | TookEffect: ...
+
+    def astercc(
+        self,
+        path: str,
+        query: Query,
+        what: str,
+        *,
+        before_resend: ResendCheck | None = None,
+        deadline: float | None = None,
+    ) -> tuple[str | None, Any] | TookEffect:
+        """Call an astercc method; return the (BackMsg code or None, message) of its success.
+
+        :param path: the method's path (a connection setting).
+        :param query: the query parameters, in order, the login included.
+        :param what: the call, as messages name it.
+        :param before_resend: the transport's check for a call that must not be repeated
+            blindly; what it found is returned in place of an answer.
+        :param deadline: a Unix time the call must end by, for a caller waiting until then.
+        :raises JodoApiError: the platform refused the call (`code: 2`), typed by its code.
+        :raises JodoResponseError: the answer is not an astercc answer.
+        """
+        answer = self.transport.send(
+            "GET",
+            self.settings.url(path),
+            what,
+            before_resend=before_resend,
+            deadline=deadline,
+            params=[("callback", JSONP_CALLBACK), *query],
+        )
+        if isinstance(answer, TookEffect):
+            return answer
+        body, status = answer
+        parsed = parse_answer(body, status, what, self.redactor.redact)
+        return astercc_message(parsed, body, what, self.redactor.redact)
+
+    def post_jodo(self, body: bytes, what: str, answer_limit: int | None = None) -> tuple[str, int]:
+        """Post a form body to the Jodo endpoint; return the answer's (body, HTTP status), unread.
+
+        :param body: the form body (it carries the API key).
+        :param what: the call, as messages name it.
+        :param answer_limit: the largest answer read, in bytes (default: the connection's).
+        """
+        return self.transport.send(
+            "POST",
+            self.settings.url(self.settings.process_data_path),
+            what,
+            answer_limit=answer_limit,
+            data=body,
+            headers={"Content-Type": FORM_CONTENT_TYPE},
+        )
+
+    def jodo(self, request: dict[str, Any], what: str) -> dict[str, Any]:
+        """Call a Jodo method with `request` in the `data` field; return its success answer.
+
+        :param request: the request's fields, its credentials included.
+        :param what: the call, as messages name it.
+        :raises ValueError: a value in `request` that JSON cannot carry.
+        :raises JodoApiError: the platform refused the call, typed by its status code.
+        """
+        return self.jodo_payload(self.post_jodo(form_field("data", encode_jodo_request(request)), what), what)
+
+    def jodo_payload(self, answer: tuple[str, int], what: str) -> dict[str, Any]:
+        """Read a Jodo answer's (body, HTTP status) into its success payload.
+
+        :param answer: what `post_jodo` returned.
+        :param what: the call, as messages name it.
+        :raises JodoApiError: the platform refused the call, typed by its status code.
+        :raises JodoResponseError: the answer is not a Jodo answer.
+        """
+        body, status = answer
+        parsed = parse_answer(body, status, what, self.redactor.redact)
+        return jodo_payload(parsed, body, what, self.redactor.redact)
