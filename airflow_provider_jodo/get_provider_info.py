@@ -22,14 +22,16 @@ def _string_field(label: str, description: str, *, secret: bool = False) -> dict
 
 
 def _choice_field(name: str, label: str, description: str, choices: type[Enum]) -> dict:
-    """A closed set, shown as a select with the connection's default preselected (without a
-    default the form shows "Select Value", which reads as if the setting had none)."""
+    """Describe a closed set of choices, shown as a select with the connection's default preselected.
+
+    Without a default the form shows "Select Value", which reads as if the setting had none.
+    """
     schema = {"type": ["string", "null"], "enum": [m.value for m in choices], "default": EXTRA_DEFAULTS[name]}
     return {"label": label, "description": description, "schema": schema}
 
 
 def get_provider_info() -> dict[str, Any]:
-    """The provider's registration for Airflow's ProvidersManager."""
+    """Return the provider's registration for Airflow's ProvidersManager."""
     return {
         "package-name": "airflow-provider-jodo",
         "name": "Jodo",

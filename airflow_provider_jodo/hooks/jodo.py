@@ -12,18 +12,19 @@ import asyncio
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Unpack
 
 import requests
 from airflow.sdk import BaseHook
 from airflow.sdk.log import amask_secret, mask_secret
 
-from airflow_provider_jodo.enums import CJISource, Media, ProcessDataSearch, UpdateKey
+from airflow_provider_jodo.enums import CJISource, ProcessDataSearch
 from airflow_provider_jodo.hooks.connection_check import check_connection
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.parts import HookParts, build_parts
 from airflow_provider_jodo.hooks.platform_capabilities import PlatformCapabilities
+from airflow_provider_jodo.hooks.process_data import ProcessDataOptions
 from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from airflow_provider_jodo.vendor.job_matching import FileJobSubmission
@@ -115,12 +116,7 @@ class JodoHook(BaseHook):
     def import_process_data(
         self,
         records: Sequence[Mapping[str, Any]],
-        *,
-        media: Media | int | str,
-        update_key: UpdateKey | str,
-        call_datetime: datetime | None = None,
-        call_type: str | None = None,
-        user_login: str | None = None,
+        **options: Unpack[ProcessDataOptions],
     ) -> ProcessDataImport:
         """Push one batch of customer records with ImportProcessData (one HTTP request).
 
@@ -129,42 +125,31 @@ class JodoHook(BaseHook):
         validating and batching below the platform's limit is the caller's job.
 
         :param records: the customer records, field name -> value.
-        :param media: the media the records came through.
-        :param update_key: the field the platform upserts each record by.
-        :param call_datetime: when the call happened; aware, sent in the connection's time zone.
-        :param call_type: the call's type, if any.
-        :param user_login: the agent's login, if any.
+        :param options: `media` (the media the records came through), `update_key` (the field the
+            platform upserts each record by), and optionally `call_datetime` (when the call
+            happened; aware, sent in the connection's time zone), `call_type` and `user_login`.
         :raises ValueError: bad arguments, naming the parameter or record index.
         :raises JodoApiError: the platform refused the whole request (its code is on the error).
         """
         process_data = self._connected().process_data
-        request = process_data.prepare(records, media, update_key, call_datetime, call_type, user_login)
+        request = process_data.prepare(records, **options)
         return process_data.read(request, process_data.send(request))
 
     def prepare_import(
         self,
         records: Sequence[Mapping[str, Any]],
-        *,
-        media: Media | int | str,
-        update_key: UpdateKey | str,
-        call_datetime: datetime | None = None,
-        call_type: str | None = None,
-        user_login: str | None = None,
+        **options: Unpack[ProcessDataOptions],
     ) -> PreparedImport:
         """Encode the ImportProcessData request for `records`, checking the arguments first.
 
         The first of `import_process_data`'s three steps, for callers that pipeline batches.
 
         :param records: as for `import_process_data`.
-        :param media: as for `import_process_data`.
-        :param update_key: as for `import_process_data`.
-        :param call_datetime: as for `import_process_data`.
-        :param call_type: as for `import_process_data`.
-        :param user_login: as for `import_process_data`.
+        :param options: as for `import_process_data`.
         :raises ValueError: bad arguments, naming the parameter or record index.
         """
         parts = self._connected()
-        return parts.process_data.prepare(records, media, update_key, call_datetime, call_type, user_login)
+        return parts.process_data.prepare(records, **options)
 
     def send_import(self, request: PreparedImport) -> tuple[str, int]:
         """Post a prepared request; return the answer's (body, HTTP status), unread.

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey, coerce
 from airflow_provider_jodo.exceptions import JodoResponseError
@@ -35,6 +35,20 @@ ANSWER_BYTES_PER_RECORD = 1024
 """An ImportProcessData answer may grow by this much per record of its batch (its outcome)."""
 
 
+class ProcessDataOptions(TypedDict, total=False):
+    """The request-level arguments of an ImportProcessData call, as `ProcessDataCalls.prepare` takes them.
+
+    The hook's `import_process_data` and `prepare_import` pass them on as keyword arguments;
+    this type lets a type checker see them there.
+    """
+
+    media: Required[Media | int | str]
+    update_key: Required[UpdateKey | str]
+    call_datetime: datetime | None
+    call_type: str | None
+    user_login: str | None
+
+
 @dataclass(frozen=True)
 class ProcessDataCalls:
     """The Jodo calls on a process's customer records.
@@ -53,11 +67,12 @@ class ProcessDataCalls:
     def prepare(
         self,
         records: Sequence[Mapping[str, Any]],
+        *,
         media: Media | int | str,
         update_key: UpdateKey | str,
-        call_datetime: datetime | None,
-        call_type: str | None,
-        user_login: str | None,
+        call_datetime: datetime | None = None,
+        call_type: str | None = None,
+        user_login: str | None = None,
     ) -> PreparedImport:
         """Encode an ImportProcessData request for `records`, checking the arguments first.
 
