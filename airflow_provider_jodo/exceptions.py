@@ -176,3 +176,19 @@ API_ERROR_BY_CATEGORY: dict[CodeCategory, type[JodoApiError]] = {
         JodoPlatformError,
     )
 }
+
+
+class JodoColumnMappingError(JodoError, AirflowFailException, ValueError):
+    """`column_mapping` names source columns the input does not have: a typo, found before sending.
+
+    Without this check each record would go out without the mapped field, and every one of
+    them would be rejected: a run that loads nothing. Not retryable: the input will not change.
+    """
+
+
+class JodoNothingLoadedError(JodoError, AirflowFailException):
+    """Fewer input records landed than the operator's `min_loaded` asks for (default: none landed).
+
+    An empty input, or one whose every record was rejected, is not a successful load. Not
+    retryable: the same input would be rejected again.
+    """

@@ -45,3 +45,28 @@ def _json(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)
     return json.dumps(value, default=repr)
+
+
+def first_rejection(report_path: Path) -> str | None:
+    """Return the first rejected record of a report as `records[i]: reason`, or None if none was.
+
+    Read only when a run failed for loading too little, to point at the cause; the key (a
+    phone number or customer code, personal data) is left out.
+
+    :param report_path: a report written by `write_report_line`.
+    """
+    with report_path.open(encoding="utf-8") as report:
+        for line in report:
+            entry = json.loads(line)
+            if entry["outcome"] == "rejected":
+                return f"records[{entry['index']}]: {entry['reason']}"
+    return None
+
+
+def remove_if_empty(report_path: Path) -> None:
+    """Remove a default report that no line was written to (its task failed before sending).
+
+    :param report_path: a report from `new_report_path`.
+    """
+    if report_path.exists() and report_path.stat().st_size == 0:
+        report_path.unlink()

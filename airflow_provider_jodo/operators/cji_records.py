@@ -7,28 +7,40 @@ order and logs progress (`airflow_provider_jodo.loading.progress`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from functools import partial
 from typing import Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError
 from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.loading.campaign_rules import data_record_problem, refusal_naming_fields
 from airflow_provider_jodo.loading.in_flight import map_in_order
-from airflow_provider_jodo.loading.operator_arguments import positive_int
+from airflow_provider_jodo.loading.load_checks import (
+    DEFAULT_MIN_LOADED,
+    check_loaded,
+    min_loaded_argument,
+    records_with_known_columns,
+)
+from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.loading.progress import (
     DEFAULT_PROGRESS_EVERY_RECORDS,
     DEFAULT_PROGRESS_EVERY_SECONDS,
     ImportProgress,
     ProgressInterval,
 )
-from airflow_provider_jodo.loading.record_sources import iter_records, known_record_count
+from airflow_provider_jodo.loading.record_sources import (
+    apply_column_mapping,
+    iter_records,
+    known_record_count,
+)
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from airflow_provider_jodo.vendor.codes import BackMsgCode
-from airflow_provider_jodo.vendor.wire.cji_parameters import UnencodableRecordError
 
 DEFAULT_CJI_MAX_IN_FLIGHT = 1
 """Sequential by default: two records of one phone number in flight at once would land in
@@ -53,6 +65,13 @@ class JodoImportCJIRecordsOperator(BaseOperator):
         task's XCom works.
     :param policies: the importCJI policies as one `CJIPolicies`, or pass its fields as flat
         keyword arguments (`phone_field`, `duplicate_way`, ...: see `CJIPolicies`).
+    :param column_mapping: source column name -> campaign field (e.g. `{"mobile": "phone1"}`),
+        checked against the first record before any call.
+    :param on_invalid: `reject` (default) reports the records that cannot be sent and imports the
+        others; `fail` fails the task before any call if one record cannot be sent.
+    :param min_loaded: fail unless at least this many records land (inserted, updated or skipped
+        as a duplicate); default 1, so an empty list or one whose every record is rejected
+        fails the task. 0 lets such a run succeed.
     :param max_in_flight: calls made at a time, each on its own kept-alive connection (default
         1); the platform never sees more at once. Raise it (4 to 8) when the input has each
         phone number once: duplicates in flight together land in any order.
@@ -71,6 +90,9 @@ class JodoImportCJIRecordsOperator(BaseOperator):
         campaign_id: int | str,
         records: Sequence[Mapping[str, Any]] | str,
         policies: CJIPolicies | None = None,
+        column_mapping: Mapping[str, str] | None = None,
+        on_invalid: str = "reject",
+        min_loaded: int = DEFAULT_MIN_LOADED,
         max_in_flight: int = DEFAULT_CJI_MAX_IN_FLIGHT,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
@@ -82,6 +104,9 @@ class JodoImportCJIRecordsOperator(BaseOperator):
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.records = records
+        self.column_mapping = column_mapping_argument(column_mapping)
+        self.on_invalid = on_invalid_policy(on_invalid)
+        self.min_loaded = min_loaded_argument(min_loaded)
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         self.jodo_conn_id = jodo_conn_id
@@ -90,6 +115,11 @@ class JodoImportCJIRecordsOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""
+        if self.on_invalid == "fail":
+            for index, record in enumerate(self._mapped_records()):
+                problem = data_record_problem(record, self.policies.phone_field)
+                if problem is not None:
+                    raise AirflowFailException(f"records[{index}] is invalid: {problem}; nothing was sent")
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             counts, rejections = self._import_records(hook)
@@ -102,6 +132,9 @@ class JodoImportCJIRecordsOperator(BaseOperator):
             total,
             *counts.values(),
         )
+        first = f"records[{rejections[0]['index']}]: {rejections[0]['reason']}" if rejections else None
+        what = f"importCJI into campaign {self.campaign_id}"
+        check_loaded(total - counts["rejected"], total, self.min_loaded, what, first)
         return {"campaign_id": str(self.campaign_id), "total": total, **counts, "rejections": rejections}
 
     def _import_records(self, hook: JodoHook) -> tuple[dict[str, int], list[dict[str, Any]]]:
@@ -120,9 +153,7 @@ class JodoImportCJIRecordsOperator(BaseOperator):
             hook.settings.base_url,  # resolved here, before worker threads share the hook
             self.max_in_flight,
         )
-        outcomes = map_in_order(
-            partial(self._import_one, hook), iter_records(self.records, None), self.max_in_flight
-        )
+        outcomes = map_in_order(partial(self._import_one, hook), self._mapped_records(), self.max_in_flight)
         with closing(outcomes):
             for index, (_, (outcome, reason)) in enumerate(outcomes):
                 counts[outcome] += 1
@@ -133,14 +164,20 @@ class JodoImportCJIRecordsOperator(BaseOperator):
         progress.finish()
         return counts, rejections
 
+    def _mapped_records(self) -> Iterator[Any]:
+        """Yield the input records with the column mapping applied, once it is checked."""
+        for record in records_with_known_columns(iter_records(self.records, None), self.column_mapping):
+            yield apply_column_mapping(record, self.column_mapping) if isinstance(record, Mapping) else record
+
     def _import_one(self, hook: JodoHook, record: Any) -> tuple[str, str | None]:
         """Return (outcome, rejection reason) for one record.
 
         Errors about the record itself reject it; anything else (credentials, campaign,
         platform) fails the task.
         """
-        if not isinstance(record, Mapping):
-            return "rejected", f"not a dict but {type(record).__name__}"
+        problem = data_record_problem(record, self.policies.phone_field)
+        if problem is not None:
+            return "rejected", problem
         try:
             result = hook.import_cji(
                 campaign_id=self.campaign_id, source=CJISource.DATA, record=record, policies=self.policies
@@ -149,10 +186,6 @@ class JodoImportCJIRecordsOperator(BaseOperator):
             return "skipped", None
         except JodoInvalidRequestError as error:
             if error.code in _RECORDS_OWN_FAULT_CODES:
-                return "rejected", str(error)
+                return "rejected", refusal_naming_fields(error, record)
             raise
-        except UnencodableRecordError as error:  # cannot be sent as source=data without mangling it
-            # Only this record's fault rejects it: any other ValueError (a bad campaign_id, a
-            # connection without a password) fails the task instead of rejecting every record.
-            return "rejected", str(error)
         return ("updated" if result.code in _UPDATED_CODES else "inserted"), None

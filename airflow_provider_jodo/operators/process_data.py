@@ -23,10 +23,21 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.exetime import resolve_exetime
-from airflow_provider_jodo.loading.import_report import new_report_path, write_report_line
+from airflow_provider_jodo.loading.import_report import (
+    first_rejection,
+    new_report_path,
+    remove_if_empty,
+    write_report_line,
+)
 from airflow_provider_jodo.loading.in_flight import map_in_order, prompt_thread_switching
 from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.lead_rules import check_lead, scalar_text
+from airflow_provider_jodo.loading.load_checks import (
+    DEFAULT_MIN_LOADED,
+    check_loaded,
+    min_loaded_argument,
+    records_with_known_columns,
+)
 from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.loading.progress import (
@@ -77,6 +88,9 @@ class JodoImportProcessDataOperator(BaseOperator):
         reported in input order whatever the value.
     :param on_invalid: `reject` (default) reports records that break the platform's rules and
         pushes the others; `fail` fails the task before any call if one record is invalid.
+    :param min_loaded: fail unless at least this many input records land (inserted, updated or
+        accepted); default 1, so an empty input or one whose every record is rejected fails the
+        task, naming the first rejection. 0 lets such a run succeed.
     :param report_path: where the per-record report (JSON lines: index, key, outcome, reason,
         request id) is written; default a new file in the temp directory.
     :param progress_every_records: log a progress line (records done, rate, time left for a list
@@ -102,6 +116,7 @@ class JodoImportProcessDataOperator(BaseOperator):
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_in_flight: int = 1,
         on_invalid: str = "reject",
+        min_loaded: int = DEFAULT_MIN_LOADED,
         report_path: str | None = None,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
@@ -116,6 +131,7 @@ class JodoImportProcessDataOperator(BaseOperator):
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         self.on_invalid = on_invalid_policy(on_invalid)
+        self.min_loaded = min_loaded_argument(min_loaded)
         self.column_mapping = column_mapping_argument(column_mapping)
         self.media = coerce(Media, media, "media")
         self.update_key = coerce(UpdateKey, update_key, "update_key")
@@ -136,6 +152,10 @@ class JodoImportProcessDataOperator(BaseOperator):
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             request_ids = self._push(hook, call_datetime, record_count, report_path, counts)
+        except BaseException:
+            if not self.report_path:
+                remove_if_empty(report_path)
+            raise
         finally:
             hook.close()
         total = sum(counts.values())
@@ -155,6 +175,10 @@ class JodoImportProcessDataOperator(BaseOperator):
                 "updated each (its answers carry no per-record outcomes)",
                 counts["accepted"],
             )
+        loaded = total - counts["rejected"]
+        if loaded < self.min_loaded:
+            what = f"ImportProcessData (report: {report_path})"
+            check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
         return {"request_ids": request_ids, "total": total, **counts, "report_path": str(report_path)}
 
     def _check_input(self) -> int | None:
@@ -238,7 +262,10 @@ class JodoImportProcessDataOperator(BaseOperator):
 
     def _checked_records(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
         """Yield (index, mapped record or None, rejection reason or None) for every input record."""
-        for index, raw in enumerate(iter_records(self.records, self.source_path)):
+        records = records_with_known_columns(
+            iter_records(self.records, self.source_path), self.column_mapping
+        )
+        for index, raw in enumerate(records):
             if not isinstance(raw, Mapping):
                 yield index, None, not_a_record_reason(raw)
                 continue
