@@ -30,3 +30,13 @@ def push_job_reference(context: Any, job_id: str, job_url: str) -> None:
     """Push `job_id` (for downstream tasks, e.g. the sensor) and `job_url` (for the link) to XCom."""
     context["ti"].xcom_push(key=JOB_ID_XCOM_KEY, value=job_id)
     context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url)
+
+
+def clear_job_reference(context: Any) -> None:
+    """Push an empty `job_url` before anything else, so that the link finds a value.
+
+    Airflow computes the link after every try; without a value there it logs an error-level
+    "XCom not found" for a try that failed before it had a job (and for every try of a task that
+    never has one).
+    """
+    context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value="")

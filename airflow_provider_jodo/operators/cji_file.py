@@ -9,18 +9,21 @@ which each operator composes with its own submission.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import pendulum
 from airflow.sdk import BaseOperator, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.links.jodo import JodoImportJobLink
-from airflow_provider_jodo.loading.exetime import ExetimeInput
+from airflow_provider_jodo.links.jodo import JodoImportJobLink, clear_job_reference
+from airflow_provider_jodo.loading.exetime import ExetimeInput, resolve_exetime
+from airflow_provider_jodo.loading.load_checks import DEFAULT_MIN_LOADED, check_loaded, min_loaded_argument
 from airflow_provider_jodo.loading.operator_arguments import positive_seconds
 from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
@@ -58,7 +61,11 @@ class FileJobOperator(BaseOperator):
         for again by every retry (a platform restart can leave a job `running` for good).
     :param resubmit_stuck_job: let a later try submit the file anew when the earlier try's job
         is stuck (default false: should the stuck job wake up, the file would be imported twice).
-    :param deferrable: wait in the triggerer (default `[operators] default_deferrable`).
+    :param deferrable: wait in the triggerer (default `[operators] default_deferrable`); only
+        with `wait_for_completion` (alone it does nothing, and a warning says so).
+    :param min_loaded: when the task waits, fail unless at least this many of the file's rows
+        land (inserted, updated or skipped as a duplicate); default 1, so an empty file, or one
+        whose every row failed, fails the task. 0 lets such a job succeed.
     :param jodo_conn_id: the `jodo` connection.
     """
 
@@ -77,6 +84,7 @@ class FileJobOperator(BaseOperator):
         stuck_after: float | None = None,
         resubmit_stuck_job: bool = False,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        min_loaded: int = DEFAULT_MIN_LOADED,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -84,6 +92,8 @@ class FileJobOperator(BaseOperator):
         self.policies = CJIPolicies.from_arguments(policies, kwargs)
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
+        if not (isinstance(exetime, str) and _is_template(exetime)):
+            resolve_exetime(exetime, pendulum.now("UTC"))  # a naive datetime fails the DAG here
         self.exetime = exetime
         self.wait_for_completion = wait_for_completion
         self.poll_interval = positive_seconds(poll_interval, "poll_interval")
@@ -96,6 +106,14 @@ class FileJobOperator(BaseOperator):
             self.stuck_after = DEFAULT_STUCK_AFTER_SECONDS
         self.resubmit_stuck_job = bool(resubmit_stuck_job)
         self.deferrable = deferrable
+        if deferrable and not wait_for_completion:
+            warnings.warn(
+                f"task {self.task_id!r}: deferrable=True does nothing with wait_for_completion=False "
+                "(nothing is waited for); wait with JodoImportJobSensor(deferrable=True) instead",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.min_loaded = min_loaded_argument(min_loaded)
         self.jodo_conn_id = jodo_conn_id
         self._file_job: FileJob | None = None
 
@@ -117,20 +135,34 @@ class FileJobOperator(BaseOperator):
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             self._file_job = FileJob(hook, submission, self, stage)
-            return self._file_job.run(context)
+            result = self._file_job.run(context)
         finally:
             hook.close()
+        if self.wait_for_completion:
+            self._check_job_loaded(result)
+        return result
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger: return the job's final counts, or fail naming the job."""
         if event["status"] == "success":
             self.log.info("%s", event["message"])
+            self._check_job_loaded(event["job"])
             return event["job"]
         if event["status"] == "failed":
             raise AirflowFailException(event["message"])
         # Timed out, or the platform could not be asked: the job may still run, and a retry
         # of this task waits for it again rather than submitting anew.
         raise AirflowException(event["message"])
+
+    def _check_job_loaded(self, job: dict[str, Any]) -> None:
+        """Fail a finished job that landed fewer than `min_loaded` rows, naming its first row error.
+
+        :param job: the job's final state and counts (`ImportJob.to_dict`).
+        """
+        loaded = job["inserted"] + job["updated"] + job["skipped"]
+        errors = job.get("errors") or ()
+        first = f"row {errors[0]['row']}: {errors[0]['message']}" if errors else None
+        check_loaded(loaded, job["total"], self.min_loaded, f"import job {job['job_id']}", first)
 
     def on_kill(self) -> None:
         """Say which job keeps running: importCJI has no cancel method."""
@@ -199,6 +231,7 @@ class JodoImportCJIFileOperator(FileJobOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Submit (or reuse) the job and wait for it; see the class docstring for the result."""
+        clear_job_reference(context)  # the task's link reads it back, even if no job comes of it
         submission = FileSubmission(
             self.campaign_id, self.source, self.file_url, self.source_conn_id, self.exetime, self.policies
         )

@@ -68,6 +68,11 @@ class FileSubmission:
     exetime: ExetimeInput
     policies: CJIPolicies
 
+    def __post_init__(self) -> None:
+        """Refuse a file URL that rendered empty before any call: the platform would name no field."""
+        if not isinstance(self.file_url, str) or not self.file_url.strip():
+            raise ValueError(f"file_url={self.file_url!r}: give the URL of the CSV to import")
+
 
 class FileJobTask(Protocol):
     """What `FileJob` takes from the task it runs in: its wait settings, log and deferral."""

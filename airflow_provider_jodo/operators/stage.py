@@ -24,8 +24,11 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.links.jodo import clear_job_reference
 from airflow_provider_jodo.loading.campaign_csv import campaign_row
+from airflow_provider_jodo.loading.campaign_rules import dial_number_problem
 from airflow_provider_jodo.loading.lead_files import check_lead_file
+from airflow_provider_jodo.loading.load_checks import check_loaded, records_with_known_columns
 from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
@@ -49,9 +52,11 @@ class JodoStageAndImportOperator(FileJobOperator):
 
     Returns the job's final state and counts (with `wait_for_completion=False`:
     `{"job_id", "job_url"}`); pushes the staging summary (`file_url`, `total`, `staged`,
-    `rejected`, the first rejections with their record index) to XCom key `staging`. No record
-    at all skips the task, but a `source_path` file is read whole before anything is staged, and
-    one that cannot be read whole (see `lead_files`), or holds no record, fails it. A retry
+    `rejected`, the first rejections with their record index) to XCom key `staging`. Fewer
+    staged records than `min_loaded` (default 1: none at all, from an empty input or one whose
+    every record is rejected) fail the task before anything is uploaded; with `min_loaded=0`
+    an input with no record to stage skips it. A `source_path` file is read whole before
+    anything is staged, and one that cannot be read whole (see `lead_files`) fails it. A retry
     reuses the job its earlier try submitted, without staging again.
 
     :param columns: the campaign form's field (or display) names, in form order; they are the
@@ -71,8 +76,12 @@ class JodoStageAndImportOperator(FileJobOperator):
         `.csv` (templated). Default: one name per DAG run, task and map index, so that a retry
         overwrites its own file and finds the job its earlier try submitted.
     :param on_invalid: `reject` (default) leaves out the records the CSV cannot carry (each
-        with its reason, see `campaign_csv`) and imports the others; `fail` fails the task
-        before anything is uploaded if one record is invalid.
+        with its reason, see `campaign_csv`), or whose dial-list number (`phone_field`) is not
+        3 to 16 digits, and imports the others; `fail` fails the task before anything is
+        uploaded if one record is invalid.
+    :param delete_staged_file: remove the staged file from the FTP server once its job has
+        succeeded (default false: it stays, as the record of what was imported). Only with
+        `wait_for_completion`, since the platform fetches the file when its job runs.
     """
 
     template_fields: Sequence[str] = (
@@ -100,6 +109,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         ftp_conn_id: str = FTPHook.default_conn_name,
         remote_path: str | None = None,
         on_invalid: str = "reject",
+        delete_staged_file: bool = False,
         **kwargs: Any,
     ) -> None:
         """Check the arguments that are not templated, at parse time."""
@@ -126,10 +136,17 @@ class JodoStageAndImportOperator(FileJobOperator):
         self.ftp_conn_id = ftp_conn_id
         self.remote_path = remote_path
         self.on_invalid = on_invalid_policy(on_invalid)
+        if delete_staged_file and not self.wait_for_completion:
+            raise ValueError(
+                "delete_staged_file=True needs wait_for_completion=True: the platform fetches the file "
+                "when its job runs, after this task would have deleted it"
+            )
+        self.delete_staged_file = bool(delete_staged_file)
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Stage the records (unless an earlier try's job is reused), then import and wait."""
+        clear_job_reference(context)  # the task's link reads it back, even if no job comes of it
         if self.remote_path is None:
             self.remote_path = _default_remote_path(context, self.task_id)
         _check_remote_path(self.remote_path)
@@ -141,23 +158,41 @@ class JodoStageAndImportOperator(FileJobOperator):
             self.campaign_id, CJISource.FTP, file_url, self.ftp_conn_id, self.exetime, self.policies
         )
         try:
-            return self.run_file_job(context, submission, stage=partial(self._stage, file_url))
+            job = self.run_file_job(context, submission, stage=partial(self._stage, file_url))
         finally:  # also when the wait is deferred (TaskDeferred) or the job failed
             if self._staging is not None:
                 context["ti"].xcom_push(key=STAGING_XCOM_KEY, value=self._staging)
+        self._delete_staged_file()
+        return job
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger as every file job does, then remove the staged file if asked to."""
+        job = super().execute_complete(context, event)
+        self._delete_staged_file()
+        return job
+
+    def _delete_staged_file(self) -> None:
+        """Remove the staged file from the FTP server, with `delete_staged_file`, once its job succeeded."""
+        if self.delete_staged_file and self.remote_path is not None:
+            with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
+                ftp.delete_file(self.remote_path)
+            self.log.info("Removed the staged file %s from the FTP server", self.remote_path)
 
     def _stage(self, file_url: str, hook: JodoHook) -> None:
         """Write the records as a CSV and upload it to `remote_path`; run only before a new job."""
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
             summary = self._write_csv(staged_file, hook.settings.timezone)
+            first = summary["rejections"][0] if summary["rejections"] else None
+            check_loaded(
+                summary["staged"],
+                summary["total"],
+                self.min_loaded,
+                "staging for importCJI (nothing was uploaded)",
+                first and f"records[{first['index']}]: {first['reason']}",
+            )
             if summary["staged"] == 0:
-                if summary["rejected"]:
-                    raise AirflowFailException(
-                        f"all {summary['rejected']} records were rejected, nothing to import; "
-                        f"first: {summary['rejections'][0]}"
-                    )
-                raise AirflowSkipException("no records to import")
+                raise AirflowSkipException("no records to import (min_loaded=0)")
             with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
                 ftp.store_file(self.remote_path, str(staged_file))
         self._staging = {"file_url": file_url, **summary}
@@ -178,7 +213,11 @@ class JodoStageAndImportOperator(FileJobOperator):
             writer.writerow(self.columns)
             for index, record in enumerate(self._input_records()):
                 try:
-                    writer.writerow(campaign_row(record, self.columns, timezone))
+                    row = campaign_row(record, self.columns, timezone)
+                    problem = dial_number_problem(record, self.policies.phone_field)
+                    if problem is not None:
+                        raise ValueError(problem)
+                    writer.writerow(row)
                 except ValueError as error:
                     if self.on_invalid == "fail":
                         raise AirflowFailException(
@@ -203,7 +242,7 @@ class JodoStageAndImportOperator(FileJobOperator):
             if self.source_path is not None:
                 check_lead_file(self.source_path)
             rows = iter_records(self.records, self.source_path)
-        for row in rows:
+        for row in records_with_known_columns(rows, self.column_mapping):
             yield apply_column_mapping(row, self.column_mapping) if isinstance(row, Mapping) else row
 
 

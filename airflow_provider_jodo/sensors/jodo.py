@@ -60,6 +60,7 @@ class JodoImportJobSensor(BaseSensorOperator):
     ) -> None:
         """Keep the job and the connection; the parameters are described on the class."""
         super().__init__(**kwargs)
+        _check_job_id(job_id)  # at parse time: None or "" fails the DAG, not a run
         self.job_id = job_id
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
@@ -93,6 +94,7 @@ class JodoImportJobSensor(BaseSensorOperator):
 
     def execute(self, context: Any) -> Any:
         """Push the job's reference for the link, then wait: by poking or, deferrable, in the triggerer."""
+        _check_job_id(self.job_id)  # rendered: an upstream task that pushed no id renders "None"
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         push_job_reference(context, str(self.job_id), hook.job_page_url(self.job_id))
         if not self.deferrable:
@@ -123,3 +125,21 @@ class JodoImportJobSensor(BaseSensorOperator):
         if event["status"] == "failed":
             raise AirflowFailException(event["message"])
         raise AirflowException(event["message"])  # the platform could not be asked: retryable
+
+
+_NO_JOB_ID = {"", "none", "null"}
+"""What `job_id` renders to when the task it is pulled from pushed nothing (or None)."""
+
+
+def _check_job_id(job_id: Any) -> None:
+    """Refuse a `job_id` that names no job, before the platform is asked about it.
+
+    :param job_id: the sensor's `job_id`, as given or rendered.
+    :raises ValueError: naming `job_id` and where it usually comes from.
+    """
+    if job_id is None or str(job_id).strip().lower() in _NO_JOB_ID:
+        raise ValueError(
+            f"job_id={job_id!r} names no import job: pull the id the import task pushed, e.g. "
+            "job_id=\"{{ ti.xcom_pull(task_ids='import_campaign_file', key='job_id') }}\", and check "
+            "that the task submitted a file job (source http or ftp)"
+        )

@@ -15,6 +15,7 @@ from file_servers import ftp_file_server
 from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 from task_context import task_context
 
+from airflow_provider_jodo.exceptions import JodoColumnMappingError, JodoNothingLoadedError
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
@@ -181,16 +182,18 @@ def test_a_retry_reuses_the_job_of_an_earlier_try_without_staging_again(sandbox,
     assert STAGING_XCOM_KEY not in again["ti"].xcom
 
 
-def test_on_invalid_fail_uploads_nothing_and_no_records_skips(sandbox, connect, ftp):
+def test_on_invalid_fail_and_nothing_to_stage_upload_nothing(sandbox, connect, ftp):
     bad = [{"name": "Ana", "phone1": "5511900000001"}, {"name": "x", "phone1": "1", "shoe_size": 1}]
     with pytest.raises(
         AirflowFailException, match=r"records\[1\] is invalid: .*shoe_size.*nothing was uploaded"
     ):
         stage(connect(), records=bad, on_invalid="fail").execute(task_context())
-    with pytest.raises(AirflowFailException, match="all 1 records were rejected"):
+    with pytest.raises(JodoNothingLoadedError, match=r"0 of 1 records landed \(first rejected: records\[0\]"):
         stage(connect(), records=bad[1:]).execute(task_context())
-    with pytest.raises(AirflowSkipException, match="no records"):
+    with pytest.raises(JodoNothingLoadedError, match="the input held no record, fewer than min_loaded=1"):
         stage(connect(), records=[]).execute(task_context())
+    with pytest.raises(AirflowSkipException, match="no records"):
+        stage(connect(), records=[], min_loaded=0).execute(task_context())
     assert list(ftp.iterdir()) == []
     with pytest.raises(KeyError):
         sandbox.store.import_job(1)
@@ -292,3 +295,37 @@ def test_the_stage_operator_takes_no_parameter_of_inline_records():
         )
     staged = JodoStageAndImportOperator(task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[])
     assert staged.policies.delrow == 1 and not hasattr(staged, "max_in_flight")
+
+
+def test_a_column_mapping_typo_fails_before_anything_is_staged(sandbox, connect, ftp, tmp_path):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Name,Mobile\nAna,5511900000001\n")
+    mapping = {"Name": "name", "Mobile Number": "phone1"}  # the header says Mobile
+    with pytest.raises(JodoColumnMappingError, match=r"'Mobile Number'.*its columns: 'Name', 'Mobile'"):
+        stage(connect(), source_path=str(leads), column_mapping=mapping).execute(task_context())
+    assert list(ftp.iterdir()) == []
+
+
+def test_a_dial_list_number_that_is_not_digits_is_rejected_naming_its_field(sandbox, connect, ftp):
+    records = [{"name": "Ana", "phone1": "5511900000001"}, {"name": "Bob", "phone1": "12ab"}]
+    task = stage(connect(), records=records)
+    context = task_context()
+    job = task.execute(context)
+    assert job["inserted"] == 1
+    staging = context["ti"].xcom[STAGING_XCOM_KEY]
+    assert staging["staged"] == 1 and staging["rejections"] == [
+        {
+            "index": 1,
+            "reason": "phone1 (the dial list's phone_field) is not 3 to 16 digits (one leading + allowed)",
+        }
+    ]
+    assert [entry["phone"] for entry in sandbox.store.dial_list(CAMPAIGN)] == ["5511900000001"]
+
+
+def test_delete_staged_file_removes_it_once_its_job_succeeded(sandbox, connect, ftp):
+    records = [{"name": "Ana", "phone1": "5511900000001"}]
+    stage(connect(), records=records, remote_path="kept.csv").execute(task_context())
+    stage(connect(), records=records, remote_path="gone.csv", delete_staged_file=True).execute(task_context())
+    assert sorted(path.name for path in ftp.iterdir()) == ["kept.csv"]
+    with pytest.raises(ValueError, match="delete_staged_file=True needs wait_for_completion=True"):
+        stage(connect(), records=records, delete_staged_file=True, wait_for_completion=False)
