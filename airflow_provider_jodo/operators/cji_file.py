@@ -20,10 +20,10 @@ from airflow.sdk.log import mask_secret
 from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink
-from airflow_provider_jodo.loading.exetime import ExetimeInput
 from airflow_provider_jodo.loading.operator_arguments import positive_seconds
 from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
+from airflow_provider_jodo.vendor.exetime import ExetimeInput
 from airflow_provider_jodo.vendor.wire.cji_parameters import refuse_url_login
 
 STUCK_AFTER_TIMEOUTS = 2
