@@ -86,6 +86,14 @@ def test_dupway_update_overwrites_fields(sandbox, connect):
     assert len(customers(sandbox)) == 1
 
 
+def test_identical_data_pushed_again_is_skipped_whatever_the_duplicate_way(sandbox, connect):
+    hook = connect()
+    add(hook)
+    assert add(hook).outcome is RecordOutcomeKind.SKIPPED
+    assert add(hook, duplicate_way=DuplicateWay.UPDATE).outcome is RecordOutcomeKind.SKIPPED
+    assert customers(sandbox)[PHONE]["name"] == "Ana"
+
+
 def test_emptyagent_clears_the_assigned_agent(sandbox, connect):
     hook = connect()
     add(hook)
