@@ -149,8 +149,7 @@ class JodoHook(BaseHook):
         :param options: as for `import_process_data`.
         :raises ValueError: bad arguments, naming the parameter or record index.
         """
-        parts = self._connected()
-        return parts.process_data.prepare(records, **options)
+        return self._connected().process_data.prepare(records, **options)
 
     def send_import(self, request: PreparedImport) -> tuple[str, int]:
         """Post a prepared request; return the answer's (body, HTTP status), unread.
