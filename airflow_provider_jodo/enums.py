@@ -61,15 +61,17 @@ class ProcessDataSearch(str, Enum):
 
 
 class RecordOutcomeKind(str, Enum):
-    """What ImportProcessData did with one input record.
+    """What the platform did with one input record, in the same words on both APIs.
 
-    `accepted`: the platform took it but its answer carries no per-record outcomes, so whether
-    it inserted or updated it is unknown.
+    `accepted`: ImportProcessData took it but its answer carries no per-record outcomes, so
+    whether it inserted or updated it is unknown. `skipped`: a duplicate the importCJI policies
+    left as it was (ImportProcessData upserts, so it never skips).
     """
 
     INSERTED = "inserted"
     UPDATED = "updated"
     ACCEPTED = "accepted"
+    SKIPPED = "skipped"
     REJECTED = "rejected"
 
 

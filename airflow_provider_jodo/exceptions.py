@@ -130,7 +130,8 @@ class JodoApiError(JodoError):
 class JodoAuthenticationError(JodoApiError):
     """Wrong API key, service key, organisation, user or password; never retried.
 
-    Codes 1107, 1108, 1243; BackMsg 02, 03, 05, 06, 07, 15, 63.
+    Codes 1107, 1108, 1243; BackMsg 02, 03, 05, 06, 07, 15, 63. The hook's message ends by
+    naming the connection and its fields to check (`vendor.codes.CREDENTIAL_FIELDS`).
     """
 
     category = CodeCategory.AUTHENTICATION
@@ -154,7 +155,8 @@ class JodoInvalidRequestError(JodoApiError):
 class JodoDuplicateError(JodoApiError):
     """importCJI `source=data` found a duplicate and, by the chosen policies, changed nothing.
 
-    BackMsg 81, 82: the record was skipped, not lost.
+    BackMsg 81, 82: the record was skipped, not lost. The answer's parser raises it; the hook's
+    `import_cji` reports it as the record's `skipped` outcome instead.
     """
 
     category = CodeCategory.DUPLICATE

@@ -30,7 +30,7 @@ MOVED_MODULES = {
     "lead_rules": "loading.lead_rules",
     "lead_files": "loading.lead_files",
     "campaign_csv": "loading.campaign_csv",
-    "exetime": "loading.exetime",
+    "exetime": "vendor.exetime",
     "progress": "loading.progress",
     "in_flight": "loading.in_flight",
     "import_report": "loading.import_report",

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_jodo.enums import CJISource, coerce
+from airflow_provider_jodo.exceptions import JodoDuplicateError
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.file_submission import FileJobSubmitter
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
-from airflow_provider_jodo.vendor.codes import describe_backmsg
+from airflow_provider_jodo.vendor.codes import data_record_outcome, describe_backmsg
+from airflow_provider_jodo.vendor.exetime import ExetimeInput, wall_clock_from_now
 from airflow_provider_jodo.vendor.models import CJIImportResult
 from airflow_provider_jodo.vendor.wire.cji_parameters import (
     CJI_PARAMETERS,
@@ -28,7 +29,7 @@ from airflow_provider_jodo.vendor.wire.cji_parameters import (
     refuse_url_login,
 )
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
-from airflow_provider_jodo.vendor.wire.wall_clock import IMMEDIATELY, to_wall_clock
+from airflow_provider_jodo.vendor.wire.wall_clock import IMMEDIATELY
 
 MODEL_TYPE_CAMPAIGN = "Campaign"
 
@@ -58,7 +59,7 @@ class CJIImports:
         record: Mapping[str, Any] | None,
         file_url: str | None,
         source_login: tuple[str, str],
-        exetime: datetime | None,
+        exetime: ExetimeInput,
         policies: CJIPolicies | None,
         policy_arguments: dict[str, Any],
         known_job_ids: Collection[str] | None,
@@ -70,7 +71,7 @@ class CJIImports:
         :param record: the one record of a `data` import.
         :param file_url: the CSV file of an `http` or `ftp` import.
         :param source_login: the file server's user and password ("" when none).
-        :param exetime: when the job runs (aware); None: now.
+        :param exetime: when the job runs, in any form `vendor.exetime` accepts; None or "": now.
         :param policies: what the platform does with duplicates, dial lists and packages.
         :param policy_arguments: the policies as flat keyword arguments instead; the caller's
             other keyword arguments, left in it, are refused.
@@ -104,29 +105,39 @@ class CJIImports:
     def _import_record(self, parameters: dict[str, str], what: str) -> CJIImportResult:
         """Send a `data` import, whose answer says at once what became of its record.
 
+        A duplicate the policies left as it was is an outcome (`skipped`), not an error, so
+        that a loop over records goes on past it.
+
         :param parameters: every importCJI parameter, as wire text.
         :param what: the call, as messages name it.
         """
         query = [(name, parameters[name]) for name in CJI_PARAMETERS]
-        code, message = self.calls.astercc(self.settings.import_cji_path, query, what)
+        try:
+            code, message = self.calls.astercc(self.settings.import_cji_path, query, what)
+        except JodoDuplicateError as duplicate:
+            code, message = duplicate.code, duplicate.vendor_message
         text = str(message)
-        return CJIImportResult(message=text, code=code, description=describe_backmsg(code) if code else text)
+        return CJIImportResult(
+            message=text,
+            code=code,
+            description=describe_backmsg(code) if code else text,
+            outcome=data_record_outcome(code),
+        )
 
     def submission_options(
-        self, *, source: CJISource | str, exetime: datetime | None, policies: CJIPolicies | None
+        self, *, source: CJISource | str, exetime: ExetimeInput, policies: CJIPolicies | None
     ) -> dict[str, str]:
         """Give the parameters besides login, campaign and file that a file job reports back.
 
         :param source: `data`, `http` or `ftp`.
-        :param exetime: when the job runs (aware), sent in the connection's time zone; None: now.
+        :param exetime: when the job runs, in any form `vendor.exetime` accepts (a duration counts
+            from this call), sent in the connection's time zone; None or "": now.
         :param policies: the policies; None takes the platform's defaults.
-        :raises ValueError: a wrong source or a naive `exetime`.
+        :raises ValueError: a wrong source, or an `exetime` without a time zone or unreadable.
         """
         return {
             "source": coerce(CJISource, source, "source").value,
-            "exetime": IMMEDIATELY
-            if exetime is None
-            else to_wall_clock(exetime, self.settings.timezone, "exetime"),
+            "exetime": wall_clock_from_now(exetime, self.settings.timezone) or IMMEDIATELY,
             **(policies or CJIPolicies()).to_wire(),
         }
 

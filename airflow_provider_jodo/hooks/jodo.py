@@ -27,6 +27,7 @@ from airflow_provider_jodo.hooks.platform_capabilities import PlatformCapabiliti
 from airflow_provider_jodo.hooks.process_data import ProcessDataOptions
 from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
+from airflow_provider_jodo.vendor.exetime import ExetimeInput
 from airflow_provider_jodo.vendor.job_matching import FileJobSubmission
 from airflow_provider_jodo.vendor.models import (
     CJIImportResult,
@@ -127,7 +128,7 @@ class JodoHook(BaseHook):
         :param records: the customer records, field name -> value.
         :param options: `media` (the media the records came through), `update_key` (the field the
             platform upserts each record by), and optionally `call_datetime` (when the call
-            happened; aware, sent in the connection's time zone), `call_type` and `user_login`.
+            happened, as the operators take it), `call_type` and `user_login`.
         :raises ValueError: bad arguments, naming the parameter or record index.
         :raises JodoApiError: the platform refused the whole request (its code is on the error).
         """
@@ -148,8 +149,7 @@ class JodoHook(BaseHook):
         :param options: as for `import_process_data`.
         :raises ValueError: bad arguments, naming the parameter or record index.
         """
-        parts = self._connected()
-        return parts.process_data.prepare(records, **options)
+        return self._connected().process_data.prepare(records, **options)
 
     def send_import(self, request: PreparedImport) -> tuple[str, int]:
         """Post a prepared request; return the answer's (body, HTTP status), unread.
@@ -205,15 +205,16 @@ class JodoHook(BaseHook):
         file_url: str | None = None,
         source_user: str = "",
         source_pwd: str = "",
-        exetime: datetime | None = None,
+        exetime: ExetimeInput = None,
         policies: CJIPolicies | None = None,
         known_job_ids: Collection[str] | None = None,
         **policy_arguments: Any,
     ) -> CJIImportResult:
         """Make one importCJI call into campaign `campaign_id`.
 
-        `source=data` sends one `record` (field or display name -> value) and answers at once;
-        `source=http|ftp` submits a job that fetches the CSV at `file_url` and returns its
+        `source=data` sends one `record` (field or display name -> value) and answers at once
+        with its `outcome`: `inserted`, `updated`, or `skipped` (a duplicate the policies left as
+        it was); `source=http|ftp` submits a job that fetches the CSV at `file_url` and returns its
         `job_id`. A file job is submitted once even when an answer is lost: the hook notes the
         campaign's jobs for the file first (or takes `known_job_ids`, noted by the caller with
         `find_import_jobs`), and after a lost answer takes the one job not among them that
@@ -225,12 +226,11 @@ class JodoHook(BaseHook):
         :param file_url: the CSV file of an `http` or `ftp` import.
         :param source_user: the file server's user.
         :param source_pwd: the file server's password.
-        :param exetime: when the job runs (aware), in the connection's time zone; None: now.
+        :param exetime: when the job runs, as the operators take it (`vendor.exetime`); None: now.
         :param policies: the policies as a whole; those left None take the platform's defaults.
         :param known_job_ids: the campaign's jobs for the file before this submission.
         :param policy_arguments: the policies' fields as flat keyword arguments instead.
         :raises ValueError: bad arguments, naming the parameter.
-        :raises JodoDuplicateError: a `data` record was a duplicate and nothing changed.
         :raises JodoAmbiguousJobError: a file job's answer was lost, and more than one new job
             reports this submission's parameters.
         :raises JodoApiError: any other refusal, with its BackMsg code.
@@ -252,7 +252,7 @@ class JodoHook(BaseHook):
         self,
         *,
         source: CJISource | str,
-        exetime: datetime | None = None,
+        exetime: ExetimeInput = None,
         policies: CJIPolicies | None = None,
     ) -> dict[str, str]:
         """Give the importCJI parameters that a file job's status reports back, as wire text.

@@ -8,12 +8,15 @@ answer is redacted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
+from airflow_provider_jodo.exceptions import JodoAuthenticationError
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.transport import ResendCheck, TookEffect, Transport
-from airflow_provider_jodo.vendor.wire.answers import astercc_message, jodo_payload, parse_answer
+from airflow_provider_jodo.vendor.codes import CREDENTIAL_FIELDS
+from airflow_provider_jodo.vendor.wire.answers import Redact, astercc_message, jodo_payload, parse_answer
 from airflow_provider_jodo.vendor.wire.form import FORM_CONTENT_TYPE, form_field
 from airflow_provider_jodo.vendor.wire.process_data import encode_jodo_request
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
@@ -21,6 +24,7 @@ from airflow_provider_jodo.vendor.wire.redaction import Redactor
 JSONP_CALLBACK = "airflowJodo"
 Query = list[tuple[str, str]]
 """An astercc call's parameters, in the order they are sent."""
+_Value = TypeVar("_Value")
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,7 @@ class PlatformCalls:
         )
         if isinstance(answer, TookEffect):
             return answer
-        body, status = answer
-        parsed = parse_answer(body, status, what, self.redactor.redact)
-        return astercc_message(parsed, body, what, self.redactor.redact)
+        return self._read(astercc_message, answer, what)
 
     def post_jodo(self, body: bytes, what: str, answer_limit: int | None = None) -> tuple[str, int]:
         """Post a form body to the Jodo endpoint; return the answer's (body, HTTP status), unread.
@@ -114,6 +116,28 @@ class PlatformCalls:
         :raises JodoApiError: the platform refused the call, typed by its status code.
         :raises JodoResponseError: the answer is not a Jodo answer.
         """
+        return self._read(jodo_payload, answer, what)
+
+    def _read(
+        self, read: Callable[[Any, str, str, Redact], _Value], answer: tuple[str, int], what: str
+    ) -> _Value:
+        """Read an answer with `read`; a refused credential names the connection and its fields.
+
+        :param read: the API's answer reader (`wire.answers`).
+        :param answer: the answer's body and HTTP status.
+        :param what: the call, as messages name it.
+        :raises JodoAuthenticationError: ending with the connection and the fields to check.
+        """
         body, status = answer
-        parsed = parse_answer(body, status, what, self.redactor.redact)
-        return jodo_payload(parsed, body, what, self.redactor.redact)
+        try:
+            return read(
+                parse_answer(body, status, what, self.redactor.redact), body, what, self.redactor.redact
+            )
+        except JodoAuthenticationError as refused:
+            check = CREDENTIAL_FIELDS[refused.code]
+            raise JodoAuthenticationError(
+                f"{refused}; check connection {self.settings.conn_id!r}: {check}",
+                api=refused.api,
+                code=refused.code,
+                vendor_message=refused.vendor_message,
+            ) from None

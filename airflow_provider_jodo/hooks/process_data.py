@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Required, TypedDict
 
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey, coerce
@@ -18,6 +18,7 @@ from airflow_provider_jodo.exceptions import JodoResponseError
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
+from airflow_provider_jodo.vendor.exetime import ExetimeInput, wall_clock_from_now
 from airflow_provider_jodo.vendor.models import ProcessDataImport, ProcessDataRecords, RecordOutcome
 from airflow_provider_jodo.vendor.wire.answers import quote_body
 from airflow_provider_jodo.vendor.wire.form import form_field
@@ -28,7 +29,7 @@ from airflow_provider_jodo.vendor.wire.process_data import (
 )
 from airflow_provider_jodo.vendor.wire.record_values import scalar_text
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
-from airflow_provider_jodo.vendor.wire.wall_clock import now_wall_clock, to_wall_clock
+from airflow_provider_jodo.vendor.wire.wall_clock import now_wall_clock
 
 IMPORT_METHOD = "ImportProcessData"
 ANSWER_BYTES_PER_RECORD = 1024
@@ -44,7 +45,7 @@ class ProcessDataOptions(TypedDict, total=False):
 
     media: Required[Media | int | str]
     update_key: Required[UpdateKey | str]
-    call_datetime: datetime | None
+    call_datetime: ExetimeInput
     call_type: str | None
     user_login: str | None
 
@@ -70,7 +71,7 @@ class ProcessDataCalls:
         *,
         media: Media | int | str,
         update_key: UpdateKey | str,
-        call_datetime: datetime | None = None,
+        call_datetime: ExetimeInput = None,
         call_type: str | None = None,
         user_login: str | None = None,
     ) -> PreparedImport:
@@ -79,7 +80,8 @@ class ProcessDataCalls:
         :param records: the customer records, field name -> value.
         :param media: the media the records came through.
         :param update_key: the field the platform upserts each record by.
-        :param call_datetime: when the call happened (aware), sent in the connection's time zone.
+        :param call_datetime: when the call happened, in any form `vendor.exetime` accepts (a
+            duration counts from now), sent in the connection's time zone; None or "": not sent.
         :param call_type: the call's type, if any.
         :param user_login: the agent's login, if any.
         :raises ValueError: bad arguments, naming the parameter or record index.
@@ -98,8 +100,9 @@ class ProcessDataCalls:
             "updateparam": update_field,
             "reqdatetime": now_wall_clock(self.settings.timezone),
         }
-        if call_datetime is not None:
-            request["CallDateTime"] = to_wall_clock(call_datetime, self.settings.timezone, "call_datetime")
+        call_wall_clock = wall_clock_from_now(call_datetime, self.settings.timezone, "call_datetime")
+        if call_wall_clock is not None:
+            request["CallDateTime"] = call_wall_clock
         if call_type:
             request["Calltype"] = str(call_type)
         if user_login:

@@ -22,11 +22,11 @@ from airflow.sdk.log import mask_secret
 from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, clear_job_reference
-from airflow_provider_jodo.loading.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.loading.load_checks import DEFAULT_MIN_LOADED, check_loaded, min_loaded_argument
 from airflow_provider_jodo.loading.operator_arguments import positive_seconds
 from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
+from airflow_provider_jodo.vendor.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.vendor.wire.cji_parameters import refuse_url_login
 
 STUCK_AFTER_TIMEOUTS = 2

@@ -16,7 +16,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_jodo.enums import CJISource
-from airflow_provider_jodo.exceptions import JodoDuplicateError, JodoInvalidRequestError
+from airflow_provider_jodo.exceptions import JodoInvalidRequestError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.campaign_rules import data_record_problem, refusal_naming_fields
 from airflow_provider_jodo.loading.in_flight import map_in_order
@@ -47,7 +47,6 @@ DEFAULT_CJI_MAX_IN_FLIGHT = 1
 either order (which one is inserted and which is the duplicate is then not defined)."""
 REJECTIONS_REPORTED = 20
 """How many rejections (index and reason) a summary lists; the counts include them all."""
-_UPDATED_CODES = {BackMsgCode.STATUS_RESET, BackMsgCode.CUSTOMER_UPDATED, BackMsgCode.PUT_IN_DIAL_LIST}
 _RECORDS_OWN_FAULT_CODES = (BackMsgCode.BAD_CONTEXT, BackMsgCode.REQUIRED_FIELD_MISSING)
 
 
@@ -182,10 +181,8 @@ class JodoImportCJIRecordsOperator(BaseOperator):
             result = hook.import_cji(
                 campaign_id=self.campaign_id, source=CJISource.DATA, record=record, policies=self.policies
             )
-        except JodoDuplicateError:
-            return "skipped", None
         except JodoInvalidRequestError as error:
             if error.code in _RECORDS_OWN_FAULT_CODES:
                 return "rejected", refusal_naming_fields(error, record)
             raise
-        return ("updated" if result.code in _UPDATED_CODES else "inserted"), None
+        return result.outcome.value, None

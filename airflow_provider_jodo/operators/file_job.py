@@ -31,9 +31,9 @@ from airflow_provider_jodo.exceptions import (
 )
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import push_job_reference
-from airflow_provider_jodo.loading.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
+from airflow_provider_jodo.vendor.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.vendor.job_matching import submission_mismatches
 from airflow_provider_jodo.vendor.job_verdict import (
     JobVerdict,
@@ -57,7 +57,7 @@ class FileSubmission:
     :param file_url: the CSV's URL, without a login.
     :param source_conn_id: the Airflow connection whose login the platform fetches the file
         with (None: no login).
-    :param exetime: when the job runs, as the DAG gave it (`loading.exetime`); None means now.
+    :param exetime: when the job runs, as the DAG gave it (`vendor.exetime`); None means now.
     :param policies: the importCJI policies.
     """
 

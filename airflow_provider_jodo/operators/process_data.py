@@ -22,7 +22,6 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.loading.exetime import resolve_exetime
 from airflow_provider_jodo.loading.import_report import (
     first_rejection,
     new_report_path,
@@ -52,6 +51,7 @@ from airflow_provider_jodo.loading.record_sources import (
     known_record_count,
     not_a_record_reason,
 )
+from airflow_provider_jodo.vendor.exetime import resolve_exetime
 from airflow_provider_jodo.vendor.models import ProcessDataImport
 from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from airflow_provider_jodo.enums import CodeCategory
+from airflow_provider_jodo.enums import CodeCategory, RecordOutcomeKind
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,36 @@ _UNNAMED = {value for name, value in vars(BackMsgCode).items() if name.isupper()
 if _UNNAMED:
     raise ImportError(f"BackMsgCode names codes that BACKMSG_CODES lacks: {sorted(_UNNAMED)}")
 
+_UPDATED_RECORD_CODES = frozenset(
+    {BackMsgCode.STATUS_RESET, BackMsgCode.CUSTOMER_UPDATED, BackMsgCode.PUT_IN_DIAL_LIST}
+)
+"""Success codes of a `source=data` record that was already in the campaign: it was updated."""
+
+CREDENTIAL_FIELDS: dict[str, str] = {
+    BackMsgCode.UNKNOWN_ORGANISATION: "its schema (the astercc organisation identity)",
+    BackMsgCode.AGENT_MISSING_OR_WRONG_PASSWORD: "its login (the astercc agent number) and password",
+    BackMsgCode.AGENT_DISABLED: "its login (the astercc agent number, disabled on the platform)",
+    BackMsgCode.AGENT_NOT_FOUND: "its login (the astercc agent number)",
+    BackMsgCode.AGENT_WRONG_PASSWORD: "its password and extra pwdtype",
+    BackMsgCode.ACCOUNT_NOT_FOUND: "its login (the astercc user)",
+    BackMsgCode.ACCOUNT_LOGIN_FAILED: "its login (the astercc user) and password",
+    JODO_API_KEY_NOT_FOUND: "its extra apikey",
+    JODO_SERVICE_KEY_NOT_FOUND: "its extra servicekey",
+    JODO_KEYS_DO_NOT_MATCH: "its extras apikey and servicekey",
+}
+"""Credential code (BackMsg or Jodo status) -> the `jodo` connection's fields a user should check."""
+
+_CREDENTIAL_CODES = {
+    code
+    for table in (BACKMSG_CODES, JODO_CODES)
+    for code, known in table.items()
+    if known.category is CodeCategory.AUTHENTICATION
+}
+if set(CREDENTIAL_FIELDS) != _CREDENTIAL_CODES:
+    raise ImportError(
+        f"CREDENTIAL_FIELDS must name the fields of each credential code: {sorted(_CREDENTIAL_CODES)}"
+    )
+
 _BACKMSG_PATTERN = re.compile(r"^\s*BackMsg_(\d+)\s*$")
 
 
@@ -163,3 +193,17 @@ def describe_backmsg(code: str) -> str:
     """Readable text for a BackMsg code; unknown codes say so rather than guess."""
     known = BACKMSG_CODES.get(code)
     return known.text if known else f"unknown astercc code BackMsg_{code}"
+
+
+def data_record_outcome(code: str | None) -> RecordOutcomeKind:
+    """Tell what an importCJI `source=data` call did with its record, by the answer's BackMsg code.
+
+    A duplicate the policies left as it was (81, 82) is `skipped`; 77, 78 and 80 `updated` a
+    customer already there; any other success (83, 84, or a plain-text message) `inserted` it.
+
+    :param code: the answer's BackMsg code, None for a plain-text success message.
+    """
+    known = BACKMSG_CODES.get(code) if code else None
+    if known is not None and known.category is CodeCategory.DUPLICATE:
+        return RecordOutcomeKind.SKIPPED
+    return RecordOutcomeKind.UPDATED if code in _UPDATED_RECORD_CODES else RecordOutcomeKind.INSERTED

@@ -53,17 +53,20 @@ class ProcessDataRecords:
 
 @dataclass(frozen=True)
 class CJIImportResult:
-    """One successful importCJI call.
+    """One importCJI call the platform did not refuse.
 
-    For `source=http|ftp`, `job_id` is the import job's id. For `source=data`, `job_id` is None
-    and `code` is the BackMsg code of the outcome (83 imported with a dial-list entry, 84
-    imported, 80 put in the dial list, 78 updated, 77 status reset) when the platform sent one.
+    For `source=http|ftp`, `job_id` is the import job's id and `outcome` is None. For
+    `source=data`, `job_id` is None, `code` is the BackMsg code of the answer (83 imported with
+    a dial-list entry, 84 imported, 80 put in the dial list, 78 updated, 77 status reset, 81 and
+    82 a duplicate left as it was) when the platform sent one, and `outcome` says what became of
+    the record in the operators' words: `inserted`, `updated` or `skipped`.
     """
 
     message: str
     description: str
     code: str | None = None
     job_id: str | None = None
+    outcome: RecordOutcomeKind | None = None
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from airflow_provider_jodo.hooks.connection_settings import (
     ConnectionSettingError,
     JodoConnectionSettings,
 )
-from airflow_provider_jodo.loading.exetime import resolve_exetime
 from airflow_provider_jodo.loading.lead_rules import REQUIRED_RECORD_FIELDS, check_lead
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
+from airflow_provider_jodo.vendor.exetime import resolve_exetime
 from airflow_provider_jodo.vendor.wire.wall_clock import (
     WIRE_FORMAT,
     is_date,

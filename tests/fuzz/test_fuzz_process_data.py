@@ -47,6 +47,7 @@ def run(hook: Any, tmp_path: Path, **arguments: Any) -> tuple[dict[str, Any], li
         update_key="mobilenumber",
         batch_size=3,
         report_path=str(report_path),
+        min_loaded=0,  # these properties account for every record, all rejected included
         **arguments,
     )
     summary = task.execute({})

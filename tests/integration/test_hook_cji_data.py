@@ -3,11 +3,15 @@
 import pytest
 from conftest import assert_secret_free
 
-from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay
+from airflow_provider_jodo.enums import (
+    ChangePackagePolicy,
+    DialListDuplicatePolicy,
+    DuplicateWay,
+    RecordOutcomeKind,
+)
 from airflow_provider_jodo.exceptions import (
     JodoAuthenticationError,
     JodoConnectionError,
-    JodoDuplicateError,
     JodoInvalidRequestError,
     JodoNotFoundError,
 )
@@ -52,27 +56,49 @@ def test_new_customers_with_and_without_a_dial_list_entry(sandbox, connect):
 
 def test_duplicate_with_default_policies_is_skipped_and_changes_nothing(sandbox, connect):
     hook = connect()
-    add(hook)
-    with pytest.raises(JodoDuplicateError) as raised:
-        add(hook, name="Someone Else")
-    assert raised.value.code == "82"
+    assert add(hook).outcome is RecordOutcomeKind.INSERTED
+    again = add(hook, name="Someone Else")
+    assert (again.outcome, again.code, again.description) == (
+        RecordOutcomeKind.SKIPPED,
+        "82",
+        "duplicate phone number",
+    )
     assert customers(sandbox)[PHONE]["name"] == "Ana"
+
+
+def test_a_loop_over_records_goes_on_past_a_duplicate(sandbox, connect):
+    hook = connect()
+    phones = [PHONE, PHONE, "5511900000003"]
+    outcomes = [add(hook, phone=phone, name=f"Lead {i}").outcome for i, phone in enumerate(phones)]
+    assert outcomes == [RecordOutcomeKind.INSERTED, RecordOutcomeKind.SKIPPED, RecordOutcomeKind.INSERTED]
+    assert {phone: c["name"] for phone, c in customers(sandbox).items()} == {
+        PHONE: "Lead 0",
+        "5511900000003": "Lead 2",
+    }
 
 
 def test_dupway_update_overwrites_fields(sandbox, connect):
     hook = connect()
     add(hook)
-    assert add(hook, name="Ana Maria", duplicate_way=DuplicateWay.UPDATE).code == "78"
+    updated = add(hook, name="Ana Maria", duplicate_way=DuplicateWay.UPDATE)
+    assert (updated.code, updated.outcome) == ("78", RecordOutcomeKind.UPDATED)
     assert customers(sandbox)[PHONE]["name"] == "Ana Maria"
     assert len(customers(sandbox)) == 1
+
+
+def test_identical_data_pushed_again_is_skipped_whatever_the_duplicate_way(sandbox, connect):
+    hook = connect()
+    add(hook)
+    assert add(hook).outcome is RecordOutcomeKind.SKIPPED
+    assert add(hook, duplicate_way=DuplicateWay.UPDATE).outcome is RecordOutcomeKind.SKIPPED
+    assert customers(sandbox)[PHONE]["name"] == "Ana"
 
 
 def test_emptyagent_clears_the_assigned_agent(sandbox, connect):
     hook = connect()
     add(hook)
     sandbox.store.assign_agent(CAMPAIGN, PHONE, "8001")
-    with pytest.raises(JodoDuplicateError):
-        add(hook, empty_agent=False)
+    assert add(hook, empty_agent=False).outcome is RecordOutcomeKind.SKIPPED
     assert customers(sandbox)[PHONE]["agent"] == "8001"
     assert add(hook, empty_agent=True).code == "77"
     assert not customers(sandbox)[PHONE]["agent"]
@@ -100,10 +126,11 @@ def test_dupdiallist_decides_whether_a_duplicate_is_dialed_again(sandbox, connec
     add(hook)  # no phone_field: not on the dial list yet
     sandbox.store.set_customer_status(CAMPAIGN, PHONE, status)
     if enters:
-        assert add(hook, phone_field="phone1", dial_list_duplicates=policy).code == "80"
+        result = add(hook, phone_field="phone1", dial_list_duplicates=policy)
+        assert (result.code, result.outcome) == ("80", RecordOutcomeKind.UPDATED)
     else:
-        with pytest.raises(JodoDuplicateError):
-            add(hook, phone_field="phone1", dial_list_duplicates=policy.value)
+        result = add(hook, phone_field="phone1", dial_list_duplicates=policy.value)
+        assert result.outcome is RecordOutcomeKind.SKIPPED
     assert dialed(sandbox) == ([PHONE] if enters else [])
 
 
@@ -121,10 +148,9 @@ def test_changepackage_moves_main_table_customers(sandbox, connect, policy, owne
     add(hook, campaign=MAIN_TABLE_A)
     if not owned_elsewhere:
         sandbox.store.set_customer_package(MAIN_TABLE_A, PHONE, None)
-    try:
-        add(hook, campaign=MAIN_TABLE_B, change_package=policy)
-    except JodoDuplicateError:
-        assert ends_in == MAIN_TABLE_A
+    outcome = add(hook, campaign=MAIN_TABLE_B, change_package=policy).outcome
+    # The main table's customer was already there: moved into B's package, it was updated.
+    assert outcome is (RecordOutcomeKind.SKIPPED if ends_in == MAIN_TABLE_A else RecordOutcomeKind.UPDATED)
     in_b = customers(sandbox, MAIN_TABLE_B)
     in_a = customers(sandbox, MAIN_TABLE_A)
     assert (PHONE in in_b) == (ends_in == MAIN_TABLE_B)
@@ -140,20 +166,23 @@ def test_md5_passwords_and_agent_logins(sandbox, connect):
 
 
 @pytest.mark.parametrize(
-    ("usertype", "overrides", "code"),
+    ("usertype", "overrides", "code", "fields"),
     [
-        ("account", {"password": "wrong-password-1"}, "63"),
-        ("account", {"login": "nobody"}, "15"),
-        ("account", {"schema": "no-such-team"}, "02"),
-        ("agent", {"password": "wrong-password-1"}, "07"),
-        ("agent", {"login": "9999"}, "06"),
+        ("account", {"password": "wrong-password-1"}, "63", "its login (the astercc user) and password"),
+        ("account", {"login": "nobody"}, "15", "its login (the astercc user)"),
+        ("account", {"schema": "no-such-team"}, "02", "its schema (the astercc organisation identity)"),
+        ("agent", {"password": "wrong-password-1"}, "07", "its password and extra pwdtype"),
+        ("agent", {"login": "9999"}, "06", "its login (the astercc agent number)"),
     ],
 )
-def test_credential_failures_raise_authentication_errors(sandbox, connect, usertype, overrides, code):
+def test_credential_failures_raise_authentication_errors_naming_the_field(
+    sandbox, connect, usertype, overrides, code, fields
+):
     hook = connect(usertype=usertype, extra={"usertype": usertype}, **overrides)
     with pytest.raises(JodoAuthenticationError) as raised:
         add(hook)
     assert raised.value.code == code
+    assert str(raised.value).endswith(f"; check connection {hook.jodo_conn_id!r}: {fields}")
     assert_secret_free(sandbox, raised.value)
     assert customers(sandbox) == {}
 
@@ -161,11 +190,12 @@ def test_credential_failures_raise_authentication_errors(sandbox, connect, usert
 def test_a_one_character_password_leaves_error_messages_readable(sandbox, connect):
     """The hook's own redaction must not turn every "1" of a message into `***`; the password
     still goes where it stands as a value."""
+    hook = connect(password="1")
     with pytest.raises(JodoAuthenticationError) as refused:
-        add(connect(password="1"), campaign=910)
-    assert (
-        str(refused.value)
-        == "importCJI source=data into campaign 910 failed: BackMsg_63 (account login failed)"
+        add(hook, campaign=910)
+    assert str(refused.value) == (
+        "importCJI source=data into campaign 910 failed: BackMsg_63 (account login failed); "
+        f"check connection {hook.jodo_conn_id!r}: its login (the astercc user) and password"
     )
     unreachable = connect(password="1", host="http://127.0.0.1:9", extra={"max_retries": 0})
     with pytest.raises(JodoConnectionError) as failed:

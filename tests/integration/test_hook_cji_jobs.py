@@ -3,6 +3,7 @@ CSV files from local HTTP and FTP servers."""
 
 import json
 import time
+from datetime import datetime, timedelta
 
 import pendulum
 import pytest
@@ -11,6 +12,7 @@ from file_servers import ftp_file_server, http_file_server
 from airflow_provider_jodo.enums import JobState
 from airflow_provider_jodo.exceptions import JodoInvalidRequestError, JodoNotFoundError
 from airflow_provider_jodo.sandbox import SandboxProfile
+from airflow_provider_jodo.vendor.exetime import resolve_exetime
 
 CAMPAIGN = 1
 HEADER = "name,phone1,email,priority\n"
@@ -157,6 +159,59 @@ def test_exetime_in_the_future_keeps_the_job_scheduled(sandbox, connect, tmp_pat
     assert pendulum.now("UTC") >= run_at.replace(microsecond=0)  # the wire has whole seconds
 
 
+def wall_clock(moment, timezone):
+    return moment.in_timezone(timezone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.mark.platform_timezone("Asia/Kolkata")
+@pytest.mark.parametrize("exetime", ["PT5M", timedelta(minutes=5), pendulum.duration(minutes=5)])
+def test_exetime_takes_a_duration_from_now_as_the_operators_do(sandbox, connect, exetime):
+    hook = connect()
+    before = pendulum.now("UTC").replace(microsecond=0)
+    job_id = hook.import_cji(
+        campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/x.csv", exetime=exetime
+    ).job_id
+    after = pendulum.now("UTC")
+    job = hook.get_import_job(job_id)
+    assert job.state is JobState.SCHEDULED
+    five_minutes = timedelta(minutes=5)
+    assert wall_clock(before + five_minutes, "Asia/Kolkata") <= job.exetime
+    assert job.exetime <= wall_clock(after + five_minutes, "Asia/Kolkata")
+
+
+@pytest.mark.platform_timezone("America/Sao_Paulo")
+def test_exetime_takes_a_string_with_a_utc_offset_as_the_operators_do(sandbox, connect):
+    hook = connect()
+    exetime = "2026-12-31T10:00:00+05:30"  # 01:30 in Sao Paulo (UTC-3)
+    assert hook.submission_options(source="http", exetime=exetime)["exetime"] == "2026-12-31 01:30:00"
+    job_id = hook.import_cji(
+        campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/x.csv", exetime=exetime
+    ).job_id
+    job = hook.get_import_job(job_id)
+    assert (job.state, job.exetime) == (JobState.SCHEDULED, "2026-12-31 01:30:00")
+
+
+@pytest.mark.parametrize("naive", [datetime(2026, 11, 23, 7), "2026-11-23 07:00:00"])
+def test_a_naive_exetime_is_refused_in_the_operators_words_at_every_entry_point(sandbox, connect, naive):
+    hook = connect()
+    expected = "exetime=2026-11-23T07:00:00 has no time zone; give an aware date-time"
+    with pytest.raises(ValueError) as by_the_operators:  # what the file operators call
+        resolve_exetime(naive, pendulum.now("UTC"))
+    with pytest.raises(ValueError) as by_import_cji:
+        hook.import_cji(
+            campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/x.csv", exetime=naive
+        )
+    with pytest.raises(ValueError) as by_submission_options:
+        hook.submission_options(source="http", exetime=naive)
+    with pytest.raises(ValueError) as by_prepare_import:
+        hook.prepare_import(
+            [{"mobilenumber": "919800000001"}], media=12, update_key="mobilenumber", call_datetime=naive
+        )
+    assert [str(e.value) for e in (by_the_operators, by_import_cji, by_submission_options)] == [expected] * 3
+    assert str(by_prepare_import.value) == expected.replace("exetime", "call_datetime")
+    assert sandbox.store.import_job_ids_by_file() == {}
+
+
 def test_unreachable_file_fails_the_job_with_89(connect):
     hook = connect()
     job = wait_for_job(
@@ -198,7 +253,10 @@ def test_only_csv_files_and_unknown_jobs(sandbox, connect):
     [
         ({"file_url": "ftp://h/a.csv"}, "not a http/https URL"),
         ({"file_url": "http://h/a.csv", "delrow": -1}, "delrow=-1"),
-        ({"file_url": "http://h/a.csv", "exetime": pendulum.naive(2026, 1, 1)}, "exetime=.*naive"),
+        (
+            {"file_url": "http://h/a.csv", "exetime": pendulum.naive(2026, 1, 1)},
+            "exetime=.* has no time zone",
+        ),
         ({"record": {"phone1": "1"}}, "takes a file_url"),
     ],
 )

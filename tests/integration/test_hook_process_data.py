@@ -95,9 +95,12 @@ def test_request_level_fields_in_the_platform_time_zone(sandbox, connect):
     ],
 )
 def test_bad_keys_raise_authentication_errors(sandbox, connect, extra, code):
+    hook = connect(extra=extra)
     with pytest.raises(JodoAuthenticationError) as raised:
-        connect(extra=extra).import_process_data([lead("919800000001")], media=12, update_key="mobilenumber")
+        hook.import_process_data([lead("919800000001")], media=12, update_key="mobilenumber")
     assert raised.value.code == code
+    (field,) = extra
+    assert str(raised.value).endswith(f"; check connection {hook.jodo_conn_id!r}: its extra {field}")
     assert_secret_free(sandbox, raised.value)
     assert sandbox.store.process_customers("VoiceProcess") == []
 
@@ -107,6 +110,40 @@ def test_keys_of_two_organisations_do_not_match(sandbox, connect):
     with pytest.raises(JodoAuthenticationError) as raised:
         hook.import_process_data([lead("919800000001")], media=12, update_key="mobilenumber")
     assert raised.value.code == "1243"
+    assert str(raised.value) == (
+        "ImportProcessData failed: Jodo status 1243 (service key and API key do not match): "
+        f"{raised.value.vendor_message}; check connection {hook.jodo_conn_id!r}: "
+        "its extras apikey and servicekey"
+    )
+
+
+@pytest.mark.parametrize(
+    ("call_datetime", "stored"),
+    [
+        ("2026-11-23T20:00:00+00:00", "2026-11-24 01:30:00"),
+        ("2026-11-24T01:30:00+05:30", "2026-11-24 01:30:00"),
+        ("", ""),
+    ],
+)
+def test_call_datetime_takes_what_the_operator_takes(sandbox, connect, call_datetime, stored):
+    hook = connect(extra={"timezone": "Asia/Kolkata"})
+    hook.import_process_data(
+        [lead("919811111111")], media=11, update_key="mobilenumber", call_datetime=call_datetime
+    )
+    (customer,) = sandbox.store.process_customers("VoiceProcess")
+    assert (customer.get("callDateTime") or "") == stored
+
+
+def test_a_call_datetime_duration_counts_from_now(sandbox, connect):
+    hook = connect()
+    before = pendulum.now("UTC").replace(microsecond=0)
+    hook.import_process_data(
+        [lead("919811111111")], media=11, update_key="mobilenumber", call_datetime="PT1H"
+    )
+    after = pendulum.now("UTC")
+    (customer,) = sandbox.store.process_customers("VoiceProcess")
+    wire = "%Y-%m-%d %H:%M:%S"
+    assert before.add(hours=1).strftime(wire) <= customer["callDateTime"] <= after.add(hours=1).strftime(wire)
 
 
 def test_too_many_records_and_unknown_login_are_refused_whole(connect, sandbox):
@@ -130,7 +167,7 @@ def test_too_many_records_and_unknown_login_are_refused_whole(connect, sandbox):
     [
         ({"media": 99}, "media=99 is not one of"),
         ({"update_key": "email"}, "update_key='email' is not one of"),
-        ({"call_datetime": dt.datetime(2026, 1, 1)}, "call_datetime=.* naive"),
+        ({"call_datetime": dt.datetime(2026, 1, 1)}, "call_datetime=.* has no time zone"),
     ],
 )
 def test_bad_arguments_fail_before_any_request(sandbox, connect, kwargs, message):
