@@ -148,3 +148,11 @@ def test_the_stage_examples_placeholder_for_sqlite_runs_on_sqlite():
         with pytest.raises(sqlite3.OperationalError):  # the PostgreSQL form, as the snippet has it
             db.execute(query, {"since": "2026-11-29"})
     assert rows == [("Ana", "5511987654321", "ana@example.com")]
+
+
+def test_the_differences_left_between_hook_and_operators_are_tabled():
+    """One vocabulary: what still differs (one record per hook call) is said, not found out."""
+    hook_section = section("Quick example (hook)")
+    rows = [line for line in hook_section.splitlines() if line.startswith("| importCJI records |")]
+    assert len(rows) == 1 and "record={...}" in rows[0] and "records=[...]" in rows[0]
+    assert "| word | ImportProcessData | importCJI `source=data` |" in section("Duplicate policies")
