@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from bench_imports import rss_child, run_fresh_process, sandbox_process, verdict, write_csv
-from object_store import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, store_connection
+from object_store import store_client, store_connection
 
 STORE_CONN_ID = "jodo_bench_s3"
 BUCKET = "jodo-bench"
@@ -40,7 +40,6 @@ RSS_TARGET = 1.5
 def s3_store() -> Iterator[object]:
     """A moto server on 127.0.0.1 and a free port with bucket `BUCKET`, set as Airflow connection
     `STORE_CONN_ID` for the child processes; yields a boto3 client of it."""
-    import boto3
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
@@ -50,13 +49,7 @@ def s3_store() -> Iterator[object]:
         host, port = server.get_host_and_port()
         endpoint_url = f"http://{host}:{port}"
         os.environ[f"AIRFLOW_CONN_{STORE_CONN_ID.upper()}"] = json.dumps(store_connection(endpoint_url))
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-            region_name=REGION,
-        )
+        client = store_client(endpoint_url)
         client.create_bucket(Bucket=BUCKET)
         yield client
     finally:

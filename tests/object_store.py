@@ -61,6 +61,19 @@ def store_connection(endpoint_url: str) -> dict[str, Any]:
     }
 
 
+def store_client(endpoint_url: str) -> Any:
+    """A boto3 S3 client of a moto server, with the connection's keys."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+        region_name=REGION,
+    )
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A moto server on 127.0.0.1 and a free port, for the whole session; yields its URL."""
@@ -79,17 +92,9 @@ def moto_endpoint() -> Iterator[str]:
 def object_store(moto_endpoint: str, request, monkeypatch) -> ObjectStore:
     """A new, empty bucket and connection `STORE_CONN_ID` to it; the connection's keys join the
     secrets that must never reach a log line."""
-    import boto3
-
     request.node.store_secrets = STORE_SECRETS
     monkeypatch.setenv(f"AIRFLOW_CONN_{STORE_CONN_ID.upper()}", json.dumps(store_connection(moto_endpoint)))
-    client = boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-        region_name=REGION,
-    )
+    client = store_client(moto_endpoint)
     bucket = f"jodo-leads-{next(_BUCKET_NUMBERS)}"
     client.create_bucket(Bucket=bucket)
     return ObjectStore(moto_endpoint, bucket, STORE_CONN_ID, client)

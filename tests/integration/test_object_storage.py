@@ -137,22 +137,3 @@ def test_in_a_dag_run_a_templated_source_and_the_default_report_under_report_bas
     assert object_store.keys("jodo-reports/") == [key]
     assert [json.loads(line)["index"] for line in object_store.text(key).splitlines()] == [0, 1, 2]
     assert list(stored(sandbox)) == ["5511900000001"]
-
-
-def test_a_failed_push_leaves_no_empty_default_report_under_report_base(object_store, monkeypatch):
-    from task_context import task_context
-
-    monkeypatch.setenv("AIRFLOW__JODO__REPORT_BASE", object_store.uri("jodo-reports"))
-    monkeypatch.setenv("AIRFLOW__JODO__REPORT_CONN_ID", object_store.conn_id)
-    context = task_context()
-    context["ti"].__dict__.update(dag_id="d", run_id="r", task_id="push_nothing", map_index=-1, try_number=1)
-    task = JodoImportProcessDataOperator(
-        task_id="push_nothing",
-        jodo_conn_id="no_such_connection",
-        media=12,
-        update_key="mobilenumber",
-        records=[],
-    )
-    with pytest.raises(Exception, match="no_such_connection"):
-        task.execute(context)
-    assert object_store.keys() == []
