@@ -61,6 +61,15 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.sensors.jodo"]}],
         "triggers": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.triggers.jodo"]}],
         "extra-links": ["airflow_provider_jodo.links.jodo.JodoImportJobLink"],
+        # The campaign and process assets (`airflow_provider_jodo.assets`): URIs normalised and
+        # checked when an Asset is made, and turned into OpenLineage datasets.
+        "asset-uris": [
+            {
+                "schemes": ["jodo"],
+                "handler": "airflow_provider_jodo.assets.sanitize_uri",
+                "to_openlineage_converter": "airflow_provider_jodo.assets.convert_asset_to_openlineage",
+            }
+        ],
         "config": {
             "jodo": {
                 "description": "Where the Jodo operators put what a task on another worker must read.",

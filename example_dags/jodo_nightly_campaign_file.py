@@ -4,6 +4,10 @@ with `exetime`, then wait for the import job in the triggerer before dialing sta
 Against the bundled sandbox (`make demo`) the file is the one the sandbox serves from
 `example_dags/data/`; in production set the `file_url` param (or edit the default) to your
 export's HTTP or FTP URL and `source_conn_id` to the connection holding its login.
+
+When the import job has succeeded, the sensor records an event of the campaign's asset
+(`jodo://<host>[:port]/campaign/<id>`) with the job's counts, which starts
+`jodo_dialing_preparation`.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ with DAG(
     wait = JodoImportJobSensor(
         task_id="wait_for_import",
         job_id="{{ ti.xcom_pull(task_ids='import_campaign_file', key='job_id') }}",
+        # The job's campaign: the sensor's success updates its asset, which schedules
+        # `jodo_dialing_preparation`.
+        campaign_id="{{ params.campaign_id }}",
         deferrable=True,
         poke_interval=2,
         timeout=3600,

@@ -11,36 +11,46 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import pendulum
-from airflow.sdk import BaseOperator, conf
+from airflow.sdk import Asset, BaseOperator, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.log import mask_secret
 
+from airflow_provider_jodo.assets import CAMPAIGN_IMPORTS, import_job_extra, jodo_campaign_asset
 from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, clear_job_reference
 from airflow_provider_jodo.loading.load_checks import DEFAULT_MIN_LOADED, check_loaded, min_loaded_argument
 from airflow_provider_jodo.loading.operator_arguments import positive_seconds
 from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
+from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from airflow_provider_jodo.vendor.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.vendor.wire.cji_parameters import refuse_url_login
+
+if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
 
 STUCK_AFTER_TIMEOUTS = 2
 DEFAULT_STUCK_AFTER_SECONDS = 24 * 3600.0
 """`stuck_after` without it: twice the `timeout`, or a day when the wait has no timeout."""
 
 
-class FileJobOperator(BaseOperator):
+class FileJobOperator(ImportLineage, BaseOperator):
     """Base of the operators that import a file with one importCJI job and wait for it.
 
     It holds the parameters every file job has and resumes after the trigger; a subclass
     builds the submission in its `execute` and runs it through `run_file_job`. On a retry of
     the same task instance, a job submitted by an earlier try is reused, not submitted again
     (Airflow >= 3.3 task state store).
+
+    When it waits and the job succeeds, the campaign's asset (`jodo_campaign_asset`) gets an
+    event through the alias `jodo-campaign-imports`, which the operator adds to its outlets; its
+    extra holds the campaign and job ids, the job's state and counts. A job not waited for
+    (`wait_for_completion=False`) records none: give `JodoImportJobSensor` the `campaign_id`.
 
     :param campaign_id: the campaign (`model_id`, templated).
     :param exetime: when the job runs: an aware datetime, a duration from now, or a templated
@@ -71,6 +81,7 @@ class FileJobOperator(BaseOperator):
 
     ui_color = "#e8f4fd"
     operator_extra_links = (JodoImportJobLink(),)
+    import_alias = CAMPAIGN_IMPORTS
 
     def __init__(
         self,
@@ -115,7 +126,12 @@ class FileJobOperator(BaseOperator):
             )
         self.min_loaded = min_loaded_argument(min_loaded)
         self.jodo_conn_id = jodo_conn_id
+        self.add_outlets([CAMPAIGN_IMPORTS])
         self._file_job: FileJob | None = None
+
+    def import_asset(self) -> Asset:
+        """Give the asset of campaign `campaign_id` (rendered)."""
+        return jodo_campaign_asset(self.jodo_conn_id, self.campaign_id)
 
     def run_file_job(
         self,
@@ -139,14 +155,14 @@ class FileJobOperator(BaseOperator):
         finally:
             hook.close()
         if self.wait_for_completion:
-            self._check_job_loaded(result)
+            self._finish_job(context, result)
         return result
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger: return the job's final counts, or fail naming the job."""
         if event["status"] == "success":
             self.log.info("%s", event["message"])
-            self._check_job_loaded(event["job"])
+            self._finish_job(context, event["job"])
             return event["job"]
         if event["status"] == "failed":
             raise AirflowFailException(event["message"])
@@ -154,15 +170,19 @@ class FileJobOperator(BaseOperator):
         # of this task waits for it again rather than submitting anew.
         raise AirflowException(event["message"])
 
-    def _check_job_loaded(self, job: dict[str, Any]) -> None:
+    def _finish_job(self, context: Any, job: dict[str, Any]) -> None:
         """Fail a finished job that landed fewer than `min_loaded` rows, naming its first row error.
 
+        Otherwise record the campaign's asset event.
+
+        :param context: the task's context.
         :param job: the job's final state and counts (`ImportJob.to_dict`).
         """
         loaded = job["inserted"] + job["updated"] + job["skipped"]
         errors = job.get("errors") or ()
         first = f"row {errors[0]['row']}: {errors[0]['message']}" if errors else None
         check_loaded(loaded, job["total"], self.min_loaded, f"import job {job['job_id']}", first)
+        self.record_import(context, import_job_extra(self.campaign_id, job), loaded)
 
     def on_kill(self) -> None:
         """Say which job keeps running: importCJI has no cancel method."""
@@ -214,6 +234,10 @@ class JodoImportCJIFileOperator(FileJobOperator):
             refuse_url_login(file_url)  # at parse time: the DAG fails, nothing is stored
         self.file_url = file_url
         self.source_conn_id = source_conn_id
+
+    def lineage_inputs(self) -> OperatorLineage:
+        """Give the file the platform fetched (`file_url`, without its query) as OpenLineage's input."""
+        return location_lineage(self.file_url)
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         """Render, then refuse a `file_url` that rendered with a login.

@@ -12,9 +12,10 @@ from contextlib import closing
 from functools import partial
 from typing import Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_jodo.assets import CAMPAIGN_IMPORTS, jodo_campaign_asset
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import JodoInvalidRequestError
 from airflow_provider_jodo.hooks.jodo import JodoHook
@@ -39,6 +40,7 @@ from airflow_provider_jodo.loading.record_sources import (
     iter_records,
     known_record_count,
 )
+from airflow_provider_jodo.operators.lineage import ImportLineage
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from airflow_provider_jodo.vendor.codes import BackMsgCode
 
@@ -50,7 +52,7 @@ REJECTIONS_REPORTED = 20
 _RECORDS_OWN_FAULT_CODES = (BackMsgCode.BAD_CONTEXT, BackMsgCode.REQUIRED_FIELD_MISSING)
 
 
-class JodoImportCJIRecordsOperator(BaseOperator):
+class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     """Import `records` into campaign `campaign_id` with importCJI `source=data`, one call per record.
 
     Returns (XCom) a summary: `campaign_id`, `total`, `inserted`, `updated`, `skipped` (a
@@ -58,6 +60,11 @@ class JodoImportCJIRecordsOperator(BaseOperator):
     the first 20 rejected records' index and reason. A record is rejected when it is not a dict,
     cannot be sent without mangling it, or the platform refuses it; anything else (credentials,
     campaign, platform) fails the task.
+
+    On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
+    `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
+    campaign id and the counts. OpenLineage (optional): no input (the records come from a task),
+    output the campaign with the records landed.
 
     :param campaign_id: the campaign (`model_id`, templated).
     :param records: a list of dicts (field or display name -> value); templated, so an upstream
@@ -82,6 +89,7 @@ class JodoImportCJIRecordsOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("campaign_id", "records")
     ui_color = "#e8f4fd"
+    import_alias = CAMPAIGN_IMPORTS
 
     def __init__(
         self,
@@ -109,6 +117,7 @@ class JodoImportCJIRecordsOperator(BaseOperator):
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         self.jodo_conn_id = jodo_conn_id
+        self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
             raise ValueError("records=None: give the records to import (a list of dicts, or a template)")
 
@@ -134,7 +143,16 @@ class JodoImportCJIRecordsOperator(BaseOperator):
         first = f"records[{rejections[0]['index']}]: {rejections[0]['reason']}" if rejections else None
         what = f"importCJI into campaign {self.campaign_id}"
         check_loaded(total - counts["rejected"], total, self.min_loaded, what, first)
+        self.record_import(
+            context,
+            {"campaign_id": str(self.campaign_id), "total": total, **counts},
+            total - counts["rejected"],
+        )
         return {"campaign_id": str(self.campaign_id), "total": total, **counts, "rejections": rejections}
+
+    def import_asset(self) -> Asset:
+        """Give the asset of campaign `campaign_id` (rendered)."""
+        return jodo_campaign_asset(self.jodo_conn_id, self.campaign_id)
 
     def _import_records(self, hook: JodoHook) -> tuple[dict[str, int], list[dict[str, Any]]]:
         """Send every record, `max_in_flight` at a time; return the counts and the first rejections."""

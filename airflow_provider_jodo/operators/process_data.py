@@ -14,12 +14,13 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pendulum
-from airflow.sdk import BaseOperator
+from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_jodo.assets import PROCESS_IMPORTS, jodo_process_asset
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.import_report import (
@@ -53,9 +54,13 @@ from airflow_provider_jodo.loading.record_sources import (
     not_a_record_reason,
 )
 from airflow_provider_jodo.loading.storage import local_source, local_target, printable_uri
+from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
 from airflow_provider_jodo.vendor.exetime import resolve_exetime
 from airflow_provider_jodo.vendor.models import ProcessDataImport
 from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
+
+if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 CHUNK_SPAN_BATCHES = 2
@@ -63,7 +68,7 @@ CHUNK_SPAN_BATCHES = 2
 its batch short, so that a long run of invalid records is not held in memory."""
 
 
-class JodoImportProcessDataOperator(BaseOperator):
+class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     """Push customer records into the connection's process with ImportProcessData.
 
     Give exactly one of `records` and `source_path`. Returns (XCom) a summary: request ids,
@@ -72,6 +77,11 @@ class JodoImportProcessDataOperator(BaseOperator):
     platform took the record but its answer carries no per-record outcomes (an optional
     capability), so whether it inserted or updated it is unknown. Memory does not grow with the
     input: about `2 * max_in_flight` batches are held.
+
+    On success, the process's asset (`jodo_process_asset`) gets an event through the alias
+    `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,
+    the number of requests and the report's location. OpenLineage (optional): input the
+    `source_path` file (none for `records`), output the process with the records landed.
 
     :param media: channel code (`Media` or its number; voice 11/12 makes records dialable).
     :param update_key: `mobilenumber`, `customercode` or `crmuniquefield`: insert or update.
@@ -111,6 +121,7 @@ class JodoImportProcessDataOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("records", "source_path", "call_datetime", "user_login", "report_path")
+    import_alias = PROCESS_IMPORTS
 
     def __init__(
         self,
@@ -154,6 +165,15 @@ class JodoImportProcessDataOperator(BaseOperator):
         self.report_path = report_path
         self.storage_conn_id = storage_conn_id
         self.jodo_conn_id = jodo_conn_id
+        self.add_outlets([PROCESS_IMPORTS])
+
+    def import_asset(self) -> Asset:
+        """Give the asset of the connection's process."""
+        return jodo_process_asset(self.jodo_conn_id)
+
+    def lineage_inputs(self) -> OperatorLineage:
+        """Give the `source_path` file as OpenLineage's input (none for `records`)."""
+        return location_lineage(self.source_path)
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Check, batch and push the records; return the summary described in the class docstring."""
@@ -171,6 +191,9 @@ class JodoImportProcessDataOperator(BaseOperator):
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
+        extra = {"total": total, **counts, "requests": len(request_ids)}
+        extra["report_path"] = printable_uri(report_location)
+        self.record_import(context, extra, loaded)
         return {"request_ids": request_ids, "total": total, **counts, "report_path": report_location}
 
     def _report_location(self, context: Any) -> tuple[str, str | None]:

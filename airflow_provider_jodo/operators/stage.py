@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from airflow.providers.ftp.hooks.ftp import FTPHook
@@ -35,6 +35,10 @@ from airflow_provider_jodo.loading.storage import file_name_part, local_source
 from airflow_provider_jodo.operators.cji_file import FileJobOperator
 from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
 from airflow_provider_jodo.operators.file_job import FileSubmission
+from airflow_provider_jodo.operators.lineage import location_lineage, query_lineage
+
+if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
 
 STAGING_XCOM_KEY = "staging"
 DEFAULT_FETCH_SIZE = 10_000
@@ -57,6 +61,10 @@ class JodoStageAndImportOperator(FileJobOperator):
     an input with no record to stage skips it. A `source_path` file is read whole before
     anything is staged, and one that cannot be read whole (see `lead_files`) fails it. A retry
     reuses the job its earlier try submitted, without staging again.
+
+    Its asset event is `FileJobOperator`'s. OpenLineage (optional): input the `source_path`
+    file, or the query's tables (and the query) when the SQL hook describes its database for
+    OpenLineage, none for `records`; output the campaign with the rows landed.
 
     :param columns: the campaign form's field (or display) names, in form order; they are the
         CSV header. A record with a field outside them is rejected, never silently trimmed.
@@ -176,6 +184,13 @@ class JodoStageAndImportOperator(FileJobOperator):
         job = super().execute_complete(context, event)
         self._delete_staged_file()
         return job
+
+    def lineage_inputs(self) -> OperatorLineage:
+        """Give the `source_path` file or the query as OpenLineage's inputs (none for `records`)."""
+        if self.sql is not None:
+            assert self.sql_conn_id is not None  # checked in __init__
+            return query_lineage(self.sql_conn_id, self.sql)
+        return location_lineage(self.source_path)
 
     def _delete_staged_file(self) -> None:
         """Remove the staged file from the FTP server, with `delete_staged_file`, once its job succeeded."""

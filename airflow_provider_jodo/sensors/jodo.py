@@ -14,6 +14,12 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
+from airflow_provider_jodo.assets import (
+    CAMPAIGN_IMPORTS,
+    import_job_extra,
+    jodo_campaign_asset,
+    record_import_event,
+)
 from airflow_provider_jodo.exceptions import (
     JodoCapabilityMissingError,
     JodoConnectionError,
@@ -42,18 +48,25 @@ class JodoImportJobSensor(BaseSensorOperator):
     Works in `poke` and `reschedule` modes; `deferrable=True` hands the wait to
     `JodoImportJobTrigger` in the triggerer after one immediate check.
 
+    Given the job's `campaign_id`, a sensor that succeeds records the campaign's asset event
+    (`jodo_campaign_asset`) through the alias `jodo-campaign-imports`, with the extra of the
+    import operators: what a file job submitted with `wait_for_completion=False` does not.
+
     :param job_id: the job id returned by importCJI (templated).
+    :param campaign_id: the campaign the job imports into (templated); None records no asset
+        event.
     :param jodo_conn_id: the `jodo` connection.
     :param deferrable: defaults to Airflow's `[operators] default_deferrable`.
     """
 
-    template_fields: Sequence[str] = ("job_id",)
+    template_fields: Sequence[str] = ("job_id", "campaign_id")
     operator_extra_links = (JodoImportJobLink(),)
 
     def __init__(
         self,
         *,
         job_id: str | int,
+        campaign_id: int | str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
@@ -62,6 +75,9 @@ class JodoImportJobSensor(BaseSensorOperator):
         super().__init__(**kwargs)
         _check_job_id(job_id)  # at parse time: None or "" fails the DAG, not a run
         self.job_id = job_id
+        self.campaign_id = campaign_id
+        if campaign_id is not None:
+            self.add_outlets([CAMPAIGN_IMPORTS])
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
         self._gives_up_at: float | None = None  # set for a wait in one process (poke mode)
@@ -100,10 +116,10 @@ class JodoImportJobSensor(BaseSensorOperator):
         if not self.deferrable:
             if self.mode == "poke":  # one process waits the whole timeout: no call outlives it
                 self._gives_up_at = time.time() + self.timeout
-            return super().execute(context)
+            return self._succeeded(context, super().execute(context))
         first = self.poke(context)
         if first.is_done:
-            return first.xcom_value
+            return self._succeeded(context, first.xcom_value)
         self.defer(
             trigger=JodoImportJobTrigger(
                 job_id=str(self.job_id),
@@ -119,12 +135,23 @@ class JodoImportJobSensor(BaseSensorOperator):
         """Resume after the trigger's event: return the job, or fail with its message."""
         if event["status"] == "success":
             self.log.info("%s", event["message"])
-            return event["job"]
+            return self._succeeded(context, event["job"])
         if event["status"] == "timeout":
             raise AirflowSensorTimeout(event["message"])
         if event["status"] == "failed":
             raise AirflowFailException(event["message"])
         raise AirflowException(event["message"])  # the platform could not be asked: retryable
+
+    def _succeeded(self, context: Any, job: dict[str, Any]) -> dict[str, Any]:
+        """Record the campaign's asset event for the succeeded job, if `campaign_id` is known; return the job.
+
+        :param context: the task's context.
+        :param job: the job's final state and counts (`ImportJob.to_dict`).
+        """
+        if self.campaign_id is not None:
+            asset = jodo_campaign_asset(self.jodo_conn_id, self.campaign_id)
+            record_import_event(context, CAMPAIGN_IMPORTS, asset, import_job_extra(self.campaign_id, job))
+        return job
 
 
 _NO_JOB_ID = {"", "none", "null"}

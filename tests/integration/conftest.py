@@ -171,3 +171,18 @@ def xcom_values(run: Any, key: str) -> dict[str, Any]:
     with create_session() as session:
         rows = session.scalars(XComModel.get_many(run_id=run.run_id, dag_ids=run.dag_id, key=key)).all()
         return {row.task_id: XComModel.deserialize_value(row) for row in rows}
+
+
+def asset_events(run: Any, uri: str) -> list[dict[str, Any]]:
+    """The extras of the asset events that the tasks of `run` recorded for the asset `uri`."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    query = (
+        select(AssetEvent)
+        .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+        .where(AssetModel.uri == uri, AssetEvent.source_run_id == run.run_id)
+    )
+    with create_session() as session:
+        return [event.extra for event in session.scalars(query)]

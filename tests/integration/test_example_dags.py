@@ -5,23 +5,33 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import POLL_SECONDS, xcom_values
+from conftest import POLL_SECONDS, asset_events, xcom_values
 
+from airflow_provider_jodo.assets import jodo_campaign_asset
 from airflow_provider_jodo.sandbox import JodoSandbox
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 
 
-@pytest.fixture
-def dag_bag():
+def example_dag_bag():
+    """The example DAGs, parsed now: `jodo_dialing_preparation` reads `jodo_default` to name its asset."""
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(EXAMPLE_DAGS))
 
 
+@pytest.fixture
+def dag_bag(monkeypatch):
+    """The example DAGs, parsed with a `jodo_default` that a test may point elsewhere afterwards."""
+    monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps({"conn_type": "jodo", "host": "jodo.invalid"}))
+    return example_dag_bag()
+
+
 def test_every_example_dag_imports_without_errors(dag_bag):
     assert dag_bag.import_errors == {}
-    assert {"jodo_nightly_campaign_file", "jodo_daily_leads"} <= set(dag_bag.dag_ids)
+    assert {"jodo_nightly_campaign_file", "jodo_daily_leads", "jodo_dialing_preparation"} <= set(
+        dag_bag.dag_ids
+    )
 
 
 def test_daily_leads_upserts_the_good_leads_and_reports_the_bad_one(
@@ -80,3 +90,42 @@ def test_the_nightly_wait_defers_to_the_trigger_while_the_job_is_scheduled(airfl
         run = dag_bag.get_dag("jodo_nightly_campaign_file").test(run_conf={"exetime": "PT5S"})
         assert run.state == "success"
     assert [(event["status"], event["job"]["state"]) for event in events] == [("success", "succeeded")]
+
+
+@pytest.mark.sandbox_profiles("full")
+def test_the_nightly_import_triggers_dialing_preparation_with_its_counts(airflow_db, monkeypatch):
+    """The nightly run records the campaign's asset event with the job's counts; the downstream run
+    that the scheduler would create from it (one that consumed the event) reads and logs them."""
+    with JodoSandbox(files_dir=EXAMPLE_DAGS / "data", job_poll_interval=POLL_SECONDS) as sandbox:
+        monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
+        dag_bag = example_dag_bag()  # the downstream DAG's asset names this sandbox
+        nightly = dag_bag.get_dag("jodo_nightly_campaign_file").test()
+        assert nightly.state == "success"
+        campaign = jodo_campaign_asset("jodo_default", 1)
+        job_id = xcom_values(nightly, "job_id")["import_campaign_file"]
+        counts = {"total": 4, "inserted": 4, "updated": 0, "skipped": 0, "failed": 0}
+        expected = {"campaign_id": "1", "job_id": str(job_id), "state": "succeeded", **counts}
+        assert asset_events(nightly, campaign.uri) == [expected]
+        consume_events_of(monkeypatch, nightly)
+        run = dag_bag.get_dag("jodo_dialing_preparation").test()
+    assert run.state == "success"
+    assert xcom_values(run, "return_value")["log_import_counts"] == [expected]
+
+
+def consume_events_of(monkeypatch, source_run):
+    """Make `dag.test()`'s next run consume the asset events `source_run` recorded, as the
+    scheduler's asset-triggered run would (`dag.test()` itself makes a manual run)."""
+    import airflow.models.dagrun as dagrun_module
+    from airflow.models.asset import AssetEvent
+    from sqlalchemy import select
+
+    create = dagrun_module.get_or_create_dagrun
+
+    def create_consuming(*, session, **kwargs):
+        run = create(session=session, **kwargs)
+        query = select(AssetEvent).where(AssetEvent.source_run_id == source_run.run_id)
+        run.consumed_asset_events.extend(session.scalars(query))
+        session.commit()
+        return run
+
+    monkeypatch.setattr(dagrun_module, "get_or_create_dagrun", create_consuming)

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pendulum
 import pytest
-from conftest import POLL_SECONDS, run_dag, xcom_values
+from conftest import POLL_SECONDS, asset_events, run_dag, xcom_values
 from file_servers import http_file_server
 
+from airflow_provider_jodo.assets import jodo_campaign_asset
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
 from airflow_provider_jodo.sandbox import JodoSandbox
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
@@ -128,6 +129,7 @@ def test_a_failing_job_fails_the_nightly_example_naming_the_job_and_its_errors(p
     output = capfd.readouterr().out
     assert f"import job {job_id} failed" in output and "BackMsg_74" in output
     assert platform.store.campaign_customers(CAMPAIGN) == []
+    assert asset_events(run, jodo_campaign_asset("jodo_default", CAMPAIGN).uri) == []  # triggers nothing
 
 
 def test_a_deferrable_import_scheduled_ahead_waits_in_the_trigger_until_the_job_ran(platform, tmp_path):
