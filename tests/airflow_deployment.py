@@ -130,6 +130,27 @@ class AirflowDeployment:
             process.wait()
         self._processes.clear()
 
+    def restart(self, component: str, environment: Mapping[str, str]) -> None:
+        """Restart `component` with `environment` over the deployment's, and wait until all are healthy
+        (e.g. a scheduler with `AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=True`, which creates the runs
+        that assets trigger)."""
+        process = self._processes[component]
+        _signal_group(process, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+        log = (self.home / f"{component}.log").open("ab")
+        self._processes[component] = subprocess.Popen(
+            [AIRFLOW, component],
+            env={**self.environment, **environment},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self._wait_until_healthy()
+
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         health: Any = None

@@ -1,7 +1,8 @@
 """The provider in a real deployment (scheduler, DAG processor, triggerer, API server with the
 LocalExecutor), as users run it: the CLI sees the provider, the connection and the example
 DAGs; a REST-triggered run of the nightly DAG imports the CSV, and its sensor waits in the
-triggerer, not in a worker."""
+triggerer, not in a worker; its success updates the campaign's asset, which makes the scheduler
+run the dialing preparation DAG, whose log has the import's counts."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from airflow_deployment import SystemUnderTest
 pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
 
 NIGHTLY = "jodo_nightly_campaign_file"
-EXAMPLE_DAG_IDS = {NIGHTLY, "jodo_daily_leads"}
+DAILY = "jodo_daily_leads"
+DIALING = "jodo_dialing_preparation"
+EXAMPLE_DAG_IDS = {NIGHTLY, DAILY, DIALING}
 WAIT_SECONDS = 120.0
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 
@@ -96,3 +99,58 @@ def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(s
 
 def task_log_dir(home: Path, dag_id: str, run_id: str, task_id: str) -> Path:
     return home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+
+
+def test_a_successful_nightly_import_makes_the_scheduler_run_dialing_preparation_with_its_counts(system):
+    airflow = system.airflow
+    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
+    nightly = airflow.api("POST", f"dags/{NIGHTLY}/dagRuns", json={"logical_date": None})["dag_run_id"]
+    nightly_path = f"dags/{NIGHTLY}/dagRuns/{nightly}"
+    final = wait_for(
+        "the nightly run to end",
+        lambda: (state := airflow.api("GET", nightly_path)["state"]) in ("success", "failed") and state,
+        system,
+    )
+    assert final == "success", airflow.logs()
+    assert airflow.api("GET", f"dags/{DIALING}/dagRuns")["dag_runs"] == []
+
+    # The deployment's scheduler creates no scheduled runs (USE_JOB_SCHEDULE=False), and asset-
+    # triggered runs are scheduled runs: pause the clock-scheduled examples and let it create them.
+    for dag_id in (NIGHTLY, DAILY):
+        airflow.api("PATCH", f"dags/{dag_id}", json={"is_paused": True})
+    try:
+        airflow.restart("scheduler", {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True"})
+        dialing = wait_for(
+            "a dialing run triggered by the import", lambda: first_dialing_run(airflow), system
+        )
+        dialing_path = f"dags/{DIALING}/dagRuns/{dialing}"
+        final = wait_for(
+            "the dialing run to end",
+            lambda: (state := airflow.api("GET", dialing_path)["state"]) in ("success", "failed") and state,
+            system,
+        )
+    finally:
+        airflow.restart("scheduler", {})
+        for dag_id in (NIGHTLY, DAILY):
+            airflow.api("PATCH", f"dags/{dag_id}", json={"is_paused": False})
+    assert final == "success", airflow.logs()
+    # It consumed the events queued when it was created: this test's run's, or an earlier test's
+    # (then this one's waits for the next run). The log has the counts of each.
+    events = airflow.api("GET", f"{dialing_path}/upstreamAssetEvents")["asset_events"]
+    assert events and {event["source_dag_id"] for event in events} == {NIGHTLY}
+    log = (task_log_dir(airflow.home, DIALING, dialing, "log_import_counts") / "attempt=1.log").read_text()
+    for event in events:
+        extra, source_run = event["extra"], event["source_run_id"]
+        assert airflow.api("GET", f"dags/{NIGHTLY}/dagRuns/{source_run}")["state"] == "success"
+        counts = (
+            f"import job {extra['job_id']} succeeded: {extra['total']} rows, {extra['inserted']} inserted, "
+            f"{extra['updated']} updated, {extra['skipped']} skipped, {extra['failed']} failed "
+            f"(from {NIGHTLY} run {source_run})"
+        )
+        assert counts in log, log
+
+
+def first_dialing_run(airflow: Any) -> str | None:
+    """The id of the dialing DAG's first run, once the scheduler has created one."""
+    runs = airflow.api("GET", f"dags/{DIALING}/dagRuns", params={"order_by": "run_after"})["dag_runs"]
+    return runs[0]["dag_run_id"] if runs else None
