@@ -5,71 +5,40 @@ triggerer, not in a worker."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from airflow_deployment import SystemUnderTest
+from airflow_deployment import task_log_dir
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
 
 NIGHTLY = "jodo_nightly_campaign_file"
 EXAMPLE_DAG_IDS = {NIGHTLY, "jodo_daily_leads"}
-WAIT_SECONDS = 120.0
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-
-
-def wait_for(what: str, probe: Callable[[], Any], system: SystemUnderTest) -> Any:
-    """Poll `probe` until it returns something truthy; fail naming `what`, with the logs."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"gave up waiting for {what}\n{system.airflow.logs()}")
-
-
-def example_dags_parsed(system: SystemUnderTest) -> bool:
-    dags = system.airflow.api("GET", "dags")["dags"]
-    return {dag["dag_id"] for dag in dags} >= EXAMPLE_DAG_IDS
 
 
 def test_cli_sees_the_provider_the_connection_and_the_example_dags(system):
     assert "airflow-provider-jodo" in system.airflow.cli("providers", "list")
     assert "Connection success!" in system.airflow.cli("connections", "test", "jodo_default")
-    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
+    system.airflow.wait_for_dags(EXAMPLE_DAG_IDS)
     listed = system.airflow.cli("dags", "list")
     assert all(dag_id in listed for dag_id in EXAMPLE_DAG_IDS), listed
 
 
 def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(system):
     airflow = system.airflow
-    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
-    run = airflow.api(
-        "POST",
-        f"dags/{NIGHTLY}/dagRuns",
-        json={"logical_date": None, "conf": {"file_url": f"{system.gated_files_url}/nightly-leads.csv"}},
-    )
-    run_path = f"dags/{NIGHTLY}/dagRuns/{run['dag_run_id']}"
-
-    def sensor_state() -> str | None:
-        return airflow.api("GET", f"{run_path}/taskInstances/wait_for_import")["state"]
+    airflow.wait_for_dags(EXAMPLE_DAG_IDS)
+    run_id = airflow.trigger(NIGHTLY, {"file_url": f"{system.gated_files_url}/nightly-leads.csv"})
 
     # The file server holds the job's download, so the job is running when the sensor first
     # looks: the sensor must hand the wait to the triggerer.
-    wait_for("the sensor to defer", lambda: sensor_state() == "deferred", system)
-    system.gate.set()
-    final = wait_for(
-        "the run to end",
-        lambda: (state := airflow.api("GET", run_path)["state"]) in ("success", "failed") and state,
-        system,
+    airflow.wait_for(
+        "the sensor to defer",
+        lambda: airflow.task_instances(NIGHTLY, run_id)["wait_for_import"]["state"] == "deferred",
     )
-    states = {
-        ti["task_id"]: ti["state"] for ti in airflow.api("GET", f"{run_path}/taskInstances")["task_instances"]
-    }
+    system.gate.set()
+    final = airflow.wait_for_run_end(NIGHTLY, run_id)
+    states = {task_id: ti["state"] for task_id, ti in airflow.task_instances(NIGHTLY, run_id).items()}
     assert final == "success", f"{states}\n{airflow.logs()}"
     assert states == {"import_campaign_file": "success", "wait_for_import": "success"}
 
@@ -81,7 +50,7 @@ def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(s
 
     # The triggerer ran the trigger and wrote its log (`attempt=1.log.trigger.<job>.log`)
     # beside the task's: the trigger started there and fired the job's success.
-    sensor_logs = task_log_dir(airflow.home, NIGHTLY, run["dag_run_id"], "wait_for_import")
+    sensor_logs = task_log_dir(airflow.home, NIGHTLY, run_id, "wait_for_import")
     trigger_logs = [path for path in sensor_logs.iterdir() if ".trigger." in path.name]
     assert len(trigger_logs) == 1, sorted(path.name for path in sensor_logs.iterdir())
     trigger_log = trigger_logs[0].read_text()
@@ -89,10 +58,4 @@ def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(s
     assert "'status': 'success'" in trigger_log and "4 inserted" in trigger_log
 
     # Real task and trigger log files are masked (unlike `dag.test()` output).
-    secrets = [system.sandbox.seed.account_password, system.sandbox.seed.apikey]
-    log_files = [path for path in (airflow.home / "logs").rglob("*") if path.is_file()]
-    assert [path for path in log_files if any(s in path.read_text(errors="replace") for s in secrets)] == []
-
-
-def task_log_dir(home: Path, dag_id: str, run_id: str, task_id: str) -> Path:
-    return home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+    assert system.leaked_secrets() == []
