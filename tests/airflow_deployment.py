@@ -268,9 +268,13 @@ class AirflowDeployment:
         )
 
     def task_instances(self, dag_id: str, run_id: str) -> dict[str, dict[str, Any]]:
-        """task id -> the REST API's task instance (`state`, `hostname`, `try_number`, ...)."""
+        """task id (`task_id[map_index]` for a mapped task) -> the REST API's task instance
+        (`state`, `hostname`, `try_number`, `start_date`, ...)."""
         answer = self.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances")
-        return {ti["task_id"]: ti for ti in answer["task_instances"]}
+        return {
+            ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else ""): ti
+            for ti in answer["task_instances"]
+        }
 
     def cli(self, *arguments: str, timeout: float = 120.0) -> str:
         """Run `airflow ARGUMENTS` in the deployment's environment; its stdout, or a
