@@ -111,29 +111,23 @@ def postgres_server(log: Path, password: str) -> Iterator[int]:
                 f"initdb exited with {initdb.returncode}:\n{initdb.stdout}\n{initdb.stderr}"
             )
         port = free_port()
-        server = launch(
-            [
-                *as_postgres,
-                str(binaries / "postgres"),
-                "-D",
-                str(directory / "data"),
-                "-p",
-                str(port),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "unix_socket_directories=",
-                "-c",
-                "fsync=off",  # a throwaway database: durability only costs time
-            ],
-            log,
-            os.environ,
-        )
-        try:
-            _wait_until_accepting(server, log, "PostgreSQL", lambda: _postgres_answers(port, password))
+        postgres = [
+            *as_postgres,
+            str(binaries / "postgres"),
+            "-D",
+            str(directory / "data"),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "fsync=off",  # a throwaway database: durability only costs time
+        ]
+        # SIGINT: PostgreSQL's fast shutdown, which disconnects the clients still connected.
+        with _serving(postgres, log, "PostgreSQL", lambda: _postgres_answers(port, password), signal.SIGINT):
             yield port
-        finally:
-            stop_processes([server], signal.SIGINT)  # SIGINT: fast shutdown, clients disconnected
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -144,30 +138,37 @@ def redis_server(log: Path, password: str) -> Iterator[int]:
     port; yields the port."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="jodo-redis-") as directory:
-        server = launch(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                directory,
-                "--requirepass",
-                password,
-            ],
-            log,
-            os.environ,
-        )
-        try:
-            _wait_until_accepting(server, log, "Redis", lambda: _redis_answers(port, password))
+        redis = [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            directory,
+            "--requirepass",
+            password,
+        ]
+        with _serving(redis, log, "Redis", lambda: _redis_answers(port, password)):
             yield port
-        finally:
-            stop_processes([server])
+
+
+@contextmanager
+def _serving(
+    command: list[str], log: Path, name: str, answers: Callable[[], bool], stop_signal: int = signal.SIGTERM
+) -> Iterator[None]:
+    """Run the server `command` (output to `log`) until the context ends; enter it once
+    `answers()` says the server takes clients."""
+    server = launch(command, log, os.environ)
+    try:
+        _wait_until_accepting(server, log, name, answers)
+        yield
+    finally:
+        stop_processes([server], stop_signal)
 
 
 def _wait_until_accepting(
