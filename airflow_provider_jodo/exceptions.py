@@ -180,6 +180,15 @@ API_ERROR_BY_CATEGORY: dict[CodeCategory, type[JodoApiError]] = {
 }
 
 
+class JodoObjectStorageError(JodoError):
+    """An input or a report on object storage could not be read or written.
+
+    The message names the parameter and the URI (without credentials) and the store's own
+    reason: a missing object or bucket, a refused access, an unknown connection. Retryable: an
+    export may arrive late, a store may come back.
+    """
+
+
 class JodoColumnMappingError(JodoError, AirflowFailException, ValueError):
     """`column_mapping` names source columns the input does not have: a typo, found before sending.
 

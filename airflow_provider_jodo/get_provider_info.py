@@ -2,7 +2,9 @@
 
 `connection-types` registers the `jodo` connection: Airflow 3's UI builds the connection form
 from `conn-fields` (stored in the connection's extra) and `ui-field-behaviour` (the standard
-fields), and `airflow connections test` finds the hook's `test_connection` through it.
+fields), and `airflow connections test` finds the hook's `test_connection` through it. `config`
+declares the `[jodo]` options (`airflow config list` shows them; the environment sets them as
+`AIRFLOW__JODO__<OPTION>`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,34 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.sensors.jodo"]}],
         "triggers": [{"integration-name": "Jodo", "python-modules": ["airflow_provider_jodo.triggers.jodo"]}],
         "extra-links": ["airflow_provider_jodo.links.jodo.JodoImportJobLink"],
+        "config": {
+            "jodo": {
+                "description": "Where the Jodo operators put what a task on another worker must read.",
+                "options": {
+                    "report_base": {
+                        "description": "Where the ImportProcessData operator writes a report when its "
+                        "task gives no report_path: a location every worker can read, a URI that "
+                        "Airflow's ObjectStoragePath opens (s3://, gs://, abfs://, ...) or a shared "
+                        "mount. Each report goes to <report_base>/<dag_id>/<run_id>/<task_id>"
+                        "[-<map_index>]-try<try_number>.jsonl. Empty: a new file in the worker's temp "
+                        "directory, which tasks on other workers cannot read.\n",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "s3://bucket/jodo-reports",
+                        "default": "",
+                    },
+                    "report_conn_id": {
+                        "description": "The Airflow connection of report_base's object store. Empty: "
+                        "the store's default connection (or one named in the URI, "
+                        "s3://conn_id@bucket/path).\n",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "aws_reports",
+                        "default": "",
+                    },
+                },
+            }
+        },
         "connection-types": [
             {
                 "connection-type": "jodo",

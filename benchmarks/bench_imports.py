@@ -154,11 +154,15 @@ def leads(count: int) -> list[dict[str, str]]:
 
 
 def push_process_data(
-    records: list[dict[str, str]] | None = None, source_path: str | None = None, max_in_flight: int = 1
+    records: list[dict[str, str]] | None = None,
+    source_path: str | None = None,
+    max_in_flight: int = 1,
+    report_path: str | None = None,
+    storage_conn_id: str | None = None,
 ) -> tuple[float, dict]:
     """Seconds and summary of JodoImportProcessDataOperator.execute, as a task runs it (report
-    in the temp dir). The operator is built before the clock starts: in Airflow that happens
-    when the DAG file is parsed, not in the task."""
+    at `report_path`, default in the temp dir). The operator is built before the clock starts:
+    in Airflow that happens when the DAG file is parsed, not in the task."""
     from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
 
     with tempfile.TemporaryDirectory(prefix="jodo-bench-report-") as directory:
@@ -171,7 +175,8 @@ def push_process_data(
             update_key="mobilenumber",
             batch_size=BATCH_SIZE,
             max_in_flight=max_in_flight,
-            report_path=str(Path(directory) / "report.jsonl"),
+            report_path=report_path or str(Path(directory) / "report.jsonl"),
+            storage_conn_id=storage_conn_id,
         )
         with task_log_silenced():
             seconds, summary = timed(lambda: operator.execute({}))
@@ -298,15 +303,24 @@ def write_csv(path: Path, count: int) -> None:
             writer.writerow([f"Lead {i}", f"91{i:010d}", f"lead{i}@example.com", f"batch-{i // BATCH_SIZE}"])
 
 
-def rss_child(csv_path: str, result_path: str) -> None:
-    """In a fresh process: push the file and write the peak RSS (MB) and time taken."""
+def rss_child(csv_path: str, result_path: str, **push_options: Any) -> None:
+    """In a fresh process: push the file (`push_options` go to `push_process_data`) and write
+    the peak RSS (MB) and time taken."""
     import airflow_provider_jodo.operators.jodo  # noqa: F401  (imported before the clock starts)
 
-    seconds, summary = push_process_data(source_path=csv_path)
+    seconds, summary = push_process_data(source_path=csv_path, **push_options)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
     Path(result_path).write_text(
         json.dumps({"peak_mb": peak_mb, "seconds": seconds, "total": summary["total"]})
     )
+
+
+def run_fresh_process(command: list[str]) -> None:
+    """Run `command` in a fresh process whose peak RSS is its own, failing if it fails.
+
+    Through a small shell that forks: Linux carries the peak RSS of the process that calls exec
+    into the new program's ru_maxrss, and this process is big."""
+    subprocess.run(["/bin/sh", "-c", '"$0" "$@"; exit $?', *command], check=True)
 
 
 def bench_rss(counts: tuple[int, ...]) -> dict[int, dict[str, float]]:
@@ -316,11 +330,8 @@ def bench_rss(counts: tuple[int, ...]) -> dict[int, dict[str, float]]:
             csv_path = Path(directory) / f"leads-{count}.csv"
             result_path = Path(directory) / f"result-{count}.json"
             write_csv(csv_path, count)
-            child = [sys.executable, __file__, "--rss-child", str(csv_path), str(result_path)]
             with sandbox_process():
-                # Through a small shell that forks: Linux carries the peak RSS of the process
-                # that calls exec into the new program's ru_maxrss, and this process is big.
-                subprocess.run(["/bin/sh", "-c", '"$0" "$@"; exit $?', *child], check=True)
+                run_fresh_process([sys.executable, __file__, "--rss-child", str(csv_path), str(result_path)])
             results[count] = json.loads(result_path.read_text())
             csv_path.unlink()
     return results

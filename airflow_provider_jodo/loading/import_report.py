@@ -6,6 +6,10 @@ record was rejected before sending).
 
 A line is written for every record of imports of millions, so it is formatted by hand:
 `json.dumps` of a dict per line cost more than validating the record.
+
+A task that names no report writes it under the provider option `[jodo] report_base` (any
+location `loading.storage` takes, e.g. `s3://bucket/jodo-reports`), where a task on another
+worker can read it, or, with that option unset, to a new file in the worker's temp directory.
 """
 
 from __future__ import annotations
@@ -13,8 +17,17 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
+
+from airflow.sdk import conf
+
+from airflow_provider_jodo.loading.storage import file_name_part
+
+CONFIG_SECTION = "jodo"
+REPORT_BASE_OPTION = "report_base"
+REPORT_CONN_ID_OPTION = "report_conn_id"
 
 
 def new_report_path(task_id: str) -> Path:
@@ -22,6 +35,29 @@ def new_report_path(task_id: str) -> Path:
     handle, name = tempfile.mkstemp(prefix=f"jodo-report-{task_id}-", suffix=".jsonl")
     os.close(handle)
     return Path(name)
+
+
+def default_report_location(context: Mapping[str, Any]) -> tuple[str, str | None] | None:
+    """Return where a task's default report goes under `[jodo] report_base`, and its connection.
+
+    The location is `<report_base>/<dag_id>/<run_id>/<task_id>[-<map_index>]-try<try_number>.jsonl`,
+    unique per DAG run, task, map index and try, each part with the characters a store or FTP
+    server may refuse replaced (`file_name_part`). The connection is `[jodo] report_conn_id`
+    (None: the store's default). Both options are read at call time, so that the environment
+    (`AIRFLOW__JODO__REPORT_BASE`) of the worker running the task counts.
+
+    :param context: the task context (its `ti` is read only when `report_base` is set).
+    :return: (location, connection id), or None when `report_base` is not set.
+    """
+    base = conf.get(CONFIG_SECTION, REPORT_BASE_OPTION, fallback="").strip()
+    if not base:
+        return None
+    conn_id = conf.get(CONFIG_SECTION, REPORT_CONN_ID_OPTION, fallback="").strip() or None
+    ti = context["ti"]
+    map_suffix = f"-{ti.map_index}" if ti.map_index >= 0 else ""
+    name = f"{ti.task_id}{map_suffix}-try{ti.try_number}.jsonl"
+    parts = [file_name_part(str(part)) for part in (ti.dag_id, ti.run_id, name)]
+    return "/".join([base.rstrip("/"), *parts]), conn_id
 
 
 def write_report_line(

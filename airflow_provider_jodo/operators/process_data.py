@@ -23,6 +23,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.import_report import (
+    default_report_location,
     first_rejection,
     new_report_path,
     remove_if_empty,
@@ -51,6 +52,7 @@ from airflow_provider_jodo.loading.record_sources import (
     known_record_count,
     not_a_record_reason,
 )
+from airflow_provider_jodo.loading.storage import local_source, local_target, printable_uri
 from airflow_provider_jodo.vendor.exetime import resolve_exetime
 from airflow_provider_jodo.vendor.models import ProcessDataImport
 from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
@@ -74,9 +76,11 @@ class JodoImportProcessDataOperator(BaseOperator):
     :param media: channel code (`Media` or its number; voice 11/12 makes records dialable).
     :param update_key: `mobilenumber`, `customercode` or `crmuniquefield`: insert or update.
     :param records: a list of dicts (templated: an upstream task's XCom works).
-    :param source_path: a CSV (with header) or JSON-lines file (templated), read whole once
-        before anything is sent (a file that cannot be, or holds no record, fails the task:
-        see `lead_files`), then as a stream.
+    :param source_path: a CSV (with header) or JSON-lines file (templated): a local path or an
+        object-storage URI (`s3://`, `gs://`, `abfs://`, `file://`, ...: any that
+        `airflow.sdk.ObjectStoragePath` opens, copied first to the worker's temp directory in
+        blocks). It is read whole once before anything is sent (a file that cannot be, or holds
+        no record, fails the task: see `lead_files`), then as a stream.
     :param column_mapping: source column name -> Jodo field (e.g. `{"phone": "mobilenumber"}`).
     :param call_type: the request's `Calltype`.
     :param call_datetime: the request's `CallDateTime`, an aware datetime or a string with an
@@ -92,7 +96,13 @@ class JodoImportProcessDataOperator(BaseOperator):
         accepted); default 1, so an empty input or one whose every record is rejected fails the
         task, naming the first rejection. 0 lets such a run succeed.
     :param report_path: where the per-record report (JSON lines: index, key, outcome, reason,
-        request id) is written; default a new file in the temp directory.
+        request id) is written (templated): a local path or an object-storage URI, uploaded when
+        the run ends. Default: under the provider option `[jodo] report_base`, one name per DAG
+        run, task, map index and try (see `import_report.default_report_location`), else a new
+        file in the worker's temp directory, which tasks on other workers cannot read.
+    :param storage_conn_id: the Airflow connection of the object store of `source_path` and
+        `report_path` URIs (None: the store's default connection); a default report under
+        `report_base` uses `[jodo] report_conn_id`.
     :param progress_every_records: log a progress line (records done, rate, time left for a list
         input, rejected so far) every this many records, or every `progress_every_seconds`,
         whichever comes first.
@@ -118,6 +128,7 @@ class JodoImportProcessDataOperator(BaseOperator):
         on_invalid: str = "reject",
         min_loaded: int = DEFAULT_MIN_LOADED,
         report_path: str | None = None,
+        storage_conn_id: str | None = None,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
         jodo_conn_id: str = JodoHook.default_conn_name,
@@ -141,33 +152,76 @@ class JodoImportProcessDataOperator(BaseOperator):
         self.call_datetime = call_datetime
         self.user_login = user_login
         self.report_path = report_path
+        self.storage_conn_id = storage_conn_id
         self.jodo_conn_id = jodo_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Check, batch and push the records; return the summary described in the class docstring."""
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
-        record_count = self._check_input()
-        report_path = Path(self.report_path) if self.report_path else new_report_path(self.task_id)
+        with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
+            record_count = self._check_input(source_file)
+            report_location, report_conn_id = self._report_location(context)
+            with local_target(report_location, report_conn_id, "report_path") as report_path:
+                counts, request_ids = self._push_reported(
+                    call_datetime, source_file, record_count, report_path
+                )
+                total = sum(counts.values())
+                self._log_outcomes(counts, len(request_ids), report_location)
+                loaded = total - counts["rejected"]
+                if loaded < self.min_loaded:
+                    what = f"ImportProcessData (report: {printable_uri(report_location)})"
+                    check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
+        return {"request_ids": request_ids, "total": total, **counts, "report_path": report_location}
+
+    def _report_location(self, context: Any) -> tuple[str, str | None]:
+        """Return where the report goes and the connection of its store.
+
+        That is `report_path`, else under `[jodo] report_base`, else a new temp file, which
+        tasks on other workers cannot read (logged).
+        """
+        if self.report_path:
+            return self.report_path, self.storage_conn_id
+        shared = default_report_location(context)
+        if shared is not None:
+            return shared
+        report_path = new_report_path(self.task_id)
+        self.log.info(
+            "The report goes to %s on this worker's disk: tasks on other workers cannot read it; set "
+            "[jodo] report_base (AIRFLOW__JODO__REPORT_BASE) to a location they share, e.g. s3://...",
+            report_path,
+        )
+        return str(report_path), None
+
+    def _push_reported(
+        self, call_datetime: Any, source_file: str | None, record_count: int | None, report_path: Path
+    ) -> tuple[dict[str, int], list[str]]:
+        """Push the input, writing the report to `report_path`; return the counts and request ids.
+
+        A default report that no line was written to is removed when the push fails.
+        """
         counts = {kind.value: 0 for kind in RecordOutcomeKind}
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            request_ids = self._push(hook, call_datetime, record_count, report_path, counts)
+            request_ids = self._push(hook, call_datetime, source_file, record_count, report_path, counts)
         except BaseException:
             if not self.report_path:
                 remove_if_empty(report_path)
             raise
         finally:
             hook.close()
-        total = sum(counts.values())
+        return counts, request_ids
+
+    def _log_outcomes(self, counts: dict[str, int], requests: int, report_location: str) -> None:
+        """Log the run's counts, and what `accepted` means when some records were."""
         self.log.info(
             "%d records: %d inserted, %d updated, %d accepted, %d rejected in %d requests; report: %s",
-            total,
+            sum(counts.values()),
             counts["inserted"],
             counts["updated"],
             counts["accepted"],
             counts["rejected"],
-            len(request_ids),
-            report_path,
+            requests,
+            printable_uri(report_location),
         )
         if counts["accepted"]:
             self.log.info(
@@ -175,25 +229,21 @@ class JodoImportProcessDataOperator(BaseOperator):
                 "updated each (its answers carry no per-record outcomes)",
                 counts["accepted"],
             )
-        loaded = total - counts["rejected"]
-        if loaded < self.min_loaded:
-            what = f"ImportProcessData (report: {report_path})"
-            check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
-        return {"request_ids": request_ids, "total": total, **counts, "report_path": str(report_path)}
 
-    def _check_input(self) -> int | None:
+    def _check_input(self, source_file: str | None) -> int | None:
         """Return how many records the input holds (None: unknown), failing on what cannot be pushed.
 
-        A file is read whole once before anything is sent: one that cannot be read whole fails
-        here, and the progress lines know how many records it holds. With `on_invalid="fail"`,
-        one invalid record fails the task before any call.
+        A file (`source_file`, the local copy of `source_path`) is read whole once before
+        anything is sent: one that cannot be read whole fails here, and the progress lines know
+        how many records it holds. With `on_invalid="fail"`, one invalid record fails the task
+        before any call.
         """
-        if self.source_path is None:
+        if source_file is None:
             record_count = known_record_count(self.records)
         else:
-            record_count = check_lead_file(self.source_path)
+            record_count = check_lead_file(source_file)
         if self.on_invalid == "fail":
-            for index, _, reason in self._checked_records():
+            for index, _, reason in self._checked_records(source_file):
                 if reason is not None:
                     raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
         return record_count
@@ -202,6 +252,7 @@ class JodoImportProcessDataOperator(BaseOperator):
         self,
         hook: JodoHook,
         call_datetime: Any,
+        source_file: str | None,
         record_count: int | None,
         report_path: Path,
         counts: dict[str, int],
@@ -225,7 +276,9 @@ class JodoImportProcessDataOperator(BaseOperator):
         )
         # Worker threads only send; this thread checks and encodes the next batches and reads
         # the answers, while requests are on their way.
-        answers = map_in_order(partial(_send_chunk, hook), self._chunks(prepare), self.max_in_flight)
+        answers = map_in_order(
+            partial(_send_chunk, hook), self._chunks(prepare, source_file), self.max_in_flight
+        )
         with report_path.open("w", encoding="utf-8") as report, closing(answers), prompt_thread_switching():
             for chunk, answer in answers:
                 result = None
@@ -238,15 +291,18 @@ class JodoImportProcessDataOperator(BaseOperator):
         progress.finish()
         return request_ids
 
-    def _chunks(self, prepare: Callable[[list[dict[str, Any]]], PreparedImport]) -> Iterator[_Chunk]:
+    def _chunks(
+        self, prepare: Callable[[list[dict[str, Any]]], PreparedImport], source_file: str | None
+    ) -> Iterator[_Chunk]:
         """Yield the input as consecutive chunks, each with at most `batch_size` records to send.
 
-        The records to send are encoded by `prepare`.
+        The records to send are encoded by `prepare`; `source_file` is the local copy of
+        `source_path` (None: the input is `records`).
         """
         entries: list[tuple[int, Any, str | None]] = []
         batch: list[dict[str, Any]] = []
         span = CHUNK_SPAN_BATCHES * self.batch_size
-        for index, record, reason in self._checked_records():
+        for index, record, reason in self._checked_records(source_file):
             if reason is None:
                 entries.append((index, None, None))
                 batch.append(record)  # type: ignore[arg-type]
@@ -260,11 +316,14 @@ class JodoImportProcessDataOperator(BaseOperator):
         if entries:
             yield _Chunk(entries, prepare(batch) if batch else None)
 
-    def _checked_records(self) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-        """Yield (index, mapped record or None, rejection reason or None) for every input record."""
-        records = records_with_known_columns(
-            iter_records(self.records, self.source_path), self.column_mapping
-        )
+    def _checked_records(
+        self, source_file: str | None
+    ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+        """Yield (index, mapped record or None, rejection reason or None) for every input record.
+
+        `source_file` is the local copy of `source_path` (None: the input is `records`).
+        """
+        records = records_with_known_columns(iter_records(self.records, source_file), self.column_mapping)
         for index, raw in enumerate(records):
             if not isinstance(raw, Mapping):
                 yield index, None, not_a_record_reason(raw)

@@ -9,7 +9,6 @@ platform fetches the file with that connection's login (never templated, never l
 from __future__ import annotations
 
 import csv
-import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -32,13 +31,13 @@ from airflow_provider_jodo.loading.load_checks import check_loaded, records_with
 from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
+from airflow_provider_jodo.loading.storage import file_name_part, local_source
 from airflow_provider_jodo.operators.cji_file import FileJobOperator
 from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
 from airflow_provider_jodo.operators.file_job import FileSubmission
 
 STAGING_XCOM_KEY = "staging"
 DEFAULT_FETCH_SIZE = 10_000
-_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class JodoStageAndImportOperator(FileJobOperator):
@@ -63,7 +62,12 @@ class JodoStageAndImportOperator(FileJobOperator):
         CSV header. A record with a field outside them is rejected, never silently trimmed.
     :param records: a list of dicts (templated: an upstream task's XCom works); exactly one of
         `records`, `source_path` and `sql`.
-    :param source_path: a CSV (with header) or JSON-lines file (templated).
+    :param source_path: a CSV (with header) or JSON-lines file (templated): a local path or an
+        object-storage URI (`s3://`, `gs://`, `abfs://`, `file://`, ...: any that
+        `airflow.sdk.ObjectStoragePath` opens, copied first to the worker's temp directory in
+        blocks).
+    :param storage_conn_id: the Airflow connection of the object store of a `source_path` URI
+        (None: the store's default connection).
     :param sql: a query (templated, or a `.sql` file) run through the Airflow SQL hook of
         connection `sql_conn_id` (any database with an Airflow provider).
     :param sql_conn_id: the SQL connection `sql` runs on.
@@ -101,6 +105,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         columns: Sequence[str],
         records: Sequence[Mapping[str, Any]] | str | None = None,
         source_path: str | None = None,
+        storage_conn_id: str | None = None,
         sql: str | None = None,
         sql_conn_id: str | None = None,
         sql_parameters: Sequence[Any] | Mapping[str, Any] | None = None,
@@ -127,6 +132,7 @@ class JodoStageAndImportOperator(FileJobOperator):
             raise ValueError(f"columns={list(columns)!r} names a field twice")
         self.records = records
         self.source_path = source_path
+        self.storage_conn_id = storage_conn_id
         self.sql = sql
         self.sql_conn_id = sql_conn_id
         self.sql_parameters = sql_parameters
@@ -182,7 +188,8 @@ class JodoStageAndImportOperator(FileJobOperator):
         """Write the records as a CSV and upload it to `remote_path`; run only before a new job."""
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
-            summary = self._write_csv(staged_file, hook.settings.timezone)
+            with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
+                summary = self._write_csv(staged_file, hook.settings.timezone, source_file)
             first = summary["rejections"][0] if summary["rejections"] else None
             check_loaded(
                 summary["staged"],
@@ -204,14 +211,17 @@ class JodoStageAndImportOperator(FileJobOperator):
             file_url,
         )
 
-    def _write_csv(self, path: Path, timezone: str) -> dict[str, Any]:
-        """Stream the records into `path`; return the counts and the first rejections."""
+    def _write_csv(self, path: Path, timezone: str, source_file: str | None) -> dict[str, Any]:
+        """Stream the records into `path`; return the counts and the first rejections.
+
+        `source_file` is the local copy of `source_path` (None: the input is not a file).
+        """
         staged, rejected = 0, 0
         rejections: list[dict[str, Any]] = []
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(self.columns)
-            for index, record in enumerate(self._input_records()):
+            for index, record in enumerate(self._input_records(source_file)):
                 try:
                     row = campaign_row(record, self.columns, timezone)
                     problem = dial_number_problem(record, self.policies.phone_field)
@@ -231,17 +241,20 @@ class JodoStageAndImportOperator(FileJobOperator):
                 staged += 1
         return {"total": staged + rejected, "staged": staged, "rejected": rejected, "rejections": rejections}
 
-    def _input_records(self) -> Iterator[Any]:
-        """Yield the input records, mapped through `column_mapping` (what is not a dict as is)."""
+    def _input_records(self, source_file: str | None) -> Iterator[Any]:
+        """Yield the input records, mapped through `column_mapping` (what is not a dict as is).
+
+        `source_file` is the local copy of `source_path` (None: the input is not a file).
+        """
         if self.sql is not None:
             assert self.sql_conn_id is not None  # checked in __init__
             rows: Iterator[Any] = iter_sql_records(
                 self.sql_conn_id, self.sql, self.sql_parameters, self.fetch_size
             )
         else:
-            if self.source_path is not None:
-                check_lead_file(self.source_path)
-            rows = iter_records(self.records, self.source_path)
+            if source_file is not None:
+                check_lead_file(source_file)
+            rows = iter_records(self.records, source_file)
         for row in records_with_known_columns(rows, self.column_mapping):
             yield apply_column_mapping(row, self.column_mapping) if isinstance(row, Mapping) else row
 
@@ -253,7 +266,7 @@ def _default_remote_path(context: Any, task_id: str) -> str:
     """
     ti = context["ti"]
     parts = [ti.dag_id, task_id, *([str(ti.map_index)] if ti.map_index >= 0 else []), context["run_id"]]
-    return _UNSAFE_IN_FILE_NAME.sub("_", "-".join(["jodo", *parts])) + ".csv"
+    return file_name_part("-".join(["jodo", *parts])) + ".csv"
 
 
 def _check_remote_path(remote_path: str) -> None:

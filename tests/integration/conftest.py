@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from file_servers import http_file_server
+from object_store import moto_endpoint, object_store  # noqa: F401  (fixtures)
 
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
@@ -85,10 +86,14 @@ def sandbox_secrets(sandbox: JodoSandbox) -> list[str]:
 @pytest.fixture(autouse=True)
 def no_secret_in_logs(request, caplog) -> Iterator[None]:
     """Capture every log record at DEBUG (urllib3's request lines included) and fail the test
-    if any secret of its sandbox appears in one."""
+    if any secret of its sandbox or object store appears in one."""
     caplog.set_level(logging.DEBUG)
     yield
-    leaked = [s for s in getattr(request.node, "sandbox_secrets", ()) if s in caplog.text]
+    # caplog.text holds only the current phase's records (teardown): read the test's own too.
+    records = [*caplog.get_records("setup"), *caplog.get_records("call")]
+    text = "\n".join([*(logging.Formatter().format(record) for record in records), caplog.text])
+    secrets = [*getattr(request.node, "sandbox_secrets", ()), *getattr(request.node, "store_secrets", ())]
+    leaked = [s for s in secrets if s in text]
     assert not leaked, f"{len(leaked)} secret value(s) appeared in the captured logs"
 
 

@@ -79,8 +79,8 @@ def test_an_empty_input_is_not_a_successful_load(sandbox, connect, operator):
     assert operator(connect(), records=[], min_loaded=0).execute(task_context())["total"] == 0
 
 
-def test_a_failed_push_leaves_no_empty_default_report(sandbox, connect):
-    pattern = os.path.join(tempfile.gettempdir(), "jodo-report-push_nothing-*.jsonl")
+def push_to_no_connection(context):
+    """Run a push that fails before its first call: its connection does not exist."""
     task = JodoImportProcessDataOperator(
         task_id="push_nothing",
         jodo_conn_id="no_such_connection",
@@ -89,8 +89,21 @@ def test_a_failed_push_leaves_no_empty_default_report(sandbox, connect):
         records=[],
     )
     with pytest.raises(Exception, match="no_such_connection"):
-        task.execute({})
-    assert glob.glob(pattern) == []
+        task.execute(context)
+
+
+def test_a_failed_push_leaves_no_empty_default_report(sandbox, connect):
+    push_to_no_connection({})
+    assert glob.glob(os.path.join(tempfile.gettempdir(), "jodo-report-push_nothing-*.jsonl")) == []
+
+
+def test_a_failed_push_uploads_no_empty_default_report_under_report_base(object_store, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__JODO__REPORT_BASE", object_store.uri("jodo-reports"))
+    monkeypatch.setenv("AIRFLOW__JODO__REPORT_CONN_ID", object_store.conn_id)
+    context = task_context()
+    context["ti"].__dict__.update(dag_id="d", run_id="r", task_id="push_nothing", map_index=-1, try_number=1)
+    push_to_no_connection(context)
+    assert object_store.keys() == []
 
 
 def test_importcji_records_take_on_invalid_and_check_the_dial_list_number(sandbox, connect):

@@ -15,7 +15,11 @@ from file_servers import ftp_file_server
 from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 from task_context import task_context
 
-from airflow_provider_jodo.exceptions import JodoColumnMappingError, JodoNothingLoadedError
+from airflow_provider_jodo.exceptions import (
+    JodoColumnMappingError,
+    JodoNothingLoadedError,
+    JodoObjectStorageError,
+)
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
@@ -156,6 +160,32 @@ def test_a_csv_or_json_lines_file_is_staged_and_waited_for_in_the_triggerer(sand
     assert job["inserted"] == 1
     phones = sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))
     assert phones[-1] == "5511900000003"
+
+
+def test_a_lead_file_on_s3_is_staged(sandbox, connect, ftp, object_store):
+    source = object_store.put(
+        "exports/leads.jsonl", json.dumps({"name": "Ana", "phone1": "5511900000001"}) + "\n"
+    )
+    ctx = task_context()
+    job = stage(
+        connect(), source_path=source, storage_conn_id=object_store.conn_id, columns=["name", "phone1"]
+    ).execute(ctx)
+    assert job["inserted"] == 1
+    assert ctx["ti"].xcom[STAGING_XCOM_KEY]["staged"] == 1
+    assert list(csv.reader((ftp / "leads.csv").open())) == [["name", "phone1"], ["Ana", "5511900000001"]]
+    assert [c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN)] == ["5511900000001"]
+
+
+def test_a_missing_object_fails_naming_source_path_and_stages_nothing(sandbox, connect, ftp, object_store):
+    source = object_store.uri("exports/missing.csv")
+    operator = stage(connect(), source_path=source, storage_conn_id=object_store.conn_id)
+    with pytest.raises(
+        JodoObjectStorageError, match=f"^source_path={source!r} cannot be read: FileNotFoundError"
+    ):
+        operator.execute(task_context())
+    assert list(ftp.iterdir()) == []
+    with pytest.raises(KeyError):
+        sandbox.store.import_job(1)
 
 
 def test_in_a_dag_run_the_default_remote_path_is_per_run_and_task(airflow_db, sandbox, connect, ftp):
