@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 import requests
+from object_store import ObjectStore
 
 from airflow_provider_jodo.sandbox import JodoSandbox
 
@@ -88,9 +89,9 @@ class CeleryWorker:
 
 
 class AirflowDeployment:
-    """Airflow's four long-running components under `home`, serving `dags_folder`, and with
-    `celery_workers` the CeleryExecutor and those workers, each with an AIRFLOW_HOME of its own
-    under `home/workers/`.
+    """Airflow's four long-running components under `home`, serving `dags_folder` (and each of
+    `more_dag_folders` as a DAG bundle of its own), and with `celery_workers` the CeleryExecutor
+    and those workers, each with an AIRFLOW_HOME of its own under `home/workers/`.
 
     `environment` adds variables (e.g. `AIRFLOW_CONN_JODO_DEFAULT`, or the database and broker
     URLs of a Celery deployment) to the components' and the CLI's environment. Use it as a
@@ -105,6 +106,7 @@ class AirflowDeployment:
         environment: Mapping[str, str],
         *,
         celery_workers: Sequence[CeleryWorker] = (),
+        more_dag_folders: Sequence[Path] = (),
     ) -> None:
         self.home = home
         self.celery_workers = tuple(celery_workers)
@@ -134,6 +136,13 @@ class AirflowDeployment:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
         }
+        if more_dag_folders:
+            self.environment["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(
+                [
+                    _local_bundle("dags-folder", dags_folder),
+                    *(_local_bundle(f"{f.parent.name}-{f.name}", f) for f in more_dag_folders),
+                ]
+            )
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._token: str | None = None
 
@@ -319,13 +328,15 @@ class AirflowDeployment:
 class SystemUnderTest:
     """A running deployment, the sandbox it talks to, and a gated copy of the example data
     (a download from `gated_files_url` waits until `gate` is set); `other_secrets` are the
-    deployment's own (e.g. its database password)."""
+    deployment's own (e.g. its database password); `object_store` is the bucket its tasks
+    read and write, if any."""
 
     airflow: AirflowDeployment
     sandbox: JodoSandbox
     gated_files_url: str
     gate: threading.Event
     other_secrets: tuple[str, ...] = ()
+    object_store: ObjectStore | None = None
 
     @property
     def secrets(self) -> list[str]:
@@ -335,6 +346,12 @@ class SystemUnderTest:
     def leaked_secrets(self) -> list[Path]:
         """The deployment's log files that show any of `secrets`."""
         return files_containing(self.airflow.log_files(), self.secrets)
+
+
+def _local_bundle(name: str, folder: Path) -> dict[str, Any]:
+    """A DAG bundle of the DAG files in `folder`, as `[dag_processor] dag_bundle_config_list` takes it."""
+    classpath = "airflow.dag_processing.bundles.local.LocalDagBundle"
+    return {"name": name, "classpath": classpath, "kwargs": {"path": str(folder)}}
 
 
 def task_log_dir(home: Path, dag_id: str, run_id: str, task_id: str) -> Path:

@@ -20,10 +20,16 @@ import pytest
 from airflow_deployment import AirflowDeployment, CeleryWorker, SystemUnderTest
 from celery_services import celery_services
 from file_servers import http_file_server
+from object_store import STORE_SECRETS, ObjectStore, store_client, store_connection
+from object_store import moto_endpoint as moto_endpoint  # a fixture: the celery_system's S3 server
 
 from airflow_provider_jodo.sandbox import JodoSandbox
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
+SYSTEM_TEST_DAGS = Path(__file__).resolve().parent / "dags"
+# The bucket and the connection that `dags/jodo_leads_on_object_storage.py` names.
+OBJECT_STORE_BUCKET = "jodo-system-test"
+STORAGE_CONN_ID = "jodo_s3"
 SANDBOX_JOB_POLL_SECONDS = 0.2
 
 
@@ -45,18 +51,35 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemUnderTest
 
 
 @pytest.fixture(scope="module")
-def celery_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemUnderTest]:
+def celery_system(
+    tmp_path_factory: pytest.TempPathFactory,
+    moto_endpoint: str,
+) -> Iterator[SystemUnderTest]:
     """The distributed deployment: scheduler, DAG processor, triggerer and API server with the
-    CeleryExecutor, the two `CELERY_WORKERS`, PostgreSQL and Redis."""
+    CeleryExecutor, the two `CELERY_WORKERS`, PostgreSQL and Redis, serving the example DAGs and
+    `dags/`; an S3 bucket on moto, reached through the `aws` connection `STORAGE_CONN_ID`, holds
+    the default reports (`[jodo] report_base`)."""
     home = Path(tmp_path_factory.mktemp("airflow-celery-deployment"))
+    store = ObjectStore(moto_endpoint, OBJECT_STORE_BUCKET, STORAGE_CONN_ID, store_client(moto_endpoint))
+    store.client.create_bucket(Bucket=store.bucket)
     with sandbox_and_gated_files() as (sandbox, gated_files_url, gate), celery_services(home) as services:
         environment = {
             "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(sandbox.connection_dict()),
+            f"AIRFLOW_CONN_{STORAGE_CONN_ID.upper()}": json.dumps(store_connection(moto_endpoint)),
+            "AIRFLOW__JODO__REPORT_BASE": store.uri("jodo-reports/"),
+            "AIRFLOW__JODO__REPORT_CONN_ID": STORAGE_CONN_ID,
             **services.airflow_environment(),
         }
-        with AirflowDeployment(home, EXAMPLE_DAGS, environment, celery_workers=CELERY_WORKERS) as airflow:
+        with AirflowDeployment(
+            home,
+            EXAMPLE_DAGS,
+            environment,
+            celery_workers=CELERY_WORKERS,
+            more_dag_folders=[SYSTEM_TEST_DAGS],
+        ) as airflow:
+            secrets = (*services.secrets, *STORE_SECRETS)
             yield SystemUnderTest(
-                airflow, sandbox, gated_files_url, gate, other_secrets=tuple(services.secrets)
+                airflow, sandbox, gated_files_url, gate, other_secrets=secrets, object_store=store
             )
 
 
