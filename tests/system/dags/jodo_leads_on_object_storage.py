@@ -66,11 +66,8 @@ with DAG(
         campaign_id=1,
         source="http",
         file_url="{{ conn.jodo_default.host ~ '/files/nightly-leads.csv' }}",
-        delrow=1,
+        delrow=1,  # the header line
         phone_field="phone1",
-        priority_field="priority",
-        duplicate_way="update",
-        dial_list_duplicates="ignoreSuccess",
         exetime="PT8S",  # the job waits this long: the operator finds it scheduled and defers
         deferrable=True,
         poll_interval=1,
