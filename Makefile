@@ -2,7 +2,8 @@
 #   make demo  - create .venv, install the provider (no test extras), start the bundled sandbox, run the nightly example DAG, print what landed
 #   make test  - create .venv if needed, install with test extras, lint and run the whole suite,
 #                the system tests included (a real Airflow deployment, and Debian's Chromium for the
-#                connection-form test, installed with apt-get when /usr/bin/chromium is missing)
+#                connection-form test, installed with apt-get when /usr/bin/chromium is missing;
+#                a CeleryExecutor deployment on Debian's PostgreSQL and Redis, installed likewise)
 #   make bench - throughput and peak memory of the import operators against the sandbox
 # Narrower loops: make test-system (only the deployment and browser tests), make test-fast (all but them).
 PYTHON ?= python3
@@ -11,6 +12,12 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+REDIS := /usr/bin/redis-server
+# Debian's `postgresql` installs the server of its release's version (15 on Debian 12) under
+# /usr/lib/postgresql/<version>/bin; any version found there will do.
+POSTGRES := $(or $(lastword $(wildcard /usr/lib/postgresql/*/bin/postgres)),/usr/lib/postgresql/15/bin/postgres)
+SYSTEM_PACKAGES := $(CHROMIUM) $(REDIS) $(POSTGRES)
+APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 .PHONY: demo test test-system test-fast lint clean bench
 
@@ -28,8 +35,15 @@ $(STAMP): $(RUNTIME)
 # Playwright drives Debian's Chromium (no `playwright install`: the machine cannot download
 # browsers); installed once, skipped when present.
 $(CHROMIUM):
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	$(APT_INSTALL) chromium
+
+# The Celery system test's metadata database and broker; the test starts its own instances on
+# loopback (PostgreSQL as the `postgres` user the package creates), never the packages' services.
+$(REDIS):
+	$(APT_INSTALL) redis-server
+
+$(POSTGRES):
+	$(APT_INSTALL) postgresql
 
 demo: $(RUNTIME)
 	scripts/demo.sh
@@ -39,10 +53,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-test: lint $(CHROMIUM)
+test: lint $(SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest
 
-test-system: $(STAMP) $(CHROMIUM)
+test-system: $(STAMP) $(SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest -m system
 
 test-fast: lint

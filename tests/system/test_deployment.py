@@ -6,13 +6,11 @@ run the dialing preparation DAG, whose log has the import's counts."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_deployment import SystemUnderTest
+from airflow_deployment import task_log_dir
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
 
@@ -20,59 +18,31 @@ NIGHTLY = "jodo_nightly_campaign_file"
 DAILY = "jodo_daily_leads"
 DIALING = "jodo_dialing_preparation"
 EXAMPLE_DAG_IDS = {NIGHTLY, DAILY, DIALING}
-WAIT_SECONDS = 120.0
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-
-
-def wait_for(what: str, probe: Callable[[], Any], system: SystemUnderTest) -> Any:
-    """Poll `probe` until it returns something truthy; fail naming `what`, with the logs."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"gave up waiting for {what}\n{system.airflow.logs()}")
-
-
-def example_dags_parsed(system: SystemUnderTest) -> bool:
-    dags = system.airflow.api("GET", "dags")["dags"]
-    return {dag["dag_id"] for dag in dags} >= EXAMPLE_DAG_IDS
 
 
 def test_cli_sees_the_provider_the_connection_and_the_example_dags(system):
     assert "airflow-provider-jodo" in system.airflow.cli("providers", "list")
     assert "Connection success!" in system.airflow.cli("connections", "test", "jodo_default")
-    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
+    system.airflow.wait_for_dags(EXAMPLE_DAG_IDS)
     listed = system.airflow.cli("dags", "list")
     assert all(dag_id in listed for dag_id in EXAMPLE_DAG_IDS), listed
 
 
 def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(system):
     airflow = system.airflow
-    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
-    run = airflow.api(
-        "POST",
-        f"dags/{NIGHTLY}/dagRuns",
-        json={"logical_date": None, "conf": {"file_url": f"{system.gated_files_url}/nightly-leads.csv"}},
-    )
-    run_path = f"dags/{NIGHTLY}/dagRuns/{run['dag_run_id']}"
-
-    def sensor_state() -> str | None:
-        return airflow.api("GET", f"{run_path}/taskInstances/wait_for_import")["state"]
+    airflow.wait_for_dags(EXAMPLE_DAG_IDS)
+    run_id = airflow.trigger(NIGHTLY, {"file_url": f"{system.gated_files_url}/nightly-leads.csv"})
 
     # The file server holds the job's download, so the job is running when the sensor first
     # looks: the sensor must hand the wait to the triggerer.
-    wait_for("the sensor to defer", lambda: sensor_state() == "deferred", system)
-    system.gate.set()
-    final = wait_for(
-        "the run to end",
-        lambda: (state := airflow.api("GET", run_path)["state"]) in ("success", "failed") and state,
-        system,
+    airflow.wait_for(
+        "the sensor to defer",
+        lambda: airflow.task_instances(NIGHTLY, run_id)["wait_for_import"]["state"] == "deferred",
     )
-    states = {
-        ti["task_id"]: ti["state"] for ti in airflow.api("GET", f"{run_path}/taskInstances")["task_instances"]
-    }
+    system.gate.set()
+    final = airflow.wait_for_run_end(NIGHTLY, run_id)
+    states = {task_id: ti["state"] for task_id, ti in airflow.task_instances(NIGHTLY, run_id).items()}
     assert final == "success", f"{states}\n{airflow.logs()}"
     assert states == {"import_campaign_file": "success", "wait_for_import": "success"}
 
@@ -84,7 +54,7 @@ def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(s
 
     # The triggerer ran the trigger and wrote its log (`attempt=1.log.trigger.<job>.log`)
     # beside the task's: the trigger started there and fired the job's success.
-    sensor_logs = task_log_dir(airflow.home, NIGHTLY, run["dag_run_id"], "wait_for_import")
+    sensor_logs = task_log_dir(airflow.home, NIGHTLY, run_id, "wait_for_import")
     trigger_logs = [path for path in sensor_logs.iterdir() if ".trigger." in path.name]
     assert len(trigger_logs) == 1, sorted(path.name for path in sensor_logs.iterdir())
     trigger_log = trigger_logs[0].read_text()
@@ -92,26 +62,14 @@ def test_nightly_dag_imports_the_csv_with_the_sensor_deferred_to_the_triggerer(s
     assert "'status': 'success'" in trigger_log and "4 inserted" in trigger_log
 
     # Real task and trigger log files are masked (unlike `dag.test()` output).
-    secrets = [system.sandbox.seed.account_password, system.sandbox.seed.apikey]
-    log_files = [path for path in (airflow.home / "logs").rglob("*") if path.is_file()]
-    assert [path for path in log_files if any(s in path.read_text(errors="replace") for s in secrets)] == []
-
-
-def task_log_dir(home: Path, dag_id: str, run_id: str, task_id: str) -> Path:
-    return home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+    assert system.leaked_secrets() == []
 
 
 def test_a_successful_nightly_import_makes_the_scheduler_run_dialing_preparation_with_its_counts(system):
     airflow = system.airflow
-    wait_for("the DAG processor to parse the example DAGs", lambda: example_dags_parsed(system), system)
-    nightly = airflow.api("POST", f"dags/{NIGHTLY}/dagRuns", json={"logical_date": None})["dag_run_id"]
-    nightly_path = f"dags/{NIGHTLY}/dagRuns/{nightly}"
-    final = wait_for(
-        "the nightly run to end",
-        lambda: (state := airflow.api("GET", nightly_path)["state"]) in ("success", "failed") and state,
-        system,
-    )
-    assert final == "success", airflow.logs()
+    airflow.wait_for_dags(EXAMPLE_DAG_IDS)
+    nightly = airflow.trigger(NIGHTLY)
+    assert airflow.wait_for_run_end(NIGHTLY, nightly) == "success", airflow.logs()
     assert airflow.api("GET", f"dags/{DIALING}/dagRuns")["dag_runs"] == []
 
     # The deployment's scheduler creates no scheduled runs (USE_JOB_SCHEDULE=False), and asset-
@@ -120,15 +78,10 @@ def test_a_successful_nightly_import_makes_the_scheduler_run_dialing_preparation
         airflow.api("PATCH", f"dags/{dag_id}", json={"is_paused": True})
     try:
         airflow.restart("scheduler", {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True"})
-        dialing = wait_for(
-            "a dialing run triggered by the import", lambda: first_dialing_run(airflow), system
+        dialing = airflow.wait_for(
+            "a dialing run triggered by the import", lambda: first_dialing_run(airflow)
         )
-        dialing_path = f"dags/{DIALING}/dagRuns/{dialing}"
-        final = wait_for(
-            "the dialing run to end",
-            lambda: (state := airflow.api("GET", dialing_path)["state"]) in ("success", "failed") and state,
-            system,
-        )
+        final = airflow.wait_for_run_end(DIALING, dialing)
     finally:
         airflow.restart("scheduler", {})
         for dag_id in (NIGHTLY, DAILY):
@@ -136,7 +89,7 @@ def test_a_successful_nightly_import_makes_the_scheduler_run_dialing_preparation
     assert final == "success", airflow.logs()
     # It consumed the events queued when it was created: this test's run's, or an earlier test's
     # (then this one's waits for the next run). The log has the counts of each.
-    events = airflow.api("GET", f"{dialing_path}/upstreamAssetEvents")["asset_events"]
+    events = airflow.api("GET", f"dags/{DIALING}/dagRuns/{dialing}/upstreamAssetEvents")["asset_events"]
     assert events and {event["source_dag_id"] for event in events} == {NIGHTLY}
     log = (task_log_dir(airflow.home, DIALING, dialing, "log_import_counts") / "attempt=1.log").read_text()
     for event in events:
