@@ -25,8 +25,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit
 
-from airflow.sdk import Asset, AssetAlias, BaseHook
+from airflow.sdk import Asset, AssetAlias
 
+from airflow_provider_jodo.compat.airflow import BaseHook
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 

@@ -7,8 +7,7 @@ before it raises).
 
 from __future__ import annotations
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
+from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
 from airflow_provider_jodo.enums import CodeCategory
 
 

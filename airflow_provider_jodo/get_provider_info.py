@@ -1,35 +1,18 @@
 """Provider metadata read by Airflow through the `apache_airflow_provider` entry point.
 
-`connection-types` registers the `jodo` connection: Airflow 3's UI builds the connection form
+`connection-types` registers the `jodo` connection: Airflow 3.2+'s UI builds the connection form
 from `conn-fields` (stored in the connection's extra) and `ui-field-behaviour` (the standard
-fields), and `airflow connections test` finds the hook's `test_connection` through it. `config`
-declares the `[jodo]` options (`airflow config list` shows them; the environment sets them as
+fields; 3.0-3.1 ask the hook's classmethods for the same, `hooks.connection_form`), and
+`airflow connections test` finds the hook's `test_connection` through it. `config` declares
+the `[jodo]` options (`airflow config list` shows them; the environment sets them as
 `AIRFLOW__JODO__<OPTION>`).
 """
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
-from airflow_provider_jodo.enums import PasswordType, UserType
-from airflow_provider_jodo.hooks.connection_defaults import EXTRA_DEFAULTS
-
-
-def _string_field(label: str, description: str, *, secret: bool = False) -> dict:
-    schema: dict[str, Any] = {"type": ["string", "null"]}
-    if secret:
-        schema["format"] = "password"
-    return {"label": label, "description": description, "schema": schema}
-
-
-def _choice_field(name: str, label: str, description: str, choices: type[Enum]) -> dict:
-    """Describe a closed set of choices, shown as a select with the connection's default preselected.
-
-    Without a default the form shows "Select Value", which reads as if the setting had none.
-    """
-    schema = {"type": ["string", "null"], "enum": [m.value for m in choices], "default": EXTRA_DEFAULTS[name]}
-    return {"label": label, "description": description, "schema": schema}
+from airflow_provider_jodo.hooks.connection_defaults import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -103,105 +86,8 @@ def get_provider_info() -> dict[str, Any]:
                 "connection-type": "jodo",
                 "hook-class-name": "airflow_provider_jodo.hooks.jodo.JodoHook",
                 "hook-name": "Jodo",
-                "conn-fields": {
-                    "apikey": _string_field("Jodo API key", "The organisation's API key.", secret=True),
-                    "servicekey": _string_field(
-                        "Jodo service key", "The process (campaign/service) key, e.g. VoiceProcess."
-                    ),
-                    "usertype": _choice_field(
-                        "usertype", "astercc user type", "Log in as an agent or an account.", UserType
-                    ),
-                    "pwdtype": _choice_field(
-                        "pwdtype",
-                        "astercc password type",
-                        "plaintext, or md5 to send the password's MD5 digest.",
-                        PasswordType,
-                    ),
-                    "timezone": {
-                        "label": "Platform time zone",
-                        "description": "IANA zone of the platform's wall clock (exetime, reqdatetime).",
-                        "schema": {"type": ["string", "null"], "default": EXTRA_DEFAULTS["timezone"]},
-                    },
-                    "verify_ssl": {
-                        "label": "Verify TLS certificates",
-                        "description": "Turn off only for a test platform with a self-signed certificate.",
-                        "schema": {"type": ["boolean", "null"], "default": True},
-                    },
-                    "timeout": {
-                        "label": "Timeout (seconds)",
-                        "description": "The longest one attempt at a call may take, the complete answer "
-                        "included (a retry starts a new attempt; see the retry time budget).",
-                        "schema": {
-                            "type": ["number", "null"],
-                            "minimum": 1,
-                            "default": EXTRA_DEFAULTS["timeout"],
-                        },
-                    },
-                    "max_answer_bytes": {
-                        "label": "Largest answer (bytes)",
-                        "description": "An answer beyond this is refused unread (ImportProcessData: "
-                        "plus 1 KiB per record of the batch).",
-                        "schema": {
-                            "type": ["integer", "null"],
-                            "minimum": 1,
-                            "default": EXTRA_DEFAULTS["max_answer_bytes"],
-                        },
-                    },
-                    "process_data_path": _string_field(
-                        "ImportProcessData path", f"Default {EXTRA_DEFAULTS['process_data_path']}."
-                    ),
-                    "import_cji_path": _string_field(
-                        "importCJI path", f"Default {EXTRA_DEFAULTS['import_cji_path']}."
-                    ),
-                    "import_status_path": _string_field(
-                        "Import job status path", f"Default {EXTRA_DEFAULTS['import_status_path']}."
-                    ),
-                    "max_retries": {
-                        "label": "Retries",
-                        "description": "Attempts after the first on transient failures (timeouts, lost "
-                        "connections, 429, 5xx); 0 disables retries. Vendor refusals are never retried.",
-                        "schema": {
-                            "type": ["integer", "null"],
-                            "minimum": 0,
-                            "default": EXTRA_DEFAULTS["max_retries"],
-                        },
-                    },
-                    "retry_backoff": {
-                        "label": "Retry backoff (seconds)",
-                        "description": "Wait before the first retry, doubled for each further one, with "
-                        "jitter; a Retry-After from the platform is honoured.",
-                        "schema": {"type": ["number", "null"], "default": EXTRA_DEFAULTS["retry_backoff"]},
-                    },
-                    "retry_max_seconds": {
-                        "label": "Retry time budget (seconds)",
-                        "description": "The longest one call may take with its attempts, retries and "
-                        "waits; no call outlives it, however slowly the platform answers.",
-                        "schema": {
-                            "type": ["number", "null"],
-                            "default": EXTRA_DEFAULTS["retry_max_seconds"],
-                        },
-                    },
-                    "job_page_path": _string_field(
-                        "Import job page path",
-                        "The console page of a job, for the task's link; {job_id} is replaced. "
-                        f"Default {EXTRA_DEFAULTS['job_page_path']}.",
-                    ),
-                },
-                "ui-field-behaviour": {
-                    "hidden-fields": ["extra"],
-                    "relabeling": {
-                        "host": "Base URL",
-                        "schema": "astercc organisation identity",
-                        "login": "astercc user (agent number or account)",
-                        "password": "astercc password",
-                    },
-                    "placeholders": {
-                        "host": "https://jodo.example.com",
-                        "port": "9443",
-                        "schema": "myteam",
-                        "login": "admin",
-                    },
-                },
+                "conn-fields": CONN_FIELDS,
+                "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
             }
         ],
     }

@@ -24,8 +24,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pendulum
-from airflow.sdk import BaseHook
 
+from airflow_provider_jodo.compat.airflow import BaseHook
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.vendor.exetime import resolve_exetime
 

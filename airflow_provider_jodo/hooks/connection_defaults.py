@@ -1,11 +1,14 @@
-"""The defaults of a `jodo` connection's settings, free of Airflow imports.
+"""The defaults of a `jodo` connection's settings and its form, free of Airflow imports.
 
 `get_provider_info` reads them while Airflow discovers providers, when importing Airflow would
-be wrong (and `connection_settings` parses with them).
+be wrong (and `connection_settings` parses with them). The form is declared once, as Airflow
+3.2+ reads it (`conn-fields`, `ui-field-behaviour`); `connection_form` gives it to Airflow 3.0-3.1
+through the hook's classmethods.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from airflow_provider_jodo.enums import PasswordType, UserType
@@ -41,3 +44,117 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "retry_backoff": RetryPolicy.backoff,
     "retry_max_seconds": RetryPolicy.max_seconds,
 }
+
+
+def _string_field(label: str, description: str, *, secret: bool = False) -> dict:
+    schema: dict[str, Any] = {"type": ["string", "null"]}
+    if secret:
+        schema["format"] = "password"
+    return {"label": label, "description": description, "schema": schema}
+
+
+def _choice_field(name: str, label: str, description: str, choices: type[Enum]) -> dict:
+    """Describe a closed set of choices, shown as a select with the connection's default preselected.
+
+    Without a default the form shows "Select Value", which reads as if the setting had none.
+    """
+    schema = {"type": ["string", "null"], "enum": [m.value for m in choices], "default": EXTRA_DEFAULTS[name]}
+    return {"label": label, "description": description, "schema": schema}
+
+
+CONN_FIELDS: dict[str, dict[str, Any]] = {
+    "apikey": _string_field("Jodo API key", "The organisation's API key.", secret=True),
+    "servicekey": _string_field("Jodo service key", "The process (campaign/service) key, e.g. VoiceProcess."),
+    "usertype": _choice_field("usertype", "astercc user type", "Log in as an agent or an account.", UserType),
+    "pwdtype": _choice_field(
+        "pwdtype",
+        "astercc password type",
+        "plaintext, or md5 to send the password's MD5 digest.",
+        PasswordType,
+    ),
+    "timezone": {
+        "label": "Platform time zone",
+        "description": "IANA zone of the platform's wall clock (exetime, reqdatetime).",
+        "schema": {"type": ["string", "null"], "default": EXTRA_DEFAULTS["timezone"]},
+    },
+    "verify_ssl": {
+        "label": "Verify TLS certificates",
+        "description": "Turn off only for a test platform with a self-signed certificate.",
+        "schema": {"type": ["boolean", "null"], "default": True},
+    },
+    "timeout": {
+        "label": "Timeout (seconds)",
+        "description": "The longest one attempt at a call may take, the complete answer "
+        "included (a retry starts a new attempt; see the retry time budget).",
+        "schema": {
+            "type": ["number", "null"],
+            "minimum": 1,
+            "default": EXTRA_DEFAULTS["timeout"],
+        },
+    },
+    "max_answer_bytes": {
+        "label": "Largest answer (bytes)",
+        "description": "An answer beyond this is refused unread (ImportProcessData: "
+        "plus 1 KiB per record of the batch).",
+        "schema": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "default": EXTRA_DEFAULTS["max_answer_bytes"],
+        },
+    },
+    "process_data_path": _string_field(
+        "ImportProcessData path", f"Default {EXTRA_DEFAULTS['process_data_path']}."
+    ),
+    "import_cji_path": _string_field("importCJI path", f"Default {EXTRA_DEFAULTS['import_cji_path']}."),
+    "import_status_path": _string_field(
+        "Import job status path", f"Default {EXTRA_DEFAULTS['import_status_path']}."
+    ),
+    "max_retries": {
+        "label": "Retries",
+        "description": "Attempts after the first on transient failures (timeouts, lost "
+        "connections, 429, 5xx); 0 disables retries. Vendor refusals are never retried.",
+        "schema": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "default": EXTRA_DEFAULTS["max_retries"],
+        },
+    },
+    "retry_backoff": {
+        "label": "Retry backoff (seconds)",
+        "description": "Wait before the first retry, doubled for each further one, with "
+        "jitter; a Retry-After from the platform is honoured.",
+        "schema": {"type": ["number", "null"], "default": EXTRA_DEFAULTS["retry_backoff"]},
+    },
+    "retry_max_seconds": {
+        "label": "Retry time budget (seconds)",
+        "description": "The longest one call may take with its attempts, retries and "
+        "waits; no call outlives it, however slowly the platform answers.",
+        "schema": {
+            "type": ["number", "null"],
+            "default": EXTRA_DEFAULTS["retry_max_seconds"],
+        },
+    },
+    "job_page_path": _string_field(
+        "Import job page path",
+        "The console page of a job, for the task's link; {job_id} is replaced. "
+        f"Default {EXTRA_DEFAULTS['job_page_path']}.",
+    ),
+}
+"""The connection form's fields for the settings kept in the extra, as JSON Schema (`conn-fields`)."""
+
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["extra"],
+    "relabeling": {
+        "host": "Base URL",
+        "schema": "astercc organisation identity",
+        "login": "astercc user (agent number or account)",
+        "password": "astercc password",
+    },
+    "placeholders": {
+        "host": "https://jodo.example.com",
+        "port": "9443",
+        "schema": "myteam",
+        "login": "admin",
+    },
+}
+"""How the form shows the standard fields (`ui-field-behaviour`)."""

@@ -15,11 +15,17 @@ from datetime import date, datetime
 from typing import Any, Unpack
 
 import requests
-from airflow.sdk import BaseHook
-from airflow.sdk.log import amask_secret, mask_secret
 
+from airflow_provider_jodo.compat.airflow import (
+    BaseHook,
+    aextra_dejson,
+    aget_connection,
+    amask_secret,
+    mask_secret,
+)
 from airflow_provider_jodo.enums import CJISource, ProcessDataSearch
 from airflow_provider_jodo.hooks.connection_check import check_connection
+from airflow_provider_jodo.hooks.connection_form import field_behaviour, form_widgets
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.parts import HookParts, build_parts
@@ -52,6 +58,16 @@ class JodoHook(BaseHook):
     default_conn_name = "jodo_default"
     conn_type = "jodo"
     hook_name = "Jodo"
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Return the connection form's extra fields, for Airflow 3.0-3.1 (`connection_form`)."""
+        return form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Return how the form shows the standard fields, for Airflow 3.0-3.1 (`connection_form`)."""
+        return field_behaviour()
 
     def __init__(
         self, jodo_conn_id: str = default_conn_name, retry_policy: RetryPolicy | None = None, **kwargs: Any
@@ -89,8 +105,8 @@ class JodoHook(BaseHook):
         which the triggerer shares.
         """
         if self._parts is None:
-            conn = await self.aget_connection(self.jodo_conn_id)
-            settings = JodoConnectionSettings.from_connection(conn, await conn.aextra_dejson())
+            conn = await aget_connection(self.jodo_conn_id)
+            settings = JodoConnectionSettings.from_connection(conn, await aextra_dejson(conn))
             for secret in settings.secrets():
                 await amask_secret(secret)
             self._redactor.add(*settings.secrets())

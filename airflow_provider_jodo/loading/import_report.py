@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from airflow.sdk import conf
-
+from airflow_provider_jodo.compat.airflow import conf
 from airflow_provider_jodo.loading.storage import file_name_part
 
 CONFIG_SECTION = "jodo"

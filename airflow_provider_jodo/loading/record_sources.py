@@ -54,7 +54,8 @@ def iter_sql_records(
     # Imported here: every Airflow SQL provider brings common-sql, so only a DAG that runs a
     # query needs it, and the provider itself does not depend on it.
     from airflow.providers.common.sql.hooks.sql import DbApiHook
-    from airflow.sdk import BaseHook
+
+    from airflow_provider_jodo.compat.airflow import BaseHook
 
     hook = BaseHook.get_connection(conn_id).get_hook()
     if not isinstance(hook, DbApiHook):

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import pendulum
-from airflow.sdk import Asset, BaseOperator, conf
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_jodo.assets import CAMPAIGN_IMPORTS, import_job_extra, jodo_campaign_asset
+from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException, conf
 from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, clear_job_reference

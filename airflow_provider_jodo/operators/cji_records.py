@@ -13,9 +13,9 @@ from functools import partial
 from typing import Any
 
 from airflow.sdk import Asset, BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_jodo.assets import CAMPAIGN_IMPORTS, jodo_campaign_asset
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import JodoInvalidRequestError
 from airflow_provider_jodo.hooks.jodo import JodoHook

@@ -18,9 +18,14 @@ from datetime import timedelta
 from typing import Any, NoReturn, Protocol
 
 import pendulum
-from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_provider_jodo.compat.airflow import (
+    AIRFLOW_VERSION,
+    AirflowException,
+    AirflowFailException,
+    BaseHook,
+    task_state_store,
+)
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
@@ -126,7 +131,7 @@ class FileJob:
         """
         hook, task = self.hook, self.task
         exetime = resolve_exetime(self.submission.exetime, pendulum.now("UTC"))
-        store = context.get("task_state_store") if isinstance(context, Mapping) else None
+        store = task_state_store(context)
         # Keyed by a digest: the URL may carry a signed query (a token) that must not be stored.
         state_key = f"jodo_cji_job:{self.submission.campaign_id}:{file_key(str(self.submission.file_url))}"
         job_id = None
@@ -168,8 +173,9 @@ class FileJob:
         hook, submission = self.hook, self.submission
         if store is None:
             self.log.warning(
-                "This Airflow has no task state store (Airflow >= 3.3): a retry of this task "
-                "will submit the import again rather than reuse this try's job"
+                "Airflow %s has no task state store (new in 3.3): a retry of this task "
+                "will submit the import again rather than reuse this try's job",
+                AIRFLOW_VERSION,
             )
             return self._submit_unconfirmed_as_failure(exetime, None)
         submitted_with = hook.submission_options(

@@ -122,7 +122,8 @@ def query_lineage(sql_conn_id: str, sql: str) -> OperatorLineage:
     from airflow.providers.common.compat.openlineage.facet import SQLJobFacet
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.providers.openlineage.sqlparser import get_openlineage_facets_with_sql
-    from airflow.sdk import BaseHook
+
+    from airflow_provider_jodo.compat.airflow import BaseHook
 
     connection = BaseHook.get_connection(sql_conn_id)
     lineage = get_openlineage_facets_with_sql(

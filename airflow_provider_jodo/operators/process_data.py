@@ -18,9 +18,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pendulum
 from airflow.sdk import Asset, BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_jodo.assets import PROCESS_IMPORTS, jodo_process_asset
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.import_report import (

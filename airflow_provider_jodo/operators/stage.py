@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from airflow.providers.ftp.hooks.ftp import FTPHook
-from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException, AirflowSkipException, BaseHook
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import clear_job_reference

@@ -11,14 +11,19 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_jodo.assets import (
     CAMPAIGN_IMPORTS,
     import_job_extra,
     jodo_campaign_asset,
     record_import_event,
+)
+from airflow_provider_jodo.compat.airflow import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    conf,
 )
 from airflow_provider_jodo.exceptions import (
     JodoCapabilityMissingError,

@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 from oversized_answers import oversized_platform
 from task_context import TaskStateStore, task_context
 
+from airflow_provider_jodo.compat.airflow import AirflowException, AirflowSensorTimeout
 from airflow_provider_jodo.exceptions import JodoConnectionError, JodoResponseError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator

@@ -9,10 +9,10 @@ import time
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
+from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException, TaskDeferred
 from airflow_provider_jodo.exceptions import JodoConnectionError
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 from conftest import POLL_SECONDS, sandbox_secrets
 from task_context import TaskStateStore, task_context
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.exceptions import JodoAmbiguousJobError, JodoConnectionError
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
 from airflow_provider_jodo.sandbox import Fault, JodoSandbox, SandboxSeed

@@ -11,9 +11,9 @@ import tempfile
 import warnings
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 from task_context import task_context
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.exceptions import JodoColumnMappingError, JodoNothingLoadedError
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator

@@ -6,10 +6,10 @@ import re
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 from conftest import landed_counts, reported, summary_counts
 from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
 
 

@@ -19,11 +19,11 @@ from typing import Any
 import pendulum
 import pytest
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, TaskDeferred
 from conftest import POLL_SECONDS, run_dag, sandbox_secrets
 from file_servers import ftp_file_server, http_file_server
 from task_context import task_context
 
+from airflow_provider_jodo.compat.airflow import AirflowException, TaskDeferred
 from airflow_provider_jodo.hooks.connection_settings import ConnectionSettingError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator

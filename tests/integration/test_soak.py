@@ -11,10 +11,10 @@ again. Duplicates are counted in the sandbox's store, not inferred."""
 import time
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
 from airflow_provider_jodo.sandbox import Fault, FaultPlan, JodoSandbox
 

@@ -9,12 +9,12 @@ from datetime import date, datetime
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
 from conftest import run_dag, xcom_values
 from file_servers import ftp_file_server
 from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 from task_context import task_context
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException, AirflowSkipException, TaskDeferred
 from airflow_provider_jodo.exceptions import (
     JodoColumnMappingError,
     JodoNothingLoadedError,

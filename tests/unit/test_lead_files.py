@@ -3,8 +3,8 @@ physical line and the cause (never a cell's value); the reading pass yields a re
 or line and an `UnreadableRecord`, naming its line, for a row or line that is no record."""
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.exceptions import JodoLeadFileError
 from airflow_provider_jodo.loading.lead_files import (
     MAX_CELL_CHARACTERS,

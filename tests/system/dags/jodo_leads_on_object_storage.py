@@ -21,8 +21,8 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, ObjectStoragePath, task
-from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import Media, UpdateKey
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
 
