@@ -5,6 +5,8 @@
 #                connection-form test, installed with apt-get when /usr/bin/chromium is missing;
 #                a CeleryExecutor deployment on Debian's PostgreSQL and Redis, installed likewise)
 #   make bench - throughput and peak memory of the import operators against the sandbox
+#   make test-matrix - the unit, sandbox and integration tests under the latest patch of each older
+#                Airflow minor (3.0, 3.1, 3.2), each in its own uv venv under .matrix/ (about N min)
 # Narrower loops: make test-system (only the deployment and browser tests), make test-fast (all but them).
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +21,7 @@ POSTGRES := $(or $(lastword $(wildcard /usr/lib/postgresql/*/bin/postgres)),/usr
 SYSTEM_PACKAGES := $(CHROMIUM) $(REDIS) $(POSTGRES)
 APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: demo test test-system test-fast lint clean bench
+.PHONY: demo test test-system test-fast test-matrix lint clean bench
 
 # The demo needs the provider alone; the tests add their extras on top of it.
 $(RUNTIME): pyproject.toml
@@ -62,8 +64,16 @@ test-system: $(STAMP) $(SYSTEM_PACKAGES)
 test-fast: lint
 	$(BIN)/python -m pytest -m "not system"
 
+# The older minors' venvs are made with uv (installed into .venv once); scripts/test_matrix.py
+# lists the releases and prints the table.
+$(BIN)/uv: $(RUNTIME)
+	$(BIN)/python -m pip install --quiet uv
+
+test-matrix: $(BIN)/uv
+	UV=$(BIN)/uv $(BIN)/python scripts/test_matrix.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) .matrix .pytest_cache build dist *.egg-info
 
 # Throughput and memory of the import operators against the sandbox (about 2-3 minutes), then
 # how bounded a call to a hostile platform is (a trickling answer, a huge one; about 15 s), then

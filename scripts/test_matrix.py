@@ -1,0 +1,102 @@
+"""`make test-matrix`: the unit, sandbox and integration tests under each older Airflow minor.
+
+For each minor below the newest (which `make test` covers in `.venv`), create or reuse a uv venv
+in `.matrix/af<minor>` with that Airflow and the provider's test extras, then run
+`tests/unit`, `tests/sandbox` and `tests/integration` (`-m "not system"`), each in its own
+pytest call, and print a table: Airflow version | tests passed | failed | minutes.
+
+`uv` is taken from `$UV`, else from PATH, else beside this Python. Pass minors ("3.0 3.2") to
+run only those. Exits non-zero when any minor has a failure.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MATRIX = ROOT / ".matrix"
+
+AIRFLOW_RELEASES = {"3.0": "3.0.6", "3.1": "3.1.8", "3.2": "3.2.2"}
+"""The latest patch of each older minor the floor admits (PyPI, checked 2026-11-30)."""
+
+EXTRA_REQUIREMENTS = {"3.0": ["universal-pathlib<0.3"]}
+"""What a minor's own constraints pin and its metadata does not: Airflow 3.0.6 requires
+universal-pathlib>=0.2.2 yet cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3)."""
+
+SUITES = ["tests/unit", "tests/sandbox", "tests/integration"]
+
+
+def uv() -> str:
+    """Return the uv executable."""
+    found = os.environ.get("UV") or shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    if not Path(found).exists():
+        sys.exit("uv not found: pip install uv (or set UV=/path/to/uv)")
+    return found
+
+
+def venv_for(minor: str) -> Path:
+    """Create the minor's venv with its Airflow and the test extras, unless it is up to date."""
+    venv = MATRIX / f"af{minor.replace('.', '')}"
+    stamp = venv / ".installed"
+    release = AIRFLOW_RELEASES[minor]
+    inputs = f"{release}\n{(ROOT / 'pyproject.toml').read_text()}"
+    if stamp.exists() and stamp.read_text() == inputs:
+        return venv
+    subprocess.run([uv(), "venv", "--quiet", "--clear", "--python", "3.11", str(venv)], check=True)
+    requirements = [f"apache-airflow=={release}", "-e", f"{ROOT}[test]", *EXTRA_REQUIREMENTS.get(minor, [])]
+    subprocess.run([uv(), "pip", "install", "--quiet", "--python", str(venv), *requirements], check=True)
+    stamp.write_text(inputs)
+    return venv
+
+
+def run_suite(venv: Path, suite: str) -> tuple[int, int]:
+    """Run one test folder in the venv; return (passed, failed), errors counted as failed."""
+    command = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pytest",
+        suite,
+        "-m",
+        "not system",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    print(f"$ {' '.join(command)}", flush=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    if result.returncode not in (0, 5):  # 5: nothing collected
+        print(result.stdout[-20000:], result.stderr[-5000:], sep="\n")
+    print(summary, flush=True)
+    counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|failed|error)", summary)}
+    failed = counts.get("failed", 0) + counts.get("error", 0)
+    if result.returncode not in (0, 1, 5) and not failed:  # pytest itself failed: count the suite
+        failed = 1
+    return counts.get("passed", 0), failed
+
+
+def main() -> int:
+    """Run the matrix and print its table."""
+    minors = sys.argv[1:] or list(AIRFLOW_RELEASES)
+    rows = []
+    for minor in minors:
+        started = time.monotonic()
+        venv = venv_for(minor)
+        passed = failed = 0
+        for suite in SUITES:
+            suite_passed, suite_failed = run_suite(venv, suite)
+            passed += suite_passed
+            failed += suite_failed
+        rows.append((AIRFLOW_RELEASES[minor], passed, failed, (time.monotonic() - started) / 60))
+    print("\nAirflow version | tests passed | failed | minutes")
+    for release, passed, failed, minutes in rows:
+        print(f"{release:<15} | {passed:>12} | {failed:>6} | {minutes:7.1f}")
+    return 1 if any(row[2] for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
