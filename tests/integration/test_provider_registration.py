@@ -44,3 +44,23 @@ def test_every_extra_setting_has_a_form_field_and_secrets_are_masked():
 
 def test_airflow_lists_the_job_link(tmp_path):
     assert "airflow_provider_jodo.links.jodo.JodoImportJobLink" in airflow_cli(tmp_path, "providers", "links")
+
+
+def test_the_connection_form_shows_every_setting_with_its_kind_and_default():
+    """What the UI's `GET /ui/connections/hook_meta` gives for `jodo`, on every supported minor.
+
+    Airflow 3.2+ read `conn-fields`; 3.0-3.1 ask the hook's classmethods, with wtforms installed.
+    """
+    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+    (jodo,) = [hook for hook in HookMetaService.hook_meta_data() if hook.connection_type == "jodo"]
+    fields = jodo.extra_fields
+    assert set(fields) == set(EXTRA_DEFAULTS)
+    assert fields["apikey"]["schema"]["format"] == "password"
+    assert fields["usertype"]["schema"]["enum"] == ["agent", "account"]
+    assert fields["usertype"]["value"] == EXTRA_DEFAULTS["usertype"]
+    assert "boolean" in fields["verify_ssl"]["schema"]["type"]
+    assert "integer" in fields["max_retries"]["schema"]["type"]
+    assert fields["timeout"]["value"] == EXTRA_DEFAULTS["timeout"]
+    assert jodo.standard_fields.host.title == "Base URL"
+    assert jodo.standard_fields.login.placeholder == "admin"
