@@ -23,9 +23,10 @@ MATRIX = ROOT / ".matrix"
 AIRFLOW_RELEASES = {"3.0": "3.0.6", "3.1": "3.1.8", "3.2": "3.2.2"}
 """The latest patch of each older minor the floor admits (PyPI, checked 2026-11-30)."""
 
-EXTRA_REQUIREMENTS = {"3.0": ["universal-pathlib<0.3"]}
-"""What a minor's own constraints pin and its metadata does not: Airflow 3.0.6 requires
-universal-pathlib>=0.2.2 yet cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3)."""
+EXTRA_REQUIREMENTS = {"3.0": ["universal-pathlib<0.3", "wtforms"]}
+"""What a minor needs beside the provider: Airflow 3.0.6 requires universal-pathlib>=0.2.2 yet
+cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3; Airflow's constraints pin 0.2);
+its UI shows a hook's extra fields only with wtforms installed (the FAB provider brings it)."""
 
 SUITES = ["tests/unit", "tests/sandbox", "tests/integration"]
 
@@ -43,7 +44,7 @@ def venv_for(minor: str) -> Path:
     venv = MATRIX / f"af{minor.replace('.', '')}"
     stamp = venv / ".installed"
     release = AIRFLOW_RELEASES[minor]
-    inputs = f"{release}\n{(ROOT / 'pyproject.toml').read_text()}"
+    inputs = f"{release} {EXTRA_REQUIREMENTS.get(minor, [])}\n{(ROOT / 'pyproject.toml').read_text()}"
     if stamp.exists() and stamp.read_text() == inputs:
         return venv
     subprocess.run([uv(), "venv", "--quiet", "--clear", "--python", "3.11", str(venv)], check=True)
@@ -68,9 +69,12 @@ def run_suite(venv: Path, suite: str) -> tuple[int, int]:
     ]
     print(f"$ {' '.join(command)}", flush=True)
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    log = venv.with_name(f"{venv.name}-{Path(suite).name}.log")
+    log.write_text(result.stdout + result.stderr)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     if result.returncode not in (0, 5):  # 5: nothing collected
-        print(result.stdout[-20000:], result.stderr[-5000:], sep="\n")
+        print("\n".join(line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))))
+        print(f"(the whole output: {log.relative_to(ROOT)})")
     print(summary, flush=True)
     counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|failed|error)", summary)}
     failed = counts.get("failed", 0) + counts.get("error", 0)
