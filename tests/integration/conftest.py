@@ -155,7 +155,7 @@ def run_dag(dag: Any, **test_kwargs: Any) -> Any:
     to the metadata database first (DAGs loaded from a dags folder need none of this; Airflow
     3.0's `dag.test()` writes it itself)."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow_dag_bags import DagBag, sync_bag_to_db
+    from airflow_versions import DagBag, sync_bag_to_db
 
     if sync_bag_to_db is None:
         return dag.test(**test_kwargs)

@@ -15,7 +15,7 @@ EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 
 def example_dag_bag():
     """The example DAGs, parsed now: `jodo_dialing_preparation` reads `jodo_default` to name its asset."""
-    from airflow_dag_bags import DagBag
+    from airflow_versions import DagBag
 
     return DagBag(dag_folder=str(EXAMPLE_DAGS))
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pendulum
 import pytest
+from airflow_versions import needs_task_state_store
 from conftest import POLL_SECONDS, asset_events, run_dag, xcom_values
 from file_servers import http_file_server
 
@@ -43,6 +44,7 @@ def job_ids(sandbox):
             return found
 
 
+@needs_task_state_store
 @pytest.mark.parametrize("deferrable", [False, True], ids=["worker-wait", "deferred-wait"])
 def test_a_retry_after_a_timed_out_wait_reuses_the_running_job(platform, tmp_path, deferrable):
     (tmp_path / "leads.csv").write_text(CSV)
@@ -115,7 +117,7 @@ def reschedules(task_instance):
 
 def test_a_failing_job_fails_the_nightly_example_naming_the_job_and_its_errors(platform, tmp_path, capfd):
     """The nightly example with a file whose header does not match the campaign's form."""
-    from airflow_dag_bags import DagBag
+    from airflow_versions import DagBag
     from test_example_dags import EXAMPLE_DAGS
 
     (tmp_path / "broken.csv").write_text("shoe_size,phone1\n42,5511900000003\n")
