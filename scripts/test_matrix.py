@@ -24,7 +24,7 @@ AIRFLOW_RELEASES = {"3.0": "3.0.6", "3.1": "3.1.8", "3.2": "3.2.2"}
 """The latest patch of each older minor the floor admits (PyPI, checked 2026-11-30)."""
 
 EXTRA_REQUIREMENTS = {
-    "3.0": ["cadwyn<8", "svcs<26", "universal-pathlib<0.3", "wtforms"],
+    "3.0": ["fastapi==0.117.1", "cadwyn<8", "svcs<26", "universal-pathlib<0.3", "wtforms"],
     "3.1": ["cadwyn<8", "svcs<26"],
     "3.2": ["fastapi==0.136.3", "cadwyn==7.0.0", "svcs<26"],
 }
@@ -32,7 +32,8 @@ EXTRA_REQUIREMENTS = {
 metadata does not. The in-process execution API of `dag.test()` (Airflow 3.2.2 checked) fails
 every task with fastapi 0.165 / cadwyn 9 ("TITerminalStatePayload needs a discriminator") and
 with svcs 26 ("'State' object has no attribute 'svcs_registry'"); the versions pinned are those
-Airflow 3.3.2 runs with here (3.0 and 3.1 pin fastapi themselves). Airflow 3.0.6 requires
+Airflow 3.3.2 runs with here (3.1 pins fastapi itself; 3.0 takes what 3.1.8 resolves to, as
+its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires
 universal-pathlib>=0.2.2 yet cannot build an
 ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra fields only with
 wtforms installed (the FAB provider brings it)."""
