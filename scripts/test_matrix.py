@@ -33,10 +33,9 @@ metadata does not. The in-process execution API of `dag.test()` (Airflow 3.2.2 c
 every task with fastapi 0.165 / cadwyn 9 ("TITerminalStatePayload needs a discriminator") and
 with svcs 26 ("'State' object has no attribute 'svcs_registry'"); the versions pinned are those
 Airflow 3.3.2 runs with here (3.1 pins fastapi itself; 3.0 takes what 3.1.8 resolves to, as
-its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires
-universal-pathlib>=0.2.2 yet cannot build an
-ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra fields only with
-wtforms installed (the FAB provider brings it)."""
+its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires universal-pathlib>=0.2.2 yet
+cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra
+fields only with wtforms installed (the FAB provider brings it)."""
 
 SUITES = ["tests/unit", "tests/sandbox", "tests/integration"]
 
