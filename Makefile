@@ -52,6 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m mypy
 
 test: lint $(SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest
