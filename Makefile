@@ -5,7 +5,7 @@
 #                connection-form test, installed with apt-get when /usr/bin/chromium is missing;
 #                a CeleryExecutor deployment on Debian's PostgreSQL and Redis, installed likewise)
 #   make bench - throughput and peak memory of the import operators against the sandbox
-# Narrower loops: make test-system (only the deployment and browser tests), make test-fast (all but them).
+# Narrower loops: make test-system (only the deployment, browser and packaging tests), make test-fast (all but them).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
