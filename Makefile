@@ -8,12 +8,15 @@
 #   make test-matrix - the unit, sandbox and integration tests under the latest patch of each older
 #                Airflow minor (3.0, 3.1, 3.2), each in its own uv venv under .matrix/ (about 35 min:
 #                9, 13 and 14 min here)
-# Narrower loops: make test-system (only the deployment and browser tests), make test-fast (all but them).
+# Narrower loops: make test-system (only the deployment, browser and packaging tests), make test-fast (all but them).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
+# The versions every install takes (pip otherwise backtracks through the test extras' releases for
+# over an hour and gives up: resolution-too-deep). `make constraints` regenerates it.
+CONSTRAINTS := constraints/airflow-3.3.txt
 CHROMIUM := /usr/bin/chromium
 REDIS := /usr/bin/redis-server
 # Debian's `postgresql` installs the server of its release's version (15 on Debian 12) under
@@ -22,18 +25,25 @@ POSTGRES := $(or $(lastword $(wildcard /usr/lib/postgresql/*/bin/postgres)),/usr
 SYSTEM_PACKAGES := $(CHROMIUM) $(REDIS) $(POSTGRES)
 APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: demo test test-system test-fast test-matrix lint clean bench
+.PHONY: demo test test-system test-fast test-matrix lint clean bench constraints
 
 # The demo needs the provider alone; the tests add their extras on top of it.
-$(RUNTIME): pyproject.toml
+$(RUNTIME): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e . -c $(CONSTRAINTS)
 	touch $(RUNTIME)
 
 $(STAMP): $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test]" -c $(CONSTRAINTS)
 	touch $(STAMP)
+
+# After a change to the dependencies: resolve the provider with its extras afresh (uv takes
+# seconds where pip backtracks for an hour) into the constraints file.
+constraints:
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv; }
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 --quiet \
+		--output-file $(CONSTRAINTS)
 
 # Playwright drives Debian's Chromium (no `playwright install`: the machine cannot download
 # browsers); installed once, skipped when present.
@@ -55,6 +65,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m mypy
 
 test: lint $(SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest

@@ -21,6 +21,9 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-jodo",
         "name": "Jodo",
         "description": "Load customer and lead data into Jodo/astercc contact-center campaigns.",
+        # The releases, newest first: pyproject's version and CHANGELOG.md's headings (a test
+        # keeps the three in step).
+        "versions": ["0.2.0", "0.1.0"],
         "integrations": [
             {
                 "integration-name": "Jodo",

@@ -64,8 +64,12 @@ class MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         new_name = new_module_name(fullname)
         if new_name is None:
             return None
-        is_package = importlib.util.find_spec(new_name).submodule_search_locations is not None
-        return importlib.util.spec_from_loader(fullname, self, is_package=is_package)
+        new_spec = importlib.util.find_spec(new_name)
+        if new_spec is None:  # an old path to a module that does not exist now either
+            return None
+        return importlib.util.spec_from_loader(
+            fullname, self, is_package=new_spec.submodule_search_locations is not None
+        )
 
     def exec_module(self, module: ModuleType) -> None:
         """Serve the alias's attributes from the new module (PEP 562), warning once."""

@@ -189,7 +189,7 @@ class FileJobSubmitter:
         self,
         model_id: str,
         file_url: str,
-        submitted_with: Mapping[str, str] | None,
+        submitted_with: Mapping[str, str],
         submitted_at: datetime | None,
     ) -> FileJobSubmission:
         """Describe a submission as its job's status would report it back.

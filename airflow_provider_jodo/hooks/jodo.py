@@ -397,6 +397,7 @@ class JodoHook(BaseHook):
         """Give the hook's parts, loading the connection's settings on first use."""
         if self._parts is None:
             self.get_conn_settings()
+        assert self._parts is not None  # get_conn_settings built them
         return self._parts
 
     def _build_parts(self, settings: JodoConnectionSettings) -> None:

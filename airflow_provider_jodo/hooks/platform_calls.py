@@ -134,6 +134,7 @@ class PlatformCalls:
                 parse_answer(body, status, what, self.redactor.redact), body, what, self.redactor.redact
             )
         except JodoAuthenticationError as refused:
+            assert refused.code is not None  # a refusal is classed as one of credentials by its code
             check = CREDENTIAL_FIELDS[refused.code]
             raise JodoAuthenticationError(
                 f"{refused}; check connection {self.settings.conn_id!r}: {check}",

@@ -7,10 +7,13 @@ worker after each run segment, deferral included, so the button shows while the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperatorLink
 from airflow.sdk.execution_time.xcom import XCom
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 JOB_ID_XCOM_KEY = "job_id"
 JOB_URL_XCOM_KEY = "job_url"
@@ -26,13 +29,13 @@ class JodoImportJobLink(BaseOperatorLink):
         return XCom.get_value(ti_key=ti_key, key=JOB_URL_XCOM_KEY) or ""
 
 
-def push_job_reference(context: Any, job_id: str, job_url: str) -> None:
+def push_job_reference(context: Context, job_id: str, job_url: str) -> None:
     """Push `job_id` (for downstream tasks, e.g. the sensor) and `job_url` (for the link) to XCom."""
     context["ti"].xcom_push(key=JOB_ID_XCOM_KEY, value=job_id)
     context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url)
 
 
-def clear_job_reference(context: Any) -> None:
+def clear_job_reference(context: Context) -> None:
     """Push an empty `job_url` before anything else, so that the link finds a value.
 
     Airflow computes the link after every try; without a value there it logs an error-level

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
@@ -48,7 +48,7 @@ def prompt_thread_switching() -> Iterator[None]:
 
 def map_in_order(
     call: Callable[[Item], Result], items: Iterable[Item], max_in_flight: int
-) -> Iterator[tuple[Item, Result]]:
+) -> Generator[tuple[Item, Result], None, None]:
     """Yield `(item, call(item))` for each item, in input order, with at most `max_in_flight` calls at once.
 
     The calls run in worker threads; `call` must be safe to run concurrently.

@@ -33,6 +33,7 @@ from airflow_provider_jodo.vendor.wire.cji_parameters import refuse_url_login
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
+    from airflow.sdk import Context
 
 STUCK_AFTER_TIMEOUTS = 2
 DEFAULT_STUCK_AFTER_SECONDS = 24 * 3600.0
@@ -135,7 +136,7 @@ class FileJobOperator(ImportLineage, BaseOperator):
 
     def run_file_job(
         self,
-        context: Any,
+        context: Context,
         submission: FileSubmission,
         stage: Callable[[JodoHook], None] | None = None,
     ) -> dict[str, Any]:
@@ -158,7 +159,7 @@ class FileJobOperator(ImportLineage, BaseOperator):
             self._finish_job(context, result)
         return result
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger: return the job's final counts, or fail naming the job."""
         if event["status"] == "success":
             self.log.info("%s", event["message"])
@@ -170,7 +171,7 @@ class FileJobOperator(ImportLineage, BaseOperator):
         # of this task waits for it again rather than submitting anew.
         raise AirflowException(event["message"])
 
-    def _finish_job(self, context: Any, job: dict[str, Any]) -> None:
+    def _finish_job(self, context: Context, job: dict[str, Any]) -> None:
         """Fail a finished job that landed fewer than `min_loaded` rows, naming its first row error.
 
         Otherwise record the campaign's asset event.
@@ -239,7 +240,7 @@ class JodoImportCJIFileOperator(FileJobOperator):
         """Give the file the platform fetched (`file_url`, without its query) as OpenLineage's input."""
         return location_lineage(self.file_url)
 
-    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
         """Render, then refuse a `file_url` that rendered with a login.
 
         This happens before Airflow stores the rendered fields; the password is registered for
@@ -253,7 +254,7 @@ class JodoImportCJIFileOperator(FileJobOperator):
                 mask_secret(quote(password, safe=""))
             refuse_url_login(self.file_url)
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         """Submit (or reuse) the job and wait for it; see the class docstring for the result."""
         clear_job_reference(context)  # the task's link reads it back, even if no job comes of it
         submission = FileSubmission(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, BaseOperator
 
@@ -43,6 +43,9 @@ from airflow_provider_jodo.loading.record_sources import (
 from airflow_provider_jodo.operators.lineage import ImportLineage
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from airflow_provider_jodo.vendor.codes import BackMsgCode
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 DEFAULT_CJI_MAX_IN_FLIGHT = 1
 """Sequential by default: two records of one phone number in flight at once would land in
@@ -121,7 +124,7 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         if records is None:
             raise ValueError("records=None: give the records to import (a list of dicts, or a template)")
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""
         if self.on_invalid == "fail":
             for index, record in enumerate(self._mapped_records()):
@@ -203,4 +206,5 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             if error.code in _RECORDS_OWN_FAULT_CODES:
                 return "rejected", refusal_naming_fields(error, record)
             raise
+        assert result.outcome is not None  # an inline record's import always has one
         return result.outcome.value, None

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
 
 import pendulum
 
@@ -51,6 +51,9 @@ from airflow_provider_jodo.vendor.job_verdict import (
 )
 from airflow_provider_jodo.vendor.models import ImportJob
 from airflow_provider_jodo.vendor.wire.cji_parameters import file_key
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,10 @@ class FileJobTask(Protocol):
     stuck_after: float
     resubmit_stuck_job: bool
     deferrable: bool
-    log: Any
+
+    @property
+    def log(self) -> Any:
+        """The task's logger."""
 
     def defer(self, *, trigger: Any, method_name: str, timeout: timedelta | None = None) -> NoReturn:
         """Hand the wait over to `trigger`, resuming in `method_name` (Airflow's `BaseOperator.defer`)."""
@@ -121,7 +127,7 @@ class FileJob:
         self.job_id: str | None = None
         """The job's id once it is known (submitted or found), for the task's `on_kill`."""
 
-    def run(self, context: Any) -> dict[str, Any]:
+    def run(self, context: Context) -> dict[str, Any]:
         """Submit (or reuse) the job, push its reference to XCom, and wait for it if asked to.
 
         Return the job's final state and counts (`ImportJob.to_dict`) after a wait, or
@@ -136,7 +142,9 @@ class FileJob:
         state_key = f"jodo_cji_job:{self.submission.campaign_id}:{file_key(str(self.submission.file_url))}"
         job_id = None
         if store is not None:
-            job_id = self._job_of_earlier_try(store.get(state_key), state_key)
+            # What an earlier try stored under this key: _submit_once's dict.
+            earlier = cast("Mapping[str, Any] | None", store.get(state_key))
+            job_id = self._job_of_earlier_try(earlier, state_key)
         if job_id is None:
             job_id = self._submit_once(exetime, store, state_key)
         self.job_id = job_id
@@ -296,7 +304,7 @@ class FileJob:
                 file_url=self.submission.file_url,
                 known_job_ids=known_job_ids,
                 submitted_with=earlier.get("submitted_with"),
-                submitted_at=pendulum.parse(submitted_at) if submitted_at else None,
+                submitted_at=_stored_time(submitted_at) if submitted_at else None,
             )
         except JodoCapabilityMissingError:
             raise AirflowFailException(self._unconfirmed_earlier_try(earlier, state_key)) from None
@@ -393,4 +401,15 @@ class FileJob:
 def _due_at(earlier: Mapping[str, Any]) -> pendulum.DateTime | None:
     """Return when the job an earlier try left in the task state store was due to run (UTC), if known."""
     due = earlier.get("runs_from") or earlier.get("submitted_at")
-    return pendulum.parse(due) if due else None
+    return _stored_time(due) if due else None
+
+
+def _stored_time(text: str) -> pendulum.DateTime:
+    """Read back a time that an earlier try stored with `to_iso8601_string`.
+
+    :raises ValueError: `text` is not a date and time (the store was written by something else).
+    """
+    parsed = pendulum.parse(text)
+    if not isinstance(parsed, pendulum.DateTime):
+        raise ValueError(f"{text!r} in the task state store is not a date and time")
+    return parsed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
@@ -20,6 +20,9 @@ from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOper
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
 __all__ = [
     "JodoImportCJIFileOperator",
     "JodoImportCJIOperator",
@@ -28,7 +31,7 @@ __all__ = [
 ]
 
 
-class JodoImportCJIOperator:
+class _ImportCJIOperatorDispatcher:
     """Build the importCJI operator that `source` names: a dispatcher kept for existing DAGs.
 
     `JodoImportCJIOperator(source="data", ...)` is a `JodoImportCJIRecordsOperator` and
@@ -40,20 +43,22 @@ class JodoImportCJIOperator:
     A parameter of the other kind (`records` or `max_in_flight` for a file,
     `file_url` or `poll_interval` for records) fails the DAG when it is parsed.
 
+    `JodoImportCJIOperator` is the dispatcher's one instance, not a class: calling it returns an
+    operator of another class, which a class's constructor cannot say to a type checker.
+
     :param source: `data` (inline `records`), `http` or `ftp` (the CSV at `file_url`).
     :param kwargs: the parameters of the operator that `source` names (`campaign_id`,
         `records` or `file_url`, the policies, ...; see each operator).
     """
 
-    def __new__(cls, *, source: CJISource | str, **kwargs: Any) -> BaseOperator:
+    def __call__(self, *, source: CJISource | str, **kwargs: Any) -> BaseOperator:
         """Return the operator for `source`, built with `kwargs`."""
         operator_class, arguments = _operator_for(source, kwargs)
         # Left out, it fails as None, after the other arguments' checks, as it always has.
         arguments.setdefault(_TAKES[operator_class], None)
         return operator_class(**arguments)
 
-    @classmethod
-    def partial(cls, *, source: CJISource | str, **kwargs: Any) -> Any:
+    def partial(self, *, source: CJISource | str, **kwargs: Any) -> Any:
         """Start a mapped task of the operator for `source` (`.expand(...)` it as usual).
 
         :param source: `data`, `http` or `ftp`; not mappable.
@@ -65,6 +70,9 @@ class JodoImportCJIOperator:
         return operator_class.partial(**arguments)
 
 
+JodoImportCJIOperator = _ImportCJIOperatorDispatcher()
+
+
 class _FileOperatorReturningJobId(JodoImportCJIFileOperator):
     """`JodoImportCJIOperator`'s file task: the job id alone (a str) when it does not wait.
 
@@ -74,7 +82,7 @@ class _FileOperatorReturningJobId(JodoImportCJIFileOperator):
 
     custom_operator_name = "JodoImportCJIOperator"
 
-    def execute(self, context: Any) -> Any:
+    def execute(self, context: Context) -> Any:
         """Run the file job; return the job id alone when not waiting for it."""
         job = super().execute(context)
         return job if self.wait_for_completion else job["job_id"]
@@ -90,6 +98,8 @@ def _operator_for(source: Any, kwargs: Mapping[str, Any]) -> tuple[type[BaseOper
     :raises ValueError: naming `source`, or the arguments it does not take.
     """
     source = coerce(CJISource, source, "source")
+    operator_class: type[BaseOperator]
+    other_class: type[BaseOperator]
     if source is CJISource.DATA:
         operator_class, other_class = JodoImportCJIRecordsOperator, JodoImportCJIFileOperator
         arguments = dict(kwargs)
@@ -109,6 +119,6 @@ def _parameters(operator_class: type[BaseOperator]) -> set[str]:
         name
         for klass in classes[: classes.index(BaseOperator)]
         if "__init__" in vars(klass)
-        for name, parameter in inspect.signature(klass.__init__).parameters.items()
+        for name, parameter in inspect.signature(vars(klass)["__init__"]).parameters.items()
         if parameter.kind is inspect.Parameter.KEYWORD_ONLY
     }

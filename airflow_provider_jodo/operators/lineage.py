@@ -24,6 +24,7 @@ from airflow_provider_jodo.loading.storage import is_uri
 if TYPE_CHECKING:
     from airflow.providers.common.compat.openlineage.facet import Dataset
     from airflow.providers.openlineage.extractors import OperatorLineage
+    from openlineage.client.generated.base import OutputDatasetFacet
 
 
 class ImportLineage:
@@ -78,7 +79,7 @@ class ImportLineage:
 
         lineage = self.lineage_inputs()
         dataset = convert_asset_to_openlineage(self.import_asset())
-        facets = {}
+        facets: dict[str, OutputDatasetFacet] = {}
         if rows_landed is not None:
             facets["outputStatistics"] = OutputStatisticsOutputDatasetFacet(rowCount=rows_landed)
         output = OutputDataset(namespace=dataset.namespace, name=dataset.name, outputFacets=facets)

@@ -61,6 +61,7 @@ from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
+    from airflow.sdk import Context
 
 DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
 CHUNK_SPAN_BATCHES = 2
@@ -175,7 +176,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         """Give the `source_path` file as OpenLineage's input (none for `records`)."""
         return location_lineage(self.source_path)
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         """Check, batch and push the records; return the summary described in the class docstring."""
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
@@ -191,12 +192,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
-        extra = {"total": total, **counts, "requests": len(request_ids)}
+        extra: dict[str, Any] = {"total": total, **counts, "requests": len(request_ids)}
         extra["report_path"] = printable_uri(report_location)
         self.record_import(context, extra, loaded)
         return {"request_ids": request_ids, "total": total, **counts, "report_path": report_location}
 
-    def _report_location(self, context: Any) -> tuple[str, str | None]:
+    def _report_location(self, context: Context) -> tuple[str, str | None]:
         """Return where the report goes and the connection of its store.
 
         That is `report_path`, else under `[jodo] report_base`, else a new temp file, which

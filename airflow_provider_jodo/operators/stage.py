@@ -38,6 +38,7 @@ from airflow_provider_jodo.operators.lineage import location_lineage, query_line
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
+    from airflow.sdk import Context
 
 STAGING_XCOM_KEY = "staging"
 DEFAULT_FETCH_SIZE = 10_000
@@ -157,7 +158,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         self.delete_staged_file = bool(delete_staged_file)
         self._staging: dict[str, Any] | None = None
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any]:
         """Stage the records (unless an earlier try's job is reused), then import and wait."""
         clear_job_reference(context)  # the task's link reads it back, even if no job comes of it
         if self.remote_path is None:
@@ -178,7 +179,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         self._delete_staged_file()
         return job
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger as every file job does, then remove the staged file if asked to."""
         job = super().execute_complete(context, event)
         self._delete_staged_file()
@@ -273,13 +274,14 @@ class JodoStageAndImportOperator(FileJobOperator):
             yield apply_column_mapping(row, self.column_mapping) if isinstance(row, Mapping) else row
 
 
-def _default_remote_path(context: Any, task_id: str) -> str:
+def _default_remote_path(context: Context, task_id: str) -> str:
     """Return `jodo-<dag>-<task>[-<map index>]-<run id>.csv`.
 
     Every character an FTP server could choke on (`:` and `+` of run ids) is replaced.
     """
     ti = context["ti"]
-    parts = [ti.dag_id, task_id, *([str(ti.map_index)] if ti.map_index >= 0 else []), context["run_id"]]
+    mapped = ti.map_index is not None and ti.map_index >= 0  # Airflow's -1 (or None): not mapped
+    parts = [ti.dag_id, task_id, *([str(ti.map_index)] if mapped else []), context["run_id"]]
     return file_name_part("-".join(["jodo", *parts])) + ".csv"
 
 

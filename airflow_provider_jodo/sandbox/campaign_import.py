@@ -128,17 +128,20 @@ def import_record(
         field_changes = _field_changes(customer, record, options)
         other_changes = _status_agent_package_changes(customer, campaign, options)
         status_after = other_changes.get("status", customer.status)
-        enters_dial_list = (
-            dial_entry is not None
+        # The entry the customer enters the dial list with; None: it does not enter it.
+        entering_dial_list = (
+            dial_entry
+            if dial_entry is not None
             and _dial_list_admits(options.dial_list_policy, status_after)
             and store.dial_entry(campaign.id, customer.id) != dial_entry
+            else None
         )
         if field_changes or other_changes:
             store.update_campaign_customer(customer.id, {**field_changes, **other_changes})
-        if enters_dial_list:
-            store.put_dial_entry(campaign.id, customer.id, dial_entry)
+        if entering_dial_list is not None:
+            store.put_dial_entry(campaign.id, customer.id, entering_dial_list)
 
-    if enters_dial_list:
+    if entering_dial_list is not None:
         return RecordResult(CampaignRecordOutcome.UPDATED, BackMsgCode.PUT_IN_DIAL_LIST)
     if field_changes or "package" in other_changes:
         # A package move is not named by the decisions; it changes the customer record, so it
@@ -195,7 +198,7 @@ def _moves_package(policy: ChangePackagePolicy, current: str | None, target: str
     return False
 
 
-def _dial_list_admits(policy: DialListDuplicatePolicy, status: str) -> bool:
+def _dial_list_admits(policy: DialListDuplicatePolicy, status: str | None) -> bool:
     if policy is DialListDuplicatePolicy.ALL:
         return True
     if policy is DialListDuplicatePolicy.IGNORE_SUCCESS:

@@ -105,7 +105,7 @@ class CampaignStore(StoreDatabase):
         A main-table campaign's customer goes to the main table, in the campaign's package.
         """
         names = [name for name in CAMPAIGN_FIELDS if name in fields]
-        cursor = self._write(
+        return self._insert(
             f"INSERT INTO campaign_customers (org_id, campaign_id, package, status, {', '.join(names)}) "
             f"VALUES (?, ?, ?, ?{', ?' * len(names)})",
             (
@@ -116,7 +116,6 @@ class CampaignStore(StoreDatabase):
                 *(fields[name] for name in names),
             ),
         )
-        return cursor.lastrowid
 
     def update_campaign_customer(self, customer_id: int, changes: Mapping[str, str | None]) -> None:
         """Set form fields, `status`, `agent` or `package` of a customer."""
@@ -154,6 +153,7 @@ class CampaignStore(StoreDatabase):
         For a main-table campaign these are the main table's customers in its package.
         """
         campaign = self._require_campaign(campaign_id)
+        parameters: tuple[int | str | None, ...]
         if campaign.main_table:
             condition, parameters = "campaign_id IS NULL AND package = ?", (campaign.org_id, campaign.package)
         else:

@@ -54,7 +54,7 @@ class CjiAnswer:
     """An astercc answer: `code` 1 (success) or 2 (failure) and its message."""
 
     code: int
-    message: str | dict[str, Any]
+    message: str | dict[str, Any] | list[dict[str, Any]]
 
     def as_object(self) -> dict[str, Any]:
         """Return the answer object as it goes on the wire (before the JSONP wrapper)."""

@@ -60,6 +60,13 @@ class StoreDatabase:
         with self._lock:
             return self._connection.execute(sql, parameters)
 
+    def _insert(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """Insert one row and return its id."""
+        row_id = self._write(sql, parameters).lastrowid
+        if row_id is None:  # sqlite3 sets it after every INSERT that adds a row
+            raise sqlite3.OperationalError(f"no row inserted by {sql!r}")
+        return row_id
+
     def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._lock:
             self._connection.executemany(sql, rows)

@@ -58,7 +58,7 @@ class ImportJobQueue(StoreDatabase):
         exetime: str,
     ) -> int:
         """Schedule an import job to run at `exetime` (platform wall-clock); returns its id."""
-        cursor = self._write(
+        return self._insert(
             "INSERT INTO import_jobs (org_id, campaign_id, source, url, source_user, source_pwd, delrow, "
             "options, state, exetime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -74,7 +74,6 @@ class ImportJobQueue(StoreDatabase):
                 exetime,
             ),
         )
-        return cursor.lastrowid
 
     def claim_due_import_job(self) -> QueuedImportJob | None:
         """Mark the oldest scheduled job whose `exetime` has come as running and return it."""

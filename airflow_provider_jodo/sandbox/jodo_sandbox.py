@@ -88,7 +88,7 @@ class JodoSandbox:
         """`http://HOST:PORT` of the running sandbox (`http://[::1]:PORT` on IPv6)."""
         if self._server is None:
             raise RuntimeError("the sandbox is not running; call start() or use it in a with block")
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]  # server_address, with the host as str
         if self._server.address_family == socket.AF_INET6:
             host = f"[{host}]"
         return f"http://{host}:{port}"

@@ -122,10 +122,10 @@ class ProcessDataApi:
         org_id = self._store.organisation_of_apikey(apikey) if isinstance(apikey, str) else None
         if org_id is None:
             raise _Refusal(JODO_API_KEY_NOT_FOUND, "apikey")
-        process_org_id = (
-            self._store.organisation_of_process(servicekey) if isinstance(servicekey, str) else None
-        )
-        if process_org_id is None:
+        if (
+            not isinstance(servicekey, str)
+            or (process_org_id := self._store.organisation_of_process(servicekey)) is None
+        ):
             raise _Refusal(JODO_SERVICE_KEY_NOT_FOUND, repr(servicekey))
         if process_org_id != org_id:
             raise _Refusal(JODO_KEYS_DO_NOT_MATCH, repr(servicekey))
@@ -145,7 +145,7 @@ class ProcessDataApi:
         }
         outcomes, accepted = _judge_records(records, update_key, defaults)
         self._upsert(servicekey, update_key, media, userlogin, accepted, outcomes)
-        answer = {
+        answer: dict[str, Any] = {
             "method": IMPORT_METHOD,
             "resdatetime": self._clock.now_text(),
             "status": JODO_SUCCESS,
@@ -266,17 +266,17 @@ def _judge_records(
     accepted: list[_AcceptedRecord] = []
     for index, record in enumerate(records):
         fields, reason = judge_record(record, update_key)
-        key = fields.get(update_key.value) or None
         if reason is not None:
             outcomes.append(
                 {
                     "index": index,
-                    "key": key,
+                    "key": fields.get(update_key.value) or None,
                     "outcome": RecordOutcomeKind.REJECTED.value,
                     "reason": reason,
                 }
             )
             continue
+        key = fields[update_key.value]  # an accepted record has its update key (`judge_record`)
         outcomes.append({"index": index, "key": key, "outcome": None})
         accepted.append(_AcceptedRecord(index, key, {**defaults, **fields}))
     return outcomes, accepted

@@ -86,7 +86,9 @@ class SandboxStore(ProcessStore, CampaignStore, ImportJobQueue):
             "ON CONFLICT(orgidentity) DO UPDATE SET apikey = excluded.apikey",
             (orgidentity, apikey),
         )
-        org_id = self._one("SELECT id FROM organisations WHERE orgidentity = ?", (orgidentity,))["id"]
+        organisation = self._one("SELECT id FROM organisations WHERE orgidentity = ?", (orgidentity,))
+        assert organisation is not None  # the upsert above wrote it
+        org_id = organisation["id"]
         self._write(
             "INSERT OR REPLACE INTO processes (servicekey, org_id) VALUES (?, ?)", (servicekey, org_id)
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
@@ -41,6 +41,9 @@ from airflow_provider_jodo.vendor.job_verdict import (
     judge_job,
     wait_is_over,
 )
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 
 class JodoImportJobSensor(BaseSensorOperator):
@@ -87,7 +90,7 @@ class JodoImportJobSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self._gives_up_at: float | None = None  # set for a wait in one process (poke mode)
 
-    def poke(self, context: Any) -> PokeReturnValue:
+    def poke(self, context: Context) -> PokeReturnValue:
         """Ask the platform for the job once: done when it succeeded, AirflowFailException when it failed.
 
         A connection error after the wait's end raises AirflowSensorTimeout; before it, it is
@@ -113,7 +116,7 @@ class JodoImportJobSensor(BaseSensorOperator):
         self.log.info("%s", describe_job(job))
         return PokeReturnValue(is_done=verdict is JobVerdict.SUCCEEDED, xcom_value=job.to_dict())
 
-    def execute(self, context: Any) -> Any:
+    def execute(self, context: Context) -> Any:
         """Push the job's reference for the link, then wait: by poking or, deferrable, in the triggerer."""
         _check_job_id(self.job_id)  # rendered: an upstream task that pushed no id renders "None"
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
@@ -121,10 +124,12 @@ class JodoImportJobSensor(BaseSensorOperator):
         if not self.deferrable:
             if self.mode == "poke":  # one process waits the whole timeout: no call outlives it
                 self._gives_up_at = time.time() + self.timeout
-            return self._succeeded(context, super().execute(context))
+            # Airflow types the xcom_value of poke() and what execute() returns as Any | None;
+            # once the sensor succeeds, both are the job's dict (`ImportJob.to_dict`).
+            return self._succeeded(context, cast("dict[str, Any]", super().execute(context)))
         first = self.poke(context)
         if first.is_done:
-            return self._succeeded(context, first.xcom_value)
+            return self._succeeded(context, cast("dict[str, Any]", first.xcom_value))
         self.defer(
             trigger=JodoImportJobTrigger(
                 job_id=str(self.job_id),
@@ -136,7 +141,7 @@ class JodoImportJobSensor(BaseSensorOperator):
             timeout=timedelta(seconds=self.timeout),
         )
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger's event: return the job, or fail with its message."""
         if event["status"] == "success":
             self.log.info("%s", event["message"])
@@ -147,7 +152,7 @@ class JodoImportJobSensor(BaseSensorOperator):
             raise AirflowFailException(event["message"])
         raise AirflowException(event["message"])  # the platform could not be asked: retryable
 
-    def _succeeded(self, context: Any, job: dict[str, Any]) -> dict[str, Any]:
+    def _succeeded(self, context: Context, job: dict[str, Any]) -> dict[str, Any]:
         """Record the campaign's asset event for the succeeded job, if `campaign_id` is known; return the job.
 
         :param context: the task's context.

@@ -27,9 +27,10 @@ def test_providers_list_shows_the_provider(tmp_path):
 
 
 def test_providers_manager_knows_the_jodo_hook():
-    from airflow.providers_manager import ProvidersManager
+    # Hooks are the task runtime's business: ProvidersManager.hooks is deprecated for this one.
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 
-    manager = ProvidersManager()
+    manager = ProvidersManagerTaskRuntime()
     assert "airflow-provider-jodo" in manager.providers
     hook = manager.hooks["jodo"]
     assert hook is not None and hook.hook_class_name == "airflow_provider_jodo.hooks.jodo.JodoHook"

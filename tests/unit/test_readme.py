@@ -27,17 +27,18 @@ def section(heading: str) -> str:
     return README[start : end if end != -1 else None]
 
 
-def own_parameters(cls: type) -> list[str]:
-    """The keyword parameters a DAG author gives `cls`: those of its constructor and of its bases
-    up to Airflow's (`BaseOperator`, `BaseSensorOperator`), or of its `__new__` for a dispatcher."""
-    classes = cls.mro()
+def own_parameters(operator: object) -> list[str]:
+    """The keyword parameters a DAG author gives `operator`: those of its constructor and of its
+    bases up to Airflow's (`BaseOperator`, `BaseSensorOperator`), or of its `__call__` for the
+    dispatcher (an instance)."""
+    classes = (operator if isinstance(operator, type) else type(operator)).mro()
     last = next(
         (i for i, klass in enumerate(classes) if klass.__module__.startswith("airflow.")), len(classes)
     )
     constructors = [
         vars(klass)[method]
         for klass in classes[:last]
-        for method in ("__new__", "__init__")
+        for method in ("__new__", "__init__", "__call__")
         if method in vars(klass) and klass is not object
     ]
     return [
