@@ -36,41 +36,51 @@ This module imports nothing of the provider's: it is the package's bottom layer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow import __version__ as AIRFLOW_VERSION
 from airflow.sdk.log import mask_secret
 from asgiref.sync import sync_to_async
 
-try:
-    from airflow.sdk import BaseHook
-except ImportError:  # Airflow 3.0
-    from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
-
-try:
-    from airflow.sdk import conf
-except ImportError:  # Airflow 3.0-3.1
-    from airflow.configuration import conf  # type: ignore[no-redef]
-
-try:
-    from airflow.sdk.exceptions import AirflowException
-except ImportError:  # Airflow 3.0
-    from airflow.exceptions import AirflowException  # type: ignore[no-redef]
-
-try:
+if TYPE_CHECKING:  # the type checker sees the newest Airflow's names
+    from airflow.sdk import BaseHook, conf
     from airflow.sdk.exceptions import (
+        AirflowException,
         AirflowFailException,
         AirflowSensorTimeout,
         AirflowSkipException,
         TaskDeferred,
     )
-except ImportError:  # Airflow 3.0-3.1
-    from airflow.exceptions import (  # type: ignore[no-redef]
-        AirflowFailException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-        TaskDeferred,
-    )
+else:
+    try:
+        from airflow.sdk import BaseHook
+    except ImportError:  # Airflow 3.0
+        from airflow.hooks.base import BaseHook
+
+    try:
+        from airflow.sdk import conf
+    except ImportError:  # Airflow 3.0-3.1
+        from airflow.configuration import conf
+
+    try:
+        from airflow.sdk.exceptions import AirflowException
+    except ImportError:  # Airflow 3.0
+        from airflow.exceptions import AirflowException
+
+    try:
+        from airflow.sdk.exceptions import (
+            AirflowFailException,
+            AirflowSensorTimeout,
+            AirflowSkipException,
+            TaskDeferred,
+        )
+    except ImportError:  # Airflow 3.0-3.1
+        from airflow.exceptions import (
+            AirflowFailException,
+            AirflowSensorTimeout,
+            AirflowSkipException,
+            TaskDeferred,
+        )
 
 try:
     from airflow.sdk.log import amask_secret
