@@ -1,24 +1,40 @@
-"""`make test-matrix`: the unit, sandbox and integration tests under each older Airflow minor.
+"""The older Airflow minors of `make test`: the unit and integration tests under each one.
 
-For each minor below the newest (which `make test` covers in `.venv`), create or reuse a uv venv
-in `.matrix/af<minor>` with that Airflow and the provider's test extras, then run
-`tests/unit`, `tests/sandbox` and `tests/integration` (`-m "not system"`), each in its own
-pytest call, and print a table: Airflow version | tests passed | failed | minutes.
+For each minor below the newest (which `make test` runs in `.venv`, the system tests included),
+create or reuse a uv venv in `.matrix/af<minor>` with that Airflow and the provider's test
+extras, pinned by `constraints/airflow-<minor>.txt`, then run `tests/unit` and
+`tests/integration` on two xdist workers, each folder in its own pytest call, and print a table:
+Airflow version | tests passed | failed | minutes. The oldest minor also runs the browser test of
+the connection form, whose fields each minor builds its own way.
 
-`uv` is taken from `$UV`, else from PATH, else beside this Python. Pass minors ("3.0 3.2") to
-run only those. Exits non-zero when any minor has a failure.
+What runs where, and why:
+
+- `tests/sandbox` runs once, on the newest: the sandbox imports no Airflow (an import-linter
+  contract keeps it so), so another Airflow cannot change what it does.
+- The integration tests run against the `documented` sandbox profile only
+  (`JODO_TEST_SANDBOX_PROFILES`): the two profiles differ in the platform, not in Airflow, and
+  the newest runs both.
+- The other system tests (a deployment, Celery, packaging) run once, on the newest.
+
+`python scripts/test_matrix.py --constraints` writes the constraints files instead (uv's
+resolver; `make constraints`). Pass minors ("3.0 3.2") to run only those. Exits non-zero when any
+minor has a failure. `uv` is taken from `$UV`, else from PATH, else beside this Python.
 """
+
+from __future__ import annotations
 
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / ".matrix"
+CONSTRAINTS = ROOT / "constraints"
 
 AIRFLOW_RELEASES = {"3.0": "3.0.6", "3.1": "3.1.8", "3.2": "3.2.2"}
 """The latest patch of each older minor the floor admits (PyPI, checked 2026-11-30)."""
@@ -37,7 +53,12 @@ its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires universal-pa
 cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra
 fields only with wtforms installed (the FAB provider brings it)."""
 
-SUITES = ["tests/unit", "tests/sandbox", "tests/integration"]
+SUITES = [["tests/unit"], ["tests/integration"]]
+OLDEST_ONLY_SUITES = [["tests/system/test_connection_form.py", "-m", "system"]]
+"""The connection form is built from `conn-fields` on 3.2+ and from the hook's classmethods
+before: the oldest minor proves the second way, the newest (`make test`) the first."""
+
+PYTEST_ENVIRONMENT = {"JODO_TEST_SANDBOX_PROFILES": "documented"}
 
 
 def uv() -> str:
@@ -48,37 +69,65 @@ def uv() -> str:
     return found
 
 
+def constraints_file(minor: str) -> Path:
+    """Return where the versions of the minor's venv are pinned."""
+    return CONSTRAINTS / f"airflow-{minor}.txt"
+
+
+def compile_constraints(minor: str) -> None:
+    """Resolve the provider's extras with the minor's Airflow into its constraints file."""
+    pins = [f"apache-airflow=={AIRFLOW_RELEASES[minor]}", *EXTRA_REQUIREMENTS.get(minor, [])]
+    with tempfile.NamedTemporaryFile("w", suffix=".in", delete=False) as requirements:
+        requirements.write("\n".join(pins) + "\n")
+    try:
+        subprocess.run(
+            [
+                uv(), "pip", "compile", "pyproject.toml", requirements.name, "--all-extras",
+                "--python-version", "3.11", "--quiet", "--no-header",
+                "--output-file", str(constraints_file(minor)),
+            ],
+            cwd=ROOT,
+            check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(requirements.name)
+    path = constraints_file(minor)
+    release = AIRFLOW_RELEASES[minor]
+    path.write_text(
+        f"# Airflow {release} and the provider's extras, by uv: make constraints\n{path.read_text()}"
+    )
+
+
 def venv_for(minor: str) -> Path:
     """Create the minor's venv with its Airflow and the test extras, unless it is up to date."""
     venv = MATRIX / f"af{minor.replace('.', '')}"
     stamp = venv / ".installed"
-    release = AIRFLOW_RELEASES[minor]
-    inputs = f"{release} {EXTRA_REQUIREMENTS.get(minor, [])}\n{(ROOT / 'pyproject.toml').read_text()}"
+    constraints = constraints_file(minor)
+    inputs = f"{constraints.read_text()}\n{(ROOT / 'pyproject.toml').read_text()}"
     if stamp.exists() and stamp.read_text() == inputs:
         return venv
-    subprocess.run([uv(), "venv", "--quiet", "--clear", "--python", "3.11", str(venv)], check=True)
-    requirements = [f"apache-airflow=={release}", "-e", f"{ROOT}[test]", *EXTRA_REQUIREMENTS.get(minor, [])]
+    subprocess.run([uv(), "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], check=True)
+    requirements = [
+        f"apache-airflow=={AIRFLOW_RELEASES[minor]}",
+        "-e",
+        f"{ROOT}[test]",
+        "-c",
+        str(constraints),
+    ]
     subprocess.run([uv(), "pip", "install", "--quiet", "--python", str(venv), *requirements], check=True)
     stamp.write_text(inputs)
     return venv
 
 
-def run_suite(venv: Path, suite: str) -> tuple[int, int]:
-    """Run one test folder in the venv; return (passed, failed), errors counted as failed."""
-    command = [
-        str(venv / "bin" / "python"),
-        "-m",
-        "pytest",
-        suite,
-        "-m",
-        "not system",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-    ]
+def run_suite(venv: Path, arguments: list[str]) -> tuple[int, int]:
+    """Run one pytest call in the venv; return (passed, failed), errors counted as failed."""
+    command = [str(venv / "bin" / "python"), "-m", "pytest", *arguments, "-q", "-p", "no:cacheprovider"]
+    if "-m" not in arguments:
+        command += ["-m", "not system", "-n", "2"]
     print(f"$ {' '.join(command)}", flush=True)
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    log = venv.with_name(f"{venv.name}-{Path(suite).name}.log")
+    environment = {**os.environ, **PYTEST_ENVIRONMENT}
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=environment)
+    log = venv.with_name(f"{venv.name}-{Path(arguments[0]).stem}.log")
     log.write_text(result.stdout + result.stderr)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     if result.returncode not in (0, 5):  # 5: nothing collected
@@ -92,15 +141,20 @@ def run_suite(venv: Path, suite: str) -> tuple[int, int]:
     return counts.get("passed", 0), failed
 
 
-def main() -> int:
-    """Run the matrix and print its table."""
-    minors = sys.argv[1:] or list(AIRFLOW_RELEASES)
+def main(arguments: list[str]) -> int:
+    """Run the matrix and print its table, or write the constraints files (`--constraints`)."""
+    if arguments[:1] == ["--constraints"]:
+        for minor in arguments[1:] or AIRFLOW_RELEASES:
+            compile_constraints(minor)
+        return 0
+    minors = arguments or list(AIRFLOW_RELEASES)
+    oldest = min(AIRFLOW_RELEASES, key=lambda minor: tuple(map(int, minor.split("."))))
     rows = []
     for minor in minors:
         started = time.monotonic()
         venv = venv_for(minor)
         passed = failed = 0
-        for suite in SUITES:
+        for suite in SUITES + (OLDEST_ONLY_SUITES if minor == oldest else []):
             suite_passed, suite_failed = run_suite(venv, suite)
             passed += suite_passed
             failed += suite_failed
@@ -112,4 +166,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
