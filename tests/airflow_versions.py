@@ -3,6 +3,9 @@
 `DagBag` and its writer to the metadata database: `airflow.dag_processing.dagbag` is new in
 3.2; 3.1 keeps both in `airflow.models.dagbag`; 3.0 has no writer, because its `dag.test()`
 serializes the DAG itself. `HAS_TASK_STATE_STORE`: the store a retry finds its job in (3.3).
+`dag_test_run_factory`: the module and name of the function that `dag.test()` makes its run
+with (3.1+ `airflow.models.dagrun.get_or_create_dagrun`; 3.0
+`airflow.models.dag._get_or_create_dagrun`, which its `dag.test()` imports when called).
 `dag_test_reschedule_dates`: repairs Airflow 3.0's `dag.test()` for sensors in reschedule mode.
 """
 
@@ -24,6 +27,11 @@ except ImportError:  # Airflow 3.0-3.1
     from airflow.models.dagbag import DagBag
 
     sync_bag_to_db = getattr(_dagbag, "sync_bag_to_db", None)
+
+if Version(airflow.__version__) >= Version("3.1"):
+    dag_test_run_factory = ("airflow.models.dagrun", "get_or_create_dagrun")
+else:  # Airflow 3.0
+    dag_test_run_factory = ("airflow.models.dag", "_get_or_create_dagrun")
 
 HAS_TASK_STATE_STORE = Version(airflow.__version__) >= Version("3.3")
 
@@ -68,6 +76,7 @@ __all__ = [
     "HAS_TASK_STATE_STORE",
     "DagBag",
     "dag_test_reschedule_dates",
+    "dag_test_run_factory",
     "needs_task_state_store",
     "sync_bag_to_db",
 ]
