@@ -7,6 +7,9 @@ serializes the DAG itself. `HAS_TASK_STATE_STORE`: the store a retry finds its j
 with (3.1+ `airflow.models.dagrun.get_or_create_dagrun`; 3.0
 `airflow.models.dag._get_or_create_dagrun`, which its `dag.test()` imports when called).
 `dag_test_reschedule_dates`: repairs Airflow 3.0's `dag.test()` for sensors in reschedule mode.
+`OPENED_OBJECT_STORAGE_FILES_ITERATE`: `for line in ObjectStoragePath(...).open()` works (3.1+;
+Airflow 3.0's `_TrackingFileWrapper`, `airflow/sdk/io/path.py:38`, has `__getitem__` and no
+`__iter__`, so a `for` loop indexes the file and raises TypeError: `readlines()` works).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ if Version(airflow.__version__) >= Version("3.1"):
     dag_test_run_factory = ("airflow.models.dagrun", "get_or_create_dagrun")
 else:  # Airflow 3.0
     dag_test_run_factory = ("airflow.models.dag", "_get_or_create_dagrun")
+
+OPENED_OBJECT_STORAGE_FILES_ITERATE = Version(airflow.__version__) >= Version("3.1")
 
 HAS_TASK_STATE_STORE = Version(airflow.__version__) >= Version("3.3")
 
@@ -74,6 +79,7 @@ def dag_test_reschedule_dates() -> Iterator[None]:
 
 __all__ = [
     "HAS_TASK_STATE_STORE",
+    "OPENED_OBJECT_STORAGE_FILES_ITERATE",
     "DagBag",
     "dag_test_reschedule_dates",
     "dag_test_run_factory",
