@@ -3,9 +3,21 @@
 `DagBag` and its writer to the metadata database: `airflow.dag_processing.dagbag` is new in
 3.2; 3.1 keeps both in `airflow.models.dagbag`; 3.0 has no writer, because its `dag.test()`
 serializes the DAG itself. `HAS_TASK_STATE_STORE`: the store a retry finds its job in (3.3).
+`dag_test_run_factory`: the module and name of the function that `dag.test()` makes its run
+with (3.1+ `airflow.models.dagrun.get_or_create_dagrun`; 3.0
+`airflow.models.dag._get_or_create_dagrun`, which its `dag.test()` imports when called).
+`dag_test_reschedule_dates`: repairs Airflow 3.0's `dag.test()` for sensors in reschedule mode.
+`OPENED_OBJECT_STORAGE_FILES_ITERATE`: `for line in ObjectStoragePath(...).open()` works (3.1+;
+Airflow 3.0's `_TrackingFileWrapper`, `airflow/sdk/io/path.py:38`, has `__getitem__` and no
+`__iter__`, so a `for` loop indexes the file and raises TypeError: `readlines()` works).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
 
 import airflow
 import pytest
@@ -19,6 +31,13 @@ except ImportError:  # Airflow 3.0-3.1
 
     sync_bag_to_db = getattr(_dagbag, "sync_bag_to_db", None)
 
+if Version(airflow.__version__) >= Version("3.1"):
+    dag_test_run_factory = ("airflow.models.dagrun", "get_or_create_dagrun")
+else:  # Airflow 3.0
+    dag_test_run_factory = ("airflow.models.dag", "_get_or_create_dagrun")
+
+OPENED_OBJECT_STORAGE_FILES_ITERATE = Version(airflow.__version__) >= Version("3.1")
+
 HAS_TASK_STATE_STORE = Version(airflow.__version__) >= Version("3.3")
 
 needs_task_state_store = pytest.mark.skipif(
@@ -27,4 +46,43 @@ needs_task_state_store = pytest.mark.skipif(
     "(test_without_a_task_state_store_a_retry_submits_again_and_says_so)",
 )
 
-__all__ = ["HAS_TASK_STATE_STORE", "DagBag", "needs_task_state_store", "sync_bag_to_db"]
+
+@contextmanager
+def dag_test_reschedule_dates() -> Iterator[None]:
+    """Within it, Airflow 3.0's `dag.test()` hands a sensor in reschedule mode its first
+    reschedule date as a datetime, as a real run does; on 3.1+ it changes nothing.
+
+    Airflow 3.0.6's task SDK builds the answer without validating it
+    (`airflow/sdk/api/client.py:223`, `TaskRescheduleStartDate.model_construct(start_date=
+    resp.json())`), so its `start_date` is the API's ISO string. A real run validates it on its
+    way to the task process (`airflow/sdk/execution_time/comms.py:257`, `validate_python`), which
+    parses it; `dag.test()`'s in-process supervisor passes the object itself
+    (`airflow/sdk/execution_time/supervisor.py:1519`), so `BaseSensorOperator.execute` subtracts
+    a string from a datetime (`airflow/sdk/bases/sensor.py:194`) on every poke after the first
+    reschedule, for any sensor. Airflow 3.1 validates it (`TaskRescheduleStartDate(...)`).
+    """
+    if Version(airflow.__version__) >= Version("3.1"):
+        yield
+        return
+    from airflow.sdk.api.client import TaskInstanceOperations
+    from airflow.sdk.execution_time.comms import TaskRescheduleStartDate
+
+    unvalidated = TaskInstanceOperations.get_reschedule_start_date
+
+    def validated(self: TaskInstanceOperations, id: Any, try_number: int = 1) -> Any:
+        answer = unvalidated(self, id, try_number)
+        return TaskRescheduleStartDate(start_date=answer.start_date)
+
+    with mock.patch.object(TaskInstanceOperations, "get_reschedule_start_date", validated):
+        yield
+
+
+__all__ = [
+    "HAS_TASK_STATE_STORE",
+    "OPENED_OBJECT_STORAGE_FILES_ITERATE",
+    "DagBag",
+    "dag_test_reschedule_dates",
+    "dag_test_run_factory",
+    "needs_task_state_store",
+    "sync_bag_to_db",
+]

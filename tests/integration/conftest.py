@@ -159,12 +159,14 @@ def airflow_db() -> None:
 def run_dag(dag: Any, **test_kwargs: Any) -> Any:
     """`dag.test()` for a DAG built in a test: Airflow 3.1+ runs only serialized DAGs, so write it
     to the metadata database first (DAGs loaded from a dags folder need none of this; Airflow
-    3.0's `dag.test()` writes it itself)."""
+    3.0's `dag.test()` writes it itself, and needs `dag_test_reschedule_dates` for a sensor in
+    reschedule mode)."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow_versions import DagBag, sync_bag_to_db
+    from airflow_versions import DagBag, dag_test_reschedule_dates, sync_bag_to_db
 
     if sync_bag_to_db is None:
-        return dag.test(**test_kwargs)
+        with dag_test_reschedule_dates():
+            return dag.test(**test_kwargs)
     DagBundlesManager().sync_bundles_to_db()
     bag = DagBag(dag_folder=os.devnull, collect_dags=False)
     bag.bag_dag(dag)

@@ -37,6 +37,11 @@ def watchdog_threads():
 
 def test_a_trickling_answer_ends_the_call_by_its_time_budget(connect, trickling):
     hook = connect(extra=TRICKLING)
+    # The budget is the connection's, so it bounds the platform call, not reading the connection:
+    # Airflow 3.0 builds its ORM `Connection` for that, and the first one in a process configures
+    # every SQLAlchemy mapper and imports every model (`airflow/models/connection.py:543`
+    # `from_json` -> `airflow/models/__init__.py:57` `import_all_models`): seconds, once.
+    hook.get_conn_settings()
     trickling()
     others = set(watchdog_threads())
     started = time.monotonic()

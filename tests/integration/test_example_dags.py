@@ -115,11 +115,15 @@ def test_the_nightly_import_triggers_dialing_preparation_with_its_counts(airflow
 def consume_events_of(monkeypatch, source_run):
     """Make `dag.test()`'s next run consume the asset events `source_run` recorded, as the
     scheduler's asset-triggered run would (`dag.test()` itself makes a manual run)."""
-    import airflow.models.dagrun as dagrun_module
+    import importlib
+
     from airflow.models.asset import AssetEvent
+    from airflow_versions import dag_test_run_factory
     from sqlalchemy import select
 
-    create = dagrun_module.get_or_create_dagrun
+    module_name, name = dag_test_run_factory
+    module = importlib.import_module(module_name)
+    create = getattr(module, name)
 
     def create_consuming(*, session, **kwargs):
         run = create(session=session, **kwargs)
@@ -128,4 +132,4 @@ def consume_events_of(monkeypatch, source_run):
         session.commit()
         return run
 
-    monkeypatch.setattr(dagrun_module, "get_or_create_dagrun", create_consuming)
+    monkeypatch.setattr(module, name, create_consuming)

@@ -122,7 +122,9 @@ def test_the_demo_installs_the_provider_without_the_test_extras():
     makefile = (ROOT / "Makefile").read_text()
     demo_prerequisites = re.search(r"^demo: (.*)$", makefile, flags=re.MULTILINE).group(1).split()
     assert demo_prerequisites == ["$(RUNTIME)"]
-    runtime_recipe = re.split(r"^\$\(RUNTIME\):.*\n", makefile, maxsplit=1, flags=re.MULTILINE)[1].split("\n\n", 1)[0]
+    runtime_recipe = re.split(r"^\$\(RUNTIME\):.*\n", makefile, maxsplit=1, flags=re.MULTILINE)[1].split(
+        "\n\n", 1
+    )[0]
     assert "pip install --quiet -e . -c $(CONSTRAINTS)" in runtime_recipe and "[test]" not in runtime_recipe
     assert "`pip install -e .`" in section("Install")
 
