@@ -122,9 +122,20 @@ def test_the_demo_installs_the_provider_without_the_test_extras():
     makefile = (ROOT / "Makefile").read_text()
     demo_prerequisites = re.search(r"^demo: (.*)$", makefile, flags=re.MULTILINE).group(1).split()
     assert demo_prerequisites == ["$(RUNTIME)"]
-    runtime_recipe = makefile.split("$(RUNTIME): pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
-    assert "pip install --quiet -e .\n" in runtime_recipe + "\n" and "[test]" not in runtime_recipe
+    runtime_recipe = re.split(r"^\$\(RUNTIME\):.*\n", makefile, maxsplit=1, flags=re.MULTILINE)[1].split(
+        "\n\n", 1
+    )[0]
+    assert "pip install --quiet -e . -c $(CONSTRAINTS)" in runtime_recipe and "[test]" not in runtime_recipe
     assert "`pip install -e .`" in section("Install")
+
+
+def test_every_install_takes_the_constraints_file():
+    """Without it pip backtracks through the test extras for over an hour on a fresh machine."""
+    makefile = (ROOT / "Makefile").read_text()
+    installs = re.findall(r"pip install --quiet -e (.*)$", makefile, flags=re.MULTILINE)
+    assert len(installs) == 2 and all(line.endswith("-c $(CONSTRAINTS)") for line in installs)
+    constraints = re.search(r"^CONSTRAINTS := (.*)$", makefile, flags=re.MULTILINE).group(1)
+    assert re.search(r"^apache-airflow==", (ROOT / constraints).read_text(), flags=re.MULTILINE)
 
 
 def test_the_sandbox_section_lists_the_campaign_form():
