@@ -204,10 +204,13 @@ def test_in_a_dag_run_the_default_remote_path_is_per_run_and_task(airflow_db, sa
 def test_a_retry_reuses_the_job_of_an_earlier_try_without_staging_again(sandbox, connect, ftp):
     store = task_context()["task_state_store"]
     records = [{"name": "Ana", "phone1": "5511900000001"}]
-    first = stage(connect(), records=records, wait_for_completion=False).execute(task_context(store))
+    # Scheduled an hour ahead: the platform fetches the file only then, so removing it below
+    # cannot fail the first try's job, which the retry must find still scheduled.
+    options = {"records": records, "wait_for_completion": False, "exetime": "PT1H"}
+    first = stage(connect(), **options).execute(task_context(store))
     (ftp / "leads.csv").unlink()
     again = task_context(store)
-    assert stage(connect(), records=records, wait_for_completion=False).execute(again) == first
+    assert stage(connect(), **options).execute(again) == first
     assert not (ftp / "leads.csv").exists()  # nothing uploaded on the retry
     assert STAGING_XCOM_KEY not in again["ti"].xcom
 
