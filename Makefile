@@ -1,14 +1,15 @@
 # Two commands set everything up on a fresh machine that has only Python 3:
 #   make demo  - create .venv, install the provider (no test extras), start the bundled sandbox, run the nightly example DAG, print what landed
-#   make test  - create .venv if needed, install with test extras, lint and run the whole suite,
-#                the system tests included (a real Airflow deployment, and Debian's Chromium for the
-#                connection-form test, installed with apt-get when /usr/bin/chromium is missing;
-#                a CeleryExecutor deployment on Debian's PostgreSQL and Redis, installed likewise)
+#   make test  - create .venv if needed, install with test extras, lint once, run the whole suite
+#                under the newest Airflow on two xdist workers, the system tests included (a real
+#                Airflow deployment, and Debian's Chromium for the connection-form test, installed
+#                with apt-get when /usr/bin/chromium is missing; a CeleryExecutor deployment on
+#                Debian's PostgreSQL and Redis, installed likewise), then the version matrix: the
+#                unit and integration tests under the latest patch of each older Airflow minor, each
+#                in its own uv venv under .matrix/ (scripts/test_matrix.py says what runs where)
 #   make bench - throughput and peak memory of the import operators against the sandbox
-#   make test-matrix - the unit, sandbox and integration tests under the latest patch of each older
-#                Airflow minor (3.0, 3.1, 3.2), each in its own uv venv under .matrix/ (about 35 min:
-#                9, 13 and 14 min here)
-# Narrower loops: make test-system (only the deployment, browser and packaging tests), make test-fast (all but them).
+# Narrower loops: make test-fast (the newest Airflow, all but the system tests), make test-system
+# (only the deployment, browser and packaging tests), make test-matrix (only the older minors).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -69,21 +70,20 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m mypy
 
+# The system tests run on their own, one at a time: each starts a whole deployment.
 test: lint $(SYSTEM_PACKAGES)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not system" -n 2
+	$(BIN)/python -m pytest -m system
+	UV=$(BIN)/uv $(BIN)/python scripts/test_matrix.py
 
 test-system: $(STAMP) $(SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest -m system
 
 test-fast: lint
-	$(BIN)/python -m pytest -m "not system"
+	$(BIN)/python -m pytest -m "not system" -n 2
 
-# The older minors' venvs are made with uv (installed into .venv once); scripts/test_matrix.py
-# lists the releases and prints the table.
-$(BIN)/uv: $(RUNTIME)
-	$(BIN)/python -m pip install --quiet uv
-
-test-matrix: $(BIN)/uv
+# The older minors' venvs are made with uv (a test extra) from constraints/airflow-<minor>.txt.
+test-matrix: $(STAMP) $(CHROMIUM)
 	UV=$(BIN)/uv $(BIN)/python scripts/test_matrix.py
 
 clean:

@@ -103,7 +103,9 @@ def venv_for(minor: str) -> Path:
     venv = MATRIX / f"af{minor.replace('.', '')}"
     stamp = venv / ".installed"
     constraints = constraints_file(minor)
-    inputs = f"{constraints.read_text()}\n{(ROOT / 'pyproject.toml').read_text()}"
+    inputs = (
+        f"{EXTRA_REQUIREMENTS.get(minor)}\n{constraints.read_text()}\n{(ROOT / 'pyproject.toml').read_text()}"
+    )
     if stamp.exists() and stamp.read_text() == inputs:
         return venv
     subprocess.run([uv(), "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], check=True)
@@ -111,6 +113,7 @@ def venv_for(minor: str) -> Path:
         f"apache-airflow=={AIRFLOW_RELEASES[minor]}",
         "-e",
         f"{ROOT}[test]",
+        *EXTRA_REQUIREMENTS.get(minor, []),
         "-c",
         str(constraints),
     ]

@@ -27,10 +27,14 @@ def test_providers_list_shows_the_provider(tmp_path):
 
 
 def test_providers_manager_knows_the_jodo_hook():
-    # Hooks are the task runtime's business: ProvidersManager.hooks is deprecated for this one.
-    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+    # Hooks are the task runtime's business since Airflow 3.2, and ProvidersManager.hooks is
+    # deprecated for this one; before, ProvidersManager was the one to ask.
+    try:
+        from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime as Manager
+    except ImportError:  # Airflow 3.0-3.1
+        from airflow.providers_manager import ProvidersManager as Manager
 
-    manager = ProvidersManagerTaskRuntime()
+    manager = Manager()
     assert "airflow-provider-jodo" in manager.providers
     hook = manager.hooks["jodo"]
     assert hook is not None and hook.hook_class_name == "airflow_provider_jodo.hooks.jodo.JodoHook"
