@@ -87,7 +87,7 @@ def test_the_sensor_in_reschedule_mode_waits_for_a_scheduled_job(platform, tmp_p
                 file_url=f"{files}/leads.csv",
                 delrow=1,
                 # Long enough that the sensor's first poke finds it waiting even on a busy machine.
-                exetime=pendulum.duration(seconds=6),
+                exetime=pendulum.duration(seconds=15),
                 wait_for_completion=False,
             )
             wait = JodoImportJobSensor(
