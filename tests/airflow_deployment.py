@@ -131,6 +131,10 @@ class AirflowDeployment:
             "AIRFLOW__API__BASE_URL": self.base_url,
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(16),
+            # Airflow recommends setting it; 3.0 cannot sign a token without it: its unset issuer
+            # is `[]`, not None (`airflow/api_fastapi/auth/tokens.py:243`, `_conf_list_factory`),
+            # and PyJWT 2.10+ refuses a list `iss`, so every login answers HTTP 500.
+            "AIRFLOW__API_AUTH__JWT_ISSUER": f"airflow-provider-jodo-tests-{self.port}",
             "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
             # Quick turns: a test run waits for the scheduler and the triggerer, not for humans.
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",

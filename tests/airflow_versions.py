@@ -10,6 +10,11 @@ with (3.1+ `airflow.models.dagrun.get_or_create_dagrun`; 3.0
 `OPENED_OBJECT_STORAGE_FILES_ITERATE`: `for line in ObjectStoragePath(...).open()` works (3.1+;
 Airflow 3.0's `_TrackingFileWrapper`, `airflow/sdk/io/path.py:38`, has `__getitem__` and no
 `__iter__`, so a `for` loop indexes the file and raises TypeError: `readlines()` works).
+`CONNECTION_FORM_MASKS_SECRET_EXTRAS`: the UI's connection form masks an extra field whose schema
+has `"format": "password"` (3.3+). Airflow 3.0-3.2 render every string extra as a plain text
+input: 3.0.6's `airflow/ui/src/components/FlexibleForm/FieldSelector.tsx` has no branch for the
+format and `FieldString.tsx` sets no `type` (the 3.1.8 and 3.2.2 bundles in
+`airflow/ui/dist/assets/` neither), although `/ui/connections/hook_meta` hands them the format.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ else:  # Airflow 3.0
 OPENED_OBJECT_STORAGE_FILES_ITERATE = Version(airflow.__version__) >= Version("3.1")
 
 HAS_TASK_STATE_STORE = Version(airflow.__version__) >= Version("3.3")
+
+CONNECTION_FORM_MASKS_SECRET_EXTRAS = Version(airflow.__version__) >= Version("3.3")
 
 needs_task_state_store = pytest.mark.skipif(
     not HAS_TASK_STATE_STORE,
@@ -78,6 +85,7 @@ def dag_test_reschedule_dates() -> Iterator[None]:
 
 
 __all__ = [
+    "CONNECTION_FORM_MASKS_SECRET_EXTRAS",
     "HAS_TASK_STATE_STORE",
     "OPENED_OBJECT_STORAGE_FILES_ITERATE",
     "DagBag",
