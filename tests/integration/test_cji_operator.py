@@ -98,7 +98,11 @@ def test_deferrable_wait_goes_to_the_trigger(connect, files):
         op.execute(task_context())
     trigger = deferred.value.trigger
     assert trigger.end_time > pendulum.datetime(2099, 1, 1).timestamp()  # timeout counts from exetime
-    immediate = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, deferrable=True)
+    # A job due in 3 s: the operator's first look finds it scheduled and defers (with exetime
+    # "now" the sandbox may finish the job before that look, and the operator rightly returns).
+    immediate = operator(
+        hook, source="http", file_url=f"{files}/leads.csv", delrow=1, deferrable=True, exetime="PT3S"
+    )
     with pytest.raises(TaskDeferred) as deferred:
         immediate.execute(task_context())
 
