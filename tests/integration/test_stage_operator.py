@@ -147,6 +147,7 @@ def test_a_csv_or_json_lines_file_is_staged_and_waited_for_in_the_triggerer(sand
         columns=["name", "phone1"],
         column_mapping={"Name": "name", "Mobile number": "phone1"},
         deferrable=True,
+        exetime="PT3S",  # still scheduled at the operator's first look, however fast the sandbox
     )
     with pytest.raises(TaskDeferred) as deferred:
         operator.execute(ctx)
