@@ -44,8 +44,6 @@ $(STAMP): $(RUNTIME)
 # those of the older minors that make test also runs (scripts/test_matrix.py).
 constraints:
 	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv; }
-	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 --quiet \
-		--output-file $(CONSTRAINTS)
 	UV=$(BIN)/uv $(PYTHON) scripts/test_matrix.py --constraints
 
 # Playwright drives Debian's Chromium (no `playwright install`: the machine cannot download

@@ -24,6 +24,9 @@ name                     in ``airflow.sdk`` since     fallback (older minors)
                                                       import submits again) and logs it
 ======================== ============================ ==============================================
 
+``TaskDeferred`` is not used by the package (Airflow's ``defer()`` raises it): it is here for
+code that catches it, the tests among them, which must see the class the running minor raises.
+
 Imported directly, since 3.0 everywhere: ``airflow.sdk``'s ``BaseOperator``,
 ``BaseSensorOperator``, ``BaseOperatorLink``, ``PokeReturnValue``, ``Asset``, ``AssetAlias``,
 ``ObjectStoragePath``, ``Context`` and ``mask_secret`` (``airflow.sdk.log``),

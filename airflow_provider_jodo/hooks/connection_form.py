@@ -5,8 +5,9 @@ Airflow 3.0 and 3.1 build a connection form from the hook's `get_connection_form
 provider info and skip these). Their UI turns the wtforms fields into the same JSON Schema
 (`HookMetaService` swaps in stand-ins for wtforms' classes), so the fields are made from
 `CONN_FIELDS`. wtforms is imported when Airflow asks, never at import time: it is not installed
-with Airflow itself (the FAB provider brings it), and without it Airflow 3.0-3.1 show no
-provider's extra fields.
+with Airflow itself (the FAB provider brings it). Without it, Airflow 3.0 shows no provider's
+extra fields (its `HookMetaService` imports wtforms to patch it); 3.1 stands in for the whole
+module and shows them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def form_widgets() -> dict[str, Any]:
 
     Numbers are text fields (wtforms' stand-ins have none for floats); the settings accept numbers
     as text.
-    :raises ImportError: wtforms is not installed (Airflow then shows no extra fields).
+    :raises ImportError: wtforms is not installed (Airflow 3.0 then shows no extra fields).
     """
     from wtforms import BooleanField, IntegerField, PasswordField, StringField
     from wtforms.validators import Optional, any_of

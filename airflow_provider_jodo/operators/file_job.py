@@ -181,8 +181,8 @@ class FileJob:
         hook, submission = self.hook, self.submission
         if store is None:
             self.log.warning(
-                "Airflow %s has no task state store (new in 3.3): a retry of this task "
-                "will submit the import again rather than reuse this try's job",
+                "This task has no task state store (Airflow %s; the store is new in 3.3): a "
+                "retry of this task will submit the import again rather than reuse this try's job",
                 AIRFLOW_VERSION,
             )
             return self._submit_unconfirmed_as_failure(exetime, None)

@@ -54,7 +54,8 @@ def test_airflow_lists_the_job_link(tmp_path):
 def test_the_connection_form_shows_every_setting_with_its_kind_and_default():
     """What the UI's `GET /ui/connections/hook_meta` gives for `jodo`, on every supported minor.
 
-    Airflow 3.2+ read `conn-fields`; 3.0-3.1 ask the hook's classmethods, with wtforms installed.
+    Airflow 3.2+ read `conn-fields`; 3.0-3.1 ask the hook's classmethods (3.0 with wtforms
+    installed, 3.1 with stand-ins for it).
     """
     from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
     from airflow.providers_manager import ProvidersManager

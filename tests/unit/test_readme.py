@@ -2,6 +2,7 @@
 `codes.py` gives it, every operator and sensor parameter is in its section's table, every
 connection setting is documented, and every Python snippet runs."""
 
+import ast
 import inspect
 import re
 from pathlib import Path
@@ -135,7 +136,12 @@ def test_every_install_takes_the_constraints_file():
     installs = re.findall(r"pip install --quiet -e (.*)$", makefile, flags=re.MULTILINE)
     assert len(installs) == 2 and all(line.endswith("-c $(CONSTRAINTS)") for line in installs)
     constraints = re.search(r"^CONSTRAINTS := (.*)$", makefile, flags=re.MULTILINE).group(1)
-    assert re.search(r"^apache-airflow==", (ROOT / constraints).read_text(), flags=re.MULTILINE)
+    matrix = (ROOT / "scripts" / "test_matrix.py").read_text()
+    minor, release = ast.literal_eval(
+        re.search(r"^NEWEST_RELEASE = (.*)$", matrix, flags=re.MULTILINE).group(1)
+    )
+    assert constraints == f"constraints/airflow-{minor}.txt"
+    assert f"\napache-airflow=={release}\n" in (ROOT / constraints).read_text()
 
 
 def test_the_sandbox_section_lists_the_campaign_form():
