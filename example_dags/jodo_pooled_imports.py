@@ -15,7 +15,6 @@ queued until the pool exists.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -53,9 +52,4 @@ with DAG(
         max_in_flight=2,  # requests at a time within one push
         pool=JODO_POOL,  # pushes at a time across all workers: the pool's slots
         pool_slots=2,  # a push with 2 requests in flight takes 2 of the pool's slots
-        # A push is safe to repeat (an upsert by the update key). The retry also covers Airflow's
-        # race when mapped pushes first emit the same new asset at once (README, "Assets and
-        # lineage").
-        retries=1,
-        retry_delay=timedelta(seconds=10),
     ).expand(records=leads_by_region())

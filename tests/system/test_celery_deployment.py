@@ -21,6 +21,9 @@ pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
 NIGHTLY = "jodo_nightly_campaign_file"
 DAILY = "jodo_daily_leads"
 POOLED = "jodo_pooled_imports"
+PROCESS_CONSUMER = "jodo_process_leads_consumer"
+"""Declares the process asset that every push emits (tests/system/dags/jodo_process_leads_consumer.py):
+each test waits for it before it triggers an import."""
 ON_OBJECT_STORAGE = "jodo_leads_on_object_storage"
 S3_LEADS = {"5531988887777": "Gil Costa", "819012345678": "Hana Sato", "359888123456": "Ivo Petrov"}
 S3_LEADS_CSV = (
@@ -33,7 +36,7 @@ EXAMPLE_DATA = Path(__file__).resolve().parents[2] / "example_dags" / "data"
 
 def test_example_dags_run_on_the_celery_workers_with_the_wait_in_the_triggerer(celery_system):
     airflow = celery_system.airflow
-    airflow.wait_for_dags({NIGHTLY, DAILY, POOLED})
+    airflow.wait_for_dags({NIGHTLY, DAILY, POOLED, PROCESS_CONSUMER})
     # Two slots, and each push takes two (`pool_slots=2`): one push at a time, across workers.
     airflow.cli("pools", "set", "jodo_platform", "2", "Calls to the Jodo platform")
     nightly_run = airflow.trigger(NIGHTLY, {"file_url": f"{celery_system.gated_files_url}/nightly-leads.csv"})
@@ -86,7 +89,7 @@ def test_leads_and_report_on_object_storage_cross_workers_and_the_file_job_waits
 ):
     airflow, store = celery_system.airflow, celery_system.object_store
     store.put("leads.csv", S3_LEADS_CSV)
-    airflow.wait_for_dags({ON_OBJECT_STORAGE})
+    airflow.wait_for_dags({ON_OBJECT_STORAGE, PROCESS_CONSUMER})
     run_id = airflow.trigger(ON_OBJECT_STORAGE)
     airflow.wait_for(
         "the file job's wait to defer",
