@@ -79,6 +79,11 @@ def constraints_file(minor: str) -> Path:
     return CONSTRAINTS / f"airflow-{minor}.txt"
 
 
+def requirements_of(minor: str, release: str) -> list[str]:
+    """Return what the minor's venv asks for beside the provider: its Airflow and extra pins."""
+    return [f"apache-airflow=={release}", *EXTRA_REQUIREMENTS.get(minor, [])]
+
+
 def compile_constraints(minor: str, release: str) -> None:
     """Resolve the provider's extras with the minor's Airflow into its constraints file.
 
@@ -86,7 +91,7 @@ def compile_constraints(minor: str, release: str) -> None:
     only what the inputs changed. The pins go through a file of a fixed name under `.matrix/`,
     which the output names as its source.
     """
-    pins = [f"apache-airflow=={release}", *EXTRA_REQUIREMENTS.get(minor, [])]
+    pins = requirements_of(minor, release)
     MATRIX.mkdir(exist_ok=True)
     requirements = MATRIX / f"airflow-{minor}.in"
     requirements.write_text("\n".join(pins) + "\n")
@@ -117,10 +122,9 @@ def venv_for(minor: str) -> Path:
         return venv
     subprocess.run([uv(), "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], check=True)
     requirements = [
-        f"apache-airflow=={AIRFLOW_RELEASES[minor]}",
         "-e",
         f"{ROOT}[test]",
-        *EXTRA_REQUIREMENTS.get(minor, []),
+        *requirements_of(minor, AIRFLOW_RELEASES[minor]),
         "-c",
         str(constraints),
     ]

@@ -36,16 +36,25 @@ except ImportError:  # Airflow 3.0-3.1
 
     sync_bag_to_db = getattr(_dagbag, "sync_bag_to_db", None)
 
-if Version(airflow.__version__) >= Version("3.1"):
+RUNNING_AIRFLOW = Version(Version(airflow.__version__).base_version)
+"""The running Airflow's release (a pre-release counts as its release)."""
+
+
+def airflow_at_least(minor: str) -> bool:
+    """Tell whether the running Airflow is `minor` (e.g. "3.3") or newer."""
+    return Version(minor) <= RUNNING_AIRFLOW
+
+
+if airflow_at_least("3.1"):
     dag_test_run_factory = ("airflow.models.dagrun", "get_or_create_dagrun")
 else:  # Airflow 3.0
     dag_test_run_factory = ("airflow.models.dag", "_get_or_create_dagrun")
 
-OPENED_OBJECT_STORAGE_FILES_ITERATE = Version(airflow.__version__) >= Version("3.1")
+OPENED_OBJECT_STORAGE_FILES_ITERATE = airflow_at_least("3.1")
 
-HAS_TASK_STATE_STORE = Version(airflow.__version__) >= Version("3.3")
+HAS_TASK_STATE_STORE = airflow_at_least("3.3")
 
-CONNECTION_FORM_MASKS_SECRET_EXTRAS = Version(airflow.__version__) >= Version("3.3")
+CONNECTION_FORM_MASKS_SECRET_EXTRAS = airflow_at_least("3.3")
 
 needs_task_state_store = pytest.mark.skipif(
     not HAS_TASK_STATE_STORE,
@@ -68,7 +77,7 @@ def dag_test_reschedule_dates() -> Iterator[None]:
     a string from a datetime (`airflow/sdk/bases/sensor.py:194`) on every poke after the first
     reschedule, for any sensor. Airflow 3.1 validates it (`TaskRescheduleStartDate(...)`).
     """
-    if Version(airflow.__version__) >= Version("3.1"):
+    if airflow_at_least("3.1"):
         yield
         return
     from airflow.sdk.api.client import TaskInstanceOperations
@@ -89,6 +98,7 @@ __all__ = [
     "HAS_TASK_STATE_STORE",
     "OPENED_OBJECT_STORAGE_FILES_ITERATE",
     "DagBag",
+    "airflow_at_least",
     "dag_test_reschedule_dates",
     "dag_test_run_factory",
     "needs_task_state_store",

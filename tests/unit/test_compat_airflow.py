@@ -8,13 +8,12 @@ import asyncio
 import json
 import warnings
 
-import airflow
 import pytest
-from packaging.version import Version
+from airflow_versions import airflow_at_least
 
 from airflow_provider_jodo.compat import airflow as compat
 
-ON_AIRFLOW_3_3 = Version(airflow.__version__) >= Version("3.3")
+ON_AIRFLOW_3_3 = airflow_at_least("3.3")
 
 
 @pytest.mark.skipif(not ON_AIRFLOW_3_3, reason="the SDK has these names from Airflow 3.3")
