@@ -212,6 +212,32 @@ def test_a_naive_exetime_is_refused_in_the_operators_words_at_every_entry_point(
     assert sandbox.store.import_job_ids_by_file() == {}
 
 
+@pytest.mark.parametrize(
+    "too_far", ["PT4294967296S", "PT" + "9" * 20 + "S", "P9999Y", "2099-01-01T00:00:00+00:00"]
+)
+def test_an_exetime_beyond_ten_years_is_refused_before_any_call_at_every_entry_point(
+    sandbox, connect, too_far
+):
+    """Was: `PT4294967296S` sent as now, 20 digits as a date in 2079, `P9999Y` a bare ValueError."""
+    from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
+
+    hook = connect()
+    expected = "is more than 10 years ahead"
+    with pytest.raises(ValueError, match=f"^exetime=.*{expected}"):  # when the DAG is parsed
+        JodoImportCJIFileOperator(
+            task_id="t", campaign_id=CAMPAIGN, source="http", file_url="http://x/a.csv", exetime=too_far
+        )
+    with pytest.raises(ValueError, match=f"^exetime=.*{expected}"):
+        hook.import_cji(
+            campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/x.csv", exetime=too_far
+        )
+    with pytest.raises(ValueError, match=f"^call_datetime=.*{expected}"):
+        hook.prepare_import(
+            [{"mobilenumber": "919800000001"}], media=12, update_key="mobilenumber", call_datetime=too_far
+        )
+    assert sandbox.store.import_job_ids_by_file() == {}
+
+
 def test_unreachable_file_fails_the_job_with_89(connect):
     hook = connect()
     job = wait_for_job(
