@@ -29,6 +29,7 @@ from airflow_provider_jodo.hooks.connection_defaults import (
     JOB_ID_PLACEHOLDER,
 )
 from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
+from airflow_provider_jodo.vendor.wire.cji_parameters import is_ascii_digits
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,6 @@ def _positive_count(conn_id: str, name: str, value: Any) -> int:
 
 def _count(conn_id: str, name: str, value: Any) -> int:
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit():
+    if isinstance(value, bool) or not is_ascii_digits(text):
         raise ConnectionSettingError(f"connection {conn_id!r}: {name}={value!r} is not a whole number >= 0")
     return int(text)

@@ -24,6 +24,7 @@ from airflow_provider_jodo.hooks.platform_calls import PlatformCalls, Query
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
 from airflow_provider_jodo.vendor.codes import BACKMSG_JOB_NOT_FOUND, BackMsgCode, backmsg, describe_backmsg
 from airflow_provider_jodo.vendor.models import ImportJob
+from airflow_provider_jodo.vendor.wire.cji_parameters import is_ascii_digits
 from airflow_provider_jodo.vendor.wire.job_status import parse_import_job
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
 
@@ -46,12 +47,12 @@ _UNKNOWN_METHOD = re.compile(
 def campaign_model_id(campaign_id: int | str) -> str:
     """Give a campaign id as importCJI's `model_id` takes it, refusing anything not numeric.
 
-    :param campaign_id: the campaign, as a number or its digits.
+    :param campaign_id: the campaign, as a number or its ASCII digits.
     :raises ValueError: `campaign_id` is not a numeric campaign id.
     """
     text = str(campaign_id).strip()
-    if isinstance(campaign_id, bool) or not text.isdigit():
-        raise ValueError(f"campaign_id={campaign_id!r} is not a numeric campaign id")
+    if isinstance(campaign_id, bool) or not is_ascii_digits(text):
+        raise ValueError(f"campaign_id={campaign_id!r} is not a numeric campaign id (ASCII digits 0-9)")
     return text
 
 

@@ -41,6 +41,7 @@ from airflow_provider_jodo.vendor.job_verdict import (
     judge_job,
     wait_is_over,
 )
+from airflow_provider_jodo.vendor.wire.cji_parameters import is_ascii_digits
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -81,7 +82,7 @@ class JodoImportJobSensor(BaseSensorOperator):
     ) -> None:
         """Keep the job and the connection; the parameters are described on the class."""
         super().__init__(**kwargs)
-        _check_job_id(job_id)  # at parse time: None or "" fails the DAG, not a run
+        _check_job_id(job_id, rendered=False)  # at parse time: None or "" fails the DAG, not a run
         self.job_id = job_id
         self.campaign_id = campaign_id
         if campaign_id is not None:
@@ -118,7 +119,7 @@ class JodoImportJobSensor(BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         """Push the job's reference for the link, then wait: by poking or, deferrable, in the triggerer."""
-        _check_job_id(self.job_id)  # rendered: an upstream task that pushed no id renders "None"
+        _check_job_id(self.job_id, rendered=True)  # "None" if upstream pushed no id
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         push_job_reference(context, str(self.job_id), hook.job_page_url(self.job_id))
         if not self.deferrable:
@@ -168,11 +169,14 @@ _NO_JOB_ID = {"", "none", "null"}
 """What `job_id` renders to when the task it is pulled from pushed nothing (or None)."""
 
 
-def _check_job_id(job_id: Any) -> None:
+def _check_job_id(job_id: Any, *, rendered: bool) -> None:
     """Refuse a `job_id` that names no job, before the platform is asked about it.
 
     :param job_id: the sensor's `job_id`, as given or rendered.
-    :raises ValueError: naming `job_id` and where it usually comes from.
+    :param rendered: whether `job_id` is final; before rendering it may be a template, so only
+        its emptiness can be checked.
+    :raises ValueError: naming `job_id` and where it usually comes from, or that it is not the
+        platform's ASCII digits.
     """
     if job_id is None or str(job_id).strip().lower() in _NO_JOB_ID:
         raise ValueError(
@@ -180,3 +184,5 @@ def _check_job_id(job_id: Any) -> None:
             "job_id=\"{{ ti.xcom_pull(task_ids='import_campaign_file', key='job_id') }}\", and check "
             "that the task submitted a file job (source http or ftp)"
         )
+    if rendered and (isinstance(job_id, bool) or not is_ascii_digits(str(job_id).strip())):
+        raise ValueError(f"job_id={job_id!r} is not an import job id: the platform's are ASCII digits 0-9")

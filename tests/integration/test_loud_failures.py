@@ -162,6 +162,17 @@ def test_static_arguments_that_cannot_work_fail_when_the_dag_is_parsed():
         )
 
 
+@pytest.mark.parametrize("job_id", ["\uff17", "\u0661\u0662", "12\u00b2", "../1", True])
+def test_a_sensor_job_id_that_is_not_ascii_digits_fails_before_any_call(sandbox, connect, job_id):
+    """Was: any text was sent to the platform as a job id, non-ASCII digits (U+FF17, U+0661) too."""
+    sensor = JodoImportJobSensor(task_id="wait", job_id=job_id, jodo_conn_id=connect().jodo_conn_id)
+    with pytest.raises(
+        ValueError, match=rf"^job_id={job_id!r} is not an import job id: the platform's are ASCII"
+    ):
+        sensor.execute(task_context())
+    assert sandbox.faults.requests_seen == 0
+
+
 def test_arguments_that_render_to_nothing_fail_before_any_call(sandbox, connect):
     hook = connect()
     sensor = JodoImportJobSensor(

@@ -112,6 +112,7 @@ def test_md5_password_and_secrets():
         ({"extra": {"job_page_path": "/jobs/"}}, "job_page_path '/jobs/' has no {job_id}"),
         ({"extra": {"max_retries": -1}}, "max_retries=-1 is not a whole number"),
         ({"extra": {"max_retries": True}}, "max_retries=True is not a whole number"),
+        ({"extra": {"max_retries": "\uff17"}}, "max_retries='\uff17' is not a whole number"),
         ({"extra": {"retry_backoff": 0}}, "retry_backoff=0 is not a positive number"),
         ({"extra": {"retry_max_seconds": "soon"}}, "retry_max_seconds='soon' is not a positive number"),
     ],
