@@ -30,6 +30,7 @@ from airflow_provider_jodo.exceptions import (
     JodoConnectionError,
     JodoNotFoundError,
 )
+from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -59,7 +60,9 @@ class JodoImportJobSensor(BaseSensorOperator):
 
     Given the job's `campaign_id`, a sensor that succeeds records the campaign's asset event
     (`jodo_campaign_asset`) through the alias `jodo-campaign-imports`, with the extra of the
-    import operators: what a file job submitted with `wait_for_completion=False` does not.
+    import operators: what a file job submitted with `wait_for_completion=False` does not. When
+    the job's status reports the campaign it imports into (`model_id`), another campaign fails
+    the sensor (AirflowFailException, naming both) rather than record the wrong asset.
 
     :param job_id: the job id returned by importCJI (templated).
     :param campaign_id: the campaign the job imports into (templated); None records no asset
@@ -120,6 +123,8 @@ class JodoImportJobSensor(BaseSensorOperator):
     def execute(self, context: Context) -> Any:
         """Push the job's reference for the link, then wait: by poking or, deferrable, in the triggerer."""
         _check_job_id(self.job_id, rendered=True)  # "None" if upstream pushed no id
+        if self.campaign_id is not None:
+            campaign_model_id(self.campaign_id)  # rendered: a wrong one fails now, not after the wait
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         push_job_reference(context, str(self.job_id), hook.job_page_url(self.job_id))
         if not self.deferrable:
@@ -156,10 +161,13 @@ class JodoImportJobSensor(BaseSensorOperator):
     def _succeeded(self, context: Context, job: dict[str, Any]) -> dict[str, Any]:
         """Record the campaign's asset event for the succeeded job, if `campaign_id` is known; return the job.
 
+        :raises AirflowFailException: the job reports another campaign than `campaign_id`.
+
         :param context: the task's context.
         :param job: the job's final state and counts (`ImportJob.to_dict`).
         """
         if self.campaign_id is not None:
+            _check_reported_campaign(job, self.campaign_id)
             asset = jodo_campaign_asset(self.jodo_conn_id, self.campaign_id)
             record_import_event(context, CAMPAIGN_IMPORTS, asset, import_job_extra(self.campaign_id, job))
         return job
@@ -186,3 +194,22 @@ def _check_job_id(job_id: Any, *, rendered: bool) -> None:
         )
     if rendered and (isinstance(job_id, bool) or not is_ascii_digits(str(job_id).strip())):
         raise ValueError(f"job_id={job_id!r} is not an import job id: the platform's are ASCII digits 0-9")
+
+
+def _check_reported_campaign(job: dict[str, Any], campaign_id: int | str) -> None:
+    """Refuse a job whose status reports a campaign (`model_id`) other than `campaign_id`.
+
+    Its asset event would tell consumers that the wrong campaign changed; no retry can help. A
+    status that reports no campaign (the vendor documents none) is taken on trust.
+
+    :param job: the job's final state (`ImportJob.to_dict`), with what it was submitted with.
+    :param campaign_id: the sensor's campaign, rendered.
+    :raises AirflowFailException: naming the job, both campaigns and what to fix.
+    """
+    reported = str(job.get("submitted_with", {}).get("model_id", "")).strip()
+    expected = campaign_model_id(campaign_id)
+    if reported and not (is_ascii_digits(reported) and int(reported) == int(expected)):
+        raise AirflowFailException(
+            f"import job {job['job_id']} imports into campaign {reported[:40]!r}, but the sensor was given "
+            f"campaign_id={campaign_id!r}: no asset event is recorded; give the sensor the job's campaign"
+        )

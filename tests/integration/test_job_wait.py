@@ -2,7 +2,9 @@
 sensor in poke and deferrable modes, against real sandbox jobs."""
 
 import asyncio
+import re
 import time
+from collections import defaultdict
 
 import pendulum
 import pytest
@@ -122,6 +124,49 @@ def test_deferrable_sensor_hands_over_to_the_trigger_and_resumes(connect, files)
     with pytest.raises(AirflowException, match="unreachable") as error:  # retryable
         sensor.execute_complete({}, {**event, "status": "error", "message": "unreachable"})
     assert not isinstance(error.value, AirflowFailException)
+
+
+class AssetEvents(list):
+    """What `context["outlet_events"][alias]` offers, keeping the assets' URIs."""
+
+    def add(self, asset, extra):
+        self.append(asset.uri)
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_the_sensor_records_the_asset_of_the_campaign_the_job_reports(sandbox, connect, files, deferrable):
+    """Was: the asset of the `campaign_id` given, whichever campaign the job imported into."""
+    hook = connect()
+    job_id = submit(hook, f"{files}/good.csv")  # into campaign 1
+
+    def wait(campaign_id):
+        context = {**task_context(), "outlet_events": defaultdict(AssetEvents)}
+        sensor = JodoImportJobSensor(
+            task_id="wait",
+            job_id=job_id,
+            campaign_id=campaign_id,
+            jodo_conn_id=hook.jodo_conn_id,
+            deferrable=deferrable,
+            poke_interval=0.1,
+        )
+        try:
+            sensor.execute(context)
+        except TaskDeferred as deferred:
+            (event,) = run_trigger(deferred.trigger)
+            sensor.execute_complete(context, event)
+        return [uri for events in context["outlet_events"].values() for uri in events]
+
+    authority = sandbox.base_url.removeprefix("http://")
+    assert wait("01") == [f"jodo://{authority}/campaign/1"]
+    if sandbox.profile.reports_job_parameters:
+        expected = (
+            f"import job {job_id} imports into campaign '1', but the sensor was given campaign_id='2': "
+            "no asset event is recorded; give the sensor the job's campaign"
+        )
+        with pytest.raises(AirflowFailException, match=f"^{re.escape(expected)}$"):
+            wait("2")
+    else:  # the job reports no campaign: the sensor's is taken on trust, as before
+        assert wait("2") == [f"jodo://{authority}/campaign/2"]
 
 
 @pytest.mark.sandbox_profiles("documented-no-status")
