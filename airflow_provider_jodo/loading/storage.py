@@ -89,7 +89,9 @@ def local_source(location: str | None, conn_id: str | None, parameter: str) -> I
 def local_target(location: str, conn_id: str | None, parameter: str) -> Iterator[Path]:
     """Yield the local file to write what goes to `location`, uploading it there on exit.
 
-    A local path is yielded as it is. For a URI, the file is in a new temp directory, removed
+    A local path is yielded as it is, its folders created first: a default report goes to a
+    new `<report_base>/<dag>/<run>/` folder, and a shared mount has no store to create it as
+    object stores do. For a URI, the file is in a new temp directory, removed
     on exit; it is uploaded if it exists then, also when the body raised (a partial report
     tells what happened), so remove it in the body for nothing to be uploaded. An upload that
     fails after the body raised is added as a note to the body's error, which is raised.
@@ -97,10 +99,15 @@ def local_target(location: str, conn_id: str | None, parameter: str) -> Iterator
     :param location: a local path or an object-storage URI.
     :param conn_id: the Airflow connection of the store (None: its default).
     :param parameter: the operator parameter `location` came from, for messages.
-    :raises JodoObjectStorageError: the upload failed, naming `parameter` and the URI.
+    :raises JodoObjectStorageError: the folders could not be created, or the upload failed,
+        naming `parameter` and the location.
     """
     target = _storage_path(location, conn_id)
     if not isinstance(target, ObjectStoragePath):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _storage_error(parameter, location, "written", error) from None
         yield target
         return
     with tempfile.TemporaryDirectory(prefix="jodo-target-") as directory:

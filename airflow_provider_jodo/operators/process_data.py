@@ -107,10 +107,11 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         accepted); default 1, so an empty input or one whose every record is rejected fails the
         task, naming the first rejection. 0 lets such a run succeed.
     :param report_path: where the per-record report (JSON lines: index, key, outcome, reason,
-        request id) is written (templated): a local path or an object-storage URI, uploaded when
-        the run ends. Default: under the provider option `[jodo] report_base`, one name per DAG
-        run, task, map index and try (see `import_report.default_report_location`), else a new
-        file in the worker's temp directory, which tasks on other workers cannot read.
+        request id) is written (templated): a local path (its folders are created) or an
+        object-storage URI, uploaded when the run ends. Default: under the provider option
+        `[jodo] report_base`, one name per DAG run, task, map index and try (see
+        `import_report.default_report_location`), else a new file in the worker's temp
+        directory, which tasks on other workers cannot read.
     :param storage_conn_id: the Airflow connection of the object store of `source_path` and
         `report_path` URIs (None: the store's default connection); a default report under
         `report_base` uses `[jodo] report_conn_id`.

@@ -6,7 +6,7 @@ import re
 
 import pendulum
 import pytest
-from conftest import landed_counts, reported, summary_counts
+from conftest import landed_counts, reported, run_dag, summary_counts, xcom_values
 from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
@@ -220,3 +220,54 @@ def test_without_per_record_outcomes_every_record_sent_is_accepted(sandbox, conn
     assert "2 accepted (the platform does not say inserted or updated)" in log
     assert "4 records: 0 inserted, 0 updated, 3 accepted, 1 rejected in 2 requests" in log
     assert "3 records accepted: the platform took them without saying whether it inserted or updated" in log
+
+
+def local_location(path, form):
+    """`path` as a plain path or as a `file://` URI: both name a local file."""
+    return str(path) if form == "path" else path.as_uri()
+
+
+@pytest.mark.parametrize("form", ["path", "file-uri"])
+def test_a_report_path_in_a_folder_not_made_yet_is_written(sandbox, connect, tmp_path, form):
+    """Was: FileNotFoundError, the task failed before sending anything."""
+    report = tmp_path / "reports" / "2026-11-30" / "push.jsonl"
+    operator = JodoImportProcessDataOperator(
+        task_id="push",
+        jodo_conn_id=connect().jodo_conn_id,
+        media=12,
+        update_key="mobilenumber",
+        records=[lead("919800000001"), lead("12")],
+        report_path=local_location(report, form),
+        min_loaded=0,
+    )
+    assert operator.execute({})["report_path"] == local_location(report, form)
+    assert [json.loads(line)["index"] for line in report.read_text().splitlines()] == [0, 1]
+
+
+@pytest.mark.parametrize("form", ["path", "file-uri"])
+def test_in_a_dag_run_the_default_report_goes_under_a_local_report_base(
+    airflow_db, sandbox, connect, tmp_path, monkeypatch, form
+):
+    """Was: every run failed with FileNotFoundError: nothing made `<report_base>/<dag>/<run>/`."""
+    from airflow.sdk import DAG
+
+    base = tmp_path / "shared-mount" / "jodo-reports"
+    monkeypatch.setenv("AIRFLOW__JODO__REPORT_BASE", local_location(base, form))
+    monkeypatch.delenv("AIRFLOW__JODO__REPORT_CONN_ID", raising=False)
+    dag_id = f"jodo_local_report_base_{form.replace('-', '_')}"
+    with DAG(dag_id=dag_id, schedule=None, start_date=pendulum.datetime(2026, 1, 1)) as dag:
+        JodoImportProcessDataOperator(
+            task_id="push",
+            jodo_conn_id=connect().jodo_conn_id,
+            media=12,
+            update_key="mobilenumber",
+            records=[lead("919800000001"), lead("919800000002")],
+            retries=0,
+        )
+    run = run_dag(dag)
+    assert run.get_task_instance("push").state == "success"
+    run_folder = f"{dag_id}/{run.run_id.replace(':', '_').replace('+', '_')}"
+    summary = xcom_values(run, "return_value")["push"]
+    assert summary["report_path"] == f"{local_location(base, form)}/{run_folder}/push-try1.jsonl"
+    lines = (base / run_folder / "push-try1.jsonl").read_text().splitlines()
+    assert [json.loads(line)["index"] for line in lines] == [0, 1]

@@ -2,6 +2,7 @@
 `[jodo] report_base` (`loading.import_report`), without a store: local paths, `file://` URIs,
 redaction, names."""
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -29,6 +30,22 @@ def test_a_local_path_and_a_file_uri_are_used_in_place(tmp_path):
     with local_target(str(tmp_path / "report.jsonl"), None, "report_path") as report:
         report.write_text("{}\n")
     assert (tmp_path / "report.jsonl").read_text() == "{}\n"
+
+
+def test_a_local_target_gets_its_folders_or_an_error_naming_the_parameter(tmp_path):
+    target = tmp_path / "base" / "dag" / "run" / "push-try1.jsonl"
+    with local_target(target.as_uri(), None, "report_path") as report:
+        report.write_text("{}\n")
+    assert target.read_text() == "{}\n"
+    (tmp_path / "a-file").write_text("")
+    blocked = str(tmp_path / "a-file" / "run" / "push.jsonl")
+    with (
+        pytest.raises(
+            JodoObjectStorageError, match=rf"^report_path={re.escape(repr(blocked))} cannot be written: "
+        ),
+        local_target(blocked, None, "report_path"),
+    ):
+        pass
 
 
 def test_only_scheme_slashes_make_a_uri():
