@@ -26,6 +26,7 @@ from airflow_provider_jodo.vendor.wire.cji_parameters import (
     CJI_PARAMETERS,
     FILE_URL_SCHEMES,
     encode_context,
+    names_csv_file,
     refuse_url_login,
 )
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
@@ -158,12 +159,28 @@ class CJIImports:
             return encode_context(record)
         if record is not None or not file_url:
             raise ValueError(f"source={source.value!r} takes a file_url and no record")
+        self.check_file_url(source, file_url)
+        return file_url
+
+    def check_file_url(self, source: CJISource, file_url: str) -> None:
+        """Refuse a file URL the platform cannot fetch for `source`, before any call.
+
+        :param source: `http` or `ftp`.
+        :param file_url: the CSV file's URL.
+        :raises ValueError: naming `file_url` (redacted): not a URL of the source's scheme, a
+            login inside it (which belongs in the source login), or, unless the connection's
+            `csv_only` is off, a path that does not end in `.csv`.
+        """
+        if source not in FILE_URL_SCHEMES:
+            raise ValueError(f"source={source.value!r} takes a record, not a file_url")
         parts = urlsplit(file_url)
+        shown = self.redactor.redact(file_url)
         if parts.scheme not in FILE_URL_SCHEMES[source] or not parts.hostname:
             schemes = "/".join(FILE_URL_SCHEMES[source])
-            raise ValueError(
-                f"file_url {self.redactor.redact(file_url)!r} is not a {schemes} URL "
-                f"as source={source.value!r} needs"
-            )
+            raise ValueError(f"file_url {shown!r} is not a {schemes} URL as source={source.value!r} needs")
         refuse_url_login(file_url)
-        return file_url
+        if self.settings.csv_only and not names_csv_file(parts.path):
+            raise ValueError(
+                f"file_url {shown!r} does not name a .csv file: the platform imports CSV files only "
+                "(BackMsg_86). If yours takes other files, set the jodo connection's extra csv_only to false"
+            )

@@ -34,6 +34,7 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "pwdtype": PasswordType.PLAINTEXT.value,
     "timezone": "UTC",
     "verify_ssl": True,
+    "csv_only": True,
     "timeout": DEFAULT_TIMEOUT_SECONDS,
     "max_answer_bytes": DEFAULT_MAX_ANSWER_BYTES,
     "process_data_path": DEFAULT_PROCESS_DATA_PATH,
@@ -80,6 +81,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "verify_ssl": {
         "label": "Verify TLS certificates",
         "description": "Turn off only for a test platform with a self-signed certificate.",
+        "schema": {"type": ["boolean", "null"], "default": True},
+    },
+    "csv_only": {
+        "label": "CSV files only",
+        "description": "The platform imports only file URLs whose path ends in .csv (BackMsg_86): "
+        "others are refused before any call. Turn off for a platform that takes other files.",
         "schema": {"type": ["boolean", "null"], "default": True},
     },
     "timeout": {

@@ -47,6 +47,7 @@ class JodoConnectionSettings:
     password_type: PasswordType
     timezone: str
     verify_tls: bool
+    csv_only: bool
     timeout: float
     max_answer_bytes: int
     process_data_path: str
@@ -90,6 +91,7 @@ class JodoConnectionSettings:
             password_type=_coerce_setting(PasswordType, extra["pwdtype"], conn.conn_id, "pwdtype"),
             timezone=_timezone(conn.conn_id, extra["timezone"]),
             verify_tls=_boolean(conn.conn_id, "verify_ssl", extra["verify_ssl"]),
+            csv_only=_boolean(conn.conn_id, "csv_only", extra["csv_only"]),
             timeout=_positive_number(conn.conn_id, "timeout", extra["timeout"]),
             max_answer_bytes=_positive_count(conn.conn_id, "max_answer_bytes", extra["max_answer_bytes"]),
             process_data_path=_text(conn.conn_id, "process_data_path", extra["process_data_path"]),

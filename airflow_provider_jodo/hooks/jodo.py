@@ -23,7 +23,7 @@ from airflow_provider_jodo.compat.airflow import (
     amask_secret,
     mask_secret,
 )
-from airflow_provider_jodo.enums import CJISource, ProcessDataSearch
+from airflow_provider_jodo.enums import CJISource, ProcessDataSearch, coerce
 from airflow_provider_jodo.hooks.connection_check import check_connection
 from airflow_provider_jodo.hooks.connection_form import field_behaviour, form_widgets
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
@@ -263,6 +263,18 @@ class JodoHook(BaseHook):
             policy_arguments=policy_arguments,
             known_job_ids=known_job_ids,
         )
+
+    def check_file_url(self, *, source: CJISource | str, file_url: str) -> None:
+        """Refuse a file URL that `import_cji` would refuse, without calling the platform.
+
+        A caller that calls the platform before submitting (to note the campaign's jobs, or to
+        upload the file) checks first, so that a bad URL fails before anything is done.
+
+        :param source: `http` or `ftp`.
+        :param file_url: the CSV file's URL.
+        :raises ValueError: naming `file_url`, as `import_cji` would.
+        """
+        self._connected().cji.check_file_url(coerce(CJISource, source, "source"), file_url)
 
     def submission_options(
         self,

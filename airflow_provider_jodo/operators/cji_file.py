@@ -151,6 +151,8 @@ class FileJobOperator(ImportLineage, BaseOperator):
         """
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
+            # Before the job listing, the state store's mark and a staging upload, not at submission.
+            hook.check_file_url(source=submission.source, file_url=submission.file_url)
             self._file_job = FileJob(hook, submission, self, stage)
             result = self._file_job.run(context)
         finally:

@@ -35,6 +35,7 @@ from airflow_provider_jodo.operators.cji_file import FileJobOperator
 from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
 from airflow_provider_jodo.operators.file_job import FileSubmission
 from airflow_provider_jodo.operators.lineage import location_lineage, query_lineage
+from airflow_provider_jodo.vendor.wire.cji_parameters import names_csv_file
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -287,7 +288,7 @@ def _default_remote_path(context: Context, task_id: str) -> str:
 
 def _check_remote_path(remote_path: str) -> None:
     """Refuse a path that is not a CSV file's, or not relative to the FTP login directory."""
-    if not remote_path.endswith(".csv"):
+    if not names_csv_file(remote_path):  # a CSV is written, whatever the platform's `csv_only`
         raise ValueError(f"remote_path={remote_path!r} must end in .csv (the platform imports CSV only)")
     if remote_path.startswith("/") or "://" in remote_path:
         raise ValueError(

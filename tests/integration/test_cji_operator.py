@@ -406,3 +406,15 @@ def test_the_records_operator_returns_the_summary(sandbox, connect):
         "rejected": 1,
     }
     assert summary["rejections"] == [{"index": 1, "reason": "not a dict but str"}]
+
+
+def test_a_file_url_that_renders_to_no_csv_fails_before_any_call(sandbox, connect):
+    """Was: the job listing and the submission were sent, for the platform to answer BackMsg_86."""
+    task = operator(connect(), source="http", file_url="{{ params.url }}")
+    task.file_url = "https://exports.example.com/leads.json?token=abc.csv"  # as rendered
+    store = TaskStateStore()
+    with pytest.raises(
+        ValueError, match=r"^file_url '.*leads.json\?token=abc.csv' does not name a \.csv file"
+    ):
+        task.execute(task_context(store))
+    assert sandbox.faults.requests_seen == 0 and store == {}

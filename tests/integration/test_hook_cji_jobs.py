@@ -2,6 +2,7 @@
 CSV files from local HTTP and FTP servers."""
 
 import json
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -260,8 +261,38 @@ def test_cancelled_job(sandbox, connect):
     assert hook.get_import_job(job_id).state is JobState.CANCELLED
 
 
-def test_only_csv_files_and_unknown_jobs(sandbox, connect):
+@pytest.mark.parametrize(
+    "file_url",
+    [
+        "http://127.0.0.1:9/leads.xlsx",
+        "http://127.0.0.1:9/leads",
+        "https://127.0.0.1:9/leads.csv.gz?name=leads.csv",  # the query is not the file's name
+        "ftp://127.0.0.1:9/exports/leads.txt",
+    ],
+)
+def test_a_file_url_not_naming_a_csv_is_refused_before_any_call(sandbox, connect, file_url):
+    """Was: sent, for the platform to refuse with BackMsg_86 (the README says it imports CSV only)."""
+    source = file_url.split(":", 1)[0].removesuffix("s")
+    expected = (
+        f"file_url {file_url!r} does not name a .csv file: the platform imports CSV files only "
+        "(BackMsg_86). If yours takes other files, set the jodo connection's extra csv_only to false"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        connect().import_cji(campaign_id=CAMPAIGN, source=source, file_url=file_url)
+    assert sandbox.faults.requests_seen == 0
+
+
+def test_a_csv_file_url_may_be_signed_and_in_any_case(connect):
     hook = connect()
+    for file_url in ("http://127.0.0.1:9/LEADS.CSV", "https://127.0.0.1:9/leads.csv?token=a.b&sig=x.xlsx"):
+        submitted = hook.import_cji(
+            campaign_id=CAMPAIGN, source="http", file_url=file_url, exetime=pendulum.duration(hours=1)
+        )
+        assert submitted.job_id
+
+
+def test_only_csv_files_and_unknown_jobs(sandbox, connect):
+    hook = connect(extra={"csv_only": False})  # the platform's own refusal, BackMsg_86
     with pytest.raises(JodoInvalidRequestError) as raised:
         hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/leads.xlsx")
     assert raised.value.code == "86"

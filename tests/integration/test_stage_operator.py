@@ -309,6 +309,13 @@ def test_bad_remote_path_fails_before_anything_is_staged(sandbox, connect, ftp, 
         )
 
 
+def test_a_remote_path_ending_in_csv_in_any_case_is_staged(sandbox, connect, ftp):
+    job = stage(
+        connect(), records=[{"name": "Ana", "phone1": "5511900000001"}], remote_path="LEADS.CSV"
+    ).execute(task_context())
+    assert job["inserted"] == 1 and (ftp / "LEADS.CSV").exists()
+
+
 def test_sql_conn_id_must_name_a_sql_connection(sandbox, connect, ftp):
     hook = connect()
     with pytest.raises(

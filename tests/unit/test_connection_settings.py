@@ -134,6 +134,13 @@ def test_verify_ssl_opt_out_from_string():
     assert make(extra={"verify_ssl": "false"}).verify_tls is False
 
 
+def test_csv_only_by_default_and_opt_out():
+    assert make().csv_only is True
+    assert make(extra={"csv_only": "false"}).csv_only is False
+    with pytest.raises(ConnectionSettingError, match="csv_only='sometimes'"):
+        make(extra={"csv_only": "sometimes"})
+
+
 def test_retry_settings_default_and_override():
     assert make().retry_policy == RetryPolicy(max_retries=5, backoff=1.0, max_seconds=120.0)
     settings = make(extra={"max_retries": "0", "retry_backoff": "0.25", "retry_max_seconds": 10})

@@ -35,6 +35,7 @@ __all__ = [
     "encode_delrow",
     "file_key",
     "is_ascii_digits",
+    "names_csv_file",
     "refuse_url_login",
     "yes_no",
 ]
@@ -89,6 +90,15 @@ def is_ascii_digits(text: str) -> bool:
     the platform does not take. Every id or count a user gives is checked with this.
     """
     return text.isascii() and text.isdigit()
+
+
+def names_csv_file(path: str) -> bool:
+    """Tell whether a file path ends in `.csv`, in any case: the platform imports CSV files only (BackMsg_86).
+
+    :param path: the file's path; of a URL, its path alone, since a signed URL's query
+        (`?token=...`) follows the name.
+    """
+    return path.lower().endswith(".csv")
 
 
 def yes_no(value: bool | None, parameter: str) -> str:
