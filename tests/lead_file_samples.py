@@ -58,6 +58,19 @@ UNREADABLE_LEAD_FILES = [
         "leads.jsonl line 2 is not JSON (Expecting value)",
         id="not-json",
     ),
+    pytest.param(
+        "leads.csv",
+        b"name,\xef\xbb\xbfmobilenumber,emailid\n" + b"".join(lead_rows(2)),
+        "leads.csv line 1: column 2 of the header, '\\ufeffmobilenumber', holds U+FEFF "
+        "(ZERO WIDTH NO-BREAK SPACE), which no one sees but is part of the name: remove it from the header",
+        id="byte-order-mark-before-a-column",
+    ),
+    pytest.param(
+        "leads.csv",
+        b"name\x00,mobilenumber,emailid\n" + b"".join(lead_rows(2)),
+        "leads.csv line 1: column 1 of the header, 'name\\x00', holds U+0000 (a control character)",
+        id="nul-in-the-header",
+    ),
     pytest.param("leads.csv", b"", "leads.csv holds no records (the file is empty)", id="empty"),
     pytest.param(
         "leads.csv", LEAD_HEADER, "leads.csv holds no records, only a header (line 1)", id="header-only"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,16 @@ from airflow_provider_jodo.vendor.wire.protocol import MAX_CELL_CHARACTERS  # th
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
 """A file with one of these suffixes is JSON lines; any other is CSV with a header line."""
+BYTE_ORDER_MARK = "\ufeff"
+_HIDDEN_CHARACTER_KINDS = {
+    "Cc": "a control character",
+    "Cf": "an invisible format character",
+    "Co": "a private-use character",
+    "Cs": "a surrogate",
+    "Cn": "an unassigned character",
+}
+"""Unicode categories of what no spreadsheet shows in a header, yet makes a column's name differ
+(`name` with a NUL or a U+FEFF is not `name`), by the words a message gives them."""
 
 
 @dataclass(frozen=True)
@@ -146,16 +157,26 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _column_names(path: Path, line: int, header: list[str]) -> list[str]:
-    """Return the header's names, stripped of spaces.
+    """Return the header's names, stripped of spaces, and of byte order marks at the start.
 
-    An empty or repeated name would leave a column's cells nowhere (or under another column),
-    so either fails the file.
+    Decoding drops one mark; a file saved twice with one starts with two. An empty or repeated
+    name would leave a column's cells nowhere (or under another column), and a name holding a
+    character no one sees (a NUL, a mark before another column) names no field the operators
+    know, so that every record would lack it: each fails the file, naming the column.
     """
     names = [name.strip() for name in header]
+    names[0] = names[0].lstrip(BYTE_ORDER_MARK).strip()
     seen: dict[str, int] = {}
     for column, name in enumerate(names, start=1):
         if not name:
             raise JodoLeadFileError(f"{path.name} line {line}: column {column} of the header has no name")
+        hidden = next((c for c in name if unicodedata.category(c) in _HIDDEN_CHARACTER_KINDS), None)
+        if hidden is not None:
+            raise JodoLeadFileError(
+                f"{path.name} line {line}: column {column} of the header, {name!r}, holds "
+                f"{_describe_character(hidden)}, which no one sees but is part of the name: "
+                "remove it from the header"
+            )
         if name in seen:
             raise JodoLeadFileError(
                 f"{path.name} line {line}: column {name!r} appears twice in the header "
@@ -163,6 +184,12 @@ def _column_names(path: Path, line: int, header: list[str]) -> list[str]:
             )
         seen[name] = column
     return names
+
+
+def _describe_character(character: str) -> str:
+    """Name a character as `U+FEFF (ZERO WIDTH NO-BREAK SPACE)`, or `U+0000 (a control character)`."""
+    kind = _HIDDEN_CHARACTER_KINDS[unicodedata.category(character)]
+    return f"U+{ord(character):04X} ({unicodedata.name(character, '') or kind})"
 
 
 def _broken_csv(path: Path, line: int, cause: str) -> JodoLeadFileError:

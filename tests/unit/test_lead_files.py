@@ -85,6 +85,37 @@ def test_an_empty_or_repeated_header_name_fails_the_file(tmp_path, header, messa
     assert check_error(path) == f"{message}; nothing was sent"
 
 
+def test_leading_byte_order_marks_are_dropped_from_the_header(tmp_path):
+    """Was: a second mark (a file saved twice with one) stayed in the name: every record lacked `name`."""
+    path = write(tmp_path, "leads.csv", b"\xef\xbb\xbf\xef\xbb\xbf name,mobilenumber\nAna,919999000001\n")
+    assert read(path) == (1, [{"name": "Ana", "mobilenumber": "919999000001"}])
+
+
+@pytest.mark.parametrize(
+    ("header", "column", "shown", "character"),
+    [
+        (
+            b"name,\xef\xbb\xbfmobilenumber\n",
+            2,
+            r"'\ufeffmobilenumber'",
+            "U+FEFF (ZERO WIDTH NO-BREAK SPACE)",
+        ),
+        (b"na\x00me,mobilenumber\n", 1, r"'na\x00me'", "U+0000 (a control character)"),
+        (b"name,mobile\xe2\x80\x8bnumber\n", 2, r"'mobile\u200bnumber'", "U+200B (ZERO WIDTH SPACE)"),
+        (b"name,mobile\x7fnumber\n", 2, r"'mobile\x7fnumber'", "U+007F (a control character)"),
+    ],
+)
+def test_a_character_no_one_sees_in_a_header_name_fails_the_file_naming_it(
+    tmp_path, header, column, shown, character
+):
+    """Was: the name kept it, and every record was rejected as missing that column, with no word of why."""
+    path = write(tmp_path, "leads.csv", header + b"Ana,919999000001\n")
+    assert check_error(path) == (
+        f"leads.csv line 1: column {column} of the header, {shown}, holds {character}, which no one sees "
+        "but is part of the name: remove it from the header; nothing was sent"
+    )
+
+
 def test_a_byte_that_is_not_utf8_is_named_with_its_physical_line(tmp_path):
     lines = [HEADER, *lead_lines(1999)]
     lines[1501] = b"Jos\xe9 Lima,919999001501,jose@example.com\n"  # Latin-1, on line 1502
