@@ -97,7 +97,7 @@ class ImportJobs:
                     vendor_message=error.vendor_message,
                 ) from None
             raise
-        return parse_import_job(message, what, self.redactor.redact)
+        return parse_import_job(message, what, self.redactor.redact, asked_job_id=str(job_id))
 
     def for_file(self, campaign_id: str, file_url: str) -> list[ImportJob] | None:
         """List the campaign's jobs for the file, newest first; None when the platform cannot.
