@@ -95,6 +95,8 @@ def parse_relaxed(text: str) -> Any:
     """
     try:
         return json.loads(_RELAXED_TOKEN.sub(_as_json, text), strict=False)
+    except MalformedBodyError:  # an unterminated string, found while rewriting
+        raise
     except json.JSONDecodeError as error:
         raise MalformedBodyError(error.msg, error.pos) from None
     except RecursionError:
