@@ -8,11 +8,8 @@ import asyncio
 import json
 import math
 import re
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -28,6 +25,7 @@ from fuzz_strategies import (
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from scripted_answers import ScriptedPlatform, scripted_platform
 
 from airflow_provider_jodo.exceptions import JodoError, JodoResponseError
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -251,33 +249,6 @@ def test_empty_and_html_bodies_are_response_errors_that_quote_the_body(body: str
     assert body.strip()[:20] in str(raised.value)
 
 
-@contextmanager
-def answering_platform(answer: list[str]) -> Iterator[str]:
-    """A server on 127.0.0.1 answering every GET with `answer[0]` (set it between calls); yields its URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = answer[0].encode("utf-8", "surrogatepass")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/javascript")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Silent."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 STATUS_ANSWERS = st.one_of(
     BODIES,
     JOB_MESSAGES.map(lambda job: f"airflowJodo({{code:1,message:{json.dumps(job, default=repr)}}})"),
@@ -290,14 +261,11 @@ STATUS_ANSWERS = st.one_of(
 
 
 @pytest.fixture
-def status_platform(monkeypatch) -> Iterator[list[str]]:
-    """A platform whose every status answer is the list's one item; connection `jodo_fuzz` points at it."""
-    answer = [""]
-    with answering_platform(answer) as base_url:
-        connection = {"conn_type": "jodo", "host": base_url, "login": "account", "password": "fuzz-password"}
-        connection |= {"schema": "team", "extra": {"max_retries": 0, "timeout": 5}}
-        monkeypatch.setenv("AIRFLOW_CONN_JODO_FUZZ", json.dumps(connection))
-        yield answer
+def status_platform(monkeypatch) -> Iterator[ScriptedPlatform]:
+    """A scripted platform; connection `jodo_fuzz` points at it."""
+    with scripted_platform() as platform:
+        monkeypatch.setenv("AIRFLOW_CONN_JODO_FUZZ", platform.connection_json())
+        yield platform
 
 
 @settings(max_examples=12)  # each example runs the trigger on an event loop: slow
@@ -308,8 +276,10 @@ def status_platform(monkeypatch) -> Iterator[list[str]]:
 @example(body="airflowJodo({code:1,message:{jobid:'7',state:'running'}})")
 @example(body="airflowJodo({code:1,message:{jobid:'7',state:'succeeded',total:1,inserted:1}})")
 @example(body="airflowJodo({code:2,message:'BackMsg_91'})")
-def test_the_trigger_yields_one_event_for_any_status_answer(status_platform: list[str], body: str) -> None:
-    status_platform[0] = body
+def test_the_trigger_yields_one_event_for_any_status_answer(
+    status_platform: ScriptedPlatform, body: str
+) -> None:
+    status_platform.body = body
     trigger = JodoImportJobTrigger("7", "jodo_fuzz", poll_interval=0.01, end_time=time.time() + 0.5)
 
     async def events() -> list[dict[str, Any]]:
