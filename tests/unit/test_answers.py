@@ -289,3 +289,10 @@ def test_record_outcomes_of_the_wrong_shape_are_none(entry):
 def test_record_outcomes_read_indexes_written_as_text():
     (outcome,) = parse_record_outcomes([{"index": "0", "outcome": "rejected", "reason": "no name"}], 1)
     assert (outcome.index, outcome.reason) == (0, "no name")
+
+
+def test_a_row_error_message_is_quoted_300_characters():
+    job = parse_import_job(
+        {**JOB, "errors": [{"row": 2, "message": "bad " * 1_000_000}]}, "x", no_redaction, "7"
+    )
+    assert len(job.errors[0].message) <= BODY_QUOTE_LIMIT + 3

@@ -3,7 +3,8 @@
 The status method is ours (no vendor client has one), so platforms answer it in their own
 ways; a job that cannot be read is a `JodoResponseError` quoting the answer, never a guess.
 Every text that comes back is redacted, because platforms echo file URLs, which may carry the
-file server's password, and the job goes to logs and XCom.
+file server's password, and the job goes to logs and XCom; a row error's message is cut to 300
+characters like every quoted answer text.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def parse_import_job(message: Any, what: str, redact: Redact, asked_job_id: str 
             JobRowError(
                 row=_count(error.get("row"), "row"),
                 code=parse_backmsg(error.get("code")) or (str(error["code"]) if error.get("code") else None),
-                message=redact(str(error.get("message", ""))),
+                message=quote_body(str(error.get("message", "")), redact),
             )
             for error in message.get("errors") or ()
         )
