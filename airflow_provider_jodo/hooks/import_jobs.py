@@ -40,7 +40,9 @@ _UNKNOWN_METHOD = re.compile(
     r"|\bno\s+such\s+(method|action|event|path|function)\b",
     re.IGNORECASE,
 )
-"""A code-2 answer that says the method itself does not exist (as opposed to the job)."""
+"""A code-2 answer that says the method itself does not exist (as opposed to the job). It reads
+a refusal's `vendor_message`, at most 300 characters (`answers.quote_body`), so that its `.*`
+costs little whatever the platform sends."""
 
 
 def campaign_model_id(campaign_id: int | str) -> str:
