@@ -7,6 +7,8 @@
    `max_answer_bytes`, 4 MiB by default), and of one refused a 200 MB answer, each against a
    process that made one small call (target: the largest accepted answer costs at most 5x its
    size; the refused one no more).
+3. How long the answer parser takes on a 4 MiB answer padded with spaces (target: under 1 s, the
+   parser is linear), and, for comparison, on 4 MiB of nesting and of random relaxed text.
 
 Run with `make bench` (after the import benchmark) or `python benchmarks/bench_answers.py`.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -34,6 +37,7 @@ ACCEPTED_BYTES = 4 * 1024 * 1024
 REFUSED_BYTES = 200 * 1024 * 1024
 SMALL_BYTES = 1024
 MEMORY_TARGET = 5.0
+PARSE_TARGET_SECONDS = 1.0
 
 
 def hook_for(base_url: str, **extra: object) -> object:
@@ -103,6 +107,31 @@ def bench_rss() -> dict[int, dict[str, object]]:
     return results
 
 
+def parse_answers(size: int) -> dict[str, str]:
+    """Answers of `size` characters that a hostile or broken platform could send."""
+    pieces = random.Random(21)
+    random_text = "".join(pieces.choice("{}[]:,'\" \\ab1|Retuen") for _ in range(size))
+    return {
+        "padded": "airflowJodo({code:1," + " " * (size - 35) + "message:'4711'})",
+        "nested": "airflowJodo(" + "{a:[" * (size // 6) + "]}" * (size // 6) + ")",
+        "random": "airflowJodo(" + random_text + ")",
+    }
+
+
+def bench_parse() -> dict[str, float]:
+    """Seconds the parser takes on each 4 MiB answer of `parse_answers`, read or refused."""
+    from airflow_provider_jodo.exceptions import JodoResponseError
+    from airflow_provider_jodo.vendor.wire.answers import parse_answer
+
+    timings = {}
+    for name, body in parse_answers(ACCEPTED_BYTES).items():
+        started = time.perf_counter()
+        with contextlib.suppress(JodoResponseError):
+            parse_answer(body, 200, "bench", str, callback="airflowJodo")
+        timings[name] = time.perf_counter() - started
+    return timings
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rss-child", nargs=2, metavar=("BYTES", "RESULT"), help=argparse.SUPPRESS)
@@ -133,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
             f"   {body_bytes:>11,} bytes ({outcome}): {peak:7.1f} MB, +{cost:.1f} MB = {multiple:.1f}x "
             f"the accepted size (target <= {MEMORY_TARGET:g}x) {'PASS' if ok else 'FAIL'}"
         )
+
+    print(f"\n3. Parsing a {ACCEPTED_BYTES:,}-byte answer")
+    for name, seconds in bench_parse().items():
+        verdict = (
+            f"(target < {PARSE_TARGET_SECONDS:g} s) {'PASS' if seconds < PARSE_TARGET_SECONDS else 'FAIL'}"
+        )
+        print(f"   {name:>7}: {seconds:.2f} s {verdict if name == 'padded' else ''}".rstrip())
     return 0
 
 

@@ -19,9 +19,10 @@ from airflow_provider_jodo.hooks.file_submission import FileJobSubmitter
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
 from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
-from airflow_provider_jodo.vendor.codes import data_record_outcome, describe_backmsg
+from airflow_provider_jodo.vendor.codes import describe_backmsg
 from airflow_provider_jodo.vendor.exetime import ExetimeInput, wall_clock_from_now
 from airflow_provider_jodo.vendor.models import CJIImportResult
+from airflow_provider_jodo.vendor.wire.answers import data_record_answer
 from airflow_provider_jodo.vendor.wire.cji_parameters import (
     CJI_PARAMETERS,
     FILE_URL_SCHEMES,
@@ -117,12 +118,12 @@ class CJIImports:
             code, message = self.calls.astercc(self.settings.import_cji_path, query, what)
         except JodoDuplicateError as duplicate:
             code, message = duplicate.code, duplicate.vendor_message
-        text = str(message)
+        outcome = data_record_answer(code, message, what, self.redactor.redact)
         return CJIImportResult(
-            message=text,
+            message=message,
             code=code,
-            description=describe_backmsg(code) if code else text,
-            outcome=data_record_outcome(code),
+            description=describe_backmsg(code) if code else message,
+            outcome=outcome,
         )
 
     def submission_options(

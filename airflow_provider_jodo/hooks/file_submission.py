@@ -28,7 +28,6 @@ import pendulum
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
     JodoCapabilityMissingError,
-    JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
@@ -38,8 +37,8 @@ from airflow_provider_jodo.hooks.retry_policy import TransientFailure
 from airflow_provider_jodo.hooks.transport import TookEffect
 from airflow_provider_jodo.vendor.job_matching import FileJobSubmission, submission_mismatches
 from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.answers import quote_value
 from airflow_provider_jodo.vendor.wire.cji_parameters import CJI_PARAMETERS
+from airflow_provider_jodo.vendor.wire.job_status import parse_job_id
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
 from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
 
@@ -122,13 +121,7 @@ class FileJobSubmitter:
                 "%s: the answer was lost, but the platform has job %s for it", what, answer.result
             )
             return answer.result
-        _, message = answer
-        job_id = str(message).strip()
-        if not job_id or isinstance(message, (dict, list)):
-            raise JodoResponseError(
-                f"{what}: expected a job id, got {quote_value(message, self.redactor.redact)}"
-            )
-        return job_id
+        return parse_job_id(answer[1], what, self.redactor.redact)
 
     def find_new_job(
         self, submission: FileJobSubmission, file_url: str, known_job_ids: Collection[str]

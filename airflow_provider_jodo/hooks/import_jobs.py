@@ -41,7 +41,9 @@ _UNKNOWN_METHOD = re.compile(
     r"|\bno\s+such\s+(method|action|event|path|function)\b",
     re.IGNORECASE,
 )
-"""A code-2 answer that says the method itself does not exist (as opposed to the job)."""
+"""A code-2 answer that says the method itself does not exist (as opposed to the job). It reads
+a refusal's `vendor_message`, at most 300 characters (`answers.quote_body`), so that its `.*`
+costs little whatever the platform sends."""
 
 
 def campaign_model_id(campaign_id: int | str) -> str:
@@ -98,7 +100,7 @@ class ImportJobs:
                     vendor_message=error.vendor_message,
                 ) from None
             raise
-        return parse_import_job(message, what, self.redactor.redact)
+        return parse_import_job(message, what, self.redactor.redact, asked_job_id=str(job_id))
 
     def for_file(self, campaign_id: str, file_url: str) -> list[ImportJob] | None:
         """List the campaign's jobs for the file, newest first; None when the platform cannot.

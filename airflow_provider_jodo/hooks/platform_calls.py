@@ -8,8 +8,9 @@ answer is redacted.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 from airflow_provider_jodo.exceptions import JodoAuthenticationError
@@ -22,9 +23,14 @@ from airflow_provider_jodo.vendor.wire.process_data import encode_jodo_request
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
 
 JSONP_CALLBACK = "airflowJodo"
+"""The JSONP function name every astercc call sends; an answer wrapped in another is refused."""
 Query = list[tuple[str, str]]
 """An astercc call's parameters, in the order they are sent."""
 _Value = TypeVar("_Value")
+logger = logging.getLogger(__name__)
+_NOTICES_REMEMBERED = 64
+"""How many distinct notices a hook remembers having logged, so that a notice carrying a time
+stamp cannot grow the set without end."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class PlatformCalls:
     settings: JodoConnectionSettings
     transport: Transport
     redactor: Redactor
+    _notices_seen: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @overload
     def astercc(
@@ -80,7 +87,7 @@ class PlatformCalls:
         )
         if isinstance(answer, TookEffect):
             return answer
-        return self._read(astercc_message, answer, what)
+        return self._read(astercc_message, answer, what, JSONP_CALLBACK)
 
     def post_jodo(self, body: bytes, what: str, answer_limit: int | None = None) -> tuple[str, int]:
         """Post a form body to the Jodo endpoint; return the answer's (body, HTTP status), unread.
@@ -119,20 +126,32 @@ class PlatformCalls:
         return self._read(jodo_payload, answer, what)
 
     def _read(
-        self, read: Callable[[Any, str, str, Redact], _Value], answer: tuple[str, int], what: str
+        self,
+        read: Callable[[Any, str, str, Redact], _Value],
+        answer: tuple[str, int],
+        what: str,
+        callback: str | None = None,
     ) -> _Value:
         """Read an answer with `read`; a refused credential names the connection and its fields.
 
         :param read: the API's answer reader (`wire.answers`).
         :param answer: the answer's body and HTTP status.
         :param what: the call, as messages name it.
+        :param callback: the JSONP function name the call sent, None for none.
         :raises JodoAuthenticationError: ending with the connection and the fields to check.
         """
         body, status = answer
+        redact = self.redactor.redact
+        parsed = parse_answer(
+            body,
+            status,
+            what,
+            redact,
+            callback=callback,
+            on_notices=lambda notices: self._log_notices(what, notices),
+        )
         try:
-            return read(
-                parse_answer(body, status, what, self.redactor.redact), body, what, self.redactor.redact
-            )
+            return read(parsed, body, what, redact)
         except JodoAuthenticationError as refused:
             assert refused.code is not None  # a refusal is classed as one of credentials by its code
             check = CREDENTIAL_FIELDS[refused.code]
@@ -142,3 +161,21 @@ class PlatformCalls:
                 code=refused.code,
                 vendor_message=refused.vendor_message,
             ) from None
+
+    def _log_notices(self, what: str, notices: str) -> None:
+        """Log the PHP notices a platform printed before an answer: a warning the first time each is seen.
+
+        A platform with `display_errors` on may print the same notice before every answer; one
+        warning says so, and the repeats go to the debug log.
+
+        :param notices: the notices, quoted (redacted and cut).
+        """
+        first = notices not in self._notices_seen
+        if len(self._notices_seen) < _NOTICES_REMEMBERED:
+            self._notices_seen.add(notices)
+        logger.log(
+            logging.WARNING if first else logging.DEBUG,
+            "%s: the platform printed PHP notices before its answer (read past them): %r",
+            what,
+            notices,
+        )

@@ -173,7 +173,7 @@ if set(CREDENTIAL_FIELDS) != _CREDENTIAL_CODES:
         f"CREDENTIAL_FIELDS must name the fields of each credential code: {sorted(_CREDENTIAL_CODES)}"
     )
 
-_BACKMSG_PATTERN = re.compile(r"^\s*BackMsg_(\d+)\s*$")
+_BACKMSG_PATTERN = re.compile(r"\s*+BackMsg_([0-9]{1,4})\s*+")
 
 
 def backmsg(code: str) -> str:
@@ -185,7 +185,7 @@ def parse_backmsg(message: object) -> str | None:
     """Return the two-digit code of a `BackMsg_NN` message, or None when the message is plain text."""
     if not isinstance(message, str):
         return None
-    match = _BACKMSG_PATTERN.match(message)
+    match = _BACKMSG_PATTERN.fullmatch(message)
     return match.group(1).zfill(2) if match else None
 
 
@@ -195,15 +195,20 @@ def describe_backmsg(code: str) -> str:
     return known.text if known else f"unknown astercc code BackMsg_{code}"
 
 
-def data_record_outcome(code: str | None) -> RecordOutcomeKind:
+def data_record_outcome(code: str | None) -> RecordOutcomeKind | None:
     """Tell what an importCJI `source=data` call did with its record, by the answer's BackMsg code.
 
     A duplicate the policies left as it was (81, 82) is `skipped`; 77, 78 and 80 `updated` a
-    customer already there; any other success (83, 84, or a plain-text message) `inserted` it.
+    customer already there; 83, 84 or a plain-text message `inserted` it. Any other code
+    (a failure, or one we do not know) stored nothing we can name: None.
 
     :param code: the answer's BackMsg code, None for a plain-text success message.
     """
-    known = BACKMSG_CODES.get(code) if code else None
+    if code is None:
+        return RecordOutcomeKind.INSERTED
+    known = BACKMSG_CODES.get(code)
     if known is not None and known.category is CodeCategory.DUPLICATE:
         return RecordOutcomeKind.SKIPPED
+    if known is None or known.category is not CodeCategory.SUCCESS:
+        return None
     return RecordOutcomeKind.UPDATED if code in _UPDATED_RECORD_CODES else RecordOutcomeKind.INSERTED

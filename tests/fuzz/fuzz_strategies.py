@@ -73,3 +73,25 @@ JSON_VALUES = st.recursive(
 
 def as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# What breaks number parsing: Python refuses to convert integers of 4,300+ digits (a ValueError,
+# not a JSON error), other scripts' digits pass `str.isdigit` but not `int`, and 1e400 is
+# infinity once read.
+ODD_NUMBERS = st.one_of(
+    st.integers(min_value=4_300, max_value=6_000).map(lambda digits: "9" * digits),
+    st.sampled_from(["1e400", "-1e400", "-0", "2.5", "-1", "00", "\u00b2", "\u0661", "\uff17", "1\u00b2"]),
+)
+# What a PHP platform with display_errors on prints before an answer, in PHP's own formats,
+# and text that only looks like it.
+PHP_NOTICES = st.sampled_from(
+    [
+        "<br />\n<b>Notice</b>:  Undefined index: x in <b>/var/www/x.php</b> on line <b>12</b><br />\n",
+        "<br />\n<b>Warning</b>:  Undefined index: x in /var/www/x.php on line 12<br />\n",
+        "PHP Deprecated:  each() is deprecated in /var/www/x.php on line 3\n",
+        "\nStrict Standards: Only variables should be passed by reference in /x.php on line 7\n",
+        "Notice: no line number\n",
+        "<b>Notice</b>: x on line 1",
+    ]
+)
+JSONP_CALLBACKS = st.sampled_from(["airflowJodo", "cb", "jQuery1113_0123", "a.b", "airflowJodo2", ""])

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from file_servers import http_file_server
 from object_store import moto_endpoint, object_store  # noqa: F401  (fixtures)
+from scripted_answers import ScriptedPlatform, scripted_platform
 
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
@@ -197,3 +198,11 @@ def asset_events(run: Any, uri: str) -> list[dict[str, Any]]:
     )
     with create_session() as session:
         return [event.extra for event in session.scalars(query)]
+
+
+@pytest.fixture
+def scripted(monkeypatch) -> Iterator[tuple[ScriptedPlatform, JodoHook]]:
+    """A platform answering every call with one scripted body (`platform.body`), and a hook on it."""
+    with scripted_platform() as platform:
+        monkeypatch.setenv("AIRFLOW_CONN_JODO_SCRIPTED", platform.connection_json())
+        yield platform, JodoHook(jodo_conn_id="jodo_scripted")

@@ -14,6 +14,8 @@ from airflow_provider_jodo.exceptions import (
     JodoConnectionError,
     JodoInvalidRequestError,
     JodoNotFoundError,
+    JodoPlatformError,
+    JodoResponseError,
 )
 
 CAMPAIGN = 1
@@ -248,3 +250,20 @@ def test_unsendable_input_is_refused_before_the_wire(sandbox, connect, kwargs, m
     with pytest.raises(ValueError, match=message):
         connect().import_cji(**arguments)
     assert customers(sandbox) == {}
+
+
+# Issue 21: a success code counts only with a success message.
+@pytest.mark.parametrize("message", ["'BackMsg_74'", "''", "null", "{}"])
+def test_a_record_answered_code_1_without_a_success_message_is_a_response_error(scripted, message):
+    platform, hook = scripted
+    platform.body = f"airflowJodo({{code:1,message:{message}}})"
+    with pytest.raises(JodoResponseError, match="a success answer without a success message"):
+        hook.import_cji(campaign_id=CAMPAIGN, source="data", record={"name": "Ana", "phone1": PHONE})
+
+
+def test_a_refusal_of_megabytes_is_quoted_300_characters(scripted):
+    platform, hook = scripted
+    platform.body = "airflowJodo({code:2,message:'" + "no " * 1_000_000 + "'})"
+    with pytest.raises(JodoPlatformError) as raised:
+        hook.import_cji(campaign_id=CAMPAIGN, source="data", record={"name": "Ana", "phone1": PHONE})
+    assert len(raised.value.vendor_message) <= 303 and len(str(raised.value)) < 450

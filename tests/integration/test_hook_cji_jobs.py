@@ -11,7 +11,7 @@ import pytest
 from file_servers import ftp_file_server, http_file_server
 
 from airflow_provider_jodo.enums import JobState
-from airflow_provider_jodo.exceptions import JodoInvalidRequestError, JodoNotFoundError
+from airflow_provider_jodo.exceptions import JodoInvalidRequestError, JodoNotFoundError, JodoResponseError
 from airflow_provider_jodo.sandbox import SandboxProfile
 from airflow_provider_jodo.vendor.exetime import resolve_exetime
 
@@ -368,3 +368,71 @@ def test_a_jobs_status_says_what_it_was_submitted_with_where_the_platform_report
     else:
         assert job.submitted_with == {}  # a platform that reports none of it
     assert json.loads(json.dumps(job.to_dict()))["submitted_with"] == job.submitted_with
+
+
+# Issue 21: answers of the wrong shape, from a platform scripted to give them.
+NOTICE = (
+    "<br />\n<b>Notice</b>:  Undefined index: pw scripted-password in <b>/var/www/status.php</b> "
+    "on line <b>12</b><br />\n"
+)
+RUNNING_JOB_7 = "airflowJodo({code:1,message:{jobid:'7',state:'running',total:3}})"
+
+
+def test_php_notices_before_every_answer_are_read_past_and_logged_once_redacted(scripted, caplog):
+    platform, hook = scripted
+    platform.body = NOTICE + RUNNING_JOB_7
+    assert hook.get_import_job("7").total == 3
+    assert hook.get_import_job("7").state is JobState.RUNNING
+    warned = [
+        r.getMessage() for r in caplog.records if "PHP notices" in r.getMessage() and r.levelname == "WARNING"
+    ]
+    assert len(warned) == 1 and "Undefined index: pw ***" in warned[0]
+    assert "scripted-password" not in caplog.text
+
+
+def test_other_text_before_an_answer_is_still_a_response_error(scripted):
+    platform, hook = scripted
+    platform.body = "Hello from the proxy\n" + RUNNING_JOB_7
+    with pytest.raises(JodoResponseError, match="the answer is not JSON or JSONP"):
+        hook.get_import_job("7")
+
+
+def test_an_answer_under_another_callback_is_a_response_error(scripted):
+    platform, hook = scripted
+    platform.body = RUNNING_JOB_7.replace("airflowJodo", "stealData")
+    with pytest.raises(
+        JodoResponseError, match="JSONP callback 'stealData': not the 'airflowJodo' the call sent"
+    ):
+        hook.get_import_job("7")
+
+
+def test_a_status_answer_about_another_job_is_a_response_error(scripted):
+    platform, hook = scripted
+    platform.body = RUNNING_JOB_7.replace("jobid:'7'", "jobid:'8'")
+    with pytest.raises(JodoResponseError, match="about job 8, not the one asked about"):
+        hook.get_import_job("7")
+
+
+@pytest.mark.parametrize("count", ["-1", "true", "2.5", "'\u00b2'", "9" * 4_301])
+def test_a_status_answer_with_a_count_that_is_no_count_is_a_response_error(scripted, count):
+    platform, hook = scripted
+    platform.body = RUNNING_JOB_7.replace("total:3", f"total:{count}")
+    with pytest.raises(JodoResponseError) as raised:
+        hook.get_import_job("7")
+    assert len(str(raised.value)) < 800
+
+
+@pytest.mark.parametrize("job_id", ["'../x'", "true", "-1", "2.5", "'BackMsg_87'", "'47\\r\\n11'"])
+def test_a_submission_answered_with_no_job_id_is_a_response_error(scripted, job_id):
+    platform, hook = scripted
+    platform.body = f"airflowJodo({{code:1,message:{job_id}}})"
+    with pytest.raises(JodoResponseError, match="expected a job id"):
+        hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/leads.csv")
+
+
+def test_a_submission_answered_with_a_100_000_digit_id_is_a_response_error_quoting_300_characters(scripted):
+    platform, hook = scripted
+    platform.body = "airflowJodo({code:1,message:'" + "7" * 100_000 + "'})"
+    with pytest.raises(JodoResponseError, match="expected a job id") as raised:
+        hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/leads.csv")
+    assert len(str(raised.value)) < 450

@@ -13,6 +13,7 @@ from typing import Any
 
 from airflow_provider_jodo.enums import RecordOutcomeKind
 from airflow_provider_jodo.vendor.models import RecordOutcome
+from airflow_provider_jodo.vendor.wire.answers import whole_number
 
 _OUTCOME_KINDS = {kind.value: kind for kind in RecordOutcomeKind}
 
@@ -61,8 +62,9 @@ def parse_record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] 
     """Read the platform's per-record outcomes from an answer's `records`.
 
     Anything but exactly one outcome per input record, in input order, gives None: taking a
-    partial list would hide lost records. Runs once per record of every import, so it uses
-    plain look-ups, no enum calls.
+    partial list would hide lost records. So does an entry of the wrong shape: an index that is
+    no whole number, a key that is neither text nor a number, a reason that is not text. Runs
+    once per record of every import, so it uses plain look-ups, no enum calls.
 
     :param raw: the answer's `records` value, as parsed.
     :param expected: how many records the request sent.
@@ -71,18 +73,18 @@ def parse_record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] 
         return None
     outcomes = []
     for position, entry in enumerate(raw):
-        if not isinstance(entry, Mapping) or str(entry.get("index")) != str(position):
+        if not isinstance(entry, Mapping) or whole_number(entry.get("index")) != position:
             return None
         outcome = _OUTCOME_KINDS.get(str(entry.get("outcome", "")).lower())
-        if outcome is None:
+        key, reason = entry.get("key"), entry.get("reason")
+        if outcome is None or not isinstance(key, str | int | None) or not isinstance(reason, str | None):
             return None
-        key = entry.get("key")
         outcomes.append(
             RecordOutcome(
                 index=position,
                 key=None if key is None else str(key),
                 outcome=outcome,
-                reason=entry.get("reason") or None,
+                reason=reason or None,
             )
         )
     return tuple(outcomes)
