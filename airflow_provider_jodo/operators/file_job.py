@@ -369,8 +369,8 @@ class FileJob:
         return (
             f"An earlier try of this task submitted the import of {hook.redact(str(submission.file_url))} "
             f"into campaign {submission.campaign_id} (at {earlier.get('submitted_at') or 'an unknown time'}, "
-            "UTC) and got no answer: a job may have been created, and the platform cannot list a "
-            "campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
+            "UTC) and got no answer it could read: a job may have been created, and the platform cannot "
+            "list a campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
             f"Check the campaign's import jobs in the console (job pages: {hook.job_pages_url()}); "
             f"{self._to_import_anyway(state_key)}"
         )
