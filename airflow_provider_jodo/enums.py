@@ -11,6 +11,9 @@ from typing import TypeVar
 
 _E = TypeVar("_E", bound=Enum)
 
+UNPROCESSED_HTTP_STATUSES = frozenset({429, 503})
+"""HTTP statuses that say the platform did not act on the request: "slow down", "unavailable"."""
+
 
 class CodeCategory(str, Enum):
     """What kind of problem a code reports; the hook raises one exception type per category."""

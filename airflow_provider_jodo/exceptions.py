@@ -8,7 +8,7 @@ before it raises).
 from __future__ import annotations
 
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
-from airflow_provider_jodo.enums import CodeCategory
+from airflow_provider_jodo.enums import UNPROCESSED_HTTP_STATUSES, CodeCategory
 
 
 class JodoError(AirflowException):
@@ -43,7 +43,17 @@ class MalformedBodyError(JodoError, ValueError):
 
 
 class JodoConnectionError(JodoError):
-    """The platform could not be reached (bad URL, refused, timeout, TLS): nothing was answered."""
+    """No answer came (bad URL, refused, timeout, TLS, an answer lost, cut or not HTTP).
+
+    `maybe_processed` says whether the request may have reached the platform and been acted on:
+    False only when it surely was not (a refused connection, a connect timeout, an error before
+    sending), as the transport knows.
+    """
+
+    def __init__(self, message: str, *, maybe_processed: bool = True) -> None:
+        """Keep whether the platform may have acted on the request (unknown: True)."""
+        super().__init__(message)
+        self.maybe_processed = maybe_processed
 
 
 class JodoResponseError(JodoError):
@@ -202,3 +212,35 @@ class JodoNothingLoadedError(JodoError, AirflowFailException):
     An empty input, or one whose every record was rejected, is not a successful load. Not
     retryable: the same input would be rejected again.
     """
+
+
+_RAISED_BEFORE_ANY_REQUEST = (
+    ConnectionSettingError,
+    UnencodableRecordError,
+    JodoCapabilityMissingError,
+    JodoLeadFileError,
+    JodoColumnMappingError,
+    JodoObjectStorageError,
+)
+"""Errors about settings, inputs or what the platform can do, found before anything is sent."""
+
+
+def may_have_taken_effect(error: BaseException) -> bool:
+    """Tell whether a call that raised `error` may have been acted on by the platform.
+
+    The one rule for "may I send it again?": unknown (True) unless the platform said otherwise.
+    It did when it answered and refused (a `JodoApiError`: its own code), when it answered 429
+    or 503, when the connection was refused before the request left, or when the error comes
+    before any request. An answer that was read but cannot be understood (garbled, cut, too
+    large, a redirect) may come from a platform that acted, and so may any other exception
+    (a bug, a timeout of the task): a caller that must not act twice keeps its mark and stops.
+
+    :param error: what a call to the platform raised.
+    """
+    if isinstance(error, JodoApiError):
+        return False
+    if isinstance(error, JodoConnectionError):
+        return error.maybe_processed
+    if isinstance(error, JodoResponseError):
+        return error.http_status not in UNPROCESSED_HTTP_STATUSES
+    return not isinstance(error, _RAISED_BEFORE_ANY_REQUEST)

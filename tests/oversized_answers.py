@@ -1,9 +1,15 @@
-"""A platform that answers every call with an answer far larger than any real one, for the
+"""Hostile platforms on 127.0.0.1, for the hook's bounds.
+
+`oversized_platform` answers every call with an answer far larger than any real one, for the
 hook's answer cap: it streams a JSONP body of a given size (announced in Content-Length or
-not) and counts how many bytes it got out before the client hung up."""
+not) and counts how many bytes it got out before the client hung up. `raw_platform` answers
+every call with the same bytes, whatever they are (a redirect, a status line that is not
+HTTP, hostile headers), and records what each request sent."""
 
 from __future__ import annotations
 
+import contextlib
+import socketserver
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +64,52 @@ def oversized_platform(body_bytes: int, *, announce_length: bool) -> Iterator[Ov
             """Silent."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    platform.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield platform
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class RawPlatform:
+    base_url: str
+    received: list[bytes] = field(default_factory=list)
+    """Per request, what it sent: the request line, the headers and the body."""
+
+
+@contextmanager
+def raw_platform(answer: bytes) -> Iterator[RawPlatform]:
+    """A server on 127.0.0.1 that answers every request with `answer`, byte for byte, then
+    closes the connection."""
+    platform = RawPlatform(base_url="")
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                line = self.rfile.readline(65537)
+                if not line:
+                    return
+                head += line
+            length = next(
+                (
+                    int(line[15:])
+                    for line in head.lower().split(b"\r\n")
+                    if line.startswith(b"content-length:")
+                ),
+                0,
+            )
+            platform.received.append(head + self.rfile.read(length))
+            with contextlib.suppress(OSError):  # the client hung up (a capped client may)
+                self.wfile.write(answer)
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     platform.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

@@ -9,6 +9,10 @@ classes that hand theirs to the attempt running on their thread.
 
 The answer is streamed in chunks and counted: past the caller's cap, reading stops and the
 connection is dropped, so a huge answer costs at most the cap in memory (plus one chunk).
+
+The sessions follow no redirect and never look at one: requests reads and decodes a
+redirect's whole body, outside any cap or deadline, even with `allow_redirects=False` (to
+prepare the next request it will not send), and parses its `Location`.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 logger = logging.getLogger(__name__)
 
 READ_CHUNK_BYTES = 64 * 1024
+_LENGTH_DIGITS = 18
+"""The longest Content-Length read (under 10**18 bytes); a longer one is as good as absent."""
 IDLE_WATCHDOG_SECONDS = 5.0
 """A watchdog with no attempt to watch for this long ends its thread (the next attempt starts
 another), so that a hook nobody closes leaves no thread behind for long."""
@@ -170,7 +176,10 @@ def read_bounded(response: requests.Response, limit: int) -> bytes:
         connection is dropped rather than drained.
     """
     announced = response.headers.get("Content-Length", "")
-    if announced.isdigit() and int(announced) > limit and not response.headers.get("Content-Encoding"):
+    # ASCII digits only ('²'.isdigit() is True, int('²') raises), and few enough for int():
+    # any other value leaves the count below to enforce the limit.
+    readable = announced.isascii() and announced.isdigit() and len(announced) <= _LENGTH_DIGITS
+    if readable and int(announced) > limit and not response.headers.get("Content-Encoding"):
         response.close()
         raise AnswerTooLargeError(int(announced), limit, announced=True)
     chunks: list[bytes] = []
@@ -185,12 +194,23 @@ def read_bounded(response: requests.Response, limit: int) -> bytes:
 
 
 def watched_session() -> requests.Session:
-    """Make a session whose connections attach their sockets to the calling thread's attempt."""
-    session = requests.Session()
+    """Make a session whose connections attach their sockets to the calling thread's attempt.
+
+    It treats no answer as a redirect (`_NoRedirectSession`).
+    """
+    session = _NoRedirectSession()
     adapter = _WatchedAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+class _NoRedirectSession(requests.Session):
+    """A session that sees no redirect, so that it neither follows one nor reads its body."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        """Return no target, whatever the answer: requests then leaves its body unread."""
+        return None
 
 
 def _shut(sock: Any) -> None:

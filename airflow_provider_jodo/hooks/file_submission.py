@@ -1,16 +1,18 @@
 """Submit an importCJI file job exactly once, even when the answer that names it is lost.
 
-importCJI names a file job only in its answer. An answer lost, cut or late may come after the
-platform created the job, and sending the submission again would import the file twice. So,
-before any resend after such a failure (`TransientFailure.maybe_processed`), the transport asks
-this unit whether the submission took effect:
+importCJI names a file job only in its answer. An answer lost, cut, late or unreadable may come
+after the platform created the job, and sending the submission again would import the file
+twice. So, before any resend after such a failure (`TransientFailure.maybe_processed`), the
+transport asks this unit whether the submission took effect, and so does the submission itself
+before it gives up on any error that may have come after the platform acted
+(`exceptions.may_have_taken_effect`: a garbled 200 answer, a redirect, ...):
 
 - with a listing of the campaign's jobs: the one job for the file that was not there before the
   submission and reports the parameters it sent is its job (`TookEffect`, nothing is sent
   again); no such job means the submission never arrived, and it is sent again; two such jobs
   raise `JodoAmbiguousJobError`, because nothing tells which one is ours;
 - without a listing: nothing can tell, so `JodoSubmissionUnconfirmedError` is raised rather than
-  risk a second import.
+  risk a second import, saying what became of the answer.
 
 A failure that proves the platform did not act (a refused connection, 429, 503) is resent
 without asking.
@@ -28,7 +30,10 @@ import pendulum
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
     JodoCapabilityMissingError,
+    JodoConnectionError,
+    JodoError,
     JodoSubmissionUnconfirmedError,
+    may_have_taken_effect,
 )
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
@@ -37,6 +42,7 @@ from airflow_provider_jodo.hooks.retry_policy import TransientFailure
 from airflow_provider_jodo.hooks.transport import TookEffect
 from airflow_provider_jodo.vendor.job_matching import FileJobSubmission, submission_mismatches
 from airflow_provider_jodo.vendor.models import ImportJob
+from airflow_provider_jodo.vendor.wire.answers import quote_value
 from airflow_provider_jodo.vendor.wire.cji_parameters import CJI_PARAMETERS
 from airflow_provider_jodo.vendor.wire.job_status import parse_job_id
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
@@ -88,9 +94,9 @@ class FileJobSubmitter:
             note them here first.
         :raises JodoAmbiguousJobError: the answer was lost, and more than one new job reports
             this submission's parameters.
-        :raises JodoSubmissionUnconfirmedError: the answer was lost, and the platform cannot
-            list jobs to tell whether the job was created.
-        :raises JodoResponseError: the answer holds no job id.
+        :raises JodoSubmissionUnconfirmedError: the answer was lost or unreadable, and the
+            platform cannot list jobs to tell whether the job was created.
+        :raises JodoResponseError: the answer holds no job id, and the listing shows no new job.
         """
         campaign_id, file_url = parameters["model_id"], parameters["context"]
         submitted_at = pendulum.now("UTC")
@@ -98,16 +104,50 @@ class FileJobSubmitter:
             jobs = self.jobs.for_file(campaign_id, file_url)
             known_job_ids = None if jobs is None else [job.job_id for job in jobs]
 
-        def took_effect(failure: TransientFailure) -> TookEffect | None:
+        def look_for_job(answer_lost: str) -> str | None:
+            """Find the submission's job in the listing; without one, stop: nothing can tell."""
             if known_job_ids is None:
-                raise self._unconfirmed(what, file_url, submitted_at, failure)
+                raise self._unconfirmed(what, file_url, submitted_at, answer_lost)
             submission = self.submission(campaign_id, file_url, options, submitted_at)
-            job_id = self.find_new_job(submission, file_url, known_job_ids)
+            return self.find_new_job(submission, file_url, known_job_ids)
+
+        look_failed = False  # what a look raised ends the call as it is, unconfirmed or ambiguous
+
+        def took_effect(failure: TransientFailure) -> TookEffect | None:
+            nonlocal look_failed
+            try:
+                job_id = look_for_job(f"its answer was not received ({failure.description})")
+            except BaseException:
+                look_failed = True
+                raise
             return None if job_id is None else TookEffect(job_id)
 
         query = [(name, parameters[name]) for name in CJI_PARAMETERS]
-        answer = self.calls.astercc(self.settings.import_cji_path, query, what, before_resend=took_effect)
-        return self._job_id(answer, what)
+        try:
+            answer = self.calls.astercc(self.settings.import_cji_path, query, what, before_resend=took_effect)
+            return self._job_id(answer, what)
+        except Exception as error:
+            if look_failed or not may_have_taken_effect(error):
+                raise
+            answer_lost = self._answer_lost(error, what)
+            job_id = look_for_job(answer_lost)
+            if job_id is None:
+                raise
+            self.log.warning("%s: %s, but the platform has job %s for it", what, answer_lost, job_id)
+            return job_id
+
+    def _answer_lost(self, error: Exception, what: str) -> str:
+        """Say what became of a submission's answer, for the message that stops a resend.
+
+        :param error: what the submission raised.
+        :param what: the call, as messages name it (the error's own message starts with it).
+        """
+        detail = str(error).removeprefix(f"{what}: ")
+        if not isinstance(error, JodoError):  # not written by the hook: redact and cut it here
+            detail = f"{type(error).__name__}: {quote_value(detail, self.redactor.redact)}"
+        if isinstance(error, JodoConnectionError):
+            return f"its answer was not received ({detail})"
+        return f"its answer could not be read ({detail})"
 
     def _job_id(self, answer: tuple[str | None, Any] | TookEffect, what: str) -> str:
         """Take the job id from the submission's answer, or from what the listing found.
@@ -205,22 +245,22 @@ class FileJobSubmitter:
         )
 
     def _unconfirmed(
-        self, what: str, file_url: str, submitted_at: datetime, failure: TransientFailure
+        self, what: str, file_url: str, submitted_at: datetime, answer_lost: str
     ) -> JodoSubmissionUnconfirmedError:
         """Build the error that stops a resend nothing can prove safe, saying where to look.
 
         :param what: the call, as messages name it.
         :param file_url: the file it submitted.
         :param submitted_at: when it started (aware), shown on the platform's wall clock.
-        :param failure: what became of its answer.
+        :param answer_lost: what became of its answer ("its answer was not received (...)").
         """
         wall_clock = to_wall_clock(submitted_at, self.settings.timezone, "submitted_at")
         return JodoSubmissionUnconfirmedError(
             f"{what}: a job may have been created for {self.redactor.redact(file_url)} "
-            f"(submitted at {wall_clock}, {self.settings.timezone}), but its answer was not received "
-            f"({failure.description}) and the platform cannot list a campaign's jobs to tell. It was "
-            "not sent again, so that the file is not imported twice: check the campaign's import jobs "
-            f"in the platform's console (job pages: {self.settings.url(self.settings.job_page_path)}) "
+            f"(submitted at {wall_clock}, {self.settings.timezone}), but {answer_lost} and the "
+            "platform cannot list a campaign's jobs to tell. It was not sent again, so that the file "
+            "is not imported twice: check the campaign's import jobs in the platform's console "
+            f"(job pages: {self.settings.url(self.settings.job_page_path)}) "
             "before importing again"
         )
 

@@ -20,8 +20,11 @@ from typing import Any
 import pendulum
 import requests
 
+from airflow_provider_jodo.enums import UNPROCESSED_HTTP_STATUSES
+
 THROTTLED = 429
-_SURELY_UNPROCESSED_STATUSES = {THROTTLED, 503}  # "slow down" / "unavailable": not acted on
+_RETRY_AFTER_DIGITS = 9
+"""The longest Retry-After in seconds read (about 31 years); a longer one reads as absent."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def failure_of_status(status: int, headers: Any) -> TransientFailure | None:
         return None
     return TransientFailure(
         f"HTTP {status}",
-        maybe_processed=status not in _SURELY_UNPROCESSED_STATUSES,
+        maybe_processed=status not in UNPROCESSED_HTTP_STATUSES,
         retry_after=_retry_after_seconds(headers.get("Retry-After")),
     )
 
@@ -110,18 +113,20 @@ def failure_of_status(status: int, headers: Any) -> TransientFailure | None:
 def _retry_after_seconds(value: str | None) -> float | None:
     """Read Retry-After as seconds; None if absent or unreadable.
 
-    RFC 9110 allows a number of seconds or an HTTP date.
+    RFC 9110 allows a number of seconds (ASCII digits: `str.isdigit` also takes `²`, which
+    `float` refuses) or an HTTP date. A number too long for any retry budget, or a date beyond
+    what datetime holds, is unreadable too: the hook's own backoff applies.
 
     :param value: the header's value.
     """
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(text)
+    if text.isascii() and text.isdigit():
+        return float(text) if len(text) <= _RETRY_AFTER_DIGITS else None
     try:
         moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if moment.tzinfo is None:
         return None

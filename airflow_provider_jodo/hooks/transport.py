@@ -6,10 +6,17 @@ thread-safe). Each attempt is bounded in time and size (`bounded_exchange`); tra
 are retried as the retry policy says. The transport knows nothing of the vendors' answers: it
 returns the body and status of the last answer, or raises `JodoConnectionError` in words that
 point at the fix, with every secret the redactor knows removed.
+
+Redirects are not followed: a 307/308 would send the request (credentials and lead data) to
+wherever the `Location` points, a 301/302/303 would turn it into a GET whose answer is not the
+platform's, and requests would read and decode a redirect's whole body outside the size cap.
+A 3xx is a `JodoResponseError` that names the host it points to.
 """
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import itertools
 import os
 import threading
@@ -17,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, overload
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -42,6 +49,14 @@ LAST_LOOK_SECONDS = 0.5
 a wait takes at its end can still be answered; it ends that much past the deadline at most."""
 _CERTIFICATE_REJECTED = "CERTIFICATE_VERIFY_FAILED"
 """OpenSSL's reason for a certificate (chain or host name) that verification rejected."""
+_RAISED_BEFORE_SENDING = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
+"""What requests raises before it sends anything."""
+_QUOTE_LIMIT = 200
+"""The most characters of a hostile value (a header, a status line) that a message quotes."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,11 @@ class Transport:
     def __init__(
         self, settings: JodoConnectionSettings, retry_policy: RetryPolicy, redactor: Redactor, log: Any
     ) -> None:
-        """Keep what the calls need; nothing is opened before the first call."""
+        """Keep what the calls need; nothing is opened before the first call.
+
+        A hook builds its transport once: a connection whose credentials would travel
+        unencrypted is announced here, once per hook rather than once per call.
+        """
         self._settings = settings
         self._retry_policy = retry_policy
         self._redactor = redactor
@@ -84,6 +103,7 @@ class Transport:
         self._sessions_lock = threading.Lock()
         self._environments: dict[str, dict[str, Any]] = {}
         self._watchdog = AttemptWatchdog()
+        _warn_of_plain_http(settings, log)
 
     @property
     def session(self) -> requests.Session:
@@ -152,17 +172,21 @@ class Transport:
             `max_answer_bytes`); a larger one is refused without being read whole.
         :param deadline: a Unix time, for a caller that waits for a job until then.
         :param request_arguments: passed to `requests` (`params`, `data`, `headers`).
-        :raises JodoConnectionError: no answer, after the retries the policy allows.
-        :raises JodoResponseError: the answer is larger than `answer_limit`.
+        :raises JodoConnectionError: no answer, after the retries the policy allows; its
+            `maybe_processed` is False only if no attempt may have reached the platform.
+        :raises JodoResponseError: the answer is larger than `answer_limit`, is not valid HTTP,
+            or is a redirect.
         """
         limit = answer_limit or self._settings.max_answer_bytes
         started = time.monotonic()
         call_ends = started + self._retry_policy.max_seconds
         if deadline is not None:  # a waiter's last look, at its deadline, still gets a moment
             call_ends = min(call_ends, started + max(deadline - time.time(), LAST_LOOK_SECONDS))
+        maybe_processed = False
         for retry in itertools.count(1):
             attempt_ends = min(time.monotonic() + self._settings.timeout, call_ends)
             answer, error, failure = self._try(method, url, what, attempt_ends, limit, request_arguments)
+            maybe_processed = maybe_processed or _maybe_processed(error, failure)
             wait = self._wait(what, retry, started, call_ends, failure)
             if wait is not None:
                 time.sleep(wait)
@@ -171,7 +195,7 @@ class Transport:
                 return took_effect
             if wait is None:
                 if answer is None:
-                    raise self._unreachable(error, what, attempts=retry) from None
+                    raise self._unreachable(error, what, retry, maybe_processed) from None
                 return _decode(answer.body, answer.encoding), answer.status
         raise AssertionError("unreachable: itertools.count never ends")
 
@@ -186,16 +210,22 @@ class Transport:
         :param ends: when the attempt must be over (monotonic seconds).
         :param limit: the largest answer read, in bytes.
         :param request_arguments: passed to `requests`.
-        :raises JodoResponseError: the answer is larger than `limit`: no retry can shrink it.
+        :raises JodoResponseError: the answer is larger than `limit`, is not valid HTTP, or is
+            a redirect: no retry can change any of them.
         """
         try:
             answer = self._attempt(method, url, ends, limit, request_arguments)
         except _AttemptOverdue as overdue:
             return None, overdue, overdue.failure
         except requests.RequestException as error:
+            refused_by_http_client = _not_http(error)
+            if refused_by_http_client is not None:
+                raise self._not_valid_http(what, refused_by_http_client) from None
             return None, error, failure_of_exception(error)
         except AnswerTooLargeError as too_large:
             raise self._too_large(what, too_large) from None
+        if _is_redirect(answer.status):
+            raise self._redirected(what, url, answer.status, answer.headers.get("Location"))
         return answer, None, failure_of_status(answer.status, answer.headers)
 
     def _wait(
@@ -236,6 +266,9 @@ class Transport:
         :param request_arguments: passed to `requests`.
         :raises _AttemptOverdue: the deadline passed first (or had passed already).
         :raises AnswerTooLargeError: the answer is beyond `limit` bytes.
+
+        A redirect's body is not read at all (its answer has an empty body): nothing of it is
+        used, and it may be a compression bomb.
         """
         allowed = ends - time.monotonic()
         if allowed <= 0:
@@ -243,10 +276,16 @@ class Transport:
         with self._watchdog.attempt(ends) as attempt:
             try:
                 response = self.session.request(
-                    method, url, stream=True, timeout=allowed, **self._environment(url), **request_arguments
+                    method,
+                    url,
+                    stream=True,
+                    timeout=allowed,
+                    allow_redirects=False,
+                    **self._environment(url),
+                    **request_arguments,
                 )
                 try:
-                    body = read_bounded(response, limit)
+                    body = b"" if _is_redirect(response.status_code) else read_bounded(response, limit)
                 finally:
                     response.close()
             except Exception:
@@ -267,23 +306,68 @@ class Transport:
             "the connection's max_answer_bytes): not read"
         )
 
-    def _unreachable(self, error: Any, what: str, attempts: int) -> JodoConnectionError:
+    def _not_valid_http(self, what: str, refused: http.client.HTTPException) -> JodoResponseError:
+        """Build the error for an answer that is not HTTP (a bad status line, too many headers).
+
+        The request was sent: the platform, or whatever listens there, may have acted on it.
+
+        :param what: the call, as messages name it.
+        :param refused: what Python's HTTP client refused in the answer.
+        """
+        detail = self._redactor.redact(str(refused))[:_QUOTE_LIMIT]
+        return JodoResponseError(
+            f"{what}: the answer from {self._settings.base_url} is not valid HTTP "
+            f"({type(refused).__name__}: {detail}); check that the connection's host and port are "
+            "the platform's web address"
+        )
+
+    def _redirected(self, what: str, url: str, status: int, location: str | None) -> JodoResponseError:
+        """Build the error for a redirect, which is not followed, naming the host it points to.
+
+        Only the scheme, host and port of its `Location` are named: the path and query may
+        carry what the request carried (a 301 that keeps the query keeps the astercc password).
+
+        :param what: the call, as messages name it.
+        :param url: the URL called, against which a relative `Location` is resolved.
+        :param status: the answer's HTTP status (3xx).
+        :param location: the answer's `Location` header, if any.
+        """
+        origin = _origin(url, location) if location and location.strip() else None
+        if origin is None:
+            where = "without a usable Location"
+            fix = "set the connection's host to the platform's final URL"
+        else:
+            where = f"to host {urlsplit(origin).netloc}"
+            fix = f"if {origin} is where the platform now answers, set it as the connection's host"
+        return JodoResponseError(
+            f"{what}: the platform answered HTTP {status}, a redirect {where}. Redirects are not "
+            "followed, because they would send the request, credentials included, to another "
+            f"address: {fix}",
+            http_status=status,
+        )
+
+    def _unreachable(
+        self, error: Any, what: str, attempts: int, maybe_processed: bool
+    ) -> JodoConnectionError:
         """Build the error for a call that got no answer, in words that point at the fix.
 
         :param error: the last attempt's error.
         :param what: the call, as messages name it.
         :param attempts: how many attempts were made.
+        :param maybe_processed: whether any attempt may have been acted on.
         """
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         if isinstance(error, _AttemptOverdue):
             return JodoConnectionError(
-                f"{what}: no complete answer from {self._settings.base_url}{tries}: {error}"
+                f"{what}: no complete answer from {self._settings.base_url}{tries}: {error}",
+                maybe_processed=maybe_processed,
             )
         detail = self._redactor.redact(str(error))[:400]
         reason = _unreachable_reason(error, self._settings.timeout)
         return JodoConnectionError(
             f"{what}: cannot reach {self._settings.base_url}{tries}: {reason} "
-            f"({type(error).__name__}: {detail})"
+            f"({type(error).__name__}: {detail})",
+            maybe_processed=maybe_processed,
         )
 
     def _environment(self, url: str) -> dict[str, Any]:
@@ -308,7 +392,8 @@ class Transport:
                 variable = "REQUESTS_CA_BUNDLE" if os.environ.get("REQUESTS_CA_BUNDLE") else "CURL_CA_BUNDLE"
                 raise JodoConnectionError(
                     f"cannot reach {self._settings.base_url}: {variable}={verify!r} names no CA bundle "
-                    "file; point it at the PEM file of the CAs to trust, or unset it"
+                    "file; point it at the PEM file of the CAs to trust, or unset it",
+                    maybe_processed=False,
                 )
             environment = {"proxies": merged["proxies"], "verify": verify}
             self._environments[url] = environment
@@ -336,6 +421,108 @@ class _Answer:
     headers: Any
     body: bytes
     encoding: str | None
+
+
+def _maybe_processed(error: Exception | None, failure: TransientFailure | None) -> bool:
+    """Tell whether an attempt may have been acted on: unknown (True) unless it surely was not.
+
+    A transient failure knows (a refused connection, a connect timeout, 429 and 503 were not).
+    Of the other errors, only those requests raises before sending (a bad URL) and a rejected
+    certificate (TLS verification precedes the request) prove that nothing reached the
+    platform. An attempt that was answered was processed.
+
+    :param error: the attempt's error; None when it was answered.
+    :param failure: the transient failure the attempt is, if any.
+    """
+    if failure is not None:
+        return failure.maybe_processed
+    if isinstance(error, requests.exceptions.SSLError):
+        return _CERTIFICATE_REJECTED not in str(error)
+    return not isinstance(error, _RAISED_BEFORE_SENDING)
+
+
+def _not_http(error: requests.RequestException) -> http.client.HTTPException | None:
+    """Return what Python's HTTP client refused in the answer, when that is why `error` was raised.
+
+    A status line that is not HTTP's, more than 100 headers or a header line over 64 KiB;
+    None for anything else, a connection closed before any answer above all (that is a lost
+    connection, which may be retried).
+
+    :param error: what requests raised.
+    """
+    if not isinstance(error, requests.ConnectionError) or not error.args:
+        return None
+    for cause in getattr(error.args[0], "args", ()):  # urllib3's ProtocolError(text, cause)
+        if isinstance(cause, http.client.HTTPException) and not isinstance(
+            cause, (http.client.RemoteDisconnected, http.client.IncompleteRead)
+        ):
+            return cause
+    return None
+
+
+def _is_redirect(status: int) -> bool:
+    """Tell whether an HTTP status is a redirect (3xx), which the hook does not follow."""
+    return 300 <= status <= 399
+
+
+def _origin(url: str, location: str = "") -> str | None:
+    """Return `scheme://host[:port]` of `location` resolved against `url` (of `url` without one).
+
+    No login, path or query: they may carry secrets. Cut to a printable length, because a
+    `Location` header is the platform's (or an attacker's) to choose. None if there is no
+    scheme or host.
+
+    :param url: a URL called.
+    :param location: a redirect's `Location` header.
+    """
+    try:
+        target = urlsplit(urljoin(url, location.strip()))
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    host = target.netloc.rpartition("@")[2]
+    if not target.scheme or not host:
+        return None
+    return f"{target.scheme}://{host}"[:_QUOTE_LIMIT]
+
+
+def _warn_of_plain_http(settings: JodoConnectionSettings, log: Any) -> None:
+    """Warn when the platform's API calls would carry the credentials over plain HTTP to another machine.
+
+    The API key travels in ImportProcessData's body, the astercc password in importCJI's
+    query string: over `http://` anyone on the network path reads them. Loopback is spared
+    (a local platform, or a tunnel that encrypts).
+
+    :param settings: the connection's settings.
+    :param log: the hook's log.
+    """
+    api_paths = (settings.process_data_path, settings.import_cji_path, settings.import_status_path)
+    in_clear = sorted(
+        {
+            origin
+            for origin in (_origin(settings.url(path)) or "" for path in api_paths)
+            if origin.startswith("http://") and not _is_loopback(urlsplit(origin).hostname)
+        }
+    )
+    if in_clear:
+        log.warning(
+            "Connection %r calls the platform over plain HTTP (%s): the API key and the astercc "
+            "password travel unencrypted, readable by anyone on the network path. Use an https:// "
+            "URL as the connection's host",
+            settings.conn_id,
+            ", ".join(in_clear),
+        )
+
+
+def _is_loopback(host: str | None) -> bool:
+    """Tell whether a URL's host name is this machine (`localhost`, 127.0.0.0/8, ::1)."""
+    if host is None:
+        return False
+    if host.rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _ask(before_resend: ResendCheck | None, failure: TransientFailure | None) -> TookEffect | None:
@@ -385,4 +572,8 @@ def _decode(body: bytes, encoding: str | None) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    try:
         return body.decode(encoding or "latin-1", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("latin-1")

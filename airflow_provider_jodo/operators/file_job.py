@@ -33,6 +33,7 @@ from airflow_provider_jodo.exceptions import (
     JodoConnectionError,
     JodoNotFoundError,
     JodoSubmissionUnconfirmedError,
+    may_have_taken_effect,
 )
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import push_job_reference
@@ -176,16 +177,20 @@ class FileJob:
         Should this try die before the answer, the store holds the campaign's jobs for the file
         before the submission, and what the submission sent and when (to tell its job from
         another run's), or, on a platform that cannot list jobs, the fact that a submission was
-        under way (the retry then stops rather than import the file twice).
+        under way (the retry then stops rather than import the file twice). That mark goes only
+        when the submission surely did not take (`may_have_taken_effect`). The staging step
+        runs before the mark is set: whatever fails there comes before any submission.
         """
         hook, submission = self.hook, self.submission
+        if self.stage is not None:
+            self.stage(hook)
         if store is None:
             self.log.warning(
                 "This task has no task state store (Airflow %s; the store is new in 3.3): a "
                 "retry of this task will submit the import again rather than reuse this try's job",
                 AIRFLOW_VERSION,
             )
-            return self._submit_unconfirmed_as_failure(exetime, None)
+            return self._submit_unconfirmed_as_failure(exetime, None, None)
         submitted_with = hook.submission_options(
             source=submission.source, exetime=exetime, policies=submission.policies
         )
@@ -204,27 +209,34 @@ class FileJob:
             },
         )
         try:
-            job_id = self._submit_unconfirmed_as_failure(exetime, known_job_ids)
+            job_id = self._submit_unconfirmed_as_failure(exetime, known_job_ids, state_key)
         except AirflowFailException:
             raise  # unconfirmed or ambiguous: the mark stays, so that no retry imports blindly
-        except BaseException:
-            if known_job_ids is None:  # the submission surely did not take: a retry may submit
-                store.delete(state_key)
+        except BaseException as error:
+            # With a listing the mark always stays: a retry looks there for this try's job.
+            if known_job_ids is None and not may_have_taken_effect(error):
+                store.delete(state_key)  # the platform said it did not act: a retry may submit
             raise
         store.set(state_key, {"job_id": job_id, "runs_from": runs_from})
         return job_id
 
-    def _submit_unconfirmed_as_failure(self, exetime: Any, known_job_ids: list[str] | None) -> str:
-        """Submit; a submission the platform never confirmed fails the task without a retry."""
+    def _submit_unconfirmed_as_failure(
+        self, exetime: Any, known_job_ids: list[str] | None, state_key: str | None
+    ) -> str:
+        """Submit; a submission the platform never confirmed fails the task without a retry.
+
+        Its message ends with how to import anyway when a mark under `state_key` stops retries.
+        """
         try:
             return self._submit(exetime, known_job_ids)
-        except (JodoSubmissionUnconfirmedError, JodoAmbiguousJobError) as error:
+        except JodoSubmissionUnconfirmedError as error:
+            recovery = "" if state_key is None else f"; {self._to_import_anyway(state_key)}"
+            raise AirflowFailException(f"{error}{recovery}") from None
+        except JodoAmbiguousJobError as error:
             raise AirflowFailException(str(error)) from None
 
     def _submit(self, exetime: Any, known_job_ids: list[str] | None) -> str:
-        """Run the staging step, if any, then submit the job; return its id."""
-        if self.stage is not None:
-            self.stage(self.hook)
+        """Submit the job; return its id."""
         submission = self.submission
         source_user, source_pwd = "", ""
         if submission.source_conn_id:
@@ -357,10 +369,16 @@ class FileJob:
         return (
             f"An earlier try of this task submitted the import of {hook.redact(str(submission.file_url))} "
             f"into campaign {submission.campaign_id} (at {earlier.get('submitted_at') or 'an unknown time'}, "
-            "UTC) and got no answer: a job may have been created, and the platform cannot list a "
-            "campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
+            "UTC) and got no answer it could read: a job may have been created, and the platform cannot "
+            "list a campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
             f"Check the campaign's import jobs in the console (job pages: {hook.job_pages_url()}); "
-            f"to import anyway, delete this task's state store key {hook.redact(state_key)!r} "
+            f"{self._to_import_anyway(state_key)}"
+        )
+
+    def _to_import_anyway(self, state_key: str) -> str:
+        """Say how a user lets the task submit again once the console shows no job."""
+        return (
+            f"to import anyway, delete this task's state store key {self.hook.redact(state_key)!r} "
             "(REST API: DELETE .../taskInstances/{task_id}/state-store/{key}) and clear the task"
         )
 

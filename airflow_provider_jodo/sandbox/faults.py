@@ -5,7 +5,8 @@ faults for the next calls (for exact tests). Only the two vendors' API paths get
 file server and the job pages never do.
 
 Some faults come before the platform acts on the request (5xx, 429, reset, malformed), others
-after it (slow, truncated, lost): those leave the client unsure whether its call took.
+after it (slow, truncated, lost, trickle, notice, cut): those leave the client unsure whether
+its call took.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class Fault(str, Enum):
     TRICKLE = "trickle"
     """Processed, then the answer (status line and headers included) is sent one byte every
     `trickle_seconds`: no single read waits long, but the answer takes forever."""
+    NOTICE = "notice"
+    """Processed, then answered 200 with a PHP notice printed before the answer (a PHP platform
+    with `display_errors` on)."""
+    CUT = "cut"
+    """Processed, then answered 200 with no Content-Length and the connection closed halfway
+    through the body: the client sees a complete answer that is only its first half."""
 
     @property
     def before_processing(self) -> bool:

@@ -2,9 +2,10 @@
 
 That is JSON as `text/html` for Jodo, JSONP for astercc.
 
-HTTP/1.1 with keep-alive, so that a client session reuses one connection; every answer has
-an exact Content-Length. Each connection is served by its own thread; `close()` ends open
-keep-alive connections too, so that stopping the sandbox leaves no thread or socket behind.
+HTTP/1.1 with keep-alive, so that a client session reuses one connection; every answer but a
+`cut` fault's has an exact Content-Length. Each connection is served by its own thread;
+`close()` ends open keep-alive connections too, so that stopping the sandbox leaves no thread
+or socket behind.
 
 The server counts the requests it is answering at once (`peak_requests_in_progress`), so that
 tests can check a client's concurrency bound from the platform's side, and can hold every
@@ -48,6 +49,11 @@ API_PATHS = frozenset({PROCESS_DATA_PATH, IMPORT_CJI_PATH, IMPORT_STATUS_PATH})
 _PROXY_ERROR_PAGE = (
     "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
 )
+PHP_NOTICE = (
+    "<br />\n<b>Notice</b>:  Undefined index: dialtime_field in "
+    "<b>/var/www/html/setevent/importCJI.php</b> on line <b>212</b><br />\n"
+)
+"""What PHP prints before the answer when `display_errors` is on (the `notice` fault)."""
 IDLE_CONNECTION_TIMEOUT_SECONDS = 120
 """A keep-alive connection idle this long is closed by the server."""
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -219,6 +225,11 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         elif fault is Fault.TRICKLE:
             self._trickle(status, content_type, body)
             return
+        elif fault is Fault.CUT:
+            self._send_cut(status, content_type, body)
+            return
+        elif fault is Fault.NOTICE:
+            body = PHP_NOTICE + body
         self._send(status, content_type, body)
 
     def _fail_before_processing(self, fault: Fault) -> None:
@@ -252,6 +263,20 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             except OSError:
                 return  # the client gave up: what a bounded client does
             time.sleep(self.server.faults.trickle_seconds)
+
+    def _send_cut(self, status: HTTPStatus, content_type: str, body: str) -> None:
+        """Send the head without Content-Length, then half the body, and close the connection.
+
+        Without a length the body ends where the connection does, so the client reads half an
+        answer as a whole one.
+        """
+        payload = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload[: len(payload) // 2])
+        self.close_connection = True
 
     def _reset_connection(self) -> None:
         """End the connection with a TCP reset and no answer (SO_LINGER 0 makes close send RST)."""

@@ -280,6 +280,71 @@ def test_without_a_job_listing_a_submission_that_surely_failed_leaves_a_retry_fr
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
 
 
+def run_with_one_retry(op, store):
+    """Run the task as Airflow would with `retries=1`: a retryable failure runs it once more.
+    Return what the last try returned, or the exception it ended with."""
+    for last_try in (False, True):
+        try:
+            return op.execute(task_context(store))
+        except AirflowFailException as error:
+            return error  # not retryable
+        except AirflowException as error:
+            if last_try:
+                return error
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.sandbox_profiles("documented")
+def test_without_a_job_listing_a_cut_answer_to_the_submission_never_makes_a_second_job(
+    sandbox, connect, files
+):
+    # The platform creates the job, then the answer is cut short with no Content-Length: it
+    # reads as a whole 200 answer that is not JSONP. Before issue 21, the mark went and the
+    # retry submitted again: two jobs for one file.
+    hook = connect(extra={"max_retries": 0})
+    store = TaskStateStore()
+    file_url = f"{files}/leads.csv"
+    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    sandbox.faults.script(None, Fault.CUT)  # the listing probe passes; the submission's answer is cut
+    outcome = run_with_one_retry(op, store)
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]  # one job, never two
+    assert isinstance(outcome, AirflowFailException)  # not retryable: a retry cannot tell either
+    message = str(outcome)
+    assert f"a job may have been created for {file_url}" in message
+    assert "but its answer could not be read (the answer is not JSON or JSONP" in message
+    assert f"job pages: {sandbox.base_url}/shelljobs/{{job_id}}" in message
+    (state_key,) = store  # the mark stays, and the message says how to go on
+    assert f"to import anyway, delete this task's state store key {state_key!r}" in message
+
+
+@pytest.mark.sandbox_profiles("documented")
+def test_without_a_job_listing_a_notice_before_the_answer_never_makes_a_second_job(sandbox, connect, files):
+    # PHP prints a notice before the JSONP. Whether the hook reads past it or not, the file is
+    # imported once: the task succeeds with the job, or fails saying a job may have been created.
+    hook = connect(extra={"max_retries": 0})
+    file_url = f"{files}/leads.csv"
+    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    sandbox.faults.script(None, Fault.NOTICE)
+    outcome = run_with_one_retry(op, TaskStateStore())
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
+    assert outcome == "1" or (
+        isinstance(outcome, AirflowFailException) and "a job may have been created" in str(outcome)
+    )
+
+
+@pytest.mark.sandbox_profiles("full")
+@pytest.mark.parametrize("fault", [Fault.CUT, Fault.NOTICE])
+def test_with_a_job_listing_a_garbled_answer_to_the_submission_finds_its_job_in_the_same_try(
+    sandbox, connect, files, fault
+):
+    hook = connect(extra={"max_retries": 0})
+    file_url = f"{files}/leads.csv"
+    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    sandbox.faults.script(None, fault)
+    assert op.execute(task_context(TaskStateStore())) == "1"
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
+
+
 @pytest.mark.sandbox_profiles("documented-no-status")
 def test_without_a_status_method_a_job_is_submitted_but_not_waited_for(sandbox, connect, files, capfd):
     hook = connect()

@@ -177,3 +177,20 @@ def test_backoff_grows_with_jitter_and_honours_retry_after():
     assert failure_of_status(404, {}) is None
     dated = failure_of_status(429, {"Retry-After": pendulum.now("UTC").add(seconds=30).to_rfc1123_string()})
     assert 25 <= dated.retry_after <= 31
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    [
+        "\u00b2",  # '²'.isdigit() is True, float('²') raises
+        "\u00b9\u00b2",
+        "\uff11\uff12",  # full-width digits
+        "9" * 10,  # over 31 years: no retry budget is that long
+        "9" * 5000,  # beyond int()'s 4,300 digits
+        "Mon, 01 Jan 99999999999 00:00:00 GMT",  # OverflowError inside the date parser
+        "Mon, 01 Jan 2026 99999999999999999999:00:00 GMT",
+        "Mon, 01 Jan 9999 00:00:00 +9999",
+    ],
+)
+def test_a_retry_after_that_is_no_plain_number_or_date_reads_as_absent(retry_after):
+    assert failure_of_status(429, {"Retry-After": retry_after}).retry_after is None

@@ -306,6 +306,46 @@ def test_tls_verification_is_on_by_default_and_off_only_when_asked(connect) -> N
     assert connect(extra={"verify_ssl": True}).session.verify is True
 
 
+@pytest.mark.parametrize(
+    ("host", "extra", "warned"),
+    [
+        ("http://jodo.example.com:8080", {}, "http://jodo.example.com:8080"),
+        (
+            "https://jodo.example.com",
+            {"import_cji_path": "http://10.0.0.7/setevent/importCJI"},
+            "http://10.0.0.7",
+        ),
+        ("https://jodo.example.com", {}, None),
+        ("http://127.0.0.2:8080", {}, None),
+        ("http://localhost:8080", {}, None),
+        ("http://[::1]:8080", {}, None),
+    ],
+)
+def test_credentials_over_plain_http_off_this_machine_are_warned_about_once_per_hook(
+    monkeypatch, capfd, host, extra, warned
+) -> None:
+    connection = {
+        "conn_type": "jodo",
+        "host": host,
+        "login": "agent",
+        "password": "pass-word-1",
+        "extra": extra,
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_JODO_PLAIN", json.dumps(connection))
+    hook = JodoHook(jodo_conn_id="jodo_plain")
+    for _ in range(3):  # calls reuse the hook's transport: still one warning
+        hook.get_conn_settings()
+        hook.job_page_url(1)
+    log = capfd.readouterr().out
+    warning = "the API key and the astercc password travel unencrypted"
+    if warned is None:
+        assert warning not in log
+    else:
+        assert log.count(warning) == 1
+        assert f"Connection 'jodo_plain' calls the platform over plain HTTP ({warned})" in log
+        assert "Use an https:// URL as the connection's host" in log
+
+
 def test_no_secret_at_rest_in_any_table_of_the_metadata_database(airflow_db, tmp_path, monkeypatch) -> None:
     """A real run writes rendered template fields, the task state store, XCom, task instances and
     more: no secret may be in any of them, nor a login that a templated file URL rendered with

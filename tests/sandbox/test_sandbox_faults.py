@@ -9,6 +9,7 @@ import requests
 from airflow_provider_jodo.sandbox import Fault, FaultPlan, JodoSandbox
 from airflow_provider_jodo.sandbox.__main__ import build_fault_plan, parse_arguments
 from airflow_provider_jodo.sandbox.faults import parse_fault_rate
+from airflow_provider_jodo.sandbox.server import PHP_NOTICE
 
 RECORD = {"name": "Ravi", "phone1": "5550101"}
 
@@ -49,6 +50,20 @@ def test_lost_and_truncated_answers_leave_the_request_applied(sandbox, cji_raw):
         send_record(cji_raw, "5550102")
     assert customers(sandbox) == ["5550101", "5550102"]
     assert sandbox.faults.injected == {Fault.LOST: 1, Fault.TRUNCATED: 1}
+
+
+def test_a_notice_or_a_cut_answer_reads_as_a_whole_200_answer_and_leaves_the_request_applied(
+    sandbox, cji_raw
+):
+    sandbox.faults.script(Fault.NOTICE, Fault.CUT, None)
+    notice, cut, whole = (send_record(cji_raw, phone) for phone in ("5550101", "5550102", "5550103"))
+    assert notice.status_code == cut.status_code == 200
+    assert notice.text == PHP_NOTICE + whole.text  # the same answer (a BackMsg code), after a notice
+    assert PHP_NOTICE.startswith("<br />\n<b>Notice</b>:  Undefined index:")
+    assert "Content-Length" not in cut.headers and cut.headers["Connection"] == "close"
+    assert whole.text.startswith(cut.text) and len(cut.text) == len(whole.text) // 2
+    assert customers(sandbox) == ["5550101", "5550102", "5550103"]
+    assert sandbox.faults.injected == {Fault.NOTICE: 1, Fault.CUT: 1}
 
 
 def test_a_slow_answer_outlasts_the_client_timeout_but_the_request_is_applied(sandbox, session):

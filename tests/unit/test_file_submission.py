@@ -18,7 +18,9 @@ from airflow.sdk import Connection
 from airflow_provider_jodo.enums import JobState
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
+    JodoApiError,
     JodoConnectionError,
+    JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
@@ -39,8 +41,17 @@ REFUSED = TransientFailure("connection refused", maybe_processed=False)
 UNAVAILABLE = failure_of_status(503, {})
 
 
+class Body(str):
+    """An answer's whole body, sent as it is (a garbled one, say)."""
+
+
+CUT_SHORT = Body(f'{JSONP_CALLBACK}({{"code": 1, "mess')
+"""A 200 answer cut short with no Content-Length: read whole, but not JSONP."""
+REFUSED_BY_CODE = Body(f'{JSONP_CALLBACK}({{"code": 2, "message": "BackMsg_87"}})')
+
+
 class ScriptedTransport:
-    """A transport whose attempts end as scripted: a job id answered, or a transient failure."""
+    """A transport whose attempts end as scripted: a job id answered, a body, or a transient failure."""
 
     def __init__(self, *attempts: str | TransientFailure) -> None:
         self.attempts = list(attempts)
@@ -49,6 +60,8 @@ class ScriptedTransport:
     def send(self, method, url, what, *, before_resend=None, **options):
         for outcome in self.attempts:
             self.sends += 1
+            if isinstance(outcome, Body):
+                return str(outcome), 200
             if not isinstance(outcome, TransientFailure):
                 answer = json.dumps({"code": 1, "message": outcome})
                 return f"{JSONP_CALLBACK}({answer})", 200
@@ -176,4 +189,38 @@ def test_a_refusal_before_the_platform_acted_is_resent_without_looking(refusal, 
     transport, listing = ScriptedTransport(refusal, "59"), ScriptedListing(jobs)
     assert submit(transport, listing) == "59"
     assert transport.sends == 2
+    assert listing.looked == 1  # only the note before submitting
+
+
+def test_without_a_listing_a_garbled_answer_is_unconfirmed_and_never_resent():
+    transport, listing = ScriptedTransport(CUT_SHORT, "never sent"), ScriptedListing(None)
+    with pytest.raises(JodoSubmissionUnconfirmedError) as raised:
+        submit(transport, listing)
+    message = str(raised.value)
+    assert f"a job may have been created for {FILE_URL}" in message
+    assert "but its answer could not be read (" in message and "cannot list a campaign's jobs" in message
+    assert isinstance(raised.value.__context__, JodoResponseError)  # what was wrong with the answer
+    assert transport.sends == 1
+
+
+def test_after_a_garbled_answer_the_one_new_matching_job_is_taken(caplog):
+    transport = ScriptedTransport(CUT_SHORT, "never sent")
+    listing = ScriptedListing([OLDER], [job("58"), OLDER])
+    assert submit(transport, listing) == "58"
+    assert (transport.sends, listing.looked) == (1, 2)
+    assert "its answer could not be read" in caplog.text and "the platform has job 58 for it" in caplog.text
+
+
+def test_after_a_garbled_answer_with_no_new_job_the_error_stands_and_nothing_is_resent():
+    transport, listing = ScriptedTransport(CUT_SHORT, "never sent"), ScriptedListing([OLDER])
+    with pytest.raises(JodoResponseError):
+        submit(transport, listing)
+    assert (transport.sends, listing.looked) == (1, 2)
+
+
+@pytest.mark.parametrize("jobs", [None, [OLDER]], ids=["no listing", "listing"])
+def test_a_refusal_by_its_code_is_raised_as_it_is_without_looking(jobs):
+    transport, listing = ScriptedTransport(REFUSED_BY_CODE), ScriptedListing(jobs)
+    with pytest.raises(JodoApiError, match="BackMsg_87"):
+        submit(transport, listing)
     assert listing.looked == 1  # only the note before submitting
