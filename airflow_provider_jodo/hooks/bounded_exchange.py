@@ -30,6 +30,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
+
 logger = logging.getLogger(__name__)
 
 READ_CHUNK_BYTES = 64 * 1024
@@ -178,7 +180,7 @@ def read_bounded(response: requests.Response, limit: int) -> bytes:
     announced = response.headers.get("Content-Length", "")
     # ASCII digits only ('²'.isdigit() is True, int('²') raises), and few enough for int():
     # any other value leaves the count below to enforce the limit.
-    readable = announced.isascii() and announced.isdigit() and len(announced) <= _LENGTH_DIGITS
+    readable = is_ascii_digits(announced) and len(announced) <= _LENGTH_DIGITS
     if readable and int(announced) > limit and not response.headers.get("Content-Encoding"):
         response.close()
         raise AnswerTooLargeError(int(announced), limit, announced=True)

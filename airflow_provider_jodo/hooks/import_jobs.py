@@ -24,8 +24,8 @@ from airflow_provider_jodo.hooks.platform_calls import PlatformCalls, Query
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
 from airflow_provider_jodo.vendor.codes import BACKMSG_JOB_NOT_FOUND, BackMsgCode, backmsg, describe_backmsg
 from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.cji_parameters import is_ascii_digits
 from airflow_provider_jodo.vendor.wire.job_status import parse_import_job
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 from airflow_provider_jodo.vendor.wire.redaction import Redactor
 
 HTTP_NOT_FOUND = 404

@@ -21,6 +21,7 @@ import pendulum
 import requests
 
 from airflow_provider_jodo.enums import UNPROCESSED_HTTP_STATUSES
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 
 THROTTLED = 429
 _RETRY_AFTER_DIGITS = 9
@@ -122,7 +123,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     text = value.strip()
-    if text.isascii() and text.isdigit():
+    if is_ascii_digits(text):
         return float(text) if len(text) <= _RETRY_AFTER_DIGITS else None
     try:
         moment = parsedate_to_datetime(text)

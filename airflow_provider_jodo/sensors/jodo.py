@@ -42,7 +42,7 @@ from airflow_provider_jodo.vendor.job_verdict import (
     judge_job,
     wait_is_over,
 )
-from airflow_provider_jodo.vendor.wire.cji_parameters import is_ascii_digits
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay
 from airflow_provider_jodo.vendor.models import ImportJob
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 from airflow_provider_jodo.vendor.wire.wall_clock import (
     IMMEDIATELY,
     IMMEDIATELY_AS_ZEROS,
@@ -93,7 +94,7 @@ def _agrees(name: str, sent: str, reported: str, submission: FileJobSubmission, 
 
 def _canonical(name: str, value: str) -> str:
     text = value.strip() or _MEANING_OF_EMPTY.get(name, "")
-    if name in _NUMBERS and text.isascii() and text.isdigit():
+    if name in _NUMBERS and is_ascii_digits(text):
         return str(int(text))  # campaign "01" is campaign 1
     return text if name in _CASE_SENSITIVE else text.casefold()
 

@@ -6,9 +6,9 @@ from airflow_provider_jodo.vendor.wire.cji_parameters import (
     CJI_PARAMETERS,
     UnencodableRecordError,
     encode_context,
-    is_ascii_digits,
     yes_no,
 )
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 
 
 def test_the_vendor_documents_21_parameters():

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 
 from airflow_provider_jodo.vendor.wire.relaxed_json import (
     MalformedBodyError,
-    ascii_digits,
     parse_body,
     split_php_notices,
 )
@@ -99,15 +98,6 @@ def test_a_retuen_code_that_is_no_number_stays_text(body):
 def test_numbers_python_cannot_convert_are_malformed_bodies(body):
     with pytest.raises(MalformedBodyError):
         parse_body(body, CALLBACK)
-
-
-def test_ascii_digits_refuses_other_scripts_digits():
-    assert (
-        ascii_digits("0123")
-        and not ascii_digits("")
-        and not ascii_digits("\u00b2")
-        and not ascii_digits("\u0661")
-    )
 
 
 HTML_NOTICE = "<br />\n<b>Notice</b>:  Undefined index: x in <b>/var/www/x.php</b> on line <b>12</b><br />\n"

@@ -22,9 +22,9 @@ from airflow_provider_jodo.vendor.codes import (
     describe_backmsg,
     parse_backmsg,
 )
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 from airflow_provider_jodo.vendor.wire.relaxed_json import (
     MalformedBodyError,
-    ascii_digits,
     parse_body,
     split_php_notices,
 )
@@ -62,7 +62,7 @@ def whole_number(value: Any) -> int | None:
         value = int(value)
     if isinstance(value, int):
         return value if 0 <= value < 10**MAX_NUMBER_DIGITS else None
-    if isinstance(value, str) and ascii_digits(value) and len(value) <= MAX_NUMBER_DIGITS:
+    if isinstance(value, str) and is_ascii_digits(value) and len(value) <= MAX_NUMBER_DIGITS:
         return int(value)
     return None
 
@@ -183,7 +183,7 @@ def _normalise_jodo_status(raw_status: Any) -> str:
     Failure codes are compared as plain digit strings; a status that is no number gives "".
     """
     text = str(raw_status).strip() if isinstance(raw_status, (str, int)) else ""
-    if not ascii_digits(text) or len(text) > MAX_NUMBER_DIGITS:
+    if not is_ascii_digits(text) or len(text) > MAX_NUMBER_DIGITS:
         return ""
     return JODO_SUCCESS if int(text) == 1 else text.lstrip("0") or "0"
 

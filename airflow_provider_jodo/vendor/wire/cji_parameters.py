@@ -34,7 +34,6 @@ __all__ = [
     "encode_context",
     "encode_delrow",
     "file_key",
-    "is_ascii_digits",
     "names_csv_file",
     "refuse_url_login",
     "yes_no",
@@ -80,16 +79,6 @@ def encode_context(record: Mapping[str, Any]) -> str:
             )
         segments.append(f"{name}{KEY_VALUE_SEPARATOR}{text}")
     return FIELD_SEPARATOR.join(segments)
-
-
-def is_ascii_digits(text: str) -> bool:
-    """Tell whether `text` is one or more ASCII digits, 0 to 9: how the platform writes its ids.
-
-    `str.isdigit()` alone is true for a superscript two (U+00B2), an Arabic-Indic one (U+0661)
-    or a fullwidth seven (U+FF17) too, which `int()` reads as other numbers (or not at all) and
-    the platform does not take. Every id or count a user gives is checked with this.
-    """
-    return text.isascii() and text.isdigit()
 
 
 def names_csv_file(path: str) -> bool:

@@ -24,7 +24,7 @@ from airflow_provider_jodo.vendor.wire.answers import (
     whole_number,
 )
 from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
-from airflow_provider_jodo.vendor.wire.relaxed_json import ascii_digits
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 
 _COUNTS = ("total", "inserted", "updated", "skipped", "failed")
 
@@ -39,7 +39,7 @@ def parse_job_id(value: Any, what: str, redact: Redact) -> str:
     """
     number = whole_number(value) if not isinstance(value, str) else None
     text = str(number) if number is not None else value
-    if not isinstance(text, str) or not ascii_digits(text) or len(text) > MAX_NUMBER_DIGITS:
+    if not isinstance(text, str) or not is_ascii_digits(text) or len(text) > MAX_NUMBER_DIGITS:
         raise JodoResponseError(
             f"{what}: expected a job id (1 to 20 digits), got {quote_value(value, redact)}"
         )

@@ -55,3 +55,13 @@ IMMEDIATELY_AS_ZEROS = "0000-00-00 00:00:00"
 MAX_CELL_CHARACTERS = 2 * 1024 * 1024
 """The longest CSV cell, in characters (2 MiB of ASCII text), that a lead file may hold and that
 a file job reads (decided: docs/protocol-decisions.md)."""
+
+
+def is_ascii_digits(text: str) -> bool:
+    """Tell whether `text` is one or more ASCII digits, 0 to 9: how the platform writes its ids.
+
+    `str.isdigit()` alone is true for a superscript two (U+00B2), an Arabic-Indic one (U+0661)
+    or a fullwidth seven (U+FF17) too, which `int()` reads as other numbers (or not at all) and
+    the platform does not take. Every id or count a user gives is checked with this.
+    """
+    return text.isascii() and text.isdigit()

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from airflow_provider_jodo.exceptions import MalformedBodyError
+from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
 
 _RETUEN = "|Retuen|"
 _JSONP_CALLEE = re.compile(r"[A-Za-z_$][\w$.]*+")
@@ -43,15 +44,6 @@ _PHP_NOTICE = re.compile(
 )
 """One notice or warning as PHP prints it, in its HTML form (`html_errors` on) or its plain
 one (`PHP Notice:  ...` as in the CLI, or `Notice: ...`): it always ends `on line N`."""
-
-
-def ascii_digits(text: str) -> bool:
-    """Tell whether `text` is one or more ASCII digits.
-
-    `str.isdigit` also takes `²` or Arabic-Indic digits, which `int()` then refuses with a ValueError: every
-    digit check on answer text goes through here.
-    """
-    return text.isascii() and text.isdigit()
 
 
 def split_php_notices(body: str) -> tuple[str, str]:
@@ -113,7 +105,7 @@ def _retuen_form(text: str) -> dict[str, Any]:
         raise MalformedBodyError("a |Retuen| answer without its second |Retuen|", len(_RETUEN))
     number = code.removeprefix("-")
     return {
-        "code": int(code) if ascii_digits(number) and len(number) <= 20 else code,
+        "code": int(code) if is_ascii_digits(number) and len(number) <= 20 else code,
         "message": text[end + len(_RETUEN) :],
     }
 
