@@ -11,7 +11,12 @@ import pytest
 from file_servers import ftp_file_server, http_file_server
 
 from airflow_provider_jodo.enums import JobState
-from airflow_provider_jodo.exceptions import JodoInvalidRequestError, JodoNotFoundError, JodoResponseError
+from airflow_provider_jodo.exceptions import (
+    JodoInvalidRequestError,
+    JodoNotFoundError,
+    JodoResponseError,
+    JodoSubmissionUnconfirmedError,
+)
 from airflow_provider_jodo.sandbox import SandboxProfile
 from airflow_provider_jodo.vendor.exetime import resolve_exetime
 
@@ -423,16 +428,23 @@ def test_a_status_answer_with_a_count_that_is_no_count_is_a_response_error(scrip
 
 
 @pytest.mark.parametrize("job_id", ["'../x'", "true", "-1", "2.5", "'BackMsg_87'", "'47\\r\\n11'"])
-def test_a_submission_answered_with_no_job_id_is_a_response_error(scripted, job_id):
+def test_a_submission_answered_with_no_job_id_may_have_made_a_job(scripted, job_id):
+    # A success code with no job id: the platform may have made the job, and this one cannot
+    # list its jobs to tell, so the submission is not sent again (`may_have_taken_effect`).
     platform, hook = scripted
     platform.body = f"airflowJodo({{code:1,message:{job_id}}})"
-    with pytest.raises(JodoResponseError, match="expected a job id"):
+    with pytest.raises(JodoSubmissionUnconfirmedError, match="a job may have been created") as raised:
         hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/leads.csv")
+    assert "could not be read (expected a job id (1 to 20 digits), got " in str(raised.value)
+    assert [path.split("?")[0] for path in platform.requests] == [
+        "/setevent/importStatusCJI",
+        "/setevent/importCJI",
+    ]
 
 
-def test_a_submission_answered_with_a_100_000_digit_id_is_a_response_error_quoting_300_characters(scripted):
+def test_a_submission_answered_with_a_100_000_digit_id_quotes_300_characters_of_it(scripted):
     platform, hook = scripted
     platform.body = "airflowJodo({code:1,message:'" + "7" * 100_000 + "'})"
-    with pytest.raises(JodoResponseError, match="expected a job id") as raised:
+    with pytest.raises(JodoSubmissionUnconfirmedError, match="expected a job id") as raised:
         hook.import_cji(campaign_id=CAMPAIGN, source="http", file_url="http://127.0.0.1:9/leads.csv")
-    assert len(str(raised.value)) < 450
+    assert "7" * 290 in str(raised.value) and "7" * 300 not in str(raised.value)  # cut to 300 characters
