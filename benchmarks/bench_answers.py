@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import contextlib
 
-from oversized_answers import oversized_platform
+from hostile_platforms import oversized_platform
 
 TRICKLE_CONNECTION = {"timeout": 3, "retry_max_seconds": 10, "retry_backoff": 0.5}
 ACCEPTED_BYTES = 4 * 1024 * 1024

@@ -23,9 +23,9 @@ from fuzz_strategies import (
     as_json,
     truncations,
 )
+from hostile_platforms import ScriptedPlatform, scripted_platform
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from scripted_answers import ScriptedPlatform, scripted_platform
 
 from airflow_provider_jodo.exceptions import JodoError, JodoResponseError
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger

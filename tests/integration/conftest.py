@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from file_servers import http_file_server
+from hostile_platforms import ScriptedPlatform, scripted_platform
 from object_store import moto_endpoint, object_store  # noqa: F401  (fixtures)
-from scripted_answers import ScriptedPlatform, scripted_platform
 
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile

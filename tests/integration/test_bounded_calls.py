@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from oversized_answers import oversized_platform
+from hostile_platforms import oversized_platform
 from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowSensorTimeout

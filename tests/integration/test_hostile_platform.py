@@ -12,7 +12,7 @@ import tracemalloc
 import zlib
 
 import pytest
-from oversized_answers import raw_platform
+from hostile_platforms import raw_platform
 
 from airflow_provider_jodo.exceptions import JodoError, JodoResponseError, may_have_taken_effect
 from airflow_provider_jodo.hooks.jodo import JodoHook

@@ -63,27 +63,7 @@ def test_soak_no_record_lost_no_job_doubled(flaky_platform, connect_to, tmp_path
     assert stored == {lead["mobilenumber"] for lead in leads}  # 0 lost, none doubled (a set of 100k)
     assert len(sandbox.store.process_customers("VoiceProcess")) == RECORDS
 
-    for n in range(JOBS):
-        (tmp_path / f"night-{n}.csv").write_text(f"name,phone1\nCustomer {n},55119{n:08d}\n")
-    unconfirmed = 0
-    with http_file_server(tmp_path) as files:
-        for n in range(JOBS):
-            operator = JodoImportCJIOperator(
-                task_id=f"import_{n}",
-                campaign_id=1,
-                source="http",
-                file_url=f"{files}/night-{n}.csv",
-                delrow=1,
-                phone_field="phone1",
-                poll_interval=0.02,
-                jodo_conn_id=hook.jodo_conn_id,
-            )
-            job, failed_unconfirmed = _run_as_a_user_would(sandbox, operator)
-            unconfirmed += failed_unconfirmed
-            assert (job["state"], job["total"], job["inserted"]) == ("succeeded", 1, 1)
-    jobs_by_file = sandbox.store.import_job_ids_by_file()
-    assert sorted(len(jobs) for jobs in jobs_by_file.values()) == [1] * JOBS  # 0 duplicate jobs
-    assert len(sandbox.store.campaign_customers(1)) == JOBS  # 0 customers lost
+    unconfirmed = _import_files_as_a_user_would(sandbox, hook, tmp_path, JOBS)
     injected = sandbox.faults.injected
     print(
         f"soak ({sandbox.profile.value}): {sandbox.faults.requests_seen} API requests, injected "
@@ -109,27 +89,7 @@ def test_soak_garbled_answers_make_no_duplicate_job_and_lose_no_record(sandbox_p
         assert sorted(stored) == sorted(lead["mobilenumber"] for lead in leads)  # 0 lost, none doubled
 
         sandbox.faults.set_rates(GARBLED_JOB_RATES)
-        for n in range(GARBLED_JOBS):
-            (tmp_path / f"night-{n}.csv").write_text(f"name,phone1\nCustomer {n},55119{n:08d}\n")
-        unconfirmed = 0
-        with http_file_server(tmp_path) as files:
-            for n in range(GARBLED_JOBS):
-                operator = JodoImportCJIOperator(
-                    task_id=f"import_{n}",
-                    campaign_id=1,
-                    source="http",
-                    file_url=f"{files}/night-{n}.csv",
-                    delrow=1,
-                    phone_field="phone1",
-                    poll_interval=0.02,
-                    jodo_conn_id=hook.jodo_conn_id,
-                )
-                job, failed_unconfirmed = _run_as_a_user_would(sandbox, operator)
-                unconfirmed += failed_unconfirmed
-                assert (job["state"], job["total"], job["inserted"]) == ("succeeded", 1, 1)
-        jobs_by_file = sandbox.store.import_job_ids_by_file()
-        assert sorted(len(jobs) for jobs in jobs_by_file.values()) == [1] * GARBLED_JOBS  # 0 duplicate jobs
-        assert len(sandbox.store.campaign_customers(1)) == GARBLED_JOBS  # 0 customers lost
+        unconfirmed = _import_files_as_a_user_would(sandbox, hook, tmp_path, GARBLED_JOBS)
         injected = sandbox.faults.injected
         print(
             f"garbled soak: {sandbox.faults.requests_seen} API requests, injected {dict(injected)}, "
@@ -145,6 +105,34 @@ def _leads(count):
         {"name": f"Lead {n}", "mobilenumber": f"91980{n:07d}", "emailid": f"lead{n}@example.com"}
         for n in range(count)
     ]
+
+
+def _import_files_as_a_user_would(sandbox, hook, tmp_path, jobs):
+    """Import `jobs` one-line files as file jobs into campaign 1, each followed up as a user would
+    (`_run_as_a_user_would`); check that each has one job and its customer. Return how many
+    tries failed unconfirmed."""
+    for n in range(jobs):
+        (tmp_path / f"night-{n}.csv").write_text(f"name,phone1\nCustomer {n},55119{n:08d}\n")
+    unconfirmed = 0
+    with http_file_server(tmp_path) as files:
+        for n in range(jobs):
+            operator = JodoImportCJIOperator(
+                task_id=f"import_{n}",
+                campaign_id=1,
+                source="http",
+                file_url=f"{files}/night-{n}.csv",
+                delrow=1,
+                phone_field="phone1",
+                poll_interval=0.02,
+                jodo_conn_id=hook.jodo_conn_id,
+            )
+            job, failed_unconfirmed = _run_as_a_user_would(sandbox, operator)
+            unconfirmed += failed_unconfirmed
+            assert (job["state"], job["total"], job["inserted"]) == ("succeeded", 1, 1)
+    jobs_by_file = sandbox.store.import_job_ids_by_file()
+    assert sorted(len(ids) for ids in jobs_by_file.values()) == [1] * jobs  # 0 duplicate jobs
+    assert len(sandbox.store.campaign_customers(1)) == jobs  # 0 customers lost
+    return unconfirmed
 
 
 def _as_airflow_would(execute):

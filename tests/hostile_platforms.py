@@ -4,11 +4,14 @@
 hook's answer cap: it streams a JSONP body of a given size (announced in Content-Length or
 not) and counts how many bytes it got out before the client hung up. `raw_platform` answers
 every call with the same bytes, whatever they are (a redirect, a status line that is not
-HTTP, hostile headers), and records what each request sent."""
+HTTP, hostile headers), and records what each request sent. `scripted_platform` answers every
+call with one scripted body, for answers no sandbox gives: PHP notices before the JSONP,
+another callback, a status about another job, fuzzed bytes."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -63,16 +66,8 @@ def oversized_platform(body_bytes: int, *, announce_length: bool) -> Iterator[Ov
         def log_message(self, format: str, *args: object) -> None:
             """Silent."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    platform.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with _serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as platform.base_url:
         yield platform
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @dataclass
@@ -110,11 +105,66 @@ def raw_platform(answer: bytes) -> Iterator[RawPlatform]:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    platform.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    with _serving(server) as platform.base_url:
+        yield platform
+
+
+@dataclass
+class ScriptedPlatform:
+    base_url: str
+    body: str = ""
+    """What every GET and POST is answered with (status 200); set it between calls."""
+    requests: list[str] = field(default_factory=list)
+    """The path and query of every request, in order."""
+
+    def connection(self) -> dict[str, object]:
+        """A `jodo` connection to this platform, as `AIRFLOW_CONN_*` takes it (no retries)."""
+        extra = {"max_retries": 0, "timeout": 5, "apikey": "scripted-apikey", "servicekey": "VoiceProcess"}
+        return {
+            "conn_type": "jodo",
+            "host": self.base_url,
+            "login": "account",
+            "password": "scripted-password",
+            "schema": "team",
+            "extra": extra,
+        }
+
+    def connection_json(self) -> str:
+        return json.dumps(self.connection())
+
+
+@contextmanager
+def scripted_platform(body: str = "") -> Iterator[ScriptedPlatform]:
+    """A server on 127.0.0.1 answering every call with `platform.body`."""
+    platform = ScriptedPlatform(base_url="", body=body)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            platform.requests.append(self.path)
+            answer = platform.body.encode("utf-8", "surrogatepass")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = _answer
+        do_POST = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Silent."""
+
+    with _serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as platform.base_url:
+        yield platform
+
+
+@contextmanager
+def _serving(server: socketserver.BaseServer) -> Iterator[str]:
+    """Serve on a thread until the block ends; give the server's base URL."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield platform
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
