@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import socketserver
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,14 +47,8 @@ def http_file_server(
     request waits until the gate is set: an import job stays running until the test says."""
     handler = type("Handler", (_QuietFileHandler,), {"credentials": credentials, "gate": gate})
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(server) as base_url:
+        yield base_url
 
 
 @contextmanager
@@ -80,4 +75,18 @@ def ftp_file_server(directory: Path, user: str, password: str, *, writable: bool
         yield f"ftp://127.0.0.1:{server.address[1]}"
     finally:
         stopping.set()
+        thread.join()
+
+
+@contextmanager
+def serving(server: socketserver.BaseServer, scheme: str = "http") -> Iterator[str]:
+    """Serve on a thread until the block ends; give the server's base URL (its port is the one
+    the system chose). Every test server on loopback is run this way."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
         thread.join()

@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextlib
 import json
 import socketserver
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from file_servers import serving
 
 CHUNK = 64 * 1024
 
@@ -66,7 +67,7 @@ def oversized_platform(body_bytes: int, *, announce_length: bool) -> Iterator[Ov
         def log_message(self, format: str, *args: object) -> None:
             """Silent."""
 
-    with _serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as platform.base_url:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as platform.base_url:
         yield platform
 
 
@@ -105,7 +106,7 @@ def raw_platform(answer: bytes) -> Iterator[RawPlatform]:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    with _serving(server) as platform.base_url:
+    with serving(server) as platform.base_url:
         yield platform
 
 
@@ -154,18 +155,5 @@ def scripted_platform(body: str = "") -> Iterator[ScriptedPlatform]:
         def log_message(self, format: str, *args: object) -> None:
             """Silent."""
 
-    with _serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as platform.base_url:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as platform.base_url:
         yield platform
-
-
-@contextmanager
-def _serving(server: socketserver.BaseServer) -> Iterator[str]:
-    """Serve on a thread until the block ends; give the server's base URL."""
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

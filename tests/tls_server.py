@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from file_servers import serving
 
 LOOPBACK = "127.0.0.1"
 
@@ -66,11 +66,5 @@ def self_signed_https_server(directory: Path) -> Iterator[str]:
     context.load_cert_chain(*_self_signed_certificate(directory))
     server = ThreadingHTTPServer((LOOPBACK, 0), _NotFoundHandler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"https://{LOOPBACK}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(server, scheme="https") as base_url:
+        yield base_url
