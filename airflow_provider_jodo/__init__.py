@@ -10,8 +10,6 @@ from importlib.metadata import PackageNotFoundError, version
 
 import packaging.version
 
-from airflow_provider_jodo.compat import moved_modules
-
 MIN_AIRFLOW_VERSION = "3.0"
 """The oldest Airflow the provider runs on: pyproject's ``apache-airflow>=`` floor (a test checks)."""
 
@@ -57,4 +55,3 @@ def check_airflow_version(airflow_version: str | None) -> None:
 
 
 check_airflow_version(installed_airflow_version())
-moved_modules.install()

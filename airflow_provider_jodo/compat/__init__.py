@@ -1,1 +1,1 @@
-"""Keep old module paths importable: `moved_modules` maps them to their new homes."""
+"""Compatibility with the Airflow minors the provider supports: `airflow` says where each keeps a name."""
