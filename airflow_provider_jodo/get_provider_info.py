@@ -36,7 +36,6 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": "Jodo",
                 "python-modules": [
-                    "airflow_provider_jodo.operators.jodo",
                     "airflow_provider_jodo.operators.process_data",
                     "airflow_provider_jodo.operators.cji_records",
                     "airflow_provider_jodo.operators.cji_file",

@@ -10,7 +10,7 @@ Give them to a DAG as macros::
     from airflow_provider_jodo.macros import JODO_MACROS
 
     with DAG(..., user_defined_macros=JODO_MACROS):
-        JodoImportCJIOperator(
+        JodoImportCJIFileOperator(
             file_url="https://exports.example.com/leads-{{ jodo_platform_date(dag_run.run_after) }}.csv",
             exetime="{{ jodo_platform_time('02:30', dag_run.run_after) }}",
             ...,

@@ -6,7 +6,7 @@ script exits 0 unless something crashed):
 1. ImportProcessData records/s through `JodoImportProcessDataOperator` (list input, default
    `max_in_flight=1`) against a replay of the same requests, encoded beforehand and posted
    one after the other with a bare `requests.Session`: the ceiling. Target: ratio >= 0.9.
-2. importCJI `source=data` records/s through `JodoImportCJIOperator` with `max_in_flight`
+2. importCJI `source=data` records/s through `JodoImportCJIRecordsOperator` with `max_in_flight`
    calls at a time against a naive sequential loop that opens a new connection per call
    (`requests.get`). Target: ratio >= 5. Measured on loopback as it is, and with the sandbox
    holding every answer back as a platform across a network would (`--latency`).
@@ -163,7 +163,7 @@ def push_process_data(
     """Seconds and summary of JodoImportProcessDataOperator.execute, as a task runs it (report
     at `report_path`, default in the temp dir). The operator is built before the clock starts:
     in Airflow that happens when the DAG file is parsed, not in the task."""
-    from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
+    from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 
     with tempfile.TemporaryDirectory(prefix="jodo-bench-report-") as directory:
         operator = JodoImportProcessDataOperator(
@@ -242,14 +242,13 @@ def cji_records(count: int) -> list[dict[str, str]]:
 
 
 def push_cji(records: list[dict[str, str]], max_in_flight: int) -> float:
-    """Seconds of JodoImportCJIOperator.execute (the operator built before the clock starts)."""
-    from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+    """Seconds of JodoImportCJIRecordsOperator.execute (the operator built before the clock starts)."""
+    from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 
-    operator = JodoImportCJIOperator(
+    operator = JodoImportCJIRecordsOperator(
         task_id="bench_cji",
         jodo_conn_id=CONN_ID,
         campaign_id=1,
-        source="data",
         records=records,
         max_in_flight=max_in_flight,
     )
@@ -306,7 +305,7 @@ def write_csv(path: Path, count: int) -> None:
 def rss_child(csv_path: str, result_path: str, **push_options: Any) -> None:
     """In a fresh process: push the file (`push_options` go to `push_process_data`) and write
     the peak RSS (MB) and time taken."""
-    import airflow_provider_jodo.operators.jodo  # noqa: F401  (imported before the clock starts)
+    import airflow_provider_jodo.operators.process_data  # noqa: F401  (imported before the clock starts)
 
     seconds, summary = push_process_data(source_path=csv_path, **push_options)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes

@@ -14,7 +14,7 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from airflow_provider_jodo.enums import Media, UpdateKey
-from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 
 with DAG(
     dag_id="jodo_daily_leads",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Param
 
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 
 with DAG(
@@ -35,7 +35,7 @@ with DAG(
     },
     tags=["jodo", "example"],
 ) as dag:
-    submit = JodoImportCJIOperator(
+    submit = JodoImportCJIFileOperator(
         task_id="import_campaign_file",
         campaign_id="{{ params.campaign_id }}",
         source="http",

@@ -2,5 +2,5 @@
 
 `process_data` (ImportProcessData), `cji_records` (importCJI inline records), `cji_file`
 (importCJI file jobs), `stage` (stage records on FTP, then one file job); `file_job` is the
-file jobs' shared machinery; `jodo` keeps the import paths DAGs have always used.
+file jobs' shared machinery.
 """

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from airflow_provider_jodo.loading.lead_files import UnreadableRecord, check_lead_file
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records
-from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 
 PROCESS = "VoiceProcess"
 _batches = itertools.count(1)

@@ -14,7 +14,7 @@ from task_context import TaskStateStore, task_context
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowSensorTimeout
 from airflow_provider_jodo.exceptions import JodoConnectionError, JodoResponseError
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.sandbox import Fault
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -64,7 +64,7 @@ def test_a_trickling_answer_never_holds_the_operators_wait_past_its_timeout(sand
     sandbox.faults.script(None, None)  # the listing and the submission are answered at once
     sandbox.faults.set_rates({Fault.TRICKLE: 1.0})  # then every status answer trickles
     with http_file_server(tmp_path) as files:
-        operator = JodoImportCJIOperator(
+        operator = JodoImportCJIFileOperator(
             task_id="import",
             campaign_id=1,
             source="http",

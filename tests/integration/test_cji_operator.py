@@ -1,5 +1,6 @@
-"""JodoImportCJIOperator against the sandbox: inline records, file jobs with sync and
-deferrable waits, failed jobs, and a retry that reuses the job of an earlier try.
+"""The importCJI operators against the sandbox: inline records (`JodoImportCJIRecordsOperator`),
+file jobs with sync and deferrable waits, failed jobs, and a retry that reuses the job of an
+earlier try (`JodoImportCJIFileOperator`).
 
 The task context is reduced to what the operator uses (tests/task_context.py); the example
 DAGs and tests/integration/test_under_airflow.py run it under `dag.test()`."""
@@ -16,16 +17,20 @@ from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailEx
 from airflow_provider_jodo.exceptions import JodoConnectionError
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
 from airflow_provider_jodo.sandbox import Fault
 
 CAMPAIGN = 1
 
 
-def operator(hook, **kwargs):
-    if kwargs["source"] != "data":  # a file job's: records take no poll_interval
-        kwargs.setdefault("poll_interval", 0.05)
-    return JodoImportCJIOperator(
+def records_operator(hook, **kwargs):
+    return JodoImportCJIRecordsOperator(
+        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
+    )
+
+
+def file_operator(hook, **kwargs):
+    kwargs.setdefault("poll_interval", 0.05)
+    return JodoImportCJIFileOperator(
         task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
     )
 
@@ -44,7 +49,7 @@ def test_data_records_each_end_with_an_outcome(sandbox, connect):
         "not a record",
         {"name": "Bia", "phone1": "5511900000003"},
     ]
-    summary = operator(hook, source="data", records=records).execute(task_context())
+    summary = records_operator(hook, records=records).execute(task_context())
     assert {k: summary[k] for k in ("total", "inserted", "updated", "skipped", "rejected")} == {
         "total": 6,
         "inserted": 2,
@@ -55,14 +60,14 @@ def test_data_records_each_end_with_an_outcome(sandbox, connect):
     assert [r["index"] for r in summary["rejections"]] == [2, 3, 4]
     assert "BackMsg_76" in summary["rejections"][0]["reason"]
     assert phones(sandbox) == ["5511900000001", "5511900000003"]
-    again = operator(hook, source="data", records=records[:1], duplicate_way="update").execute(task_context())
+    again = records_operator(hook, records=records[:1], duplicate_way="update").execute(task_context())
     assert again["updated"] == 0 and again["skipped"] == 1  # same values: nothing changed
 
 
 def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files):
     hook = connect()
     ctx = task_context()
-    job = operator(
+    job = file_operator(
         hook,
         source="http",
         file_url=f"{files}/leads.csv",
@@ -80,13 +85,13 @@ def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files
 def test_a_failed_job_fails_the_task_naming_the_job_and_its_errors(connect, files):
     hook = connect()
     with pytest.raises(AirflowFailException, match=r"import job \d+ failed.*BackMsg_74"):
-        operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1).execute(task_context())
+        file_operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1).execute(task_context())
 
 
 def test_deferrable_wait_goes_to_the_trigger(connect, files):
     hook = connect()
     far = pendulum.now("UTC").add(years=9)  # within exetime's bound of 10 years
-    op = operator(
+    op = file_operator(
         hook,
         source="http",
         file_url=f"{files}/leads.csv",
@@ -101,7 +106,7 @@ def test_deferrable_wait_goes_to_the_trigger(connect, files):
     assert trigger.end_time > far.timestamp()  # timeout counts from exetime
     # A job due in 3 s: the operator's first look finds it scheduled and defers (with exetime
     # "now" the sandbox may finish the job before that look, and the operator rightly returns).
-    immediate = operator(
+    immediate = file_operator(
         hook, source="http", file_url=f"{files}/leads.csv", delrow=1, deferrable=True, exetime="PT3S"
     )
     with pytest.raises(TaskDeferred) as deferred:
@@ -123,37 +128,49 @@ def test_a_retry_reuses_the_job_of_the_earlier_try(sandbox, connect, files):
     hook = connect()
     store = TaskStateStore()
     first_try = task_context(store)
-    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
-    job_id = op.execute(first_try)
+    op = file_operator(
+        hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False
+    )
+    job_id = op.execute(first_try)["job_id"]
     second_try = task_context(store)
-    assert op.execute(second_try) == job_id
+    assert op.execute(second_try)["job_id"] == job_id
     assert second_try["ti"].xcom["job_id"] == job_id
     with pytest.raises(KeyError):
         sandbox.store.import_job(str(int(job_id) + 1))  # no second job was created
 
 
+FILE_JOB = {"source": "http", "file_url": "http://h/a.csv"}
+
+
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("operator_class", "kwargs", "message"),
     [
-        ({"source": "s3"}, "source='s3'"),
-        ({"source": "data", "file_url": "http://h/a.csv"}, "takes records"),
-        ({"source": "http", "records": []}, "takes file_url"),
-        ({"source": "data", "duplicate_way": "merge"}, "duplicate_way='merge'"),
-        ({"source": "http", "poll_interval": 0}, "poll_interval=0"),
-        ({"source": "data", "max_in_flight": 0}, "max_in_flight=0"),
-        ({"source": "data", "progress_every_seconds": -1}, "progress_every_seconds=-1"),
-        ({"source": "http", "file_url": "http://user:pw@h/a.csv"}, "'http://h/a.csv' carries a login"),
+        (JodoImportCJIFileOperator, {**FILE_JOB, "source": "s3"}, "source='s3'"),
+        (JodoImportCJIFileOperator, {**FILE_JOB, "source": "data"}, "use JodoImportCJIRecordsOperator"),
+        (JodoImportCJIRecordsOperator, {"records": [], "duplicate_way": "merge"}, "duplicate_way='merge'"),
+        (JodoImportCJIFileOperator, {**FILE_JOB, "poll_interval": 0}, "poll_interval=0"),
+        (JodoImportCJIRecordsOperator, {"records": [], "max_in_flight": 0}, "max_in_flight=0"),
+        (
+            JodoImportCJIRecordsOperator,
+            {"records": [], "progress_every_seconds": -1},
+            "progress_every_seconds=-1",
+        ),
+        (
+            JodoImportCJIFileOperator,
+            {**FILE_JOB, "file_url": "http://user:pw@h/a.csv"},
+            "'http://h/a.csv' carries a login",
+        ),
     ],
 )
-def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
+def test_bad_parameters_fail_when_the_dag_is_parsed(operator_class, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        JodoImportCJIOperator(task_id="import", campaign_id=CAMPAIGN, **kwargs)
+        operator_class(task_id="import", campaign_id=CAMPAIGN, **kwargs)
 
 
 def test_naive_exetime_fails_before_submitting(sandbox, connect, files):
     hook = connect()
     with pytest.raises(ValueError, match=r"exetime=.*has no time zone"):
-        operator(hook, source="http", file_url=f"{files}/leads.csv", exetime="2026-11-23 07:00").execute(
+        file_operator(hook, source="http", file_url=f"{files}/leads.csv", exetime="2026-11-23 07:00").execute(
             task_context()
         )
     with pytest.raises(KeyError):
@@ -163,7 +180,7 @@ def test_naive_exetime_fails_before_submitting(sandbox, connect, files):
 def test_a_retry_after_a_failed_job_submits_a_new_one(sandbox, connect, files):
     hook = connect()
     store = TaskStateStore()
-    op = operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1)
+    op = file_operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1)
     with pytest.raises(AirflowFailException):
         op.execute(task_context(store))
     first_job = next(iter(store.values()))["job_id"]
@@ -176,9 +193,11 @@ def test_a_retry_after_a_failed_job_submits_a_new_one(sandbox, connect, files):
 def test_without_a_task_state_store_a_retry_submits_again_and_says_so(sandbox, connect, files, capfd):
     """Airflow 3.0-3.2 have no task state store: each try submits its own job, as the log warns."""
     hook = connect()
-    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
-    first = op.execute(task_context(with_store=False))
-    second = op.execute(task_context(with_store=False))
+    op = file_operator(
+        hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False
+    )
+    first = op.execute(task_context(with_store=False))["job_id"]
+    second = op.execute(task_context(with_store=False))["job_id"]
     assert first != second
     assert sandbox.store.import_job(first)["jobid"] == first
     assert capfd.readouterr().out.count("has no task state store") == 2  # task logs go through structlog
@@ -188,14 +207,16 @@ def test_without_a_task_state_store_a_retry_submits_again_and_says_so(sandbox, c
 def test_a_retry_finds_the_job_whose_submission_answer_the_earlier_try_lost(sandbox, connect, files):
     hook = connect(extra={"max_retries": 0})  # the first try dies on the lost answer
     store = TaskStateStore()
-    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
+    op = file_operator(
+        hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False
+    )
     # The listing passes, the submission's answer is lost, and so is the look for its job.
     sandbox.faults.script(None, Fault.LOST, Fault.LOST)
     with pytest.raises(JodoConnectionError):
         op.execute(task_context(store))
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, f"{files}/leads.csv")] == ["1"]
     second_try = task_context(store)
-    job_id = op.execute(second_try)
+    job_id = op.execute(second_try)["job_id"]
     assert sandbox.store.import_job(job_id)["jobid"] == job_id == second_try["ti"].xcom["job_id"]
     with pytest.raises(KeyError):
         sandbox.store.import_job(int(job_id) + 1)  # the retry did not submit again
@@ -205,11 +226,10 @@ def test_a_bad_campaign_id_fails_the_task_instead_of_rejecting_every_record(sand
     # Found while fuzzing: any ValueError from the hook rejected the record, so a templated
     # campaign_id that rendered to text "succeeded" with every record rejected.
     hook = connect()
-    task = JodoImportCJIOperator(
+    task = JodoImportCJIRecordsOperator(
         task_id="import",
         campaign_id="{{ no campaign }}",
         jodo_conn_id=hook.jodo_conn_id,
-        source="data",
         records=[{"name": "Ana", "phone1": "5511900000001"}],
     )
     with pytest.raises(ValueError, match="campaign_id"):
@@ -221,8 +241,8 @@ def test_a_bad_campaign_id_fails_the_task_instead_of_rejecting_every_record(sand
 def test_data_records_go_concurrently_but_never_more_than_max_in_flight(sandbox, connect, capfd):
     records = [{"name": f"Lead {i}", "phone1": f"55119{i:08d}"} for i in range(60)]
     records[7] = {"name": "No phone"}
-    summary = operator(
-        connect(), source="data", records=records, max_in_flight=3, progress_every_records=25
+    summary = records_operator(
+        connect(), records=records, max_in_flight=3, progress_every_records=25
     ).execute(task_context())
     assert 1 < sandbox.peak_concurrent_requests <= 3  # answers held 20 ms: calls overlapped
     assert (summary["total"], summary["inserted"], summary["rejected"]) == (60, 59, 1)
@@ -237,9 +257,11 @@ def test_data_records_go_concurrently_but_never_more_than_max_in_flight(sandbox,
 @pytest.mark.sandbox_profiles("full")
 def test_a_lost_answer_is_found_before_the_try_gives_up(sandbox, connect, files):
     hook = connect(extra={"max_retries": 0})
-    op = operator(hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False)
+    op = file_operator(
+        hook, source="http", file_url=f"{files}/leads.csv", delrow=1, wait_for_completion=False
+    )
     sandbox.faults.script(None, Fault.LOST)  # the listing passes, the submission's answer is lost
-    job_id = op.execute(task_context(TaskStateStore()))
+    job_id = op.execute(task_context(TaskStateStore()))["job_id"]
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, f"{files}/leads.csv")] == [job_id]
 
 
@@ -248,7 +270,7 @@ def test_without_a_job_listing_an_unconfirmed_submission_stops_every_later_try(s
     hook = connect(extra={"max_retries": 0, "timeout": 0.5})
     store = TaskStateStore()
     file_url = f"{files}/leads.csv"
-    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    op = file_operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
     sandbox.faults.slow_seconds = 1.0
     sandbox.faults.script(None, Fault.SLOW)  # the listing probe passes; the submission times out
     with pytest.raises(AirflowFailException, match="a job may have been created") as first:
@@ -262,7 +284,7 @@ def test_without_a_job_listing_an_unconfirmed_submission_stops_every_later_try(s
     (state_key,) = store  # keyed by a digest of the URL, which the message names
     assert state_key in str(second.value) and file_url not in state_key
     del store[state_key]  # the user checked the console and chose to go on
-    assert op.execute(task_context(store)) == "2"
+    assert op.execute(task_context(store))["job_id"] == "2"
 
 
 @pytest.mark.sandbox_profiles("documented")
@@ -270,13 +292,13 @@ def test_without_a_job_listing_a_submission_that_surely_failed_leaves_a_retry_fr
     hook = connect(extra={"max_retries": 0})
     store = TaskStateStore()
     file_url = f"{files}/leads.csv"
-    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    op = file_operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
     sandbox.faults.script(None, Fault.THROTTLED)  # 429: not acted on, and no retries left
     with pytest.raises(AirflowException, match="HTTP 429") as first:
         op.execute(task_context(store))
     assert not isinstance(first.value, AirflowFailException)  # retryable
     assert store == {}
-    assert op.execute(task_context(store)) == "1"
+    assert op.execute(task_context(store))["job_id"] == "1"
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
 
 
@@ -304,7 +326,7 @@ def test_without_a_job_listing_a_cut_answer_to_the_submission_never_makes_a_seco
     hook = connect(extra={"max_retries": 0})
     store = TaskStateStore()
     file_url = f"{files}/leads.csv"
-    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    op = file_operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
     sandbox.faults.script(None, Fault.CUT)  # the listing probe passes; the submission's answer is cut
     outcome = run_with_one_retry(op, store)
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]  # one job, never two
@@ -323,11 +345,11 @@ def test_without_a_job_listing_a_notice_before_the_answer_never_makes_a_second_j
     # imported once: the task succeeds with the job, or fails saying a job may have been created.
     hook = connect(extra={"max_retries": 0})
     file_url = f"{files}/leads.csv"
-    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    op = file_operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
     sandbox.faults.script(None, Fault.NOTICE)
     outcome = run_with_one_retry(op, TaskStateStore())
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
-    assert outcome == "1" or (
+    assert outcome == {"job_id": "1", "job_url": f"{sandbox.base_url}/shelljobs/1"} or (
         isinstance(outcome, AirflowFailException) and "a job may have been created" in str(outcome)
     )
 
@@ -339,9 +361,9 @@ def test_with_a_job_listing_a_garbled_answer_to_the_submission_finds_its_job_in_
 ):
     hook = connect(extra={"max_retries": 0})
     file_url = f"{files}/leads.csv"
-    op = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
+    op = file_operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False)
     sandbox.faults.script(None, fault)
-    assert op.execute(task_context(TaskStateStore())) == "1"
+    assert op.execute(task_context(TaskStateStore()))["job_id"] == "1"
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
 
 
@@ -350,15 +372,15 @@ def test_without_a_status_method_a_job_is_submitted_but_not_waited_for(sandbox, 
     hook = connect()
     file_url = f"{files}/leads.csv"
     context = task_context(TaskStateStore())
-    job_id = operator(hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False).execute(
-        context
-    )
+    job_id = file_operator(
+        hook, source="http", file_url=file_url, delrow=1, wait_for_completion=False
+    ).execute(context)["job_id"]
     assert context["ti"].xcom["job_url"] == f"{sandbox.base_url}/shelljobs/{job_id}"
     log = capfd.readouterr().out
     assert log.count("The platform has no job status method (HTTP 404 at /setevent/importStatusCJI)") == 1
     assert log.count("The platform has no listing of a campaign's import jobs") == 1
     for deferrable in (False, True):
-        waiting = operator(hook, source="http", file_url=file_url, delrow=1, deferrable=deferrable)
+        waiting = file_operator(hook, source="http", file_url=file_url, delrow=1, deferrable=deferrable)
         with pytest.raises(AirflowFailException) as raised:  # fails in the worker, never defers
             waiting.execute(task_context(TaskStateStore()))
         message = str(raised.value)
@@ -381,7 +403,7 @@ def test_a_job_stuck_in_progress_fails_the_retry_instead_of_being_waited_for_for
     with http_file_server(tmp_path, gate=never) as files:
         file_url = f"{files}/leads.csv"
         stuck_after = {"stuck_after": 1.0, "delrow": 1}
-        first = operator(hook, source="http", file_url=file_url, timeout=0.3, **stuck_after)
+        first = file_operator(hook, source="http", file_url=file_url, timeout=0.3, **stuck_after)
         try:
             with pytest.raises(AirflowException, match="timed out waiting") as timed_out:
                 first.execute(task_context(store))
@@ -395,7 +417,7 @@ def test_a_job_stuck_in_progress_fails_the_retry_instead_of_being_waited_for_for
             )
             assert "stuck_after=1 s" in message and "set resubmit_stuck_job=True" in message
             assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]  # none resubmitted
-            resubmitting = operator(
+            resubmitting = file_operator(
                 hook,
                 source="http",
                 file_url=file_url,
@@ -403,30 +425,18 @@ def test_a_job_stuck_in_progress_fails_the_retry_instead_of_being_waited_for_for
                 wait_for_completion=False,
                 **stuck_after,
             )
-            assert resubmitting.execute(task_context(store)) == "2"
+            assert resubmitting.execute(task_context(store))["job_id"] == "2"
         finally:
             never.set()  # the sandbox finishes its jobs before it stops
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1", "2"]
 
 
 def test_stuck_after_defaults_to_twice_the_timeout():
-    file_job = {"task_id": "i", "campaign_id": 1, "source": "http", "file_url": "http://h/a.csv"}
-    assert JodoImportCJIOperator(**file_job, timeout=300).stuck_after == 600
-    assert JodoImportCJIOperator(**file_job).stuck_after == 24 * 3600
+    file_job = {"task_id": "i", "campaign_id": 1, **FILE_JOB}
+    assert JodoImportCJIFileOperator(**file_job, timeout=300).stuck_after == 600
+    assert JodoImportCJIFileOperator(**file_job).stuck_after == 24 * 3600
     with pytest.raises(ValueError, match="stuck_after=0"):
-        JodoImportCJIOperator(**file_job, stuck_after=0)
-
-
-def test_the_dispatcher_builds_the_operator_that_source_names(files):
-    records = JodoImportCJIOperator(task_id="r", campaign_id=CAMPAIGN, source="data", records=[])
-    assert type(records) is JodoImportCJIRecordsOperator
-    for source in ("http", "ftp"):
-        file_job = JodoImportCJIOperator(
-            task_id="f", campaign_id=CAMPAIGN, source=source, file_url=f"{files}/a.csv"
-        )
-        assert isinstance(file_job, JodoImportCJIFileOperator) and file_job.source.value == source
-        assert file_job.operator_name == "JodoImportCJIOperator"  # as the DAG named it, in the UI
-    assert not hasattr(records, "poll_interval") and not hasattr(file_job, "max_in_flight")
+        JodoImportCJIFileOperator(**file_job, stuck_after=0)
 
 
 @pytest.mark.parametrize("deferrable", [False, True])
@@ -476,7 +486,7 @@ def test_the_records_operator_returns_the_summary(sandbox, connect):
 
 def test_a_file_url_that_renders_to_no_csv_fails_before_any_call(sandbox, connect):
     """Was: the job listing and the submission were sent, for the platform to answer BackMsg_86."""
-    task = operator(connect(), source="http", file_url="{{ params.url }}")
+    task = file_operator(connect(), source="http", file_url="{{ params.url }}")
     task.file_url = "https://exports.example.com/leads.json?token=abc.csv"  # as rendered
     store = TaskStateStore()
     with pytest.raises(

@@ -24,7 +24,7 @@ from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.exceptions import JodoAmbiguousJobError, JodoConnectionError
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.sandbox import Fault, JodoSandbox, SandboxSeed
 
 CAMPAIGN = 1
@@ -34,7 +34,7 @@ STATUS_PATH = "/setevent/importStatusCJI"
 
 
 def operator(hook, **kwargs):
-    return JodoImportCJIOperator(
+    return JodoImportCJIFileOperator(
         task_id="import",
         campaign_id=CAMPAIGN,
         source="http",
@@ -203,14 +203,14 @@ def test_a_retry_does_not_take_a_reused_job_id_of_a_restarted_platform_for_its_o
         assert (
             operator(connect_to(platform), file_url=file_x, wait_for_completion=False).execute(
                 task_context(store)
-            )
+            )["job_id"]
             == "1"
         )
     with JodoSandbox(job_poll_interval=POLL_SECONDS, seed=seed, profile=sandbox_profile) as restarted:
         someone_else = connect_to(restarted).import_cji(campaign_id=CAMPAIGN, source="http", file_url=file_y)
         assert someone_else.job_id == "1"
         retry = operator(connect_to(restarted), file_url=file_x, wait_for_completion=False)
-        job_id = retry.execute(task_context(store))
+        job_id = retry.execute(task_context(store))["job_id"]
         jobs = restarted.store.import_job_ids_by_file()
     log = capfd.readouterr().out
     if sandbox_profile.reports_job_parameters:

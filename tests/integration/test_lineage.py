@@ -169,7 +169,8 @@ import sys
 for name in ("openlineage", "airflow.providers.openlineage.extractors",
              "airflow.providers.common.compat.openlineage"):
     sys.modules[name] = None
-import airflow_provider_jodo.operators.jodo, airflow_provider_jodo.operators.stage
+import airflow_provider_jodo.operators.process_data, airflow_provider_jodo.operators.cji_file
+import airflow_provider_jodo.operators.stage
 import airflow_provider_jodo.sensors.jodo
 from airflow_provider_jodo.assets import jodo_campaign_asset
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator

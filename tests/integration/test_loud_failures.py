@@ -17,7 +17,7 @@ from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.exceptions import JodoColumnMappingError, JodoNothingLoadedError
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 
 CAMPAIGN = 1
@@ -135,7 +135,7 @@ def test_static_arguments_that_cannot_work_fail_when_the_dag_is_parsed():
     from datetime import datetime
 
     with pytest.raises(ValueError, match=r"exetime=2026-11-24T02:30:00 has no time zone"):
-        JodoImportCJIOperator(
+        JodoImportCJIFileOperator(
             task_id="t",
             campaign_id=1,
             source="http",
@@ -143,7 +143,7 @@ def test_static_arguments_that_cannot_work_fail_when_the_dag_is_parsed():
             exetime=datetime(2026, 11, 24, 2, 30),
         )
     with pytest.raises(ValueError, match="file_url=None: give the URL of the CSV to import"):
-        JodoImportCJIOperator(task_id="t", campaign_id=1, source="http")
+        JodoImportCJIFileOperator(task_id="t", campaign_id=1, source="http", file_url=None)
     with pytest.raises(ValueError, match=r"job_id=None names no import job: pull the id"):
         JodoImportJobSensor(task_id="wait", job_id=None)
     with pytest.warns(UserWarning, match="deferrable=True does nothing with wait_for_completion=False"):

@@ -10,7 +10,7 @@ from airflow_versions import OPENED_OBJECT_STORAGE_FILES_ITERATE
 from conftest import landed_counts, run_dag, summary_counts, xcom_values
 
 from airflow_provider_jodo.exceptions import JodoObjectStorageError
-from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 
 LEADS_CSV = (
     "name,mobilenumber,emailid\n"

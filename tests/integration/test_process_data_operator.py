@@ -10,7 +10,7 @@ from conftest import landed_counts, reported, run_dag, summary_counts, xcom_valu
 from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
-from airflow_provider_jodo.operators.jodo import JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 
 
 def lead(mobile, **fields):

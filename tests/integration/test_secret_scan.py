@@ -18,7 +18,6 @@ from typing import Any
 
 import pendulum
 import pytest
-from airflow.sdk import BaseOperator
 from airflow_versions import HAS_TASK_STATE_STORE
 from conftest import POLL_SECONDS, run_dag, sandbox_secrets
 from file_servers import ftp_file_server, http_file_server
@@ -27,7 +26,9 @@ from task_context import task_context
 from airflow_provider_jodo.compat.airflow import AirflowException, TaskDeferred
 from airflow_provider_jodo.hooks.connection_settings import ConnectionSettingError
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
+from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
 from airflow_provider_jodo.sandbox import JodoSandbox
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
@@ -96,10 +97,17 @@ def files(tmp_path: Path, monkeypatch) -> Iterator[str]:
         yield base
 
 
-def cji(hook: JodoHook, **kwargs: Any) -> BaseOperator:
-    if kwargs["source"] != "data":  # a file job's: records take no poll_interval
-        kwargs.setdefault("poll_interval", POLL_SECONDS)
-    return JodoImportCJIOperator(task_id="import", campaign_id=1, jodo_conn_id=hook.jodo_conn_id, **kwargs)
+def cji_records(hook: JodoHook, **kwargs: Any) -> JodoImportCJIRecordsOperator:
+    return JodoImportCJIRecordsOperator(
+        task_id="import", campaign_id=1, jodo_conn_id=hook.jodo_conn_id, **kwargs
+    )
+
+
+def cji_file(hook: JodoHook, **kwargs: Any) -> JodoImportCJIFileOperator:
+    kwargs.setdefault("poll_interval", POLL_SECONDS)
+    return JodoImportCJIFileOperator(
+        task_id="import", campaign_id=1, jodo_conn_id=hook.jodo_conn_id, **kwargs
+    )
 
 
 def run_trigger(trigger: JodoImportJobTrigger) -> dict[str, Any]:
@@ -144,7 +152,7 @@ def test_cji_data_records_with_a_rejected_and_a_duplicate_record(scan, caplog, c
         {"name": "a||b", "phone1": "5511900000002"},
         {"name": "Ana", "phone1": "5511900000001"},
     ]
-    summary = cji(connect(usertype="agent"), source="data", records=records).execute(context)
+    summary = cji_records(connect(usertype="agent"), records=records).execute(context)
     assert (summary["inserted"], summary["rejected"], summary["skipped"]) == (1, 1, 1)
     scan.value(summary)
     scan.value(context["ti"].xcom)
@@ -154,7 +162,7 @@ def test_cji_data_records_with_a_rejected_and_a_duplicate_record(scan, caplog, c
 def test_cji_http_with_file_credentials_sync_deferred_and_failed(scan, caplog, capfd, connect, files) -> None:
     hook = connect(extra={"pwdtype": "md5"})
     context = task_context()
-    done = cji(
+    done = cji_file(
         hook, source="http", file_url=f"{files}/leads.csv", source_conn_id="exports_files", delrow=1
     ).execute(context)
     assert done["inserted"] == 2
@@ -162,7 +170,7 @@ def test_cji_http_with_file_credentials_sync_deferred_and_failed(scan, caplog, c
     scan.value(context["ti"].xcom)
 
     deferred_context = task_context()
-    task = cji(
+    task = cji_file(
         hook,
         source="http",
         file_url=f"{files}/leads.csv",
@@ -177,10 +185,14 @@ def test_cji_http_with_file_credentials_sync_deferred_and_failed(scan, caplog, c
     scan.value(task.execute_complete(deferred_context, event))
     scan.value(deferred_context["ti"].xcom)
 
-    failed = cji(hook, source="http", file_url=f"{files}/bad.csv", source_conn_id="exports_files", delrow=1)
+    failed = cji_file(
+        hook, source="http", file_url=f"{files}/bad.csv", source_conn_id="exports_files", delrow=1
+    )
     assert "BackMsg_74" in str(scan.raises(lambda: failed.execute(task_context()), AirflowException))
     # The file server refuses a wrong password: the job fails (89), naming the job, no password.
-    wrong = cji(hook, source="http", file_url=f"{files}/leads.csv", source_conn_id="wrong_files", delrow=1)
+    wrong = cji_file(
+        hook, source="http", file_url=f"{files}/leads.csv", source_conn_id="wrong_files", delrow=1
+    )
     assert "BackMsg_89" in str(scan.raises(lambda: wrong.execute(task_context()), AirflowException))
     assert "source_pwd=***" in caplog.text  # urllib3's request lines were scanned, redacted
     task_output = scan.assert_clean(caplog, capfd)
@@ -195,7 +207,7 @@ def test_cji_ftp_with_file_credentials(scan, caplog, capfd, connect, tmp_path, m
     )
     with ftp_file_server(tmp_path, FILE_USER, FILE_PASSWORD) as base:
         context = task_context()
-        summary = cji(
+        summary = cji_file(
             connect(), source="ftp", file_url=f"{base}/leads.csv", source_conn_id="ftp_files", delrow=1
         ).execute(context)
     assert summary["inserted"] == 2
@@ -367,7 +379,7 @@ def test_no_secret_at_rest_in_any_table_of_the_metadata_database(airflow_db, tmp
                 schedule=None,
                 start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
             ) as dag:
-                submit = JodoImportCJIOperator(
+                submit = JodoImportCJIFileOperator(
                     task_id="import",
                     campaign_id="{{ 1 }}",
                     source="http",
@@ -378,7 +390,9 @@ def test_no_secret_at_rest_in_any_table_of_the_metadata_database(airflow_db, tmp
                     wait_for_completion=False,
                 )
                 wait = JodoImportJobSensor(
-                    task_id="wait", job_id="{{ ti.xcom_pull(task_ids='import') }}", poke_interval=POLL_SECONDS
+                    task_id="wait",
+                    job_id="{{ ti.xcom_pull(task_ids='import', key='job_id') }}",
+                    poke_interval=POLL_SECONDS,
                 )
                 push = JodoImportProcessDataOperator(
                     task_id="push",
@@ -388,7 +402,7 @@ def test_no_secret_at_rest_in_any_table_of_the_metadata_database(airflow_db, tmp
                     report_path=str(tmp_path / "report-{{ ds_nodash }}.jsonl"),
                 )
                 login = "{{ conn.exports_files.login }}:{{ conn.exports_files.password }}"
-                JodoImportCJIOperator(  # a login that only rendering reveals: refused before it is stored
+                JodoImportCJIFileOperator(  # a login that only rendering reveals: refused before it is stored
                     task_id="import_with_login_in_url",
                     campaign_id=1,
                     source="http",

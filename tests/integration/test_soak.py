@@ -19,7 +19,8 @@ from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.sandbox import Fault, FaultPlan, JodoSandbox
 
 RECORDS = 100_000
@@ -116,7 +117,7 @@ def _import_files_as_a_user_would(sandbox, hook, tmp_path, jobs):
     unconfirmed = 0
     with http_file_server(tmp_path) as files:
         for n in range(jobs):
-            operator = JodoImportCJIOperator(
+            operator = JodoImportCJIFileOperator(
                 task_id=f"import_{n}",
                 campaign_id=1,
                 source="http",

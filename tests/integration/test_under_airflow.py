@@ -12,9 +12,11 @@ from conftest import POLL_SECONDS, asset_events, run_dag, xcom_values
 from file_servers import http_file_server
 
 from airflow_provider_jodo.assets import jodo_campaign_asset
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
+from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.sandbox import JodoSandbox
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
+from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 
 CAMPAIGN = 1
 CSV = "name,phone1\nAna,5511900000001\nBia,5511900000002\n"
@@ -51,7 +53,7 @@ def test_a_retry_after_a_timed_out_wait_reuses_the_running_job(platform, tmp_pat
     file_fetched = threading.Event()  # the job stays running until the first try has given up
     with http_file_server(tmp_path, gate=file_fetched) as files:
         with new_dag(f"retry_reuse_{'deferred' if deferrable else 'worker'}") as dag:
-            JodoImportCJIOperator(
+            JodoImportCJIFileOperator(
                 task_id="import",
                 campaign_id=CAMPAIGN,
                 source="http",
@@ -80,7 +82,7 @@ def test_the_sensor_in_reschedule_mode_waits_for_a_scheduled_job(platform, tmp_p
     (tmp_path / "leads.csv").write_text(CSV)
     with http_file_server(tmp_path) as files:
         with new_dag("sensor_reschedule") as dag:
-            submit = JodoImportCJIOperator(
+            submit = JodoImportCJIFileOperator(
                 task_id="submit",
                 campaign_id=CAMPAIGN,
                 source="http",
@@ -138,7 +140,7 @@ def test_a_deferrable_import_scheduled_ahead_waits_in_the_trigger_until_the_job_
     (tmp_path / "leads.csv").write_text(CSV)
     with http_file_server(tmp_path) as files:
         with new_dag("deferred_scheduled_import") as dag:
-            JodoImportCJIOperator(
+            JodoImportCJIFileOperator(
                 task_id="import",
                 campaign_id=CAMPAIGN,
                 source="http",
@@ -158,15 +160,19 @@ def test_a_deferrable_import_scheduled_ahead_waits_in_the_trigger_until_the_job_
     assert len(platform.store.dial_list(CAMPAIGN)) == 2
 
 
-def test_the_dispatcher_maps_over_files_with_partial_and_expand(platform, tmp_path):
+def test_the_importcji_operators_map_over_files_and_records_with_partial_and_expand(platform, tmp_path):
     (tmp_path / "north.csv").write_text("name,phone1\nAna,5511900000001\n")
     (tmp_path / "south.csv").write_text("name,phone1\nBia,5511900000002\n")
     with http_file_server(tmp_path) as files:
         with new_dag("mapped_imports") as dag:
-            JodoImportCJIOperator.partial(
-                task_id="import", campaign_id=CAMPAIGN, source="http", delrow=1, poll_interval=POLL_SECONDS
+            JodoImportCJIFileOperator.partial(
+                task_id="import",
+                campaign_id=CAMPAIGN,
+                source="http",
+                policies=CJIPolicies(delrow=1),  # partial() checks names: the policies go whole
+                poll_interval=POLL_SECONDS,
             ).expand(file_url=[f"{files}/north.csv", f"{files}/south.csv"])
-            JodoImportCJIOperator.partial(task_id="records", campaign_id=CAMPAIGN, source="data").expand(
+            JodoImportCJIRecordsOperator.partial(task_id="records", campaign_id=CAMPAIGN).expand(
                 records=[[{"name": "Cy", "phone1": "5511900000003"}]]
             )
         run = run_dag(dag)

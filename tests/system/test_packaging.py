@@ -128,8 +128,8 @@ def test_the_hook_imports_from_the_installed_wheel(venv_python, clean_env, outsi
 def test_a_type_checker_reads_the_installed_wheels_types(venv_python, clean_env, tmp_path):
     dag_file = tmp_path / "dag.py"
     dag_file.write_text(
-        f"from {PACKAGE}.operators.jodo import JodoImportCJIOperator\n"
-        'reveal_type(JodoImportCJIOperator(source="data", task_id="t", campaign_id=1, records=[]))\n'
+        f"from {PACKAGE}.operators.cji_records import JodoImportCJIRecordsOperator\n"
+        'reveal_type(JodoImportCJIRecordsOperator(task_id="t", campaign_id=1, records=[]))\n'
     )
     result = run(
         sys.executable,
@@ -143,4 +143,4 @@ def test_a_type_checker_reads_the_installed_wheels_types(venv_python, clean_env,
         cwd=tmp_path,
         env=clean_env,
     )
-    assert 'Revealed type is "airflow.sdk.bases.operator.BaseOperator"' in result.stdout
+    assert f'Revealed type is "{PACKAGE}.operators.cji_records.JodoImportCJIRecordsOperator"' in result.stdout

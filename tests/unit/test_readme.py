@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_jodo.hooks.connection_settings import EXTRA_DEFAULTS
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.vendor.codes import BACKMSG_CODES, JODO_CODES
@@ -28,20 +28,14 @@ def section(heading: str) -> str:
     return README[start : end if end != -1 else None]
 
 
-def own_parameters(operator: object) -> list[str]:
+def own_parameters(operator: type) -> list[str]:
     """The keyword parameters a DAG author gives `operator`: those of its constructor and of its
-    bases up to Airflow's (`BaseOperator`, `BaseSensorOperator`), or of its `__call__` for the
-    dispatcher (an instance)."""
-    classes = (operator if isinstance(operator, type) else type(operator)).mro()
+    bases up to Airflow's (`BaseOperator`, `BaseSensorOperator`)."""
+    classes = operator.mro()
     last = next(
         (i for i, klass in enumerate(classes) if klass.__module__.startswith("airflow.")), len(classes)
     )
-    constructors = [
-        vars(klass)[method]
-        for klass in classes[:last]
-        for method in ("__new__", "__init__", "__call__")
-        if method in vars(klass) and klass is not object
-    ]
+    constructors = [vars(klass)["__init__"] for klass in classes[:last] if "__init__" in vars(klass)]
     return [
         name
         for constructor in constructors
@@ -66,7 +60,6 @@ def test_every_vendor_code_has_a_troubleshooting_row_with_its_text(code, text, r
     ("cls", "heading"),
     [
         (JodoImportProcessDataOperator, "Pushing leads"),
-        (JodoImportCJIOperator, "Importing into a campaign"),
         (JodoImportCJIRecordsOperator, "Importing into a campaign"),
         (JodoImportCJIFileOperator, "Importing into a campaign"),
         (JodoImportJobSensor, "Waiting for an import job"),

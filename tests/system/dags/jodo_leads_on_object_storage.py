@@ -24,7 +24,8 @@ from airflow.sdk import DAG, ObjectStoragePath, task
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import Media, UpdateKey
-from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 
 BUCKET = "jodo-system-test"
 STORAGE_CONN_ID = "jodo_s3"
@@ -61,7 +62,7 @@ with DAG(
 
     check_report(push.output)
 
-    JodoImportCJIOperator(
+    JodoImportCJIFileOperator(
         task_id="import_campaign_file",
         campaign_id=1,
         source="http",
