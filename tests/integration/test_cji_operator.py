@@ -444,26 +444,18 @@ def test_the_file_operator_returns_the_job_as_a_dict_waiting_or_not(sandbox, con
     hook = connect()
     store = TaskStateStore()
 
-    def file_operator(**kwargs):
-        return JodoImportCJIFileOperator(
-            task_id="import",
-            campaign_id=CAMPAIGN,
-            source="http",
-            file_url=f"{files}/leads.csv",
-            delrow=1,
-            jodo_conn_id=hook.jodo_conn_id,
-            poll_interval=0.05,
-            deferrable=deferrable,
-            **kwargs,
+    def leads_operator(**kwargs):
+        return file_operator(
+            hook, source="http", file_url=f"{files}/leads.csv", delrow=1, deferrable=deferrable, **kwargs
         )
 
-    submitted = file_operator(wait_for_completion=False).execute(task_context(store))
+    submitted = leads_operator(wait_for_completion=False).execute(task_context(store))
     assert submitted == {"job_id": "1", "job_url": f"{sandbox.base_url}/shelljobs/1"}
     deadline = time.monotonic() + 30
     while sandbox.store.import_job("1")["state"] != "succeeded":  # a deferrable wait then needs no trigger
         assert time.monotonic() < deadline, "the sandbox never ran the job"
         time.sleep(0.05)
-    job = file_operator().execute(task_context(store))  # a retry: the same job, waited for
+    job = leads_operator().execute(task_context(store))  # a retry: the same job, waited for
     assert (job["job_id"], job["state"], job["inserted"]) == ("1", "succeeded", 2)
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, f"{files}/leads.csv")] == ["1"]
 
