@@ -92,7 +92,7 @@ def sandbox_process(latency: float = 0.0) -> Iterator[dict[str, Any]]:
         command = [
             sys.executable,
             "-m",
-            "airflow_provider_jodo.sandbox",
+            "jodo_sandbox",
             "--port",
             "0",
             "--connection-file",

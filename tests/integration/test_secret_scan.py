@@ -29,9 +29,9 @@ from airflow_provider_jodo.hooks.connection_settings import ConnectionSettingErr
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
-from airflow_provider_jodo.sandbox import JodoSandbox
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from jodo_sandbox import JodoSandbox
 
 FILE_USER, FILE_PASSWORD = "exports", "FileSrv-Secret-77"
 WRONG_PASSWORD = "Wrong-Pass-4242"

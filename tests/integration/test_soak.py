@@ -20,7 +20,7 @@ from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
 from airflow_provider_jodo.operators.jodo import JodoImportCJIOperator, JodoImportProcessDataOperator
-from airflow_provider_jodo.sandbox import Fault, FaultPlan, JodoSandbox
+from jodo_sandbox import Fault, FaultPlan, JodoSandbox
 
 RECORDS = 100_000
 JOBS = 50
