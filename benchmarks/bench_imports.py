@@ -1,4 +1,4 @@
-"""Throughput and memory of the import operators against the bundled sandbox (`make bench`).
+"""Throughput and memory of the import operators against the sandbox (`jodo-sandbox`; `make bench`).
 
 In one run it measures and prints (targets from issue 4; measured here, not unit-tested: the
 script exits 0 unless something crashed):
