@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine that has only Python 3:
-#   make demo  - create .venv, install the provider (no test extras), start the bundled sandbox, run the nightly example DAG, print what landed
-#   make test  - create .venv if needed, install with test extras, lint once, run the whole suite
+#   make demo  - create .venv, install the provider (no test extras) and the sandbox (sandbox/, a
+#                distribution of its own), start the sandbox, run the nightly example DAG, print what landed
+#   make test  - create .venv if needed, install with test extras (and the sandbox), lint once, run the whole suite
 #                under the newest Airflow on two xdist workers, the system tests included (a real
 #                Airflow deployment, and Debian's Chromium for the connection-form test, installed
 #                with apt-get when /usr/bin/chromium is missing; a CeleryExecutor deployment on
@@ -28,15 +29,16 @@ APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get inst
 
 .PHONY: demo test test-system test-fast test-matrix lint clean bench constraints
 
-# The demo needs the provider alone; the tests add their extras on top of it.
-$(RUNTIME): pyproject.toml $(CONSTRAINTS)
+# The demo needs the provider and the sandbox (its own distribution, in sandbox/, which depends on
+# the provider: one pip call resolves it to this tree's); the tests add their extras on top.
+$(RUNTIME): pyproject.toml sandbox/pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e . -c $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -e . -e ./sandbox -c $(CONSTRAINTS)
 	touch $(RUNTIME)
 
 $(STAMP): $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -e ".[test]" -c $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e ./sandbox -c $(CONSTRAINTS)
 	touch $(STAMP)
 
 # After a change to the dependencies: resolve the provider with its extras afresh (uv takes

@@ -59,7 +59,7 @@ def hook_for(base_url: str, **extra: object) -> object:
 def bench_trickle() -> float:
     """Seconds a status call to a trickling platform runs before it fails."""
     from airflow_provider_jodo.exceptions import JodoConnectionError
-    from airflow_provider_jodo.sandbox import Fault, FaultPlan, JodoSandbox
+    from jodo_sandbox import Fault, FaultPlan, JodoSandbox
 
     plan = FaultPlan({Fault.TRICKLE: 1.0}, trickle_seconds=1.0)
     with JodoSandbox(faults=plan) as sandbox:

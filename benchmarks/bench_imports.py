@@ -1,4 +1,4 @@
-"""Throughput and memory of the import operators against the bundled sandbox (`make bench`).
+"""Throughput and memory of the import operators against the sandbox (`jodo-sandbox`; `make bench`).
 
 In one run it measures and prints (targets from issue 4; measured here, not unit-tested: the
 script exits 0 unless something crashed):
@@ -92,7 +92,7 @@ def sandbox_process(latency: float = 0.0) -> Iterator[dict[str, Any]]:
         command = [
             sys.executable,
             "-m",
-            "airflow_provider_jodo.sandbox",
+            "jodo_sandbox",
             "--port",
             "0",
             "--connection-file",

@@ -1,7 +1,7 @@
 """Nightly campaign file: import the CSV export of the night into a dialer campaign, scheduled
 with `exetime`, then wait for the import job in the triggerer before dialing starts.
 
-Against the bundled sandbox (`make demo`) the file is the one the sandbox serves from
+Against the sandbox (`jodo-sandbox`, as `make demo` runs it) the file is the one the sandbox serves from
 `example_dags/data/`; in production set the `file_url` param (or edit the default) to your
 export's HTTP or FTP URL and `source_conn_id` to the connection holding its login.
 

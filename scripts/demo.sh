@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: start the bundled sandbox, run the nightly example DAG against it with
-# `airflow dags test` (the sensor's deferral included), then print what landed.
+# `make demo`: start the sandbox (the `jodo-sandbox` command, which the Makefile installs from
+# sandbox/), run the nightly example DAG against it with `airflow dags test` (the sensor's
+# deferral included), then print what landed.
 # JODO_SANDBOX_PROFILE=documented runs it against a sandbox that answers only as the vendors
 # document (the sandbox reads the variable).
 set -euo pipefail
@@ -10,7 +11,7 @@ DEMO="$PWD/.airflow-demo"
 rm -rf "$DEMO" && mkdir -p "$DEMO"
 export AIRFLOW_HOME="$DEMO/home" AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__DAGS_FOLDER="$PWD/example_dags"
 
-"$BIN/python" -m airflow_provider_jodo.sandbox --port 0 --db "$DEMO/sandbox.db" \
+"$BIN/jodo-sandbox" --port 0 --db "$DEMO/sandbox.db" \
     --files-dir example_dags/data --connection-file "$DEMO/connection.json" --job-poll-interval 1 \
     > "$DEMO/sandbox.log" 2>&1 &
 sandbox_pid=$!

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from airflow_provider_jodo.sandbox.clock import PlatformClock
-from airflow_provider_jodo.sandbox.store import SandboxStore
+from jodo_sandbox.clock import PlatformClock
+from jodo_sandbox.store import SandboxStore
 
 
 def main(db_path: str, campaign_id: int) -> None:

@@ -34,7 +34,7 @@ import pytest
 import requests
 from object_store import ObjectStore
 
-from airflow_provider_jodo.sandbox import JodoSandbox
+from jodo_sandbox import JodoSandbox
 
 COMPONENTS = {
     "api-server": ("api-server",),

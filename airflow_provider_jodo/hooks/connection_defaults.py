@@ -19,7 +19,7 @@ DEFAULT_IMPORT_CJI_PATH = "/setevent/importCJI"
 DEFAULT_IMPORT_STATUS_PATH = "/setevent/importStatusCJI"
 DEFAULT_JOB_PAGE_PATH = "/shelljobs/{job_id}"
 """The console page of an import job. The vendor documents none (its console calls these
-shell jobs): the path is a setting, and the bundled sandbox serves a page at the default."""
+shell jobs): the path is a setting, and the sandbox (jodo-sandbox) serves a page at the default."""
 JOB_ID_PLACEHOLDER = "{job_id}"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024

@@ -2,7 +2,7 @@
 
 The operator checks records by them before sending (to reject bad ones with reasons, or fail
 early). The sandbox judges records with its own reading of the same rules
-(`sandbox/record_rules.py`), so that a bug here cannot pass both sides.
+(`jodo_sandbox/record_rules.py`), so that a bug here cannot pass both sides.
 
 Each record needs a name, a mobile number (3 to 16 digits, one leading + allowed) and an e-mail
 address; dates and times have fixed formats; the update-key field must be present.

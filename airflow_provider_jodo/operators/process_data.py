@@ -63,7 +63,16 @@ if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
-DEFAULT_BATCH_SIZE = 500  # the sandbox's default limit; set batch_size below your platform's
+DEFAULT_BATCH_SIZE = 500
+"""Records per ImportProcessData request unless `batch_size` says otherwise. The vendor documents
+no per-request limit (a platform that has one refuses a larger request: set `batch_size` below
+it). What bounds a request is its body: one url-encoded form field, the JSON posted almost raw
+(`vendor/wire/form.py`), which the platform's servlet parses as a form; servlet containers parse
+at most 2 MiB of a form body by default (Tomcat's `maxPostSize`), and beyond it `data` is
+missing. A record of the documented fields is about 280 bytes, so 500 make about 140 KB, with
+room for records several times larger (twenty 100-character extra fields: about 1.3 MB). The
+answer, one outcome per record, stays small beside `max_answer_bytes`, and a failed request is
+resent whole (upserts make that safe), so a batch is also what one retry costs."""
 CHUNK_SPAN_BATCHES = 2
 """A chunk of input closes after this many batch sizes of records even when rejections left
 its batch short, so that a long run of invalid records is not held in memory."""

@@ -23,7 +23,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fuzz"))
 import pytest  # noqa: E402
 from integration.conftest import connect, connect_to, sandbox  # noqa: E402, F401
 
-from airflow_provider_jodo.sandbox import SandboxProfile  # noqa: E402
+from jodo_sandbox import SandboxProfile  # noqa: E402
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FORM
 from airflow_provider_jodo.vendor.wire.cji_parameters import (
     FIELD_SEPARATOR,
     KEY_VALUE_SEPARATOR,
     UnencodableRecordError,
     encode_context,
 )
+from jodo_sandbox.campaign_form import CAMPAIGN_FORM
 
 CAMPAIGN = 1
 RECORDS = st.dictionaries(

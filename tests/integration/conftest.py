@@ -20,7 +20,7 @@ from hostile_platforms import ScriptedPlatform, scripted_platform
 from object_store import moto_endpoint, object_store  # noqa: F401  (fixtures)
 
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
+from jodo_sandbox import JodoSandbox, SandboxProfile
 
 POLL_SECONDS = 0.05
 SANDBOX_PROFILES = tuple(

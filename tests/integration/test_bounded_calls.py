@@ -15,9 +15,9 @@ from airflow_provider_jodo.compat.airflow import AirflowException, AirflowSensor
 from airflow_provider_jodo.exceptions import JodoConnectionError, JodoResponseError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
-from airflow_provider_jodo.sandbox import Fault
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from jodo_sandbox import Fault
 
 TRICKLING = {"timeout": 1, "retry_max_seconds": 3, "retry_backoff": 0.05}
 SLACK = 1.0  # seconds a bounded call may run past its bound (thread wake-ups, a last byte)

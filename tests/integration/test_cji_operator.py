@@ -17,7 +17,7 @@ from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailEx
 from airflow_provider_jodo.exceptions import JodoConnectionError
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
-from airflow_provider_jodo.sandbox import Fault
+from jodo_sandbox import Fault
 
 CAMPAIGN = 1
 

@@ -25,7 +25,7 @@ from task_context import TaskStateStore, task_context
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.exceptions import JodoAmbiguousJobError, JodoConnectionError
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
-from airflow_provider_jodo.sandbox import Fault, JodoSandbox, SandboxSeed
+from jodo_sandbox import Fault, JodoSandbox, SandboxSeed
 
 CAMPAIGN = 1
 WITHIN_THE_TRY = "look-before-resending"

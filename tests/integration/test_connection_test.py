@@ -16,7 +16,7 @@ from tls_server import self_signed_https_server
 
 from airflow_provider_jodo.exceptions import JodoConnectionError
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.sandbox import JodoSandbox
+from jodo_sandbox import JodoSandbox
 
 
 def test_a_good_connection_passes_for_both_platforms(connect, sandbox):
@@ -33,7 +33,7 @@ def test_a_good_connection_passes_for_both_platforms(connect, sandbox):
 def test_any_refusal_of_an_unknown_job_but_a_credential_code_proves_the_login(
     connect, sandbox, monkeypatch, unknown_job_answer
 ):
-    from airflow_provider_jodo.sandbox.cji_api import FAILURE, CjiAnswer, CjiApi
+    from jodo_sandbox.cji_api import FAILURE, CjiAnswer, CjiApi
 
     real = CjiApi.import_status
 

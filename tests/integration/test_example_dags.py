@@ -8,7 +8,7 @@ import requests
 from conftest import POLL_SECONDS, asset_events, xcom_values
 
 from airflow_provider_jodo.assets import jodo_campaign_asset
-from airflow_provider_jodo.sandbox import JodoSandbox
+from jodo_sandbox import JodoSandbox
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 

@@ -17,8 +17,8 @@ from airflow_provider_jodo.exceptions import (
     JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
-from airflow_provider_jodo.sandbox import SandboxProfile
 from airflow_provider_jodo.vendor.exetime import resolve_exetime
+from jodo_sandbox import SandboxProfile
 
 CAMPAIGN = 1
 HEADER = "name,phone1,email,priority\n"

@@ -13,7 +13,7 @@ from airflow_provider_jodo.exceptions import (
     JodoSubmissionUnconfirmedError,
 )
 from airflow_provider_jodo.hooks.retry_policy import RetryPolicy, TransientFailure, failure_of_status
-from airflow_provider_jodo.sandbox import Fault
+from jodo_sandbox import Fault
 
 FAST_RETRIES = {"retry_backoff": 0.01, "max_retries": 4, "timeout": 0.5}
 LEADS = [

@@ -18,7 +18,7 @@ from file_servers import http_file_server
 from lineage_runner import RESULT_PREFIX
 
 from airflow_provider_jodo.assets import platform_authority, service_key_digest
-from airflow_provider_jodo.sandbox import JodoSandbox
+from jodo_sandbox import JodoSandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("lineage_runner.py")

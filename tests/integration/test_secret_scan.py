@@ -30,9 +30,9 @@ from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
-from airflow_provider_jodo.sandbox import JodoSandbox
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from jodo_sandbox import JodoSandbox
 
 FILE_USER, FILE_PASSWORD = "exports", "FileSrv-Secret-77"
 WRONG_PASSWORD = "Wrong-Pass-4242"

@@ -21,7 +21,7 @@ from task_context import TaskStateStore, task_context
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
-from airflow_provider_jodo.sandbox import Fault, FaultPlan, JodoSandbox
+from jodo_sandbox import Fault, FaultPlan, JodoSandbox
 
 RECORDS = 100_000
 JOBS = 50

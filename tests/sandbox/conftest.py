@@ -17,7 +17,7 @@ import pytest
 import requests
 from file_servers import ftp_file_server, http_file_server
 
-from airflow_provider_jodo.sandbox import JodoSandbox
+from jodo_sandbox import JodoSandbox
 
 PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
 IMPORT_CJI_PATH = "/setevent/importCJI"

@@ -1,4 +1,4 @@
-"""`python -m airflow_provider_jodo.sandbox`: starts, prints, writes the connection, stops."""
+"""`python -m jodo_sandbox`: starts, prints, writes the connection, stops."""
 
 from __future__ import annotations
 
@@ -14,21 +14,23 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_jodo.sandbox import JodoSandbox
-from airflow_provider_jodo.sandbox.__main__ import describe, parse_arguments
+from jodo_sandbox import JodoSandbox
+from jodo_sandbox.__main__ import describe, parse_arguments
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# This tree's provider and sandbox (sandbox/ holds the jodo_sandbox package), ahead of any installed.
+SOURCE_PATH = os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "sandbox")])
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_cli_serves_until_signalled(tmp_path, stop_signal):
     connection_file = tmp_path / "conn.json"
     apikey, password = secrets.token_hex(10), secrets.token_hex(10)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONPATH": SOURCE_PATH, "PYTHONUNBUFFERED": "1"}
     command = [
         sys.executable,
         "-m",
-        "airflow_provider_jodo.sandbox",
+        "jodo_sandbox",
         "--port",
         "0",
         "--timezone",
@@ -82,9 +84,9 @@ def test_cli_serves_until_signalled(tmp_path, stop_signal):
 
 
 def test_cli_rejects_a_bad_time_zone():
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**os.environ, "PYTHONPATH": SOURCE_PATH}
     result = subprocess.run(
-        [sys.executable, "-m", "airflow_provider_jodo.sandbox", "--port", "0", "--timezone", "Nowhere/City"],
+        [sys.executable, "-m", "jodo_sandbox", "--port", "0", "--timezone", "Nowhere/City"],
         capture_output=True,
         text=True,
         env=env,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from airflow_provider_jodo.sandbox import Fault, FaultPlan, JodoSandbox
-from airflow_provider_jodo.sandbox.__main__ import build_fault_plan, parse_arguments
-from airflow_provider_jodo.sandbox.faults import parse_fault_rate
-from airflow_provider_jodo.sandbox.server import PHP_NOTICE
+from jodo_sandbox import Fault, FaultPlan, JodoSandbox
+from jodo_sandbox.__main__ import build_fault_plan, parse_arguments
+from jodo_sandbox.faults import parse_fault_rate
+from jodo_sandbox.server import PHP_NOTICE
 
 RECORD = {"name": "Ravi", "phone1": "5550101"}
 

@@ -13,10 +13,12 @@ import pytest
 import requests
 from conftest import IMPORT_STATUS_PATH, parse_jsonp
 
-from airflow_provider_jodo.sandbox import JodoSandbox, SandboxProfile
 from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
+from jodo_sandbox import JodoSandbox, SandboxProfile
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# This tree's provider and sandbox (sandbox/ holds the jodo_sandbox package), ahead of any installed.
+SOURCE_PATH = os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "sandbox")])
 LEADS = [{"name": "Ana", "mobilenumber": "919800000001", "emailid": "ana@example.com"}]
 
 
@@ -83,8 +85,8 @@ def test_cli_takes_the_profile_from_a_flag_or_the_environment(tmp_path):
         (["--profile", "documented"], {}),
         ([], {"JODO_SANDBOX_PROFILE": "documented"}),
     ):
-        env = {**os.environ, **environment, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", "airflow_provider_jodo.sandbox", "--port", "0", *arguments]
+        env = {**os.environ, **environment, "PYTHONPATH": SOURCE_PATH, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "jodo_sandbox", "--port", "0", *arguments]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )

@@ -12,8 +12,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import requests
 
-from airflow_provider_jodo.sandbox import JodoSandbox, SandboxSeed
-from airflow_provider_jodo.sandbox import store as store_module
+from jodo_sandbox import JodoSandbox, SandboxSeed
+from jodo_sandbox import store as store_module
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(sandbox):
@@ -206,7 +206,7 @@ def test_connection_dict_logs_in(sandbox, session, usertype):
 
 
 def test_request_logging_never_carries_the_query_string_secrets(sandbox, cji, caplog):
-    caplog.set_level(logging.DEBUG, logger="airflow_provider_jodo.sandbox")
+    caplog.set_level(logging.DEBUG, logger="jodo_sandbox")
     assert cji(context="phone1=5550100")["code"] == 1
     assert "/setevent/importCJI" in caplog.text
     assert sandbox.seed.account_password not in caplog.text

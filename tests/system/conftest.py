@@ -23,7 +23,7 @@ from file_servers import http_file_server
 from object_store import STORE_SECRETS, ObjectStore, store_client, store_connection
 from object_store import moto_endpoint as moto_endpoint  # a fixture: the celery_system's S3 server
 
-from airflow_provider_jodo.sandbox import JodoSandbox
+from jodo_sandbox import JodoSandbox
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 SYSTEM_TEST_DAGS = Path(__file__).resolve().parent / "dags"

@@ -112,15 +112,25 @@ def test_the_readme_states_the_python_floor_that_pyproject_declares():
     assert f"only Python {floor} or newer" in section("The two commands")
 
 
-def test_the_demo_installs_the_provider_without_the_test_extras():
+def test_the_demo_installs_the_provider_and_the_sandbox_without_the_test_extras():
     makefile = (ROOT / "Makefile").read_text()
     demo_prerequisites = re.search(r"^demo: (.*)$", makefile, flags=re.MULTILINE).group(1).split()
     assert demo_prerequisites == ["$(RUNTIME)"]
     runtime_recipe = re.split(r"^\$\(RUNTIME\):.*\n", makefile, maxsplit=1, flags=re.MULTILINE)[1].split(
         "\n\n", 1
     )[0]
-    assert "pip install --quiet -e . -c $(CONSTRAINTS)" in runtime_recipe and "[test]" not in runtime_recipe
-    assert "`pip install -e .`" in section("Install")
+    assert "pip install --quiet -e . -e ./sandbox -c $(CONSTRAINTS)" in runtime_recipe
+    assert "[test]" not in runtime_recipe
+    assert "`pip install -e . -e ./sandbox`" in section("Install")
+
+
+def test_the_tests_install_the_sandbox_and_the_demo_runs_its_command():
+    """The sandbox is a distribution of its own (sandbox/): without it the suite cannot import it."""
+    makefile = (ROOT / "Makefile").read_text()
+    installs = re.findall(r"pip install --quiet -e (.*)$", makefile, flags=re.MULTILINE)
+    assert all("-e ./sandbox " in line for line in installs)
+    assert '"$BIN/jodo-sandbox" --port 0' in (ROOT / "scripts" / "demo.sh").read_text()
+    assert "`pip install ./sandbox`" in section("Install")
 
 
 def test_every_install_takes_the_constraints_file():
@@ -138,7 +148,7 @@ def test_every_install_takes_the_constraints_file():
 
 
 def test_the_sandbox_section_lists_the_campaign_form():
-    from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FORM
+    from jodo_sandbox.campaign_form import CAMPAIGN_FORM
 
     sandbox = " ".join(section("The sandbox").split())
     assert all(f"`{name}` ({display}" in sandbox for name, display in CAMPAIGN_FORM)

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_jodo.sandbox.cji_api import CjiAnswer, CjiApi
-from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan
-from airflow_provider_jodo.sandbox.job_page import JOB_PAGE_PREFIX, job_page_html
-from airflow_provider_jodo.sandbox.jsonp import is_valid_callback, jsonp_body
-from airflow_provider_jodo.sandbox.process_data_api import ProcessDataApi
+from jodo_sandbox.cji_api import CjiAnswer, CjiApi
+from jodo_sandbox.faults import Fault, FaultPlan
+from jodo_sandbox.job_page import JOB_PAGE_PREFIX, job_page_html
+from jodo_sandbox.jsonp import is_valid_callback, jsonp_body
+from jodo_sandbox.process_data_api import ProcessDataApi
 
 logger = logging.getLogger(__name__)
 

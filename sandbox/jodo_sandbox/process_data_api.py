@@ -16,11 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
-from airflow_provider_jodo.sandbox.clock import PlatformClock, is_date, is_wall_clock
-from airflow_provider_jodo.sandbox.process_store import ProcessCustomer
-from airflow_provider_jodo.sandbox.profile import SandboxProfile
-from airflow_provider_jodo.sandbox.record_rules import judge_record, value_as_text
-from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import (
     JODO_API_KEY_NOT_FOUND,
     JODO_BAD_DATETIME,
@@ -38,9 +33,20 @@ from airflow_provider_jodo.vendor.codes import (
     JODO_UNKNOWN_UPDATE_PARAM,
     JODO_UNKNOWN_USER_LOGIN,
 )
+from jodo_sandbox.clock import PlatformClock, is_date, is_wall_clock
+from jodo_sandbox.process_store import ProcessCustomer
+from jodo_sandbox.profile import SandboxProfile
+from jodo_sandbox.record_rules import judge_record, value_as_text
+from jodo_sandbox.store import SandboxStore
 
 IMPORT_METHOD = "ImportProcessData"
 GET_METHOD = "getProcessData"
+DEFAULT_MAX_RECORDS_PER_REQUEST = 500
+"""The sandbox's ImportProcessData limit unless told otherwise (`--max-records`,
+`JodoSandbox(max_records_per_request=...)`): more records in one request are refused whole with
+1304. The vendor documents no limit; this one is the sandbox's own. It is as large as the
+provider's default batch, so that a default run fills each request to exactly the limit (a
+batching off by one is refused)."""
 # Request-level values stored on records that do not carry their own: (request key, record key).
 _REQUEST_DEFAULTS = (("CallDateTime", "callDateTime"), ("Calltype", "calltype"))
 

@@ -13,15 +13,15 @@ from types import TracebackType
 from typing import Any
 
 from airflow_provider_jodo.enums import PasswordType, UserType, coerce
-from airflow_provider_jodo.sandbox.cji_api import CjiApi
-from airflow_provider_jodo.sandbox.clock import PlatformClock
-from airflow_provider_jodo.sandbox.faults import FaultPlan
-from airflow_provider_jodo.sandbox.jobs import ImportJobScheduler
-from airflow_provider_jodo.sandbox.process_data_api import ProcessDataApi
-from airflow_provider_jodo.sandbox.profile import SandboxProfile
-from airflow_provider_jodo.sandbox.seed import SandboxSeed
-from airflow_provider_jodo.sandbox.server import SandboxHTTPServer
-from airflow_provider_jodo.sandbox.store import SandboxStore
+from jodo_sandbox.cji_api import CjiApi
+from jodo_sandbox.clock import PlatformClock
+from jodo_sandbox.faults import FaultPlan
+from jodo_sandbox.jobs import ImportJobScheduler
+from jodo_sandbox.process_data_api import DEFAULT_MAX_RECORDS_PER_REQUEST, ProcessDataApi
+from jodo_sandbox.profile import SandboxProfile
+from jodo_sandbox.seed import SandboxSeed
+from jodo_sandbox.server import SandboxHTTPServer
+from jodo_sandbox.store import SandboxStore
 
 CONNECTION_TYPE = "jodo"
 _SERVE_POLL_SECONDS = 0.02  # how fast stop() is noticed by the server loop
@@ -49,7 +49,7 @@ class JodoSandbox:
         db_path: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        max_records_per_request: int = 500,
+        max_records_per_request: int = DEFAULT_MAX_RECORDS_PER_REQUEST,
         job_poll_interval: float = 0.2,
         timezone: str = "UTC",
         seed: SandboxSeed | None = None,

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from airflow_provider_jodo.sandbox.campaign_store import CampaignStore
-from airflow_provider_jodo.sandbox.clock import PlatformClock
-from airflow_provider_jodo.sandbox.job_queue import ImportJobQueue
-from airflow_provider_jodo.sandbox.process_store import ProcessStore
-from airflow_provider_jodo.sandbox.schema import SCHEMA
-from airflow_provider_jodo.sandbox.seed import SandboxSeed
+from jodo_sandbox.campaign_store import CampaignStore
+from jodo_sandbox.clock import PlatformClock
+from jodo_sandbox.job_queue import ImportJobQueue
+from jodo_sandbox.process_store import ProcessStore
+from jodo_sandbox.schema import SCHEMA
+from jodo_sandbox.seed import SandboxSeed
 
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long a write waits for another process holding a file database before it fails."""

@@ -8,7 +8,7 @@ table with a package), campaign customers, the dial list, and import jobs with t
 from __future__ import annotations
 
 from airflow_provider_jodo.enums import UpdateKey
-from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, DUPLICATE_KEY_FIELD
+from jodo_sandbox.campaign_form import CAMPAIGN_FIELDS, DUPLICATE_KEY_FIELD
 
 JOB_COUNTS = ("inserted", "updated", "skipped", "failed")
 """The per-outcome counters of an import job; they add up to its `total`."""

@@ -18,14 +18,14 @@ from collections.abc import Iterator
 from itertools import islice
 
 from airflow_provider_jodo.enums import CJISource, JobState
-from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
-from airflow_provider_jodo.sandbox.campaign_import import CampaignRecordOutcome, ImportOptions, import_record
-from airflow_provider_jodo.sandbox.campaign_store import Campaign
-from airflow_provider_jodo.sandbox.file_fetch import FileFetchError, fetch_file
-from airflow_provider_jodo.sandbox.job_queue import JobError, QueuedImportJob
-from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import BackMsgCode, describe_backmsg
 from airflow_provider_jodo.vendor.wire.protocol import MAX_CELL_CHARACTERS
+from jodo_sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
+from jodo_sandbox.campaign_import import CampaignRecordOutcome, ImportOptions, import_record
+from jodo_sandbox.campaign_store import Campaign
+from jodo_sandbox.file_fetch import FileFetchError, fetch_file
+from jodo_sandbox.job_queue import JobError, QueuedImportJob
+from jodo_sandbox.store import SandboxStore
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_jodo.enums import UpdateKey
-from airflow_provider_jodo.sandbox.database import StoreDatabase
-from airflow_provider_jodo.sandbox.schema import UPDATE_KEY_COLUMNS
+from jodo_sandbox.database import StoreDatabase
+from jodo_sandbox.schema import UPDATE_KEY_COLUMNS
 
 
 @dataclass

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_jodo.enums import UpdateKey
-from airflow_provider_jodo.sandbox.clock import is_date, is_time, is_wall_clock
+from jodo_sandbox.clock import is_date, is_time, is_wall_clock
 
 _MOBILE_NUMBER = re.compile(r"\+?[0-9]{3,16}", re.ASCII)
 _MANDATORY = ("name", "mobilenumber", "emailid")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_jodo.enums import JobState
-from airflow_provider_jodo.sandbox.database import StoreDatabase
-from airflow_provider_jodo.sandbox.schema import JOB_COUNTS
+from jodo_sandbox.database import StoreDatabase
+from jodo_sandbox.schema import JOB_COUNTS
 
 
 @dataclass(frozen=True)

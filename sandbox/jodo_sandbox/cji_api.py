@@ -17,18 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
-from airflow_provider_jodo.sandbox.campaign_form import resolve_field
-from airflow_provider_jodo.sandbox.campaign_import import (
-    DIAL_FIELD_PARAMETERS,
-    POLICY_PARAMETERS,
-    CampaignRecordOutcome,
-    ImportOptions,
-    import_record,
-)
-from airflow_provider_jodo.sandbox.campaign_store import Campaign
-from airflow_provider_jodo.sandbox.clock import PlatformClock, is_wall_clock
-from airflow_provider_jodo.sandbox.profile import SandboxProfile
-from airflow_provider_jodo.sandbox.store import SandboxStore
 from airflow_provider_jodo.vendor.codes import BackMsgCode, backmsg
 from airflow_provider_jodo.vendor.wire.protocol import (
     CJI_PARAMETERS,
@@ -39,6 +27,18 @@ from airflow_provider_jodo.vendor.wire.protocol import (
     IMMEDIATELY_AS_ZEROS,
     REPORTED_JOB_PARAMETERS,
 )
+from jodo_sandbox.campaign_form import resolve_field
+from jodo_sandbox.campaign_import import (
+    DIAL_FIELD_PARAMETERS,
+    POLICY_PARAMETERS,
+    CampaignRecordOutcome,
+    ImportOptions,
+    import_record,
+)
+from jodo_sandbox.campaign_store import Campaign
+from jodo_sandbox.clock import PlatformClock, is_wall_clock
+from jodo_sandbox.profile import SandboxProfile
+from jodo_sandbox.store import SandboxStore
 
 logger = logging.getLogger(__name__)
 

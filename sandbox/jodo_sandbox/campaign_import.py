@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from enum import Enum
 
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay, coerce
-from airflow_provider_jodo.sandbox.campaign_form import (
+from airflow_provider_jodo.vendor.codes import BackMsgCode
+from jodo_sandbox.campaign_form import (
     DUPLICATE_KEY_FIELD,
     STATUS_NEW,
     STATUS_SUCCESS,
     resolve_field,
 )
-from airflow_provider_jodo.sandbox.campaign_store import Campaign, CampaignCustomer, DialEntry
-from airflow_provider_jodo.sandbox.store import SandboxStore
-from airflow_provider_jodo.vendor.codes import BackMsgCode
+from jodo_sandbox.campaign_store import Campaign, CampaignCustomer, DialEntry
+from jodo_sandbox.store import SandboxStore
 
 POLICY_PARAMETERS = ("emptyagent", "resetstatus", "dupway", "dupdiallist", "changepackage")
 DIAL_FIELD_PARAMETERS = ("phone_field", "priority_field", "dialtime_field")

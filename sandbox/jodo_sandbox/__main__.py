@@ -1,6 +1,6 @@
 """Command line: run the sandbox until SIGINT/SIGTERM.
 
-    python -m airflow_provider_jodo.sandbox [--port 8765] [--connection-file conn.json]
+    jodo-sandbox [--port 8765] [--connection-file conn.json]    # or: python -m jodo_sandbox ...
     export AIRFLOW_CONN_JODO_DEFAULT="$(cat conn.json)"
 
 It prints the base URL and the seeded credentials: this is a local sandbox, and a user needs
@@ -19,11 +19,12 @@ import threading
 from collections.abc import Sequence
 
 from airflow_provider_jodo.enums import UserType
-from airflow_provider_jodo.sandbox.campaign_form import describe_campaign_form
-from airflow_provider_jodo.sandbox.faults import Fault, FaultPlan, parse_fault_rate
-from airflow_provider_jodo.sandbox.jodo_sandbox import JodoSandbox
-from airflow_provider_jodo.sandbox.profile import SandboxProfile
-from airflow_provider_jodo.sandbox.seed import SandboxSeed
+from jodo_sandbox.campaign_form import describe_campaign_form
+from jodo_sandbox.faults import Fault, FaultPlan, parse_fault_rate
+from jodo_sandbox.process_data_api import DEFAULT_MAX_RECORDS_PER_REQUEST
+from jodo_sandbox.profile import SandboxProfile
+from jodo_sandbox.sandbox import JodoSandbox
+from jodo_sandbox.seed import SandboxSeed
 
 DEFAULT_PORT = 8765
 
@@ -31,7 +32,7 @@ DEFAULT_PORT = 8765
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command-line options; secrets left out are generated."""
     parser = argparse.ArgumentParser(
-        prog="python -m airflow_provider_jodo.sandbox",
+        prog="jodo-sandbox",
         description="Local sandbox of the Jodo ImportProcessData and astercc importCJI APIs.",
     )
     _add_platform_options(parser)
@@ -50,7 +51,7 @@ def _add_platform_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-records",
         type=int,
-        default=500,
+        default=DEFAULT_MAX_RECORDS_PER_REQUEST,
         help="ImportProcessData records per request (default: %(default)s)",
     )
     parser.add_argument("--timezone", default="UTC", help="the platform's time zone (default: %(default)s)")

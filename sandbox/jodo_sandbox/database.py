@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from airflow_provider_jodo.sandbox.clock import PlatformClock
+from jodo_sandbox.clock import PlatformClock
 
 
 class StoreDatabase:

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_jodo.sandbox.campaign_form import CAMPAIGN_FIELDS, DUPLICATE_KEY_FIELD
-from airflow_provider_jodo.sandbox.database import StoreDatabase
+from jodo_sandbox.campaign_form import CAMPAIGN_FIELDS, DUPLICATE_KEY_FIELD
+from jodo_sandbox.database import StoreDatabase
 
 
 @dataclass(frozen=True)
