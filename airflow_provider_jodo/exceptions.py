@@ -140,7 +140,7 @@ class JodoAuthenticationError(JodoApiError):
     """Wrong API key, service key, organisation, user or password; never retried.
 
     Codes 1107, 1108, 1243; BackMsg 02, 03, 05, 06, 07, 15, 63. The hook's message ends by
-    naming the connection and its fields to check (`vendor.codes.CREDENTIAL_FIELDS`).
+    naming the connection and its fields to check (`protocol.codes.CREDENTIAL_FIELDS`).
     """
 
     category = CodeCategory.AUTHENTICATION

@@ -27,7 +27,7 @@ import pendulum
 
 from airflow_provider_jodo.compat.airflow import BaseHook
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
-from airflow_provider_jodo.vendor.exetime import resolve_exetime
+from airflow_provider_jodo.protocol.exetime import resolve_exetime
 
 DEFAULT_CONN_ID = "jodo_default"
 

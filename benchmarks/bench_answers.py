@@ -121,7 +121,7 @@ def parse_answers(size: int) -> dict[str, str]:
 def bench_parse() -> dict[str, float]:
     """Seconds the parser takes on each 4 MiB answer of `parse_answers`, read or refused."""
     from airflow_provider_jodo.exceptions import JodoResponseError
-    from airflow_provider_jodo.vendor.wire.answers import parse_answer
+    from airflow_provider_jodo.protocol.wire.answers import parse_answer
 
     timings = {}
     for name, body in parse_answers(ACCEPTED_BYTES).items():

@@ -18,20 +18,20 @@ from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettin
 from airflow_provider_jodo.hooks.file_submission import FileJobSubmitter
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
-from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
-from airflow_provider_jodo.vendor.codes import describe_backmsg
-from airflow_provider_jodo.vendor.exetime import ExetimeInput, wall_clock_from_now
-from airflow_provider_jodo.vendor.models import CJIImportResult
-from airflow_provider_jodo.vendor.wire.answers import data_record_answer
-from airflow_provider_jodo.vendor.wire.cji_parameters import (
+from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
+from airflow_provider_jodo.protocol.codes import describe_backmsg
+from airflow_provider_jodo.protocol.exetime import ExetimeInput, wall_clock_from_now
+from airflow_provider_jodo.protocol.models import CJIImportResult
+from airflow_provider_jodo.protocol.wire.answers import data_record_answer
+from airflow_provider_jodo.protocol.wire.cji_parameters import (
     CJI_PARAMETERS,
     FILE_URL_SCHEMES,
     encode_context,
     names_csv_file,
     refuse_url_login,
 )
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
-from airflow_provider_jodo.vendor.wire.wall_clock import IMMEDIATELY
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.wire.wall_clock import IMMEDIATELY
 
 MODEL_TYPE_CAMPAIGN = "Campaign"
 
@@ -73,7 +73,7 @@ class CJIImports:
         :param record: the one record of a `data` import.
         :param file_url: the CSV file of an `http` or `ftp` import.
         :param source_login: the file server's user and password ("" when none).
-        :param exetime: when the job runs, in any form `vendor.exetime` accepts; None or "": now.
+        :param exetime: when the job runs, in any form `protocol.exetime` accepts; None or "": now.
         :param policies: what the platform does with duplicates, dial lists and packages.
         :param policy_arguments: the policies as flat keyword arguments instead; the caller's
             other keyword arguments, left in it, are refused.
@@ -132,7 +132,7 @@ class CJIImports:
         """Give the parameters besides login, campaign and file that a file job reports back.
 
         :param source: `data`, `http` or `ftp`.
-        :param exetime: when the job runs, in any form `vendor.exetime` accepts (a duration counts
+        :param exetime: when the job runs, in any form `protocol.exetime` accepts (a duration counts
             from this call), sent in the connection's time zone; None or "": now.
         :param policies: the policies; None takes the platform's defaults.
         :raises ValueError: a wrong source, or an `exetime` without a time zone or unreadable.

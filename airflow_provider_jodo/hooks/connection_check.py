@@ -22,8 +22,8 @@ from airflow_provider_jodo.exceptions import (
 from airflow_provider_jodo.hooks.cji_import import MODEL_TYPE_CAMPAIGN
 from airflow_provider_jodo.hooks.import_jobs import CAMPAIGN_REFUSALS
 from airflow_provider_jodo.hooks.parts import HookParts
-from airflow_provider_jodo.vendor.codes import BackMsgCode
-from airflow_provider_jodo.vendor.wire.cji_parameters import CJI_PARAMETERS
+from airflow_provider_jodo.protocol.codes import BackMsgCode
+from airflow_provider_jodo.protocol.wire.cji_parameters import CJI_PARAMETERS
 
 _REFUSED_AFTER_LOGIN = {
     *CAMPAIGN_REFUSALS,

@@ -29,7 +29,7 @@ from airflow_provider_jodo.hooks.connection_defaults import (
     JOB_ID_PLACEHOLDER,
 )
 from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 
 
 @dataclass(frozen=True)

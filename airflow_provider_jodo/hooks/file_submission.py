@@ -40,13 +40,13 @@ from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
 from airflow_provider_jodo.hooks.platform_capabilities import Capability
 from airflow_provider_jodo.hooks.retry_policy import TransientFailure
 from airflow_provider_jodo.hooks.transport import TookEffect
-from airflow_provider_jodo.vendor.job_matching import FileJobSubmission, submission_mismatches
-from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.answers import quote_value
-from airflow_provider_jodo.vendor.wire.cji_parameters import CJI_PARAMETERS
-from airflow_provider_jodo.vendor.wire.job_status import parse_job_id
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
-from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
+from airflow_provider_jodo.protocol.job_matching import FileJobSubmission, submission_mismatches
+from airflow_provider_jodo.protocol.models import ImportJob
+from airflow_provider_jodo.protocol.wire.answers import quote_value
+from airflow_provider_jodo.protocol.wire.cji_parameters import CJI_PARAMETERS
+from airflow_provider_jodo.protocol.wire.job_status import parse_job_id
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.wire.wall_clock import to_wall_clock
 
 
 class JobListing(Protocol):

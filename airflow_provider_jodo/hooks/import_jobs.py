@@ -22,11 +22,11 @@ from airflow_provider_jodo.exceptions import (
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls, Query
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
-from airflow_provider_jodo.vendor.codes import BACKMSG_JOB_NOT_FOUND, BackMsgCode, backmsg, describe_backmsg
-from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.job_status import parse_import_job
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.codes import BACKMSG_JOB_NOT_FOUND, BackMsgCode, backmsg, describe_backmsg
+from airflow_provider_jodo.protocol.models import ImportJob
+from airflow_provider_jodo.protocol.wire.job_status import parse_import_job
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 HTTP_NOT_FOUND = 404
 CAMPAIGN_REFUSALS = frozenset(

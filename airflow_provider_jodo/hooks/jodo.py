@@ -32,17 +32,17 @@ from airflow_provider_jodo.hooks.parts import HookParts, build_parts
 from airflow_provider_jodo.hooks.platform_capabilities import PlatformCapabilities
 from airflow_provider_jodo.hooks.process_data import ProcessDataOptions
 from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
-from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
-from airflow_provider_jodo.vendor.exetime import ExetimeInput
-from airflow_provider_jodo.vendor.job_matching import FileJobSubmission
-from airflow_provider_jodo.vendor.models import (
+from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
+from airflow_provider_jodo.protocol.exetime import ExetimeInput
+from airflow_provider_jodo.protocol.job_matching import FileJobSubmission
+from airflow_provider_jodo.protocol.models import (
     CJIImportResult,
     ImportJob,
     ProcessDataImport,
     ProcessDataRecords,
 )
-from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
-from airflow_provider_jodo.vendor.wire.redaction import Redactor, install_url_log_redaction
+from airflow_provider_jodo.protocol.wire.process_data import PreparedImport
+from airflow_provider_jodo.protocol.wire.redaction import Redactor, install_url_log_redaction
 
 
 class JodoHook(BaseHook):
@@ -242,7 +242,7 @@ class JodoHook(BaseHook):
         :param file_url: the CSV file of an `http` or `ftp` import.
         :param source_user: the file server's user.
         :param source_pwd: the file server's password.
-        :param exetime: when the job runs, as the operators take it (`vendor.exetime`); None: now.
+        :param exetime: when the job runs, as the operators take it (`protocol.exetime`); None: now.
         :param policies: the policies as a whole; those left None take the platform's defaults.
         :param known_job_ids: the campaign's jobs for the file before this submission.
         :param policy_arguments: the policies' fields as flat keyword arguments instead.

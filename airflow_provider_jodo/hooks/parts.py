@@ -19,7 +19,7 @@ from airflow_provider_jodo.hooks.platform_capabilities import PlatformCapabiliti
 from airflow_provider_jodo.hooks.process_data import ProcessDataCalls
 from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
 from airflow_provider_jodo.hooks.transport import Transport
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from typing import Any, TypeVar, overload
 from airflow_provider_jodo.exceptions import JodoAuthenticationError
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.transport import ResendCheck, TookEffect, Transport
-from airflow_provider_jodo.vendor.codes import CREDENTIAL_FIELDS
-from airflow_provider_jodo.vendor.wire.answers import Redact, astercc_message, jodo_payload, parse_answer
-from airflow_provider_jodo.vendor.wire.form import FORM_CONTENT_TYPE, form_field
-from airflow_provider_jodo.vendor.wire.process_data import encode_jodo_request
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.codes import CREDENTIAL_FIELDS
+from airflow_provider_jodo.protocol.wire.answers import Redact, astercc_message, jodo_payload, parse_answer
+from airflow_provider_jodo.protocol.wire.form import FORM_CONTENT_TYPE, form_field
+from airflow_provider_jodo.protocol.wire.process_data import encode_jodo_request
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 JSONP_CALLBACK = "airflowJodo"
 """The JSONP function name every astercc call sends; an answer wrapped in another is refused."""

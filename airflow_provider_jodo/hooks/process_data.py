@@ -18,18 +18,18 @@ from airflow_provider_jodo.exceptions import JodoResponseError
 from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
 from airflow_provider_jodo.hooks.platform_capabilities import Capability, PlatformCapabilities
-from airflow_provider_jodo.vendor.exetime import ExetimeInput, wall_clock_from_now
-from airflow_provider_jodo.vendor.models import ProcessDataImport, ProcessDataRecords, RecordOutcome
-from airflow_provider_jodo.vendor.wire.answers import quote_body
-from airflow_provider_jodo.vendor.wire.form import form_field
-from airflow_provider_jodo.vendor.wire.process_data import (
+from airflow_provider_jodo.protocol.exetime import ExetimeInput, wall_clock_from_now
+from airflow_provider_jodo.protocol.models import ProcessDataImport, ProcessDataRecords, RecordOutcome
+from airflow_provider_jodo.protocol.wire.answers import quote_body
+from airflow_provider_jodo.protocol.wire.form import form_field
+from airflow_provider_jodo.protocol.wire.process_data import (
     PreparedImport,
     encode_jodo_request,
     parse_record_outcomes,
 )
-from airflow_provider_jodo.vendor.wire.record_values import scalar_text
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
-from airflow_provider_jodo.vendor.wire.wall_clock import now_wall_clock
+from airflow_provider_jodo.protocol.wire.record_values import scalar_text
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.wire.wall_clock import now_wall_clock
 
 IMPORT_METHOD = "ImportProcessData"
 ANSWER_BYTES_PER_RECORD = 1024
@@ -80,7 +80,7 @@ class ProcessDataCalls:
         :param records: the customer records, field name -> value.
         :param media: the media the records came through.
         :param update_key: the field the platform upserts each record by.
-        :param call_datetime: when the call happened, in any form `vendor.exetime` accepts (a
+        :param call_datetime: when the call happened, in any form `protocol.exetime` accepts (a
             duration counts from now), sent in the connection's time zone; None or "": not sent.
         :param call_type: the call's type, if any.
         :param user_login: the agent's login, if any.

@@ -21,7 +21,7 @@ import pendulum
 import requests
 
 from airflow_provider_jodo.enums import UNPROCESSED_HTTP_STATUSES
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 
 THROTTLED = 429
 _RETRY_AFTER_DIGITS = 9

@@ -42,7 +42,7 @@ from airflow_provider_jodo.hooks.retry_policy import (
     failure_of_exception,
     failure_of_status,
 )
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 LAST_LOOK_SECONDS = 0.5
 """A call with a caller's deadline (a wait for a job) gets at least this long, so that the look

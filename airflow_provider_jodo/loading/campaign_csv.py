@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from airflow_provider_jodo.loading.record_sources import not_a_record_reason
-from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
+from airflow_provider_jodo.protocol.wire.wall_clock import to_wall_clock
 
 _LINE_BREAKS = ("\r", "\n", "\x00")
 

@@ -14,8 +14,8 @@ from typing import Any
 from airflow_provider_jodo.exceptions import UnencodableRecordError
 from airflow_provider_jodo.loading.lead_rules import MOBILE_NUMBER
 from airflow_provider_jodo.loading.record_sources import not_a_record_reason
-from airflow_provider_jodo.vendor.wire.cji_parameters import encode_context
-from airflow_provider_jodo.vendor.wire.record_values import scalar_text
+from airflow_provider_jodo.protocol.wire.cji_parameters import encode_context
+from airflow_provider_jodo.protocol.wire.record_values import scalar_text
 
 
 def dial_number_problem(record: Mapping[str, Any], phone_field: str) -> str | None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from airflow_provider_jodo.exceptions import JodoLeadFileError
-from airflow_provider_jodo.vendor.wire.protocol import MAX_CELL_CHARACTERS  # the longest cell read
+from airflow_provider_jodo.protocol.wire.protocol import MAX_CELL_CHARACTERS  # the longest cell read
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
 """A file with one of these suffixes is JSON lines; any other is CSV with a header line."""

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_jodo.enums import UpdateKey
-from airflow_provider_jodo.vendor.wire.record_values import field_text, scalar_text
-from airflow_provider_jodo.vendor.wire.wall_clock import is_date, is_time, is_wall_clock
+from airflow_provider_jodo.protocol.wire.record_values import field_text, scalar_text
+from airflow_provider_jodo.protocol.wire.wall_clock import is_date, is_time, is_wall_clock
 
 __all__ = [
     "FORMATTED_RECORD_FIELDS",

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from airflow.sdk import ObjectStoragePath
 
 from airflow_provider_jodo.exceptions import JodoObjectStorageError
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 TRANSFER_BLOCK_BYTES = 8 * 2**20
 """Bytes read from or written to a store at a time (S3 takes no multipart part under 5 MiB)."""

@@ -27,9 +27,9 @@ from airflow_provider_jodo.loading.load_checks import DEFAULT_MIN_LOADED, check_
 from airflow_provider_jodo.loading.operator_arguments import positive_seconds
 from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
 from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
-from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
-from airflow_provider_jodo.vendor.exetime import ExetimeInput, resolve_exetime
-from airflow_provider_jodo.vendor.wire.cji_parameters import refuse_url_login
+from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
+from airflow_provider_jodo.protocol.exetime import ExetimeInput, resolve_exetime
+from airflow_provider_jodo.protocol.wire.cji_parameters import refuse_url_login
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage

@@ -41,8 +41,8 @@ from airflow_provider_jodo.loading.record_sources import (
     known_record_count,
 )
 from airflow_provider_jodo.operators.lineage import ImportLineage
-from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
-from airflow_provider_jodo.vendor.codes import BackMsgCode
+from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
+from airflow_provider_jodo.protocol.codes import BackMsgCode
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -37,11 +37,10 @@ from airflow_provider_jodo.exceptions import (
 )
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import push_job_reference
-from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
-from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
-from airflow_provider_jodo.vendor.exetime import ExetimeInput, resolve_exetime
-from airflow_provider_jodo.vendor.job_matching import submission_mismatches
-from airflow_provider_jodo.vendor.job_verdict import (
+from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
+from airflow_provider_jodo.protocol.exetime import ExetimeInput, resolve_exetime
+from airflow_provider_jodo.protocol.job_matching import submission_mismatches
+from airflow_provider_jodo.protocol.job_verdict import (
     JobVerdict,
     describe_job,
     describe_job_failure,
@@ -50,8 +49,9 @@ from airflow_provider_jodo.vendor.job_verdict import (
     next_look_in,
     wait_is_over,
 )
-from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.cji_parameters import file_key
+from airflow_provider_jodo.protocol.models import ImportJob
+from airflow_provider_jodo.protocol.wire.cji_parameters import file_key
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -66,7 +66,7 @@ class FileSubmission:
     :param file_url: the CSV's URL, without a login.
     :param source_conn_id: the Airflow connection whose login the platform fetches the file
         with (None: no login).
-    :param exetime: when the job runs, as the DAG gave it (`vendor.exetime`); None means now.
+    :param exetime: when the job runs, as the DAG gave it (`protocol.exetime`); None means now.
     :param policies: the importCJI policies.
     """
 

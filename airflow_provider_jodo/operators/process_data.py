@@ -55,9 +55,9 @@ from airflow_provider_jodo.loading.record_sources import (
 )
 from airflow_provider_jodo.loading.storage import local_source, local_target, printable_uri
 from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
-from airflow_provider_jodo.vendor.exetime import resolve_exetime
-from airflow_provider_jodo.vendor.models import ProcessDataImport
-from airflow_provider_jodo.vendor.wire.process_data import PreparedImport
+from airflow_provider_jodo.protocol.exetime import resolve_exetime
+from airflow_provider_jodo.protocol.models import ProcessDataImport
+from airflow_provider_jodo.protocol.wire.process_data import PreparedImport
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -67,7 +67,7 @@ DEFAULT_BATCH_SIZE = 500
 """Records per ImportProcessData request unless `batch_size` says otherwise. The vendor documents
 no per-request limit (a platform that has one refuses a larger request: set `batch_size` below
 it). What bounds a request is its body: one url-encoded form field, the JSON posted almost raw
-(`vendor/wire/form.py`), which the platform's servlet parses as a form; servlet containers parse
+(`protocol/wire/form.py`), which the platform's servlet parses as a form; servlet containers parse
 at most 2 MiB of a form body by default (Tomcat's `maxPostSize`), and beyond it `data` is
 missing. A record of the documented fields is about 280 bytes, so 500 make about 140 KB, with
 room for records several times larger (twenty 100-character extra fields: about 1.3 MB). The

@@ -35,7 +35,7 @@ from airflow_provider_jodo.operators.cji_file import FileJobOperator
 from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
 from airflow_provider_jodo.operators.file_job import FileSubmission
 from airflow_provider_jodo.operators.lineage import location_lineage, query_lineage
-from airflow_provider_jodo.vendor.wire.cji_parameters import names_csv_file
+from airflow_provider_jodo.protocol.wire.cji_parameters import names_csv_file
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage

@@ -33,8 +33,7 @@ from airflow_provider_jodo.exceptions import (
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
-from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
-from airflow_provider_jodo.vendor.job_verdict import (
+from airflow_provider_jodo.protocol.job_verdict import (
     JobVerdict,
     describe_job,
     describe_job_failure,
@@ -42,7 +41,8 @@ from airflow_provider_jodo.vendor.job_verdict import (
     judge_job,
     wait_is_over,
 )
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -15,7 +15,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_jodo.exceptions import JodoCapabilityMissingError, JodoError, JodoNotFoundError
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.vendor.job_verdict import (
+from airflow_provider_jodo.protocol.job_verdict import (
     JobVerdict,
     describe_job,
     describe_job_failure,

@@ -2,7 +2,7 @@
 
 Run it with `jodo-sandbox` (or `python -m jodo_sandbox`), or `with JodoSandbox() as sandbox: ...`.
 It needs the standard library and, of the provider, only the tables both sides share
-(`airflow_provider_jodo.enums`, `.vendor.codes`, `.vendor.wire.protocol`): it reads requests and
+(`airflow_provider_jodo.enums`, `.protocol.codes`, `.protocol.wire.protocol`): it reads requests and
 writes answers with code of its own, and imports no Airflow.
 """
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay, coerce
-from airflow_provider_jodo.vendor.codes import BackMsgCode
+from airflow_provider_jodo.protocol.codes import BackMsgCode
 from jodo_sandbox.campaign_form import (
     DUPLICATE_KEY_FIELD,
     STATUS_NEW,

@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_jodo.enums import CJISource, PasswordType, UserType
-from airflow_provider_jodo.vendor.codes import BackMsgCode, backmsg
-from airflow_provider_jodo.vendor.wire.protocol import (
+from airflow_provider_jodo.protocol.codes import BackMsgCode, backmsg
+from airflow_provider_jodo.protocol.wire.protocol import (
     CJI_PARAMETERS,
     CREDENTIAL_PARAMETERS,
     FIELD_SEPARATOR,

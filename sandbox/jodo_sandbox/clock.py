@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from airflow_provider_jodo.vendor.wire.protocol import WIRE_FORMAT
+from airflow_provider_jodo.protocol.wire.protocol import WIRE_FORMAT
 
 WALL_CLOCK_FORMAT = WIRE_FORMAT
 _DATE_FORMAT = "%Y-%m-%d"

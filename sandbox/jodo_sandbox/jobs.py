@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from itertools import islice
 
 from airflow_provider_jodo.enums import CJISource, JobState
-from airflow_provider_jodo.vendor.codes import BackMsgCode, describe_backmsg
-from airflow_provider_jodo.vendor.wire.protocol import MAX_CELL_CHARACTERS
+from airflow_provider_jodo.protocol.codes import BackMsgCode, describe_backmsg
+from airflow_provider_jodo.protocol.wire.protocol import MAX_CELL_CHARACTERS
 from jodo_sandbox.campaign_form import CAMPAIGN_FIELDS, resolve_field
 from jodo_sandbox.campaign_import import CampaignRecordOutcome, ImportOptions, import_record
 from jodo_sandbox.campaign_store import Campaign

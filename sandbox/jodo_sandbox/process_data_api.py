@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_jodo.enums import Media, ProcessDataSearch, RecordOutcomeKind, UpdateKey
-from airflow_provider_jodo.vendor.codes import (
+from airflow_provider_jodo.protocol.codes import (
     JODO_API_KEY_NOT_FOUND,
     JODO_BAD_DATETIME,
     JODO_CODES,

@@ -28,17 +28,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_jodo.exceptions import JodoError, JodoResponseError
-from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
-from airflow_provider_jodo.vendor.codes import parse_backmsg
-from airflow_provider_jodo.vendor.wire.answers import (
+from airflow_provider_jodo.protocol.codes import parse_backmsg
+from airflow_provider_jodo.protocol.wire.answers import (
     astercc_message,
     data_record_answer,
     jodo_payload,
     parse_answer,
 )
-from airflow_provider_jodo.vendor.wire.job_status import parse_import_job, parse_job_id
-from airflow_provider_jodo.vendor.wire.process_data import parse_record_outcomes
-from airflow_provider_jodo.vendor.wire.relaxed_json import MalformedBodyError, parse_body
+from airflow_provider_jodo.protocol.wire.job_status import parse_import_job, parse_job_id
+from airflow_provider_jodo.protocol.wire.process_data import parse_record_outcomes
+from airflow_provider_jodo.protocol.wire.relaxed_json import MalformedBodyError, parse_body
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
 WHAT = "importCJI source=data into campaign 1"
 CALLBACK = "airflowJodo"

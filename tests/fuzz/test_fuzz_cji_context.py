@@ -11,7 +11,7 @@ from fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from airflow_provider_jodo.vendor.wire.cji_parameters import (
+from airflow_provider_jodo.protocol.wire.cji_parameters import (
     FIELD_SEPARATOR,
     KEY_VALUE_SEPARATOR,
     UnencodableRecordError,

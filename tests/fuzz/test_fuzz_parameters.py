@@ -30,8 +30,8 @@ from airflow_provider_jodo.hooks.connection_settings import (
 from airflow_provider_jodo.loading.lead_rules import REQUIRED_RECORD_FIELDS, check_lead
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
-from airflow_provider_jodo.vendor.exetime import resolve_exetime
-from airflow_provider_jodo.vendor.wire.wall_clock import (
+from airflow_provider_jodo.protocol.exetime import resolve_exetime
+from airflow_provider_jodo.protocol.wire.wall_clock import (
     WIRE_FORMAT,
     is_date,
     is_time,

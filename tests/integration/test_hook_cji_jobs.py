@@ -17,7 +17,7 @@ from airflow_provider_jodo.exceptions import (
     JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
-from airflow_provider_jodo.vendor.exetime import resolve_exetime
+from airflow_provider_jodo.protocol.exetime import resolve_exetime
 from jodo_sandbox import SandboxProfile
 
 CAMPAIGN = 1

@@ -14,8 +14,8 @@ from file_servers import http_file_server
 from airflow_provider_jodo.assets import jodo_campaign_asset
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
+from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
-from airflow_provider_jodo.vendor.cji_policies import CJIPolicies
 from jodo_sandbox import JodoSandbox
 
 CAMPAIGN = 1

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
+from airflow_provider_jodo.protocol.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 from jodo_sandbox.job_page import job_page_html
 
 HEADER = "Name,Phone,Mobile,E-mail,Priority\n"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from airflow_provider_jodo.vendor import codes
+from airflow_provider_jodo.protocol import codes
 
 PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
 

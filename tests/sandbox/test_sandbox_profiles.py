@@ -13,7 +13,7 @@ import pytest
 import requests
 from conftest import IMPORT_STATUS_PATH, parse_jsonp
 
-from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
+from airflow_provider_jodo.protocol.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 from jodo_sandbox import JodoSandbox, SandboxProfile
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

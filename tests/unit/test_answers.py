@@ -11,17 +11,17 @@ from airflow_provider_jodo.exceptions import (
     JodoPlatformError,
     JodoResponseError,
 )
-from airflow_provider_jodo.vendor.codes import BACKMSG_CODES, JODO_CODES
-from airflow_provider_jodo.vendor.wire.answers import (
+from airflow_provider_jodo.protocol.codes import BACKMSG_CODES, JODO_CODES
+from airflow_provider_jodo.protocol.wire.answers import (
     BODY_QUOTE_LIMIT,
     astercc_message,
     data_record_answer,
     jodo_payload,
     parse_answer,
 )
-from airflow_provider_jodo.vendor.wire.job_status import parse_import_job, parse_job_id
-from airflow_provider_jodo.vendor.wire.process_data import parse_record_outcomes
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.wire.job_status import parse_import_job, parse_job_id
+from airflow_provider_jodo.protocol.wire.process_data import parse_record_outcomes
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 CALLBACK = "airflowJodo"
 

@@ -2,13 +2,13 @@ import pytest
 
 from airflow_provider_jodo.assets import jodo_campaign_asset
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
-from airflow_provider_jodo.vendor.wire.cji_parameters import (
+from airflow_provider_jodo.protocol.wire.cji_parameters import (
     CJI_PARAMETERS,
     UnencodableRecordError,
     encode_context,
     yes_no,
 )
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 
 
 def test_the_vendor_documents_21_parameters():

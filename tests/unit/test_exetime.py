@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pendulum
 import pytest
 
-from airflow_provider_jodo.vendor.exetime import resolve_exetime
+from airflow_provider_jodo.protocol.exetime import resolve_exetime
 
 NOW = pendulum.datetime(2026, 11, 23, 6, 0, tz="UTC")
 

@@ -27,9 +27,9 @@ from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettin
 from airflow_provider_jodo.hooks.file_submission import FileJobSubmitter
 from airflow_provider_jodo.hooks.platform_calls import JSONP_CALLBACK, PlatformCalls
 from airflow_provider_jodo.hooks.retry_policy import TransientFailure, failure_of_status
-from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.cji_parameters import CJI_PARAMETERS
-from airflow_provider_jodo.vendor.wire.redaction import Redactor
+from airflow_provider_jodo.protocol.models import ImportJob
+from airflow_provider_jodo.protocol.wire.cji_parameters import CJI_PARAMETERS
+from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 FILE_URL = "https://files.example.com/leads.csv"
 CAMPAIGN = "7"

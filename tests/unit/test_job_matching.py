@@ -5,9 +5,13 @@ import pendulum
 import pytest
 
 from airflow_provider_jodo.enums import JobState
-from airflow_provider_jodo.vendor.job_matching import NOW_TOLERANCE, FileJobSubmission, submission_mismatches
-from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
+from airflow_provider_jodo.protocol.job_matching import (
+    NOW_TOLERANCE,
+    FileJobSubmission,
+    submission_mismatches,
+)
+from airflow_provider_jodo.protocol.models import ImportJob
+from airflow_provider_jodo.protocol.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 
 SUBMITTED_AT = pendulum.datetime(2026, 11, 23, 6, 0, 0, tz="UTC")
 LOOKED_AT = SUBMITTED_AT.add(seconds=30)

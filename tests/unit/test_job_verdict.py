@@ -1,8 +1,8 @@
 import pytest
 
 from airflow_provider_jodo.enums import JobState
-from airflow_provider_jodo.vendor.job_verdict import JobVerdict, describe_job_failure, judge_job
-from airflow_provider_jodo.vendor.models import ImportJob, JobRowError
+from airflow_provider_jodo.protocol.job_verdict import JobVerdict, describe_job_failure, judge_job
+from airflow_provider_jodo.protocol.models import ImportJob, JobRowError
 
 
 def job(state, errors=()):

@@ -35,8 +35,8 @@ def test_the_platform_time_is_the_next_time_its_clock_shows_it(at, expected):
 
 
 def test_a_platform_time_is_what_exetime_takes_and_lands_on_that_wall_clock():
-    from airflow_provider_jodo.vendor.exetime import resolve_exetime
-    from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
+    from airflow_provider_jodo.protocol.exetime import resolve_exetime
+    from airflow_provider_jodo.protocol.wire.wall_clock import to_wall_clock
 
     moment = resolve_exetime(platform_time("02:30:15", EVENING_UTC, timezone="Asia/Kolkata"), pendulum.now())
     assert to_wall_clock(moment, "Asia/Kolkata", "exetime") == "2026-12-01 02:30:15"

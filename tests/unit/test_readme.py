@@ -14,8 +14,8 @@ from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
+from airflow_provider_jodo.protocol.codes import BACKMSG_CODES, JODO_CODES
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
-from airflow_provider_jodo.vendor.codes import BACKMSG_CODES, JODO_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from airflow_provider_jodo.vendor.wire.redaction import Redactor, install_url_log_redaction
+from airflow_provider_jodo.protocol.wire.redaction import Redactor, install_url_log_redaction
 
 
 def test_redacts_sensitive_query_values_and_known_secrets():

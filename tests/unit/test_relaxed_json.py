@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_jodo.vendor.wire.relaxed_json import (
+from airflow_provider_jodo.protocol.wire.relaxed_json import (
     MalformedBodyError,
     parse_body,
     split_php_notices,

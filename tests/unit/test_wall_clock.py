@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import pendulum
 import pytest
 
-from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
+from airflow_provider_jodo.protocol.wire.wall_clock import to_wall_clock
 
 
 def test_converts_aware_times_to_the_platform_zone():

@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow_provider_jodo.enums import RecordOutcomeKind
 from airflow_provider_jodo.exceptions import API_ERROR_BY_CATEGORY, JodoApiError, JodoResponseError
-from airflow_provider_jodo.vendor.codes import (
+from airflow_provider_jodo.protocol.codes import (
     BACKMSG_CODES,
     JODO_CODES,
     JODO_SUCCESS,
@@ -22,8 +22,8 @@ from airflow_provider_jodo.vendor.codes import (
     describe_backmsg,
     parse_backmsg,
 )
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
-from airflow_provider_jodo.vendor.wire.relaxed_json import (
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.relaxed_json import (
     MalformedBodyError,
     parse_body,
     split_php_notices,

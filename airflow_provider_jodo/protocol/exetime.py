@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import pendulum
 
-from airflow_provider_jodo.vendor.wire.wall_clock import to_wall_clock
+from airflow_provider_jodo.protocol.wire.wall_clock import to_wall_clock
 
 ExetimeInput = datetime | timedelta | str | None
 

@@ -14,17 +14,17 @@ from typing import Any
 
 from airflow_provider_jodo.enums import JobState
 from airflow_provider_jodo.exceptions import JodoResponseError
-from airflow_provider_jodo.vendor.codes import parse_backmsg
-from airflow_provider_jodo.vendor.models import ImportJob, JobRowError
-from airflow_provider_jodo.vendor.wire.answers import (
+from airflow_provider_jodo.protocol.codes import parse_backmsg
+from airflow_provider_jodo.protocol.models import ImportJob, JobRowError
+from airflow_provider_jodo.protocol.wire.answers import (
     MAX_NUMBER_DIGITS,
     Redact,
     quote_body,
     quote_value,
     whole_number,
 )
-from airflow_provider_jodo.vendor.wire.cji_parameters import REPORTED_JOB_PARAMETERS
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.cji_parameters import REPORTED_JOB_PARAMETERS
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 
 _COUNTS = ("total", "inserted", "updated", "skipped", "failed")
 

@@ -10,8 +10,8 @@ import time
 from enum import Enum
 
 from airflow_provider_jodo.enums import JobState
-from airflow_provider_jodo.vendor.codes import backmsg, describe_backmsg
-from airflow_provider_jodo.vendor.models import ImportJob
+from airflow_provider_jodo.protocol.codes import backmsg, describe_backmsg
+from airflow_provider_jodo.protocol.models import ImportJob
 
 FIRST_ERRORS_SHOWN = 5
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from airflow_provider_jodo.enums import ChangePackagePolicy, DialListDuplicatePolicy, DuplicateWay
-from airflow_provider_jodo.vendor.models import ImportJob
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
-from airflow_provider_jodo.vendor.wire.wall_clock import (
+from airflow_provider_jodo.protocol.models import ImportJob
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.wall_clock import (
     IMMEDIATELY,
     IMMEDIATELY_AS_ZEROS,
     is_wall_clock,

@@ -18,7 +18,7 @@ from airflow_provider_jodo.enums import (
     DuplicateWay,
     coerce_optional,
 )
-from airflow_provider_jodo.vendor.wire.cji_parameters import encode_delrow, yes_no
+from airflow_provider_jodo.protocol.wire.cji_parameters import encode_delrow, yes_no
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from airflow_provider_jodo.exceptions import MalformedBodyError
-from airflow_provider_jodo.vendor.wire.protocol import is_ascii_digits
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 
 _RETUEN = "|Retuen|"
 _JSONP_CALLEE = re.compile(r"[A-Za-z_$][\w$.]*+")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_jodo.enums import RecordOutcomeKind
-from airflow_provider_jodo.vendor.models import RecordOutcome
-from airflow_provider_jodo.vendor.wire.answers import whole_number
+from airflow_provider_jodo.protocol.models import RecordOutcome
+from airflow_provider_jodo.protocol.wire.answers import whole_number
 
 _OUTCOME_KINDS = {kind.value: kind for kind in RecordOutcomeKind}
 

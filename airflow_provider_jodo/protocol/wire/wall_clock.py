@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 
 import pendulum
 
-from airflow_provider_jodo.vendor.wire.protocol import IMMEDIATELY, IMMEDIATELY_AS_ZEROS, WIRE_FORMAT
+from airflow_provider_jodo.protocol.wire.protocol import IMMEDIATELY, IMMEDIATELY_AS_ZEROS, WIRE_FORMAT
 
 __all__ = ["IMMEDIATELY", "IMMEDIATELY_AS_ZEROS", "WIRE_FORMAT", "is_date", "is_time", "is_wall_clock"]
 

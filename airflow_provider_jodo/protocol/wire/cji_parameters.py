@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from airflow_provider_jodo.exceptions import UnencodableRecordError
 
 # The documented tables live in `wire.protocol`, which the sandbox shares; this module encodes.
-from airflow_provider_jodo.vendor.wire.protocol import (
+from airflow_provider_jodo.protocol.wire.protocol import (
     CJI_PARAMETERS,
     CREDENTIAL_PARAMETERS,
     FIELD_SEPARATOR,
@@ -21,7 +21,7 @@ from airflow_provider_jodo.vendor.wire.protocol import (
     KEY_VALUE_SEPARATOR,
     REPORTED_JOB_PARAMETERS,
 )
-from airflow_provider_jodo.vendor.wire.record_values import field_text
+from airflow_provider_jodo.protocol.wire.record_values import field_text
 
 __all__ = [
     "CJI_PARAMETERS",
