@@ -19,16 +19,17 @@ from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_jodo.assets import CAMPAIGN_IMPORTS, import_job_extra, jodo_campaign_asset
-from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException, conf
+from airflow_provider_jodo.compat.airflow import conf
 from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, clear_job_reference
 from airflow_provider_jodo.loading.load_checks import DEFAULT_MIN_LOADED, check_loaded, min_loaded_argument
 from airflow_provider_jodo.loading.operator_arguments import positive_seconds
-from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
+from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission, end_of_wait
 from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
 from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
 from airflow_provider_jodo.protocol.exetime import ExetimeInput, resolve_exetime
+from airflow_provider_jodo.protocol.job_verdict import WaitStep
 from airflow_provider_jodo.protocol.wire.cji_parameters import refuse_url_login
 
 if TYPE_CHECKING:
@@ -162,16 +163,10 @@ class FileJobOperator(ImportLineage, BaseOperator):
         return result
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger: return the job's final counts, or fail naming the job."""
-        if event["status"] == "success":
-            self.log.info("%s", event["message"])
-            self._finish_job(context, event["job"])
-            return event["job"]
-        if event["status"] == "failed":
-            raise AirflowFailException(event["message"])
-        # Timed out, or the platform could not be asked: the job may still run, and a retry
-        # of this task waits for it again rather than submitting anew.
-        raise AirflowException(event["message"])
+        """Resume after the trigger: return the job's final counts, or fail naming the job (`end_of_wait`)."""
+        job = end_of_wait(WaitStep.from_event(event), self.log)
+        self._finish_job(context, job)
+        return job
 
     def _finish_job(self, context: Context, job: dict[str, Any]) -> None:
         """Fail a finished job that landed fewer than `min_loaded` rows, naming its first row error.

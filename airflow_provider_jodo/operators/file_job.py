@@ -30,7 +30,6 @@ from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
     JodoCapabilityMissingError,
-    JodoConnectionError,
     JodoNotFoundError,
     JodoSubmissionUnconfirmedError,
     may_have_taken_effect,
@@ -40,15 +39,7 @@ from airflow_provider_jodo.links.jodo import push_job_reference
 from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
 from airflow_provider_jodo.protocol.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.protocol.job_matching import submission_mismatches
-from airflow_provider_jodo.protocol.job_verdict import (
-    JobVerdict,
-    describe_job,
-    describe_job_failure,
-    describe_unwaitable_job,
-    judge_job,
-    next_look_in,
-    wait_is_over,
-)
+from airflow_provider_jodo.protocol.job_verdict import JobVerdict, JobWait, WaitOutcome, WaitStep, judge_job
 from airflow_provider_jodo.protocol.models import ImportJob
 from airflow_provider_jodo.protocol.wire.cji_parameters import file_key
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -132,8 +123,9 @@ class FileJob:
         """Submit (or reuse) the job, push its reference to XCom, and wait for it if asked to.
 
         Return the job's final state and counts (`ImportJob.to_dict`) after a wait, or
-        `{"job_id": ..., "job_url": ...}` with `wait_for_completion=False`. A failed job
-        fails the task without a retry; a wait that times out fails it with a retry.
+        `{"job_id": ..., "job_url": ...}` with `wait_for_completion=False`. A job that failed
+        or vanished fails the task without a retry; a wait that times out, or a platform that
+        cannot be asked, fails it with a retry (`end_of_wait`).
         :raises TaskDeferred: when the wait is handed over to the trigger.
         """
         hook, task = self.hook, self.task
@@ -154,20 +146,22 @@ class FileJob:
         if not task.wait_for_completion:
             return {"job_id": job_id, "job_url": job_url}
         start_of_wait = max(pendulum.now("UTC"), exetime or pendulum.now("UTC"))
-        end_time = None if task.timeout_seconds is None else start_of_wait.timestamp() + task.timeout_seconds
-        if task.deferrable:
+        deadline = None if task.timeout_seconds is None else start_of_wait.timestamp() + task.timeout_seconds
+        wait = JobWait(job_id, task.poll_interval, deadline, hook.job_page_url)
+        step = wait.look(hook.get_import_job)
+        if task.deferrable and step.outcome is WaitOutcome.LOOK_AGAIN:
             # One look before handing over (as dbt and ADF do): a job that already ended, or a
             # platform that cannot report on jobs, needs no trigger.
-            job = self._job_now(job_id, job_url, end_time)
-            if judge_job(job) is JobVerdict.SUCCEEDED:
-                self.log.info("%s", describe_job(job))
-                return job.to_dict()
             task.defer(
-                trigger=JodoImportJobTrigger(job_id, task.jodo_conn_id, task.poll_interval, end_time),
+                trigger=JodoImportJobTrigger(job_id, task.jodo_conn_id, task.poll_interval, deadline),
                 method_name="execute_complete",
-                timeout=None if end_time is None else timedelta(seconds=max(0.0, end_time - time.time())),
+                timeout=wait.time_left(),
             )
-        return self._wait(job_id, job_url, end_time).to_dict()
+        while step.outcome is WaitOutcome.LOOK_AGAIN:
+            self.log.info("%s; next look in %.1f s", step.message, step.look_again_in)
+            time.sleep(step.look_again_in)
+            step = wait.look(hook.get_import_job)
+        return end_of_wait(step, self.log)
 
     # Submitting exactly once ------------------------------------------------------------------
 
@@ -382,38 +376,26 @@ class FileJob:
             "(REST API: DELETE .../taskInstances/{task_id}/state-store/{key}) and clear the task"
         )
 
-    # Waiting ------------------------------------------------------------------------------------
 
-    def _job_now(self, job_id: str, job_url: str, end_time: float | None) -> ImportJob:
-        """Return the job's state now, asked by `end_time` at the latest.
+def end_of_wait(step: WaitStep, log: Any) -> dict[str, Any]:
+    """Return the job of a file job's wait that succeeded (`ImportJob.to_dict`); raise for any other end.
 
-        A failed job or a platform without a status method fails the task without a retry
-        (another try cannot change either); a platform that cannot answer by `end_time` fails
-        it as timed out.
-        """
-        try:
-            job = self.hook.get_import_job(job_id, deadline=end_time)
-        except JodoCapabilityMissingError as error:
-            raise AirflowFailException(describe_unwaitable_job(job_id, job_url, error)) from None
-        except JodoConnectionError as error:
-            if wait_is_over(end_time):
-                raise AirflowException(f"timed out waiting for import job {job_id}: {error}") from None
-            raise
-        if judge_job(job) is JobVerdict.FAILED:
-            raise AirflowFailException(describe_job_failure(job))
-        return job
+    For the wait in the worker and for the task resumed after the trigger's event alike.
 
-    def _wait(self, job_id: str, job_url: str, end_time: float | None) -> ImportJob:
-        """Look at the job every `poll_interval` seconds until it succeeded; return it."""
-        while True:
-            job = self._job_now(job_id, job_url, end_time)
-            if judge_job(job) is JobVerdict.SUCCEEDED:
-                self.log.info("%s", describe_job(job))
-                return job
-            if wait_is_over(end_time):
-                raise AirflowException(f"timed out waiting: {describe_job(job)}")
-            self.log.info("%s; next check in %.0f s", describe_job(job), self.task.poll_interval)
-            time.sleep(next_look_in(self.task.poll_interval, end_time))
+    :param step: the wait's last step, or the one the trigger's event carries.
+    :param log: the task's logger, told the job's final state and counts.
+
+    :raises AirflowFailException: the job failed, was cancelled or does not exist, or the
+        platform has no job status method (no retry can help).
+    :raises AirflowException: the deadline passed, or the platform could not be asked: the job
+        may still run, and a retry of the task waits for it again rather than submitting anew.
+    """
+    if step.outcome is WaitOutcome.SUCCEEDED and step.job is not None:
+        log.info("%s", step.message)
+        return step.job
+    if step.outcome is WaitOutcome.FAILED:
+        raise AirflowFailException(step.message)
+    raise AirflowException(step.message)
 
 
 def _due_at(earlier: Mapping[str, Any]) -> pendulum.DateTime | None:

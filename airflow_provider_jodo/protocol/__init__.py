@@ -8,8 +8,8 @@ listed here, in one place, so that no one mistakes it for what a real platform p
   "unknown job" code `BackMsg_91` (`codes.py`, marked sandbox-defined there), the listing of a
   campaign's jobs and the parameters a job reports back (`job_matching.py`), and
   ImportProcessData's per-record outcomes (`wire/process_data.py`);
-- our policy, which no platform has a say in: when a wait for a job is over and what a job's
-  state means for the task (`job_verdict.py`), which job is a lost submission's
-  (`job_matching.py`), how far ahead `exetime` may be (`exetime.py`), and how strictly an answer
-  is read (`wire/answers.py`, `wire/relaxed_json.py`).
+- our policy, which no platform has a say in: what a job's state, or an error asking for it,
+  means for a wait and the task, and when the wait gives up (`job_verdict.py`), which job is a
+  lost submission's (`job_matching.py`), how far ahead `exetime` may be (`exetime.py`), and how
+  strictly an answer is read (`wire/answers.py`, `wire/relaxed_json.py`).
 """

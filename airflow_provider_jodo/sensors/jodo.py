@@ -25,22 +25,10 @@ from airflow_provider_jodo.compat.airflow import (
     AirflowSensorTimeout,
     conf,
 )
-from airflow_provider_jodo.exceptions import (
-    JodoCapabilityMissingError,
-    JodoConnectionError,
-    JodoNotFoundError,
-)
 from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
-from airflow_provider_jodo.protocol.job_verdict import (
-    JobVerdict,
-    describe_job,
-    describe_job_failure,
-    describe_unwaitable_job,
-    judge_job,
-    wait_is_over,
-)
+from airflow_provider_jodo.protocol.job_verdict import JobWait, WaitOutcome, WaitStep
 from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
@@ -92,33 +80,20 @@ class JodoImportJobSensor(BaseSensorOperator):
             self.add_outlets([CAMPAIGN_IMPORTS])
         self.jodo_conn_id = jodo_conn_id
         self.deferrable = deferrable
-        self._gives_up_at: float | None = None  # set for a wait in one process (poke mode)
+        self._deadline: float | None = None  # set for a wait in one process (poke mode)
 
     def poke(self, context: Context) -> PokeReturnValue:
-        """Ask the platform for the job once: done when it succeeded, AirflowFailException when it failed.
-
-        A connection error after the wait's end raises AirflowSensorTimeout; before it, it is
-        raised as it is, for Airflow to poke again.
-        """
+        """Look at the job once (`JobWait`): done when it succeeded; else raise as `_end_of_wait` says."""
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            job = hook.get_import_job(self.job_id, deadline=self._gives_up_at)
-        except JodoNotFoundError as error:
-            raise AirflowFailException(f"import job {self.job_id}: {error}") from None
-        except JodoCapabilityMissingError as error:  # no status method: waiting cannot work
-            job_url = hook.job_page_url(self.job_id)
-            raise AirflowFailException(describe_unwaitable_job(str(self.job_id), job_url, error)) from None
-        except JodoConnectionError as error:
-            if wait_is_over(self._gives_up_at):
-                raise AirflowSensorTimeout(f"import job {self.job_id}: timed out waiting: {error}") from None
-            raise
+            wait = JobWait(str(self.job_id), self.poke_interval, self._deadline, hook.job_page_url)
+            step = wait.look(hook.get_import_job)
         finally:
             hook.close()
-        verdict = judge_job(job)
-        if verdict is JobVerdict.FAILED:
-            raise AirflowFailException(describe_job_failure(job))
-        self.log.info("%s", describe_job(job))
-        return PokeReturnValue(is_done=verdict is JobVerdict.SUCCEEDED, xcom_value=job.to_dict())
+        if step.outcome is WaitOutcome.LOOK_AGAIN:
+            self.log.info("%s", step.message)
+            return PokeReturnValue(is_done=False)
+        return PokeReturnValue(is_done=True, xcom_value=self._end_of_wait(step))
 
     def execute(self, context: Context) -> Any:
         """Push the job's reference for the link, then wait: by poking or, deferrable, in the triggerer."""
@@ -129,7 +104,7 @@ class JodoImportJobSensor(BaseSensorOperator):
         push_job_reference(context, str(self.job_id), hook.job_page_url(self.job_id))
         if not self.deferrable:
             if self.mode == "poke":  # one process waits the whole timeout: no call outlives it
-                self._gives_up_at = time.time() + self.timeout
+                self._deadline = time.time() + self.timeout
             # Airflow types the xcom_value of poke() and what execute() returns as Any | None;
             # once the sensor succeeds, both are the job's dict (`ImportJob.to_dict`).
             return self._succeeded(context, cast("dict[str, Any]", super().execute(context)))
@@ -141,7 +116,7 @@ class JodoImportJobSensor(BaseSensorOperator):
                 job_id=str(self.job_id),
                 jodo_conn_id=self.jodo_conn_id,
                 poll_interval=self.poke_interval,
-                end_time=time.time() + self.timeout,
+                deadline=time.time() + self.timeout,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout),
@@ -149,14 +124,24 @@ class JodoImportJobSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger's event: return the job, or fail with its message."""
-        if event["status"] == "success":
-            self.log.info("%s", event["message"])
-            return self._succeeded(context, event["job"])
-        if event["status"] == "timeout":
-            raise AirflowSensorTimeout(event["message"])
-        if event["status"] == "failed":
-            raise AirflowFailException(event["message"])
-        raise AirflowException(event["message"])  # the platform could not be asked: retryable
+        return self._succeeded(context, self._end_of_wait(WaitStep.from_event(event)))
+
+    def _end_of_wait(self, step: WaitStep) -> dict[str, Any]:
+        """Return the job of a wait that succeeded (`ImportJob.to_dict`); raise for any other end.
+
+        :raises AirflowFailException: the job failed, was cancelled or does not exist, or the
+            platform has no job status method (no retry can help).
+        :raises AirflowSensorTimeout: the wait's deadline passed.
+        :raises AirflowException: the platform could not be asked (retryable).
+        """
+        if step.outcome is WaitOutcome.SUCCEEDED and step.job is not None:
+            self.log.info("%s", step.message)
+            return step.job
+        if step.outcome is WaitOutcome.FAILED:
+            raise AirflowFailException(step.message)
+        if step.outcome is WaitOutcome.TIMED_OUT:
+            raise AirflowSensorTimeout(step.message)
+        raise AirflowException(step.message)
 
     def _succeeded(self, context: Context, job: dict[str, Any]) -> dict[str, Any]:
         """Record the campaign's asset event for the succeeded job, if `campaign_id` is known; return the job.

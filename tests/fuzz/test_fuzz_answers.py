@@ -280,7 +280,7 @@ def test_the_trigger_yields_one_event_for_any_status_answer(
     status_platform: ScriptedPlatform, body: str
 ) -> None:
     status_platform.body = body
-    trigger = JodoImportJobTrigger("7", "jodo_fuzz", poll_interval=0.01, end_time=time.time() + 0.5)
+    trigger = JodoImportJobTrigger("7", "jodo_fuzz", poll_interval=0.01, deadline=time.time() + 0.5)
 
     async def events() -> list[dict[str, Any]]:
         return [event.payload async for event in trigger.run()]

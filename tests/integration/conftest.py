@@ -4,6 +4,7 @@ ever reaches a log line."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ from hostile_platforms import ScriptedPlatform, scripted_platform
 from object_store import moto_endpoint, object_store  # noqa: F401  (fixtures)
 
 from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 from jodo_sandbox import JodoSandbox, SandboxProfile
 
 POLL_SECONDS = 0.05
@@ -148,6 +150,19 @@ def assert_secret_free(sandbox: JodoSandbox, error: BaseException) -> None:
     """The error's text and repr carry none of the sandbox's secrets."""
     text = f"{error}\n{error!r}"
     assert not [s for s in sandbox_secrets(sandbox) if s in text]
+
+
+def run_trigger(trigger: JodoImportJobTrigger) -> list[dict[str, Any]]:
+    """Rebuild the trigger from its serialised form, as the triggerer does, run it on an event
+    loop and collect its events' payloads."""
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "airflow_provider_jodo.triggers.jodo.JodoImportJobTrigger"
+    rebuilt = JodoImportJobTrigger(**kwargs)
+
+    async def collect() -> list[dict[str, Any]]:
+        return [event.payload async for event in rebuilt.run()]
+
+    return asyncio.run(collect())
 
 
 @pytest.fixture(scope="session")

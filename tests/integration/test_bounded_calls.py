@@ -94,10 +94,10 @@ def test_a_trickling_answer_never_holds_the_poking_sensor_past_its_timeout(conne
     assert time.monotonic() - started <= 2 + SLACK
 
 
-def test_a_trickling_answer_never_holds_the_trigger_past_its_end_time(connect, trickling):
+def test_a_trickling_answer_never_holds_the_trigger_past_its_deadline(connect, trickling):
     hook = connect(extra={"timeout": 30, "retry_max_seconds": 60})
     trickling()
-    trigger = JodoImportJobTrigger("1", hook.jodo_conn_id, poll_interval=0.1, end_time=time.time() + 2)
+    trigger = JodoImportJobTrigger("1", hook.jodo_conn_id, poll_interval=0.1, deadline=time.time() + 2)
     others = set(watchdog_threads())
 
     async def first_event():

@@ -7,9 +7,11 @@ DAGs and tests/integration/test_under_airflow.py run it under `dag.test()`."""
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pendulum
 import pytest
+from conftest import POLL_SECONDS, sandbox_secrets
 from file_servers import http_file_server
 from task_context import TaskStateStore, task_context
 
@@ -17,7 +19,7 @@ from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailEx
 from airflow_provider_jodo.exceptions import JodoConnectionError
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
-from jodo_sandbox import Fault
+from jodo_sandbox import Fault, JodoSandbox, SandboxSeed
 
 CAMPAIGN = 1
 
@@ -88,6 +90,37 @@ def test_a_failed_job_fails_the_task_naming_the_job_and_its_errors(connect, file
         file_operator(hook, source="http", file_url=f"{files}/broken.csv", delrow=1).execute(task_context())
 
 
+@pytest.mark.sandbox_profiles("full")
+def test_a_job_that_vanishes_while_the_worker_waits_fails_the_task_without_a_retry(
+    sandbox_profile, connect_to, files, request
+):
+    """As when the platform restarts on an empty database during the wait. Was: the worker let
+    JodoNotFoundError through, retryable, while the triggerer failed the task at once."""
+    seed = SandboxSeed()  # the same secrets after the restart: the connection still logs in
+    with ThreadPoolExecutor(1) as worker:
+        with JodoSandbox(job_poll_interval=POLL_SECONDS, seed=seed, profile=sandbox_profile) as platform:
+            request.node.sandbox_secrets = sandbox_secrets(platform)
+            port = int(platform.base_url.rsplit(":", 1)[1])
+            # Retries bridge the moment the platform is down; the job is due in an hour.
+            hook = connect_to(platform, extra={"retry_backoff": 0.05})
+            waiting = file_operator(
+                hook, source="http", file_url=f"{files}/leads.csv", delrow=1, exetime="PT1H"
+            )
+            task = worker.submit(waiting.execute, task_context(TaskStateStore()))
+            started = time.monotonic()
+            while platform.faults.requests_seen < 4:  # listed, submitted, and looked at twice
+                assert time.monotonic() - started < 10 and not task.done(), "the task never waited"
+                time.sleep(POLL_SECONDS)
+        with JodoSandbox(
+            job_poll_interval=POLL_SECONDS, seed=seed, profile=sandbox_profile, port=port
+        ) as restarted:
+            with pytest.raises(
+                AirflowFailException, match=r"^import job 1: .*the platform knows no such job"
+            ):
+                task.result(timeout=30)
+            assert restarted.store.import_job_ids_by_file() == {}  # nor was the file submitted again
+
+
 def test_deferrable_wait_goes_to_the_trigger(connect, files):
     hook = connect()
     far = pendulum.now("UTC").add(years=9)  # within exetime's bound of 10 years
@@ -103,7 +136,7 @@ def test_deferrable_wait_goes_to_the_trigger(connect, files):
     with pytest.raises(TaskDeferred) as deferred:
         op.execute(task_context())
     trigger = deferred.value.trigger
-    assert trigger.end_time > far.timestamp()  # timeout counts from exetime
+    assert trigger.deadline > far.timestamp()  # timeout counts from exetime
     # A job due in 3 s: the operator's first look finds it scheduled and defers (with exetime
     # "now" the sandbox may finish the job before that look, and the operator rightly returns).
     immediate = file_operator(

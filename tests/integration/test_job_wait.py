@@ -1,13 +1,14 @@
-"""Waiting for import jobs: the trigger (run on an event loop, as the triggerer does) and the
-sensor in poke and deferrable modes, against real sandbox jobs."""
+"""Waiting for import jobs with the sensor, in poke and deferrable modes (its trigger run on an
+event loop, as the triggerer does), against real sandbox jobs. The trigger alone:
+tests/integration/test_trigger.py."""
 
-import asyncio
 import re
 import time
 from collections import defaultdict
 
 import pendulum
 import pytest
+from conftest import run_trigger
 from file_servers import http_file_server
 from task_context import task_context
 
@@ -33,46 +34,6 @@ def files(tmp_path):
 
 def submit(hook, url, **kwargs):
     return hook.import_cji(campaign_id=1, source="http", file_url=url, delrow=1, **kwargs).job_id
-
-
-def run_trigger(trigger):
-    """Rebuild the trigger from its serialised form, as the triggerer does, and collect its
-    events."""
-    classpath, kwargs = trigger.serialize()
-    assert classpath == "airflow_provider_jodo.triggers.jodo.JodoImportJobTrigger"
-    rebuilt = JodoImportJobTrigger(**kwargs)
-
-    async def collect():
-        return [event.payload async for event in rebuilt.run()]
-
-    return asyncio.run(collect())
-
-
-def test_trigger_waits_for_a_scheduled_job_to_succeed(connect, files):
-    hook = connect()
-    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(seconds=3))
-    (event,) = run_trigger(JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1))
-    assert event["status"] == "success"
-    assert event["job"]["inserted"] == 2 and event["job"]["state"] == "succeeded"
-
-
-def test_trigger_reports_a_failed_job_with_its_errors(connect, files):
-    hook = connect()
-    job_id = submit(hook, f"{files}/bad.csv")
-    (event,) = run_trigger(JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1))
-    assert event["status"] == "failed"
-    assert f"import job {job_id} failed" in event["message"] and "BackMsg_74" in event["message"]
-
-
-def test_trigger_times_out_and_reports_unknown_jobs(connect, files):
-    hook = connect()
-    job_id = submit(hook, f"{files}/good.csv", exetime=pendulum.now("UTC").add(hours=1))
-    (event,) = run_trigger(
-        JodoImportJobTrigger(job_id, hook.jodo_conn_id, poll_interval=0.1, end_time=time.time() + 0.3)
-    )
-    assert event["status"] == "timeout" and "scheduled" in event["message"]
-    (event,) = run_trigger(JodoImportJobTrigger("999", hook.jodo_conn_id, poll_interval=0.1))
-    assert event["status"] == "failed" and "the platform knows no such job" in event["message"]
 
 
 def test_sensor_pokes_until_done_and_returns_the_job(connect, files):
@@ -192,10 +153,3 @@ def test_without_a_status_method_the_sensor_and_the_trigger_fail_once_naming_the
     assert event["status"] == "failed" and event["message"].startswith(expected)
     assert capfd.readouterr().out.count("The platform has no job status method (HTTP 404") == 3
     assert sandbox.store.import_job(job_id)["jobid"] == job_id  # the job itself is there
-
-
-def test_a_bad_connection_setting_is_an_error_event_not_a_crashed_trigger(connect):
-    hook = connect(extra={"timeout": "soon"})
-    (event,) = run_trigger(JodoImportJobTrigger("1", hook.jodo_conn_id, poll_interval=0.1))
-    assert event["status"] == "error"
-    assert "timeout='soon' is not a positive number" in event["message"]
