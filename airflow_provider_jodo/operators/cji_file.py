@@ -25,7 +25,7 @@ from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, clear_job_reference
 from airflow_provider_jodo.loading.load_checks import DEFAULT_MIN_LOADED, check_loaded, min_loaded_argument
 from airflow_provider_jodo.loading.operator_arguments import positive_seconds
-from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission, end_of_wait
+from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
 from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
 from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
 from airflow_provider_jodo.protocol.exetime import ExetimeInput, resolve_exetime
@@ -163,8 +163,8 @@ class FileJobOperator(ImportLineage, BaseOperator):
         return result
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger: return the job's final counts, or fail naming the job (`end_of_wait`)."""
-        job = end_of_wait(WaitStep.from_event(event), self.log)
+        """Resume after the trigger: return the job's final counts, or fail naming the job."""
+        job = WaitStep.from_event(event).job_or_raise(self.log)
         self._finish_job(context, job)
         return job
 

@@ -21,7 +21,6 @@ import pendulum
 
 from airflow_provider_jodo.compat.airflow import (
     AIRFLOW_VERSION,
-    AirflowException,
     AirflowFailException,
     BaseHook,
     task_state_store,
@@ -39,7 +38,7 @@ from airflow_provider_jodo.links.jodo import push_job_reference
 from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
 from airflow_provider_jodo.protocol.exetime import ExetimeInput, resolve_exetime
 from airflow_provider_jodo.protocol.job_matching import submission_mismatches
-from airflow_provider_jodo.protocol.job_verdict import JobVerdict, JobWait, WaitOutcome, WaitStep, judge_job
+from airflow_provider_jodo.protocol.job_verdict import JobVerdict, JobWait, WaitOutcome, judge_job
 from airflow_provider_jodo.protocol.models import ImportJob
 from airflow_provider_jodo.protocol.wire.cji_parameters import file_key
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
@@ -125,7 +124,7 @@ class FileJob:
         Return the job's final state and counts (`ImportJob.to_dict`) after a wait, or
         `{"job_id": ..., "job_url": ...}` with `wait_for_completion=False`. A job that failed
         or vanished fails the task without a retry; a wait that times out, or a platform that
-        cannot be asked, fails it with a retry (`end_of_wait`).
+        cannot be asked, fails it with a retry (`WaitStep.job_or_raise`).
         :raises TaskDeferred: when the wait is handed over to the trigger.
         """
         hook, task = self.hook, self.task
@@ -161,7 +160,7 @@ class FileJob:
             self.log.info("%s; next look in %.1f s", step.message, step.look_again_in)
             time.sleep(step.look_again_in)
             step = wait.look(hook.get_import_job)
-        return end_of_wait(step, self.log)
+        return step.job_or_raise(self.log)
 
     # Submitting exactly once ------------------------------------------------------------------
 
@@ -375,27 +374,6 @@ class FileJob:
             f"to import anyway, delete this task's state store key {self.hook.redact(state_key)!r} "
             "(REST API: DELETE .../taskInstances/{task_id}/state-store/{key}) and clear the task"
         )
-
-
-def end_of_wait(step: WaitStep, log: Any) -> dict[str, Any]:
-    """Return the job of a file job's wait that succeeded (`ImportJob.to_dict`); raise for any other end.
-
-    For the wait in the worker and for the task resumed after the trigger's event alike.
-
-    :param step: the wait's last step, or the one the trigger's event carries.
-    :param log: the task's logger, told the job's final state and counts.
-
-    :raises AirflowFailException: the job failed, was cancelled or does not exist, or the
-        platform has no job status method (no retry can help).
-    :raises AirflowException: the deadline passed, or the platform could not be asked: the job
-        may still run, and a retry of the task waits for it again rather than submitting anew.
-    """
-    if step.outcome is WaitOutcome.SUCCEEDED and step.job is not None:
-        log.info("%s", step.message)
-        return step.job
-    if step.outcome is WaitOutcome.FAILED:
-        raise AirflowFailException(step.message)
-    raise AirflowException(step.message)
 
 
 def _due_at(earlier: Mapping[str, Any]) -> pendulum.DateTime | None:

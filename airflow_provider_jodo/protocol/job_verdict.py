@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 from typing import Any
 
+from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
 from airflow_provider_jodo.enums import JobState
 from airflow_provider_jodo.exceptions import JodoCapabilityMissingError, JodoError, JodoNotFoundError
 from airflow_provider_jodo.protocol.codes import backmsg, describe_backmsg
@@ -112,12 +113,38 @@ class WaitStep:
     :param job: the job as the platform reported it (`ImportJob.to_dict`); None when it gave no
         job (an error).
     :param look_again_in: seconds until the next look, with `WaitOutcome.LOOK_AGAIN`.
+    :param error: the error behind an `ERROR` step, raised as it is (its type and vendor code
+        reach the task's failure); a trigger's event does not carry it.
     """
 
     outcome: WaitOutcome
     message: str
     job: dict[str, Any] | None = None
     look_again_in: float = 0.0
+    error: JodoError | None = field(default=None, repr=False, compare=False)
+
+    def job_or_raise(self, log: Any, timed_out: type[Exception] = AirflowException) -> dict[str, Any]:
+        """Return the job of a wait that succeeded (`ImportJob.to_dict`); raise for any other end.
+
+        The operator's wait, the sensor and a task resumed after the trigger's event all end here.
+
+        :param log: the task's logger, told the job's final state and counts.
+        :param timed_out: what a passed deadline raises (a sensor's `AirflowSensorTimeout`).
+        :raises AirflowFailException: the job failed, was cancelled or does not exist, or the
+            platform has no job status method (no retry can help).
+        :raises JodoError: the platform could not be asked before the deadline (retryable).
+        :raises AirflowException: the deadline passed (`timed_out`), or an event's error.
+        """
+        if self.outcome is WaitOutcome.SUCCEEDED and self.job is not None:
+            log.info("%s", self.message)
+            return self.job
+        if self.outcome is WaitOutcome.FAILED:
+            raise AirflowFailException(self.message)
+        if self.outcome is WaitOutcome.TIMED_OUT:
+            raise timed_out(self.message)
+        if self.error is not None:
+            raise self.error
+        raise AirflowException(self.message)
 
     def to_event(self, job_id: str) -> dict[str, Any]:
         """Give the step as the trigger's event payload: `{"status", "job_id", "message", "job"}`."""
@@ -181,7 +208,7 @@ class JobWait:
             if self.is_over():
                 message = f"timed out waiting for import job {self.job_id}: {answer}"
                 return WaitStep(WaitOutcome.TIMED_OUT, message)
-            return WaitStep(WaitOutcome.ERROR, f"import job {self.job_id}: {answer}")
+            return WaitStep(WaitOutcome.ERROR, f"import job {self.job_id}: {answer}", error=answer)
         verdict, job = judge_job(answer), answer.to_dict()
         if verdict is JobVerdict.SUCCEEDED:
             return WaitStep(WaitOutcome.SUCCEEDED, describe_job(answer), job)

@@ -20,7 +20,6 @@ from airflow_provider_jodo.assets import (
     record_import_event,
 )
 from airflow_provider_jodo.compat.airflow import (
-    AirflowException,
     AirflowFailException,
     AirflowSensorTimeout,
     conf,
@@ -83,7 +82,7 @@ class JodoImportJobSensor(BaseSensorOperator):
         self._deadline: float | None = None  # set for a wait in one process (poke mode)
 
     def poke(self, context: Context) -> PokeReturnValue:
-        """Look at the job once (`JobWait`): done when it succeeded; else raise as `_end_of_wait` says."""
+        """Look at the job once (`JobWait`): done when it succeeded, else raise (`WaitStep.job_or_raise`)."""
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             wait = JobWait(str(self.job_id), self.poke_interval, self._deadline, hook.job_page_url)
@@ -93,7 +92,7 @@ class JodoImportJobSensor(BaseSensorOperator):
         if step.outcome is WaitOutcome.LOOK_AGAIN:
             self.log.info("%s", step.message)
             return PokeReturnValue(is_done=False)
-        return PokeReturnValue(is_done=True, xcom_value=self._end_of_wait(step))
+        return PokeReturnValue(is_done=True, xcom_value=step.job_or_raise(self.log, AirflowSensorTimeout))
 
     def execute(self, context: Context) -> Any:
         """Push the job's reference for the link, then wait: by poking or, deferrable, in the triggerer."""
@@ -124,24 +123,9 @@ class JodoImportJobSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger's event: return the job, or fail with its message."""
-        return self._succeeded(context, self._end_of_wait(WaitStep.from_event(event)))
-
-    def _end_of_wait(self, step: WaitStep) -> dict[str, Any]:
-        """Return the job of a wait that succeeded (`ImportJob.to_dict`); raise for any other end.
-
-        :raises AirflowFailException: the job failed, was cancelled or does not exist, or the
-            platform has no job status method (no retry can help).
-        :raises AirflowSensorTimeout: the wait's deadline passed.
-        :raises AirflowException: the platform could not be asked (retryable).
-        """
-        if step.outcome is WaitOutcome.SUCCEEDED and step.job is not None:
-            self.log.info("%s", step.message)
-            return step.job
-        if step.outcome is WaitOutcome.FAILED:
-            raise AirflowFailException(step.message)
-        if step.outcome is WaitOutcome.TIMED_OUT:
-            raise AirflowSensorTimeout(step.message)
-        raise AirflowException(step.message)
+        return self._succeeded(
+            context, WaitStep.from_event(event).job_or_raise(self.log, AirflowSensorTimeout)
+        )
 
     def _succeeded(self, context: Context, job: dict[str, Any]) -> dict[str, Any]:
         """Record the campaign's asset event for the succeeded job, if `campaign_id` is known; return the job.

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
 from airflow_provider_jodo.enums import JobState
 from airflow_provider_jodo.exceptions import (
     JodoApiError,
@@ -163,3 +164,40 @@ def test_a_step_crosses_to_the_triggerer_and_back_unchanged(outcome):
     assert event == {"status": outcome.value, "job_id": "7", "message": "import job 7 ...", "job": step.job}
     assert json.loads(json.dumps(event)) == event  # the triggerer stores it as JSON
     assert WaitStep.from_event(event) == step
+
+
+class _Log:
+    def __init__(self):
+        self.lines = []
+
+    def info(self, template, *args):
+        self.lines.append(template % args)
+
+
+def test_a_wait_that_succeeded_returns_its_job_and_logs_its_counts():
+    log = _Log()
+    step = WaitStep(WaitOutcome.SUCCEEDED, "import job 7 succeeded", job(JobState.SUCCEEDED).to_dict())
+    assert step.job_or_raise(log)["job_id"] == "7"
+    assert log.lines == ["import job 7 succeeded"]
+
+
+def test_an_unreachable_platform_before_the_deadline_raises_its_own_typed_error():
+    # The error's type and vendor code reach the task's failure, as they did before the shared step.
+    error = JodoApiError("refused", api="astercc", code="63", vendor_message="BackMsg_63")
+    step = JobWait("7", 5.0, time.time() + 60, lambda job_id: "").after(error)
+    with pytest.raises(JodoApiError) as raised:
+        step.job_or_raise(_Log())
+    assert raised.value is error and raised.value.code == "63"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "raised"),
+    [
+        (WaitOutcome.FAILED, AirflowFailException),
+        (WaitOutcome.TIMED_OUT, TimeoutError),  # the caller's kind of timeout (a sensor's)
+        (WaitOutcome.ERROR, AirflowException),  # an event's error: the triggerer kept no object
+    ],
+)
+def test_every_other_end_of_a_wait_raises_what_its_retry_needs(outcome, raised):
+    with pytest.raises(raised, match="the message"):
+        WaitStep(outcome, "the message").job_or_raise(_Log(), timed_out=TimeoutError)
