@@ -28,8 +28,8 @@ from urllib.parse import SplitResult, urlsplit
 from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_jodo.compat.airflow import BaseHook
-from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
-from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
+from airflow_provider_jodo.hooks.jodo import campaign_model_id
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.openlineage.facet import Dataset

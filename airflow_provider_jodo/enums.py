@@ -1,7 +1,8 @@
 """Closed sets of vendor values, each mapped to its wire string in one place.
 
 Operators and the hook accept either the enum member or its wire string; `coerce` turns
-either into the member and names the parameter when the value is not one of the set.
+either into the member and names the parameter when the value is not one of the set. The
+platform's optional capabilities are a closed set too (`Capability`).
 """
 
 from __future__ import annotations
@@ -134,6 +135,21 @@ class JobState(str, Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class Capability(str, Enum):
+    """An optional platform capability; the value reads in a sentence.
+
+    The vendors document importCJI and ImportProcessData's request, little more. Per-record
+    outcomes in ImportProcessData answers, the job status method (`importStatusCJI`, decided by
+    us because no vendor client has one) and the listing of a campaign's jobs (our extension)
+    are used when the platform has them, and learned by the hook from the answers it gets anyway
+    (`JodoHook.capabilities`). `JodoCapabilityMissingError.capability` is one of these values.
+    """
+
+    RECORD_OUTCOMES = "per-record outcomes in ImportProcessData answers"
+    JOB_STATUS = "job status method"
+    JOB_LISTING = "listing of a campaign's import jobs"
 
 
 def coerce(enum_type: type[_E], value: _E | str | int, parameter: str) -> _E:

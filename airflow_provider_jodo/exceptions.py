@@ -73,8 +73,8 @@ class JodoCapabilityMissingError(JodoError):
     """The platform lacks an optional capability this call needs (e.g. the job status method).
 
     See README, "What the provider needs from the platform". Asking again cannot add it, so
-    operators and sensors fail without retrying. `capability` is a
-    `hooks.platform_capabilities.Capability` value.
+    operators and sensors fail without retrying. `capability` is an
+    `enums.Capability` value.
     """
 
     def __init__(self, message: str, *, capability: str) -> None:

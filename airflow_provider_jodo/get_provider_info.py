@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_jodo.hooks.connection_defaults import CONN_FIELDS, UI_FIELD_BEHAVIOUR
+from airflow_provider_jodo.hooks.connection_form import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 
 
 def get_provider_info() -> dict[str, Any]:

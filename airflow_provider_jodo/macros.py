@@ -26,7 +26,7 @@ from datetime import datetime
 import pendulum
 
 from airflow_provider_jodo.compat.airflow import BaseHook
-from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
 from airflow_provider_jodo.protocol.exetime import resolve_exetime
 
 DEFAULT_CONN_ID = "jodo_default"

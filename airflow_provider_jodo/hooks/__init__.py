@@ -1,1 +1,1 @@
-"""The hook and its parts: all I/O with the platform (`jodo.JodoHook` is the facade)."""
+"""All I/O with the platforms: `jodo.JodoHook`, over the file submission, transport and connection."""

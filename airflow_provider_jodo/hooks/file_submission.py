@@ -20,13 +20,14 @@ without asking.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import pendulum
 
+from airflow_provider_jodo.enums import Capability
 from airflow_provider_jodo.exceptions import (
     JodoAmbiguousJobError,
     JodoCapabilityMissingError,
@@ -35,11 +36,8 @@ from airflow_provider_jodo.exceptions import (
     JodoSubmissionUnconfirmedError,
     may_have_taken_effect,
 )
-from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
-from airflow_provider_jodo.hooks.platform_calls import PlatformCalls
-from airflow_provider_jodo.hooks.platform_capabilities import Capability
-from airflow_provider_jodo.hooks.retry_policy import TransientFailure
-from airflow_provider_jodo.hooks.transport import TookEffect
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
+from airflow_provider_jodo.hooks.transport import ResendCheck, TookEffect, TransientFailure
 from airflow_provider_jodo.protocol.job_matching import FileJobSubmission, submission_mismatches
 from airflow_provider_jodo.protocol.models import ImportJob
 from airflow_provider_jodo.protocol.wire.answers import quote_value
@@ -49,32 +47,43 @@ from airflow_provider_jodo.protocol.wire.redaction import Redactor
 from airflow_provider_jodo.protocol.wire.wall_clock import to_wall_clock
 
 
-class JobListing(Protocol):
-    """Where a submission looks for the jobs of its campaign and file (`ImportJobs`)."""
+class AsterccCall(Protocol):
+    """The hook's astercc call (`JodoHook._astercc`), as a submission makes it."""
 
-    def for_file(self, campaign_id: str, file_url: str) -> list[ImportJob] | None:
-        """List the campaign's jobs for the file, newest first; None when the platform cannot.
+    def __call__(
+        self, path: str, query: list[tuple[str, str]], what: str, *, before_resend: ResendCheck
+    ) -> tuple[str | None, Any] | TookEffect:
+        """Call an astercc method; return the (BackMsg code, message) of its success, or what the check found.
 
-        :param campaign_id: the campaign, as `campaign_model_id` gives it.
-        :param file_url: the file the jobs import, as submitted.
+        :param path: the method's path.
+        :param query: the query parameters, in order, the login included.
+        :param what: the call, as messages name it.
+        :param before_resend: asked before an attempt that may have been acted on is sent again.
         """
         ...
+
+
+JobListing = Callable[[str, str], "list[ImportJob] | None"]
+"""Lists a campaign's jobs for a file (the campaign as `campaign_model_id` gives it, the file as
+submitted), newest first; None when the platform cannot (`JodoHook._list_jobs_for_file`)."""
 
 
 @dataclass(frozen=True)
 class FileJobSubmitter:
     """Submit file jobs exactly once, and find the job of a submission whose answer was lost.
 
+    The hook builds one for a call, with its own astercc call and job listing.
+
     :param settings: the connection's settings (paths, time zone, job pages).
-    :param calls: makes the importCJI call.
-    :param jobs: lists a campaign's jobs for a file.
+    :param astercc: makes the importCJI call.
+    :param list_jobs: lists a campaign's jobs for a file.
     :param redactor: the secrets to remove from messages (file URLs may carry a password).
     :param log: the hook's log, where a job found after a lost answer is reported.
     """
 
     settings: JodoConnectionSettings
-    calls: PlatformCalls
-    jobs: JobListing
+    astercc: AsterccCall
+    list_jobs: JobListing
     redactor: Redactor
     log: Any
 
@@ -101,7 +110,7 @@ class FileJobSubmitter:
         campaign_id, file_url = parameters["model_id"], parameters["context"]
         submitted_at = pendulum.now("UTC")
         if known_job_ids is None:
-            jobs = self.jobs.for_file(campaign_id, file_url)
+            jobs = self.list_jobs(campaign_id, file_url)
             known_job_ids = None if jobs is None else [job.job_id for job in jobs]
 
         def look_for_job(answer_lost: str) -> str | None:
@@ -124,7 +133,7 @@ class FileJobSubmitter:
 
         query = [(name, parameters[name]) for name in CJI_PARAMETERS]
         try:
-            answer = self.calls.astercc(self.settings.import_cji_path, query, what, before_resend=took_effect)
+            answer = self.astercc(self.settings.import_cji_path, query, what, before_resend=took_effect)
             return self._job_id(answer, what)
         except Exception as error:
             if look_failed or not may_have_taken_effect(error):
@@ -178,7 +187,7 @@ class FileJobSubmitter:
         :raises JodoCapabilityMissingError: the platform cannot list jobs.
         """
         campaign_id = submission.parameters["model_id"]
-        jobs = self.jobs.for_file(campaign_id, file_url)
+        jobs = self.list_jobs(campaign_id, file_url)
         if jobs is None:
             raise JodoCapabilityMissingError(
                 f"cannot look for the jobs of campaign {campaign_id}: the platform has no "

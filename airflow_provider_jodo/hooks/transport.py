@@ -2,15 +2,35 @@
 
 One `requests.Session` per calling thread (kept-alive connections; operators call the hook from
 several threads when `max_in_flight` > 1, and requests does not promise that a Session is
-thread-safe). Each attempt is bounded in time and size (`bounded_exchange`); transient failures
-are retried as the retry policy says. The transport knows nothing of the vendors' answers: it
-returns the body and status of the last answer, or raises `JodoConnectionError` in words that
-point at the fix, with every secret the redactor knows removed.
+thread-safe). The transport knows nothing of the vendors' answers: it returns the body and
+status of the last answer, or raises `JodoConnectionError` in words that point at the fix, with
+every secret the redactor knows removed.
 
-Redirects are not followed: a 307/308 would send the request (credentials and lead data) to
+**Retries.** Only failures that say nothing about the request itself are retried, as the
+connection's `RetryPolicy` says: the platform could not be reached or did not answer in time
+(connection errors, timeouts, a lost or cut answer), asked us to slow down (429) or failed on
+its side (5xx). A vendor answer, "failed" or an authentication refusal included, is never
+retried: sending it again cannot change it. Some transient failures may come after the platform
+acted on the request (a timeout, a lost answer, a 500): `TransientFailure.maybe_processed` says
+so, and a call that must not be repeated blindly (submitting an import job) checks first whether
+the earlier attempt took (`before_resend`).
+
+**Each attempt bounded in time and size.** requests' `timeout` bounds each socket read, not the
+exchange: a platform that trickles its answer one byte a second never trips it. So every attempt
+gets a deadline, kept by one watchdog thread per hook that shuts down the attempt's socket when
+the deadline passes. That wakes a read blocked anywhere (status line, headers, body, even inside
+TLS), and the attempt fails as "no complete answer in time". The socket is known because the
+hook's sessions use connection classes that hand theirs to the attempt running on their thread.
+The answer is streamed in chunks and counted: past the caller's cap, reading stops and the
+connection is dropped, so a huge answer costs at most the cap in memory (plus one chunk).
+
+**Redirects are not followed**: a 307/308 would send the request (credentials and lead data) to
 wherever the `Location` points, a 301/302/303 would turn it into a GET whose answer is not the
-platform's, and requests would read and decode a redirect's whole body outside the size cap.
-A 3xx is a `JodoResponseError` that names the host it points to.
+platform's, and requests would read and decode a redirect's whole body outside the size cap. A
+3xx is a `JodoResponseError` that names the host it points to. The sessions never even look at
+one: requests reads and decodes a redirect's whole body, outside any cap or deadline, even with
+`allow_redirects=False` (to prepare the next request it will not send), and parses its
+`Location`.
 """
 
 from __future__ import annotations
@@ -18,31 +38,31 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import itertools
+import logging
 import os
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any, overload
 from urllib.parse import urljoin, urlsplit
 
+import pendulum
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from airflow_provider_jodo.enums import UNPROCESSED_HTTP_STATUSES
 from airflow_provider_jodo.exceptions import JodoConnectionError, JodoResponseError
-from airflow_provider_jodo.hooks.bounded_exchange import (
-    AnswerTooLargeError,
-    AttemptWatchdog,
-    read_bounded,
-    watched_session,
-)
-from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
-from airflow_provider_jodo.hooks.retry_policy import (
-    RetryPolicy,
-    TransientFailure,
-    failure_of_exception,
-    failure_of_status,
-)
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings, RetryPolicy
+from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 from airflow_provider_jodo.protocol.wire.redaction import Redactor
+
+logger = logging.getLogger(__name__)
 
 LAST_LOOK_SECONDS = 0.5
 """A call with a caller's deadline (a wait for a job) gets at least this long, so that the look
@@ -57,6 +77,93 @@ _RAISED_BEFORE_SENDING = (
 """What requests raises before it sends anything."""
 _QUOTE_LIMIT = 200
 """The most characters of a hostile value (a header, a status line) that a message quotes."""
+THROTTLED = 429
+_RETRY_AFTER_DIGITS = 9
+"""The longest Retry-After in seconds read (about 31 years); a longer one reads as absent."""
+READ_CHUNK_BYTES = 64 * 1024
+_LENGTH_DIGITS = 18
+"""The longest Content-Length read (under 10**18 bytes); a longer one is as good as absent."""
+IDLE_WATCHDOG_SECONDS = 5.0
+"""A watchdog with no attempt to watch for this long ends its thread (the next attempt starts
+another), so that a hook nobody closes leaves no thread behind for long."""
+_current = threading.local()
+"""The attempt running on each thread, for its connections to attach their sockets to."""
+
+
+# When a failure is worth another attempt -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransientFailure:
+    """A failure worth another attempt. `retry_after` is the platform's own wait (seconds)."""
+
+    description: str
+    maybe_processed: bool
+    retry_after: float | None = None
+
+
+def failure_of_exception(error: requests.RequestException) -> TransientFailure | None:
+    """Tell which transient failure a `requests` exception stands for.
+
+    None for a failure another attempt cannot fix (e.g. a TLS or URL error).
+
+    :param error: what requests raised.
+    """
+    if isinstance(error, requests.exceptions.SSLError):
+        return None
+    if isinstance(error, requests.ConnectTimeout):
+        return TransientFailure("connect timeout", maybe_processed=False)
+    if isinstance(error, requests.Timeout):
+        return TransientFailure("no answer in time", maybe_processed=True)
+    if isinstance(error, requests.ConnectionError):
+        refused = "NewConnectionError" in repr(error) or "Connection refused" in str(error)
+        return TransientFailure(
+            "connection refused" if refused else "connection lost", maybe_processed=not refused
+        )
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return TransientFailure("answer cut short", maybe_processed=True)
+    return None
+
+
+def failure_of_status(status: int, headers: Any) -> TransientFailure | None:
+    """Tell which transient failure an HTTP status stands for (429 and 5xx), or None.
+
+    :param status: the answer's HTTP status.
+    :param headers: the answer's headers (for Retry-After).
+    """
+    if status != THROTTLED and not 500 <= status <= 599:
+        return None
+    return TransientFailure(
+        f"HTTP {status}",
+        maybe_processed=status not in UNPROCESSED_HTTP_STATUSES,
+        retry_after=_retry_after_seconds(headers.get("Retry-After")),
+    )
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Read Retry-After as seconds; None if absent or unreadable.
+
+    RFC 9110 allows a number of seconds (ASCII digits: `str.isdigit` also takes `²`, which
+    `float` refuses) or an HTTP date. A number too long for any retry budget, or a date beyond
+    what datetime holds, is unreadable too: the hook's own backoff applies.
+
+    :param value: the header's value.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if is_ascii_digits(text):
+        return float(text) if len(text) <= _RETRY_AFTER_DIGITS else None
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (pendulum.instance(moment) - pendulum.now("UTC")).total_seconds())
+
+
+# The calls ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -243,7 +350,7 @@ class Transport:
             return None
         now = time.monotonic()
         policy = self._retry_policy
-        wait = policy.wait_before_retry(retry, now - started, failure)
+        wait = policy.wait_before_retry(retry, now - started, failure.retry_after)
         if wait is None or now + wait >= call_ends:
             return None  # no retries left, or no attempt could start before the call's deadline
         self._log.warning(
@@ -577,3 +684,236 @@ def _decode(body: bytes, encoding: str | None) -> str:
         return body.decode(encoding or "latin-1", errors="replace")
     except LookupError:  # a charset Python does not know
         return body.decode("latin-1")
+
+
+# Each attempt bounded in time and size -------------------------------------------------------
+
+
+class AnswerTooLargeError(Exception):
+    """The answer is larger than the caller's cap (`size` bytes, or at least that many)."""
+
+    def __init__(self, size: int, limit: int, *, announced: bool) -> None:
+        """Keep the sizes, so that the hook's message says how large and which limit.
+
+        :param size: the answer's size in bytes, or how much was read before giving up.
+        :param limit: the caller's cap, in bytes.
+        :param announced: whether `size` is the announced Content-Length.
+        """
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+        self.announced = announced
+
+
+class Attempt:
+    """One attempt at an exchange: its deadline (monotonic seconds) and the sockets it uses."""
+
+    def __init__(self, deadline: float) -> None:
+        """Start with no sockets; they attach as the attempt's connections are used.
+
+        :param deadline: when the attempt must be over (monotonic seconds).
+        """
+        self.deadline = deadline
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def attach(self, sock: socket.socket | None) -> None:
+        """Watch `sock` for this attempt; one attached after the deadline is shut at once."""
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def expire(self) -> None:
+        """Wake every read of this attempt by shutting its sockets: the deadline passed."""
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+class AttemptWatchdog:
+    """Ends attempts that outlive their deadline.
+
+    One daemon thread, started with the first attempt and stopped by `close()` or after
+    `IDLE_WATCHDOG_SECONDS` without attempts, so that a hook leaves no thread behind.
+
+    Each thread runs at most one attempt at a time, so the live attempts are few (the hook's
+    threads) and a scan finds the next deadline. The thread is woken only when a new attempt
+    ends before the one it sleeps towards, not for every call.
+    """
+
+    def __init__(self) -> None:
+        """Watch nothing yet: the thread starts with the first attempt."""
+        self._condition = threading.Condition()
+        self._live: set[Attempt] = set()
+        self._thread: threading.Thread | None = None
+        self._sleeping_until = float("inf")
+        self._closed = False
+
+    @contextmanager
+    def attempt(self, deadline: float) -> Iterator[Attempt]:
+        """Run an attempt ending at `deadline` on the calling thread.
+
+        The connections the thread uses meanwhile attach their sockets to it, so that the
+        watchdog can shut them at the deadline.
+
+        :param deadline: when the attempt must be over (monotonic seconds).
+        """
+        attempt = Attempt(deadline)
+        with self._condition:
+            self._closed = False  # a closed hook may still be used: it restarts its watchdog
+            self._live.add(attempt)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="jodo-answer-deadlines", daemon=True)
+                self._thread.start()
+            elif deadline < self._sleeping_until:
+                self._condition.notify()
+        _current.attempt = attempt
+        try:
+            yield attempt
+        finally:
+            _current.attempt = None
+            with self._condition:
+                self._live.discard(attempt)
+
+    def close(self) -> None:
+        """Stop the watchdog thread and wait for it."""
+        with self._condition:
+            self._closed = True
+            thread, self._thread = self._thread, None
+            self._condition.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _watch(self) -> None:
+        with self._condition:
+            while not self._closed:
+                now = time.monotonic()
+                for attempt in [attempt for attempt in self._live if attempt.deadline <= now]:
+                    self._live.discard(attempt)
+                    attempt.expire()
+                self._sleeping_until = min((attempt.deadline for attempt in self._live), default=float("inf"))
+                if self._live:
+                    self._condition.wait(self._sleeping_until - now)
+                elif not self._condition.wait(IDLE_WATCHDOG_SECONDS) and not self._live:
+                    break  # idle: the next attempt starts a new thread
+            if self._thread is threading.current_thread():
+                self._thread = None
+            self._sleeping_until = float("inf")
+
+
+def current_attempt() -> Attempt | None:
+    """Give the attempt running on this thread, if any."""
+    return getattr(_current, "attempt", None)
+
+
+def read_bounded(response: requests.Response, limit: int) -> bytes:
+    """Read the whole body of a streamed `response`, at most `limit` bytes after decoding.
+
+    A compressed answer is counted as it unpacks, so that a small zip bomb cannot fill memory.
+
+    :param response: the streamed answer.
+    :param limit: the largest body read, in bytes.
+    :raises AnswerTooLargeError: announced (Content-Length) or read beyond `limit`; the
+        connection is dropped rather than drained.
+    """
+    announced = response.headers.get("Content-Length", "")
+    # ASCII digits only ('²'.isdigit() is True, int('²') raises), and few enough for int():
+    # any other value leaves the count below to enforce the limit.
+    readable = is_ascii_digits(announced) and len(announced) <= _LENGTH_DIGITS
+    if readable and int(announced) > limit and not response.headers.get("Content-Encoding"):
+        response.close()
+        raise AnswerTooLargeError(int(announced), limit, announced=True)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(READ_CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise AnswerTooLargeError(size, limit, announced=False)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def watched_session() -> requests.Session:
+    """Make a session whose connections attach their sockets to the calling thread's attempt.
+
+    It treats no answer as a redirect (`_NoRedirectSession`).
+    """
+    session = _NoRedirectSession()
+    adapter = _WatchedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class _NoRedirectSession(requests.Session):
+    """A session that sees no redirect, so that it neither follows one nor reads its body."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        """Return no target, whatever the answer: requests then leaves its body unread."""
+        return None
+
+
+def _shut(sock: Any) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed by its owner: nothing left to wake
+        logger.debug("socket already closed at its deadline", exc_info=True)
+
+
+class _WatchedConnectionMixin:
+    sock: Any
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        _attach(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:  # a kept-alive connection: no connect() this time
+            _attach(self.sock)
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+def _attach(sock: Any) -> None:
+    attempt = current_attempt()
+    if attempt is not None:
+        attempt.attach(sock)
+
+
+class _WatchedHTTPConnection(_WatchedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter with pools of watched connections (direct and through a proxy)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager

@@ -24,8 +24,7 @@ from airflow_provider_jodo.compat.airflow import (
     AirflowSensorTimeout,
     conf,
 )
-from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
-from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.hooks.jodo import JodoHook, campaign_model_id
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, push_job_reference
 from airflow_provider_jodo.protocol.job_verdict import JobWait, WaitOutcome, WaitStep
 from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits

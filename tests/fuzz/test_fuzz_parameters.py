@@ -22,11 +22,9 @@ from airflow_provider_jodo.enums import (
     coerce,
     coerce_optional,
 )
-from airflow_provider_jodo.hooks.connection_settings import (
-    EXTRA_DEFAULTS,
-    ConnectionSettingError,
-    JodoConnectionSettings,
-)
+from airflow_provider_jodo.exceptions import ConnectionSettingError
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
+from airflow_provider_jodo.hooks.connection_form import EXTRA_DEFAULTS
 from airflow_provider_jodo.loading.lead_rules import REQUIRED_RECORD_FIELDS, check_lead
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator

@@ -12,7 +12,8 @@ from airflow_provider_jodo.exceptions import (
     JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
-from airflow_provider_jodo.hooks.retry_policy import RetryPolicy, TransientFailure, failure_of_status
+from airflow_provider_jodo.hooks.connection import RetryPolicy
+from airflow_provider_jodo.hooks.transport import TransientFailure, failure_of_status
 from jodo_sandbox import Fault
 
 FAST_RETRIES = {"retry_backoff": 0.01, "max_retries": 4, "timeout": 0.5}
@@ -166,13 +167,13 @@ def test_backoff_grows_with_jitter_and_honours_retry_after():
     policy = RetryPolicy(max_retries=4, backoff=1.0, max_backoff=30.0, max_seconds=120.0)
     lost = TransientFailure("connection lost", maybe_processed=True)
     for retry, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0)]:
-        wait = policy.wait_before_retry(retry, 0.0, lost)
+        wait = policy.wait_before_retry(retry, 0.0, lost.retry_after)
         assert ceiling / 2 <= wait <= ceiling
-    assert policy.wait_before_retry(5, 0.0, lost) is None  # no retries left
-    assert policy.wait_before_retry(1, 119.9, lost) is None  # past the budget
+    assert policy.wait_before_retry(5, 0.0, lost.retry_after) is None  # no retries left
+    assert policy.wait_before_retry(1, 119.9, lost.retry_after) is None  # past the budget
     throttled = failure_of_status(429, {"Retry-After": "12"})
     assert throttled.retry_after == 12 and not throttled.maybe_processed
-    assert policy.wait_before_retry(1, 0.0, throttled) == 12
+    assert policy.wait_before_retry(1, 0.0, throttled.retry_after) == 12
     assert failure_of_status(500, {}).maybe_processed and not failure_of_status(503, {}).maybe_processed
     assert failure_of_status(404, {}) is None
     dated = failure_of_status(429, {"Retry-After": pendulum.now("UTC").add(seconds=30).to_rfc1123_string()})

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from airflow_provider_jodo.get_provider_info import get_provider_info
-from airflow_provider_jodo.hooks.connection_settings import EXTRA_DEFAULTS
+from airflow_provider_jodo.hooks.connection_form import EXTRA_DEFAULTS
 
 
 def airflow_cli(tmp_path, *arguments):

@@ -24,7 +24,7 @@ from file_servers import ftp_file_server, http_file_server
 from task_context import task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowException, TaskDeferred
-from airflow_provider_jodo.hooks.connection_settings import ConnectionSettingError
+from airflow_provider_jodo.exceptions import ConnectionSettingError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator

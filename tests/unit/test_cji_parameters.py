@@ -1,7 +1,7 @@
 import pytest
 
 from airflow_provider_jodo.assets import jodo_campaign_asset
-from airflow_provider_jodo.hooks.import_jobs import campaign_model_id
+from airflow_provider_jodo.hooks.jodo import campaign_model_id
 from airflow_provider_jodo.protocol.wire.cji_parameters import (
     CJI_PARAMETERS,
     UnencodableRecordError,

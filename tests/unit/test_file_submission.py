@@ -1,10 +1,11 @@
 """The exactly-once submission of a file job (`hooks.file_submission`), with no sockets.
 
-A scripted transport plays the retry loop's side of the protocol: it sends the submission once
-per scripted attempt and, after a failure that may have reached the platform, asks the
-submission's check before sending again; a `TookEffect` from the check ends the call. A
-scripted listing stands for the campaign's jobs for the file, as the status method lists them.
-The real submission, answer parsing and job matching run on top.
+A scripted transport, in the place of a hook's own, plays the retry loop's side of the
+protocol: it sends the submission once per scripted attempt and, after a failure that may have
+reached the platform, asks the submission's check before sending again; a `TookEffect` from the
+check ends the call. A scripted listing stands for the campaign's jobs for the file, as the
+status method lists them. The real submission, the hook's answer parsing and job matching run
+on top.
 """
 
 from __future__ import annotations
@@ -23,13 +24,11 @@ from airflow_provider_jodo.exceptions import (
     JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
-from airflow_provider_jodo.hooks.connection_settings import JodoConnectionSettings
 from airflow_provider_jodo.hooks.file_submission import FileJobSubmitter
-from airflow_provider_jodo.hooks.platform_calls import JSONP_CALLBACK, PlatformCalls
-from airflow_provider_jodo.hooks.retry_policy import TransientFailure, failure_of_status
+from airflow_provider_jodo.hooks.jodo import JSONP_CALLBACK, JodoHook
+from airflow_provider_jodo.hooks.transport import TransientFailure, failure_of_status
 from airflow_provider_jodo.protocol.models import ImportJob
 from airflow_provider_jodo.protocol.wire.cji_parameters import CJI_PARAMETERS
-from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 FILE_URL = "https://files.example.com/leads.csv"
 CAMPAIGN = "7"
@@ -107,20 +106,24 @@ def job(job_id: str, **reported: str) -> ImportJob:
 OLDER = job("50")
 
 
+CONNECTION = Connection(
+    conn_id="jodo_unit",
+    conn_type="jodo",
+    host="https://jodo.example.com",
+    login="admin",
+    password="pass-word-1",
+    schema="myteam",
+)
+
+
 def submit(transport: ScriptedTransport, listing: ScriptedListing, known_job_ids=None) -> str:
-    settings = JodoConnectionSettings.from_connection(
-        Connection(
-            conn_id="jodo_unit",
-            conn_type="jodo",
-            host="https://jodo.example.com",
-            login="admin",
-            password="pass-word-1",
-            schema="myteam",
-        )
+    hook = JodoHook(jodo_conn_id=CONNECTION.conn_id)
+    hook.get_connection = lambda conn_id: CONNECTION  # no metadata database
+    settings = hook.get_conn_settings()
+    hook._transport = transport  # the script plays the transport's retry loop
+    submitter = FileJobSubmitter(
+        settings, hook._astercc, listing.for_file, hook._redactor, logging.getLogger(__name__)
     )
-    redactor = Redactor(settings.secrets())
-    calls = PlatformCalls(settings, transport, redactor)
-    submitter = FileJobSubmitter(settings, calls, listing, redactor, logging.getLogger(__name__))
     parameters = {
         **{name: "" for name in CJI_PARAMETERS},
         **settings.astercc_credentials(),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_jodo.hooks.connection_settings import EXTRA_DEFAULTS
+from airflow_provider_jodo.hooks.connection_form import EXTRA_DEFAULTS
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator

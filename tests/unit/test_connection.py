@@ -5,8 +5,8 @@ import pytest
 from airflow.sdk import Connection
 
 from airflow_provider_jodo.enums import PasswordType, UserType
-from airflow_provider_jodo.hooks.connection_settings import ConnectionSettingError, JodoConnectionSettings
-from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
+from airflow_provider_jodo.exceptions import ConnectionSettingError
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings, RetryPolicy
 
 
 def make(**overrides):

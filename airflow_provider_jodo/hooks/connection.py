@@ -1,10 +1,14 @@
-"""How a `jodo` Airflow connection maps onto the two platforms' settings.
+"""How a `jodo` Airflow connection maps onto the two platforms' settings, its retries included.
 
 Standard fields: `host` is the base URL (scheme included; a bare host name means https),
 `port` is optional, `login`/`password` are the astercc user and password, `schema` is the
-astercc organisation identity. Everything else lives in the extra (see `EXTRA_DEFAULTS`).
-A setting is only required by the calls that use it: a DAG that only pushes ImportProcessData
-needs no astercc user.
+astercc organisation identity. Everything else lives in the extra (its fields and defaults:
+`connection_form.EXTRA_DEFAULTS`). A setting is only required by the calls that use it: a DAG
+that only pushes ImportProcessData needs no astercc user. The hook's `test_connection` checks a
+connection against the platform.
+
+The retry policy is one of the settings (three of its four numbers are the connection's), so it
+is defined here, below the transport that follows it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import math
+import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,12 +29,51 @@ from airflow_provider_jodo.exceptions import ConnectionSettingError
 
 # The defaults live apart, free of Airflow imports: `get_provider_info` reads them while Airflow
 # discovers providers, before this module's exceptions can be imported.
-from airflow_provider_jodo.hooks.connection_defaults import (
+from airflow_provider_jodo.hooks.connection_form import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_BACKOFF_SECONDS,
+    DEFAULT_RETRY_MAX_SECONDS,
     EXTRA_DEFAULTS,
     JOB_ID_PLACEHOLDER,
 )
-from airflow_provider_jodo.hooks.retry_policy import RetryPolicy
 from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded by attempts and by total time.
+
+    :param max_retries: attempts after the first (0 disables retries).
+    :param backoff: seconds before the first retry; doubled for each further one.
+    :param max_backoff: the longest single wait (a Retry-After beyond it is honoured up to
+        the time left).
+    :param max_seconds: the time budget of one call, its retries and waits included.
+    """
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS
+    max_backoff: float = 30.0
+    max_seconds: float = DEFAULT_RETRY_MAX_SECONDS
+
+    def wait_before_retry(self, retry: int, elapsed: float, retry_after: float | None) -> float | None:
+        """Say how many seconds to wait before a retry, or None to give up.
+
+        None when no retries are left, or when the wait would end past the time budget.
+
+        :param retry: the retry's number, from 1.
+        :param elapsed: seconds the call has taken so far.
+        :param retry_after: the platform's own wait for the failure (`Retry-After`, seconds), a
+            floor for the wait; None when it set none.
+        """
+        if retry > self.max_retries:
+            return None
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
+        wait = ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": spread, never zero
+        if retry_after is not None:
+            wait = max(wait, retry_after)
+        if elapsed + wait > self.max_seconds:
+            return None
+        return wait
 
 
 @dataclass(frozen=True)
