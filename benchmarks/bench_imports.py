@@ -190,7 +190,7 @@ def push_process_data(
 
 def process_data_bodies(connection: dict[str, Any], records: list[dict[str, str]]) -> list[bytes]:
     """The operator's requests, encoded as the hook encodes them, ready to post."""
-    from airflow_provider_jodo.protocol.wire.form import form_field
+    from airflow_provider_jodo.protocol.wire.customer_web_service import form_field
 
     bodies = []
     for start in range(0, len(records), BATCH_SIZE):
@@ -209,7 +209,7 @@ def process_data_bodies(connection: dict[str, Any], records: list[dict[str, str]
 
 def replay(connection: dict[str, Any], bodies: list[bytes]) -> None:
     """Post pre-encoded bodies one after the other on one kept-alive bare session."""
-    from airflow_provider_jodo.protocol.wire.form import FORM_CONTENT_TYPE
+    from airflow_provider_jodo.protocol.wire.customer_web_service import FORM_CONTENT_TYPE
 
     url = connection["host"] + PROCESS_DATA_PATH
     with requests.Session() as session:

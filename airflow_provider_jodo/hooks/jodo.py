@@ -87,13 +87,14 @@ from airflow_provider_jodo.protocol.wire.cji_parameters import (
     names_csv_file,
     refuse_url_login,
 )
-from airflow_provider_jodo.protocol.wire.form import FORM_CONTENT_TYPE, form_field
-from airflow_provider_jodo.protocol.wire.job_status import parse_import_job
-from airflow_provider_jodo.protocol.wire.process_data import (
+from airflow_provider_jodo.protocol.wire.customer_web_service import (
+    FORM_CONTENT_TYPE,
     PreparedImport,
     encode_jodo_request,
+    form_field,
     parse_record_outcomes,
 )
+from airflow_provider_jodo.protocol.wire.job_status import parse_import_job
 from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 from airflow_provider_jodo.protocol.wire.record_values import scalar_text
 from airflow_provider_jodo.protocol.wire.redaction import Redactor, install_url_log_redaction

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_jodo.loading.operator_arguments import positive_int
+from airflow_provider_jodo.loading.checks import positive_int
 
 DEFAULT_PROGRESS_EVERY_RECORDS = 100_000
 DEFAULT_PROGRESS_EVERY_SECONDS = 10.0

@@ -23,8 +23,12 @@ from airflow_provider_jodo.compat.airflow import conf
 from airflow_provider_jodo.enums import CJISource, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import JodoImportJobLink, clear_job_reference
-from airflow_provider_jodo.loading.load_checks import DEFAULT_MIN_LOADED, check_loaded, min_loaded_argument
-from airflow_provider_jodo.loading.operator_arguments import positive_seconds
+from airflow_provider_jodo.loading.checks import (
+    DEFAULT_MIN_LOADED,
+    check_loaded,
+    min_loaded_argument,
+    positive_seconds,
+)
 from airflow_provider_jodo.operators.file_job import FileJob, FileSubmission
 from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
 from airflow_provider_jodo.protocol.cji_policies import CJIPolicies

@@ -20,15 +20,16 @@ from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import JodoInvalidRequestError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.campaign_rules import data_record_problem, refusal_naming_fields
-from airflow_provider_jodo.loading.in_flight import map_in_order
-from airflow_provider_jodo.loading.load_checks import (
+from airflow_provider_jodo.loading.checks import (
     DEFAULT_MIN_LOADED,
     check_loaded,
     min_loaded_argument,
+    on_invalid_policy,
+    positive_int,
     records_with_known_columns,
 )
-from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
-from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
+from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.in_flight import map_in_order
 from airflow_provider_jodo.loading.progress import (
     DEFAULT_PROGRESS_EVERY_RECORDS,
     DEFAULT_PROGRESS_EVERY_SECONDS,

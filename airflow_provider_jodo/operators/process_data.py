@@ -23,6 +23,15 @@ from airflow_provider_jodo.assets import PROCESS_IMPORTS, jodo_process_asset
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
 from airflow_provider_jodo.hooks.jodo import JodoHook
+from airflow_provider_jodo.loading.checks import (
+    DEFAULT_MIN_LOADED,
+    check_loaded,
+    min_loaded_argument,
+    on_invalid_policy,
+    positive_int,
+    records_with_known_columns,
+)
+from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.import_report import (
     default_report_location,
     first_rejection,
@@ -33,14 +42,6 @@ from airflow_provider_jodo.loading.import_report import (
 from airflow_provider_jodo.loading.in_flight import map_in_order, prompt_thread_switching
 from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.lead_rules import check_lead, scalar_text
-from airflow_provider_jodo.loading.load_checks import (
-    DEFAULT_MIN_LOADED,
-    check_loaded,
-    min_loaded_argument,
-    records_with_known_columns,
-)
-from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
-from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.loading.progress import (
     DEFAULT_PROGRESS_EVERY_RECORDS,
     DEFAULT_PROGRESS_EVERY_SECONDS,
@@ -57,7 +58,7 @@ from airflow_provider_jodo.loading.storage import local_source, local_target, pr
 from airflow_provider_jodo.operators.lineage import ImportLineage, location_lineage
 from airflow_provider_jodo.protocol.exetime import resolve_exetime
 from airflow_provider_jodo.protocol.models import ProcessDataImport
-from airflow_provider_jodo.protocol.wire.process_data import PreparedImport
+from airflow_provider_jodo.protocol.wire.customer_web_service import PreparedImport
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -67,12 +68,13 @@ DEFAULT_BATCH_SIZE = 500
 """Records per ImportProcessData request unless `batch_size` says otherwise. The vendor documents
 no per-request limit (a platform that has one refuses a larger request: set `batch_size` below
 it). What bounds a request is its body: one url-encoded form field, the JSON posted almost raw
-(`protocol/wire/form.py`), which the platform's servlet parses as a form; servlet containers parse
-at most 2 MiB of a form body by default (Tomcat's `maxPostSize`), and beyond it `data` is
-missing. A record of the documented fields is about 280 bytes, so 500 make about 140 KB, with
-room for records several times larger (twenty 100-character extra fields: about 1.3 MB). The
-answer, one outcome per record, stays small beside `max_answer_bytes`, and a failed request is
-resent whole (upserts make that safe), so a batch is also what one retry costs."""
+(`protocol/wire/customer_web_service.py`), which the platform's servlet parses as a form;
+servlet containers parse at most 2 MiB of a form body by default (Tomcat's `maxPostSize`), and
+beyond it `data` is missing. A record of the documented fields is about 280 bytes, so 500 make
+about 140 KB, with room for records several times larger (twenty 100-character extra fields:
+about 1.3 MB). The answer, one outcome per record, stays small beside `max_answer_bytes`, and a
+failed request is resent whole (upserts make that safe), so a batch is also what one retry
+costs."""
 CHUNK_SPAN_BATCHES = 2
 """A chunk of input closes after this many batch sizes of records even when rejections left
 its batch short, so that a long run of invalid records is not held in memory."""

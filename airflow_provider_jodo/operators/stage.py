@@ -25,10 +25,14 @@ from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import clear_job_reference
 from airflow_provider_jodo.loading.campaign_csv import campaign_row
 from airflow_provider_jodo.loading.campaign_rules import dial_number_problem
+from airflow_provider_jodo.loading.checks import (
+    check_loaded,
+    on_invalid_policy,
+    positive_int,
+    records_with_known_columns,
+)
+from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.lead_files import check_lead_file
-from airflow_provider_jodo.loading.load_checks import check_loaded, records_with_known_columns
-from airflow_provider_jodo.loading.operator_arguments import column_mapping as column_mapping_argument
-from airflow_provider_jodo.loading.operator_arguments import on_invalid_policy, positive_int
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
 from airflow_provider_jodo.loading.storage import file_name_part, local_source
 from airflow_provider_jodo.operators.cji_file import FileJobOperator

@@ -35,8 +35,8 @@ from airflow_provider_jodo.protocol.wire.answers import (
     jodo_payload,
     parse_answer,
 )
+from airflow_provider_jodo.protocol.wire.customer_web_service import parse_record_outcomes
 from airflow_provider_jodo.protocol.wire.job_status import parse_import_job, parse_job_id
-from airflow_provider_jodo.protocol.wire.process_data import parse_record_outcomes
 from airflow_provider_jodo.protocol.wire.relaxed_json import MalformedBodyError, parse_body
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 

@@ -6,13 +6,13 @@ import threading
 
 import pytest
 
+from airflow_provider_jodo.loading.checks import positive_int
 from airflow_provider_jodo.loading.in_flight import (
     PROMPT_SWITCH_INTERVAL_SECONDS,
     READ_AHEAD_PER_CALL,
     map_in_order,
     prompt_thread_switching,
 )
-from airflow_provider_jodo.loading.operator_arguments import positive_int
 
 
 def test_results_come_in_input_order_when_later_calls_end_first():

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from airflow_provider_jodo.protocol.wire.form import form_field
+from airflow_provider_jodo.protocol.wire.customer_web_service import form_field
 
 AWKWARD = [
     "plain",
