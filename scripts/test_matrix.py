@@ -3,7 +3,8 @@
 For each minor below the newest (which `make test` runs in `.venv`, the system tests included),
 create or reuse a uv venv in `.matrix/af<minor>` with that Airflow and the provider's test
 extras, pinned by `constraints/airflow-<minor>.txt`, then run `tests/unit` and
-`tests/integration` on two xdist workers, each folder in its own pytest call, and print a table:
+`tests/integration` (but `HOOK_ONLY_TESTS`) on two xdist workers, each folder in its own pytest
+call, and print a table:
 Airflow version | tests passed | failed | minutes. The oldest minor also runs the browser test of
 the connection form, whose fields each minor builds its own way.
 
@@ -58,7 +59,21 @@ its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires universal-pa
 cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra
 fields only with wtforms installed (the FAB provider brings it)."""
 
-SUITES = [["tests/unit"], ["tests/integration"]]
+HOOK_ONLY_TESTS = [
+    "tests/integration/test_bounded_calls.py",
+    "tests/integration/test_hook_cji_data.py",
+    "tests/integration/test_hook_cji_jobs.py",
+    "tests/integration/test_hook_process_data.py",
+    "tests/integration/test_hook_retries.py",
+    "tests/integration/test_hostile_platform.py",
+    "tests/integration/test_soak.py",
+]
+"""Integration tests of the hook's transport and protocol (bounded calls, retries, answers, the
+platform's codes, the soak's exactly-once at scale): the same code over HTTP on every minor, where
+Airflow only lends the connection, which every operator, sensor and trigger test below loads on
+every minor as well. The older minors skip them; the newest runs them (with both profiles)."""
+
+SUITES = [["tests/unit"], ["tests/integration", *(f"--ignore={path}" for path in HOOK_ONLY_TESTS)]]
 OLDEST_ONLY_SUITES = [["tests/system/test_connection_form.py", "-m", "system"]]
 """The connection form is built from `conn-fields` on 3.2+ and from the hook's classmethods
 before: the oldest minor proves the second way, the newest (`make test`) the first."""
@@ -115,8 +130,13 @@ def venv_for(minor: str) -> Path:
     venv = MATRIX / f"af{minor.replace('.', '')}"
     stamp = venv / ".installed"
     constraints = constraints_file(minor)
-    inputs = (
-        f"{EXTRA_REQUIREMENTS.get(minor)}\n{constraints.read_text()}\n{(ROOT / 'pyproject.toml').read_text()}"
+    inputs = "\n".join(
+        [
+            str(EXTRA_REQUIREMENTS.get(minor)),
+            constraints.read_text(),
+            (ROOT / "pyproject.toml").read_text(),
+            (ROOT / "sandbox" / "pyproject.toml").read_text(),
+        ]
     )
     if stamp.exists() and stamp.read_text() == inputs:
         return venv
@@ -124,6 +144,8 @@ def venv_for(minor: str) -> Path:
     requirements = [
         "-e",
         f"{ROOT}[test]",
+        "-e",
+        str(ROOT / "sandbox"),  # the tests' platform: its own distribution
         *requirements_of(minor, AIRFLOW_RELEASES[minor]),
         "-c",
         str(constraints),
