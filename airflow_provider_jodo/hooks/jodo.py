@@ -28,9 +28,9 @@ import requests
 
 from airflow_provider_jodo.compat.airflow import (
     BaseHook,
-    aextra_dejson,
-    aget_connection,
     amask_secret,
+    get_async_connection,
+    get_async_extra_dejson,
     mask_secret,
 )
 from airflow_provider_jodo.enums import (
@@ -310,8 +310,8 @@ class JodoHook(BaseHook):
         which the triggerer shares.
         """
         if self._settings is None:
-            conn = await aget_connection(self.jodo_conn_id)
-            settings = JodoConnectionSettings.from_connection(conn, await aextra_dejson(conn))
+            conn = await get_async_connection(self.jodo_conn_id)
+            settings = JodoConnectionSettings.from_connection(conn, await get_async_extra_dejson(conn))
             for secret in settings.secrets():
                 await amask_secret(secret)
             self._redactor.add(*settings.secrets())

@@ -56,8 +56,8 @@ def test_a_connection_and_its_extra_load_from_async_code(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_JODO_COMPAT", json.dumps(connection))
 
     async def load():
-        conn = await compat.aget_connection("jodo_compat")
-        return conn, await compat.aextra_dejson(conn)
+        conn = await compat.get_async_connection("jodo_compat")
+        return conn, await compat.get_async_extra_dejson(conn)
 
     conn, loaded = asyncio.run(load())
     assert (conn.conn_id, conn.host) == ("jodo_compat", "https://jodo.example.com")
