@@ -25,12 +25,10 @@ The answer is streamed in chunks and counted: past the caller's cap, reading sto
 connection is dropped, so a huge answer costs at most the cap in memory (plus one chunk).
 
 **Redirects are not followed**: a 307/308 would send the request (credentials and lead data) to
-wherever the `Location` points, a 301/302/303 would turn it into a GET whose answer is not the
-platform's, and requests would read and decode a redirect's whole body outside the size cap. A
-3xx is a `JodoResponseError` that names the host it points to. The sessions never even look at
-one: requests reads and decodes a redirect's whole body, outside any cap or deadline, even with
-`allow_redirects=False` (to prepare the next request it will not send), and parses its
-`Location`.
+wherever the `Location` points, and a 301/302/303 would turn it into a GET whose answer is not the
+platform's. A 3xx is a `JodoResponseError` that names the host it points to. The sessions never
+even look at one: even with `allow_redirects=False`, requests reads and decodes a redirect's
+whole body, outside any cap or deadline, to prepare the next request it will not send.
 """
 
 from __future__ import annotations
@@ -59,6 +57,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from airflow_provider_jodo.enums import UNPROCESSED_HTTP_STATUSES
 from airflow_provider_jodo.exceptions import JodoConnectionError, JodoResponseError
 from airflow_provider_jodo.hooks.connection import JodoConnectionSettings, RetryPolicy
+from airflow_provider_jodo.protocol.wire.answers import quote_body
 from airflow_provider_jodo.protocol.wire.protocol import is_ascii_digits
 from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
@@ -76,7 +75,7 @@ _RAISED_BEFORE_SENDING = (
 )
 """What requests raises before it sends anything."""
 _QUOTE_LIMIT = 200
-"""The most characters of a hostile value (a header, a status line) that a message quotes."""
+"""The most characters of a redirect's origin that a message quotes."""
 THROTTLED = 429
 _RETRY_AFTER_DIGITS = 9
 """The longest Retry-After in seconds read (about 31 years); a longer one reads as absent."""
@@ -421,7 +420,7 @@ class Transport:
         :param what: the call, as messages name it.
         :param refused: what Python's HTTP client refused in the answer.
         """
-        detail = self._redactor.redact(str(refused))[:_QUOTE_LIMIT]
+        detail = quote_body(str(refused), self._redactor.redact)
         return JodoResponseError(
             f"{what}: the answer from {self._settings.base_url} is not valid HTTP "
             f"({type(refused).__name__}: {detail}); check that the connection's host and port are "
