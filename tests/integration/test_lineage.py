@@ -41,10 +41,13 @@ def platform(airflow_db):
 def lineage_run(platform, tmp_path) -> Callable[..., tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Run a DAG of `lineage_runner` against `platform` with OpenLineage's file transport; return
     the run (`run_id`, `state`) and the OpenLineage events it emitted."""
-    events_file = tmp_path / "openlineage.jsonl"
+    # One file per event: the listener emits from several threads, and appends of events larger
+    # than a write buffer interleave in one shared file. Debug mode names each file by time, job
+    # and event type, so two events never share a name.
+    events_prefix = tmp_path / "openlineage"
 
     def run(builder: str, **arguments: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        transport = {"type": "file", "log_file_path": str(events_file), "append": True}
+        transport = {"type": "file", "log_file_path": str(events_prefix), "debug_mode": True}
         environment = {
             **os.environ,
             "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(platform.connection_dict()),
@@ -62,7 +65,8 @@ def lineage_run(platform, tmp_path) -> Callable[..., tuple[dict[str, Any], list[
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         [line] = [line for line in result.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
         dag_run = json.loads(line.removeprefix(RESULT_PREFIX))
-        return dag_run, [json.loads(line) for line in events_file.read_text().splitlines()]
+        event_files = sorted(tmp_path.glob(f"{events_prefix.name}-*.json"))
+        return dag_run, [json.loads(path.read_text()) for path in event_files]
 
     return run
 
