@@ -1,4 +1,4 @@
-"""Stage records as a CSV on an FTP server, then import them with ONE importCJI ftp job.
+"""Stage records as a CSV on an FTP server, then import them with ONE importCJI ftp file job.
 
 Pushing 100,000 warehouse rows with `source=data` is 100,000 calls; staging them is one upload
 and one server-side job, which the platform's scheduler runs at `exetime`. The file transfer
