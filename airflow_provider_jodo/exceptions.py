@@ -84,7 +84,7 @@ class JodoCapabilityMissingError(JodoError):
 
 
 class JodoSubmissionUnconfirmedError(JodoError):
-    """A file-job submission may have created a job, and the platform cannot list jobs to tell.
+    """A file job's submission may have created a job, and the platform cannot list jobs to tell.
 
     Its answer was lost, cut or late, and the platform cannot list a campaign's jobs: the hook
     does not send it again, because a second job would import the file twice. The message names
@@ -105,7 +105,7 @@ class JodoLeadFileError(JodoError, AirflowFailException, ValueError):
 
 
 class JodoAmbiguousJobError(JodoError):
-    """A file-job submission whose answer was lost matches more than one new job of its campaign and file.
+    """A file job's submission whose answer was lost matches more than one new job of its campaign and file.
 
     Another run submitted the same file with the same parameters meanwhile, and nothing tells
     which job is this one's. The hook neither takes one as its own nor submits again; asking

@@ -15,7 +15,7 @@ name                 new in             on older minors
 ``amask_secret``     3.3 (``sdk.log``)  ``mask_secret`` run through asgiref's
                                         ``sync_to_async``, as the triggerer of 3.0-3.2 asks
                                         of synchronous SDK calls
-``task_state_store`` 3.3 (the context)  None: the caller degrades (a retry of a file import
+``task_state_store`` 3.3 (the context)  None: the caller degrades (a retry of a file job
                                         submits again) and logs it
 ==================== ================== =====================================================
 

@@ -1,1 +1,1 @@
-"""All I/O with the platforms: `jodo.JodoHook`, over the file submission, transport and connection."""
+"""All I/O with the platforms: `jodo.JodoHook`, over the file job submission, transport and connection."""

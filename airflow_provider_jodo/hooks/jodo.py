@@ -3,7 +3,7 @@
 One hook, read top to bottom: the connection's settings, loaded once; the ImportProcessData
 calls (encode, send, read the answer, so that a caller can pipeline batches); the importCJI
 calls (one record answered at once, or a file job submitted exactly once through
-`file_submission`); the import jobs (one job's state now, a campaign's jobs for a file); what the
+`file_job_submission`); the import jobs (one job's state now, a campaign's jobs for a file); what the
 platform can do beyond the vendors' documentation; the connection test; and, last, the two APIs'
 calling conventions, under which everything above goes to `transport`.
 
@@ -53,7 +53,7 @@ from airflow_provider_jodo.exceptions import (
 )
 from airflow_provider_jodo.hooks.connection import JodoConnectionSettings, RetryPolicy
 from airflow_provider_jodo.hooks.connection_form import field_behaviour, form_widgets
-from airflow_provider_jodo.hooks.file_submission import FileJobSubmitter
+from airflow_provider_jodo.hooks.file_job_submission import FileJobSubmitter
 from airflow_provider_jodo.hooks.transport import ResendCheck, TookEffect, Transport
 from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
 from airflow_provider_jodo.protocol.codes import (
@@ -534,7 +534,7 @@ class JodoHook(BaseHook):
     #
     # `source=data` carries one record in `context` and the answer says what became of it;
     # `source=http|ftp` names a CSV file the platform fetches in a background job, whose id only
-    # the answer gives, so its submission goes through `file_submission` to be made exactly once.
+    # the answer gives, so its submission goes through `file_job_submission` to be made exactly once.
 
     def import_cji(
         self,

@@ -1,4 +1,4 @@
-"""Stage records as a CSV on an FTP server, then import them with ONE importCJI ftp job.
+"""Stage records as a CSV on an FTP server, then import them with ONE importCJI ftp file job.
 
 Pushing 100,000 warehouse rows with `source=data` is 100,000 calls; staging them is one upload
 and one server-side job, which the platform's scheduler runs at `exetime`. The file transfer
@@ -12,7 +12,6 @@ import csv
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -35,9 +34,8 @@ from airflow_provider_jodo.loading.checks import column_mapping as column_mappin
 from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
 from airflow_provider_jodo.loading.storage import file_name_part, local_source
-from airflow_provider_jodo.operators.cji_file import FileJobOperator
+from airflow_provider_jodo.operators.cji_file import FileJob, FileJobOperator
 from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
-from airflow_provider_jodo.operators.file_job import FileSubmission
 from airflow_provider_jodo.operators.lineage import location_lineage, query_lineage
 from airflow_provider_jodo.protocol.wire.cji_parameters import names_csv_file
 
@@ -50,13 +48,14 @@ DEFAULT_FETCH_SIZE = 10_000
 
 
 class JodoStageAndImportOperator(FileJobOperator):
-    """Stage records as a CSV on an FTP server, then import it into a campaign with one ftp job.
+    """Stage records as a CSV on an FTP server, then import it into a campaign with one ftp file job.
 
     The CSV has a header and one line per record, columns in `columns` order; it is uploaded
     to the FTP server of `ftp_conn_id` and imported into campaign `campaign_id` with one
-    importCJI `source=ftp` job, `delrow=1` (the header). The job is then waited for in the
-    worker, or deferrable in the triggerer, through the same `FileJob` as
-    `JodoImportCJIFileOperator`; the policy and wait parameters are `FileJobOperator`'s.
+    importCJI `source=ftp` file job, `delrow=1` (the header). Its base, `FileJobOperator`,
+    runs the file job as it runs `JodoImportCJIFileOperator`'s (submitted once, waited for in the
+    worker or, deferrable, in the triggerer), with its policy and wait parameters; the file is
+    staged in `prepare_file`, only when a new job is to be submitted.
 
     Returns the job's final state and counts (with `wait_for_completion=False`:
     `{"job_id", "job_url"}`); pushes the staging summary (`file_url`, `total`, `staged`,
@@ -173,11 +172,11 @@ class JodoStageAndImportOperator(FileJobOperator):
         file_url = _ftp_file_url(self.ftp_conn_id, self.remote_path)
         # The FTP login reaches the platform as source_user/source_pwd through the connection:
         # read at submit time, never a template field.
-        submission = FileSubmission(
+        file_job = FileJob(
             self.campaign_id, CJISource.FTP, file_url, self.ftp_conn_id, self.exetime, self.policies
         )
         try:
-            job = self.run_file_job(context, submission, stage=partial(self._stage, file_url))
+            job = self.run_file_job(context, file_job)
         finally:  # also when the wait is deferred (TaskDeferred) or the job failed
             if self._staging is not None:
                 context["ti"].xcom_push(key=STAGING_XCOM_KEY, value=self._staging)
@@ -197,15 +196,15 @@ class JodoStageAndImportOperator(FileJobOperator):
             return query_lineage(self.sql_conn_id, self.sql)
         return location_lineage(self.source_path)
 
-    def _delete_staged_file(self) -> None:
-        """Remove the staged file from the FTP server, with `delete_staged_file`, once its job succeeded."""
-        if self.delete_staged_file and self.remote_path is not None:
-            with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
-                ftp.delete_file(self.remote_path)
-            self.log.info("Removed the staged file %s from the FTP server", self.remote_path)
+    def prepare_file(self, hook: JodoHook, file_job: FileJob) -> None:
+        """Stage the file: write the records as a CSV and upload it to `remote_path`.
 
-    def _stage(self, file_url: str, hook: JodoHook) -> None:
-        """Write the records as a CSV and upload it to `remote_path`; run only before a new job."""
+        Run only before a new job is submitted, never when an earlier try's job is reused.
+
+        :param hook: the hook the job is submitted with (the CSV's times are in its connection's
+            time zone).
+        :param file_job: the file job about to be submitted; `file_url` is the staged file's.
+        """
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
             with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
@@ -222,14 +221,21 @@ class JodoStageAndImportOperator(FileJobOperator):
                 raise AirflowSkipException("no records to import (min_loaded=0)")
             with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
                 ftp.store_file(self.remote_path, str(staged_file))
-        self._staging = {"file_url": file_url, **summary}
+        self._staging = {"file_url": file_job.file_url, **summary}
         self.log.info(
             "Staged %d of %d records (%d rejected) at %s",
             summary["staged"],
             summary["total"],
             summary["rejected"],
-            file_url,
+            file_job.file_url,
         )
+
+    def _delete_staged_file(self) -> None:
+        """Remove the staged file from the FTP server, with `delete_staged_file`, once its job succeeded."""
+        if self.delete_staged_file and self.remote_path is not None:
+            with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
+                ftp.delete_file(self.remote_path)
+            self.log.info("Removed the staged file %s from the FTP server", self.remote_path)
 
     def _write_csv(self, path: Path, timezone: str, source_file: str | None) -> dict[str, Any]:
         """Stream the records into `path`; return the counts and the first rejections.

@@ -52,7 +52,7 @@ _NOW = (IMMEDIATELY, IMMEDIATELY_AS_ZEROS)
 
 @dataclass(frozen=True)
 class FileJobSubmission:
-    """A file-job submission as its job's status would report it back.
+    """A file job's submission, as its job's status would report it back.
 
     :param parameters: importCJI parameter -> value as sent, for any of `exetime` and
         `REPORTED_JOB_PARAMETERS`; one left out is not compared. `context`, the file URL, is

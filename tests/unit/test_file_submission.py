@@ -1,4 +1,4 @@
-"""The exactly-once submission of a file job (`hooks.file_submission`), with no sockets.
+"""The exactly-once submission of a file job (`hooks.file_job_submission`), with no sockets.
 
 A scripted transport, in the place of a hook's own, plays the retry loop's side of the
 protocol: it sends the submission once per scripted attempt and, after a failure that may have
@@ -24,7 +24,7 @@ from airflow_provider_jodo.exceptions import (
     JodoResponseError,
     JodoSubmissionUnconfirmedError,
 )
-from airflow_provider_jodo.hooks.file_submission import FileJobSubmitter
+from airflow_provider_jodo.hooks.file_job_submission import FileJobSubmitter
 from airflow_provider_jodo.hooks.jodo import JSONP_CALLBACK, JodoHook
 from airflow_provider_jodo.hooks.transport import TransientFailure, failure_of_status
 from airflow_provider_jodo.protocol.models import ImportJob

@@ -46,7 +46,7 @@ def encode_context(record: Mapping[str, Any]) -> str:
     The format has no escaping, so a key or value holding `||` or `=`, or a value starting or
     ending with `|` (it would merge with a separator), is rejected with an error naming the
     field: sending it would silently store a different value. Route such records through an
-    http/ftp file import instead. None becomes an empty value; other values must be strings or
+    http/ftp file job instead. None becomes an empty value; other values must be strings or
     integers (`lead_rules.field_text`). Field names are trimmed and case-insensitive on the
     platform, so two keys that name the same field that way are refused too.
     """
