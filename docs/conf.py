@@ -8,15 +8,16 @@ from the network, at build time or when a reader opens a page.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 project = "airflow-provider-jodo"
 author = "airflow-provider-jodo contributors"
-copyright = "airflow-provider-jodo contributors"  # noqa: A001 (Sphinx's setting name)
+copyright = "airflow-provider-jodo contributors"
 release = PYPROJECT["version"]
 version = release
 
