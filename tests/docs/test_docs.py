@@ -47,13 +47,14 @@ def page_text(name: str) -> str:
 
 
 def python_snippets() -> list[tuple[str, str]]:
-    """(id, code) of every ```python block of the pages; the id is the page and the block's line."""
+    """(id, code) of every ```python block of the pages and the README; the id is the file and the
+    block's line."""
     found = []
-    for page in PAGES:
+    for page in [*PAGES, ROOT / "README.md"]:
         text = page.read_text(encoding="utf-8")
         for match in re.finditer(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE):
             line = text.count("\n", 0, match.start()) + 1
-            found.append((f"{page.relative_to(DOCS)}:{line}", match.group(1)))
+            found.append((f"{page.relative_to(ROOT)}:{line}", match.group(1)))
     return found
 
 
