@@ -9,6 +9,8 @@
 #                unit and integration tests under the latest patch of each older Airflow minor, each
 #                in its own uv venv under .matrix/ (scripts/test_matrix.py says what runs where)
 #   make bench - throughput and peak memory of the import operators against the sandbox
+#   make docs  - the documentation site (docs/, Sphinx) into docs/_build/html, warnings as errors;
+#                make lint (and so make test) builds it too, so that a broken reference fails CI
 # Narrower loops: make test-fast (the newest Airflow, all but the system tests), make test-system
 # (only the deployment, browser and packaging tests), make test-matrix (only the older minors).
 PYTHON ?= python3
@@ -24,10 +26,12 @@ REDIS := /usr/bin/redis-server
 # Debian's `postgresql` installs the server of its release's version (15 on Debian 12) under
 # /usr/lib/postgresql/<version>/bin; any version found there will do.
 POSTGRES := $(or $(lastword $(wildcard /usr/lib/postgresql/*/bin/postgres)),/usr/lib/postgresql/15/bin/postgres)
-SYSTEM_PACKAGES := $(CHROMIUM) $(REDIS) $(POSTGRES)
+# Graphviz's dot draws the docs' diagrams when the site is built (sphinx.ext.graphviz).
+DOT := /usr/bin/dot
+SYSTEM_PACKAGES := $(CHROMIUM) $(REDIS) $(POSTGRES) $(DOT)
 APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: demo test test-system test-fast test-matrix lint clean bench constraints
+.PHONY: demo test test-system test-fast test-matrix lint docs clean bench constraints
 
 # The demo needs the provider and the sandbox (its own distribution, in sandbox/, which depends on
 # the provider: one pip call resolves it to this tree's); the tests add their extras on top.
@@ -37,8 +41,10 @@ $(RUNTIME): pyproject.toml sandbox/pyproject.toml $(CONSTRAINTS)
 	$(BIN)/python -m pip install --quiet -e . -e ./sandbox -c $(CONSTRAINTS)
 	touch $(RUNTIME)
 
+# The test tools and the docs' (the docs extra: lint builds the site); the older minors' venvs
+# (scripts/test_matrix.py) take the test extra only.
 $(STAMP): $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -e ".[test]" -e ./sandbox -c $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]" -e ./sandbox -c $(CONSTRAINTS)
 	touch $(STAMP)
 
 # After a change to the dependencies: resolve the provider with its extras afresh (uv takes
@@ -61,14 +67,25 @@ $(REDIS):
 $(POSTGRES):
 	$(APT_INSTALL) postgresql
 
+$(DOT):
+	$(APT_INSTALL) graphviz
+
 demo: $(RUNTIME)
 	scripts/demo.sh
 
-lint: $(STAMP)
+# Nitpicky (-n): every reference must resolve; every warning is an error (-W), all of them
+# reported (--keep-going). Nothing is fetched: no intersphinx, no CDN.
+SPHINX_BUILD := $(BIN)/python -m sphinx -b html -n -W --keep-going -q docs docs/_build/html
+
+lint: $(STAMP) $(DOT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m mypy
+	$(SPHINX_BUILD)
+
+docs: $(STAMP) $(DOT)
+	$(SPHINX_BUILD)
 
 # The system tests run on their own, one at a time: each starts a whole deployment.
 test: lint $(SYSTEM_PACKAGES)
@@ -87,7 +104,7 @@ test-matrix: $(STAMP) $(CHROMIUM)
 	UV=$(BIN)/uv $(BIN)/python scripts/test_matrix.py
 
 clean:
-	rm -rf $(VENV) .matrix .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) .matrix .pytest_cache build dist *.egg-info docs/_build
 
 # Throughput and memory of the import operators against the sandbox (about 2-3 minutes), then
 # how bounded a call to a hostile platform is (a trickling answer, a huge one; about 15 s), then

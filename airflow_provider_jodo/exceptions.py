@@ -72,7 +72,7 @@ class JodoResponseError(JodoError):
 class JodoCapabilityMissingError(JodoError):
     """The platform lacks an optional capability this call needs (e.g. the job status method).
 
-    See README, "What the provider needs from the platform". Asking again cannot add it, so
+    See docs/platform-requirements.md. Asking again cannot add it, so
     operators and sensors fail without retrying. `capability` is an
     `enums.Capability` value.
     """

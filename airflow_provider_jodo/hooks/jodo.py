@@ -188,8 +188,7 @@ WITHOUT_CAPABILITY: dict[Capability, str] = {
         "saying that a job may have been created"
     ),
 }
-"""What the provider does when the platform lacks a capability (README, "What the provider
-needs from the platform")."""
+"""What the provider does when the platform lacks a capability (docs/platform-requirements.md)."""
 
 
 class PlatformCapabilities:
@@ -249,7 +248,7 @@ class JodoHook(BaseHook):
     """Talk to a Jodo/astercc platform with the credentials of a `jodo` Airflow connection.
 
     :param jodo_conn_id: the connection holding the base URL, API/service keys and the astercc
-        organisation, user and password (see README, "Connection").
+        organisation, user and password (see docs/connection.md).
     :param retry_policy: overrides the connection's retry settings (the connection test makes one
         attempt per call, because someone is waiting for its answer).
     """

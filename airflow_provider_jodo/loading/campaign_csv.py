@@ -26,6 +26,7 @@ def campaign_row(record: Any, columns: Sequence[str], timezone: str) -> list[str
 
     Date-times are written as the platform's wall clock in `timezone` (the connection's), dates
     as `YYYY-MM-DD`, numbers as Python writes them.
+
     :raises ValueError: the record is not a dict (for a file's unreadable record, its reason),
         has a field outside `columns`, or holds a value a CSV cell cannot carry; the message
         names the field.
