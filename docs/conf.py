@@ -51,7 +51,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(collections\.abc|datetime|enum|logging|urllib|typing|pathlib|socket|requests|airflow)\..*"),
     # Airflow's own names, re-exported by compat/airflow.py.
     (r"py:.*", r"airflow_provider_jodo\.compat\.airflow\.[A-Z]\w*"),
-    (r"py:.*", r"_[A-Z]\w*|JodoError|AirflowFailException|AirflowException"),
+    (r"py:.*", r"_[A-Z]\w*|JodoError|AirflowFailException|AirflowException|TaskDeferred"),
 ]
 # The provider re-exports Airflow's names from `compat/airflow.py`; autoapi, which reads only the
 # provider's source, cannot follow them into Airflow.
