@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
+from urllib.parse import quote
 
 import pendulum
 
@@ -117,6 +118,8 @@ class FileJob:
         self.log = task.log
         self.job_id: str | None = None
         """The job's id once it is known (submitted or found), for the task's `on_kill`."""
+        self.task_instance: Any = None
+        """The task instance `run` runs in: a recovery message names its state store key's REST path."""
 
     def run(self, context: Context) -> dict[str, Any]:
         """Submit (or reuse) the job, push its reference to XCom, and wait for it if asked to.
@@ -129,6 +132,7 @@ class FileJob:
         """
         hook, task = self.hook, self.task
         exetime = resolve_exetime(self.submission.exetime, pendulum.now("UTC"))
+        self.task_instance = context["ti"]
         store = task_state_store(context)
         # Keyed by a digest: the URL may carry a signed query (a token) that must not be stored.
         state_key = f"jodo_cji_job:{self.submission.campaign_id}:{file_key(str(self.submission.file_url))}"
@@ -218,13 +222,12 @@ class FileJob:
     ) -> str:
         """Submit; a submission the platform never confirmed fails the task without a retry.
 
-        Its message ends with how to import anyway when a mark under `state_key` stops retries.
+        Its message ends with how to import anyway on the running Airflow (`_to_import_anyway`).
         """
         try:
             return self._submit(exetime, known_job_ids)
         except JodoSubmissionUnconfirmedError as error:
-            recovery = "" if state_key is None else f"; {self._to_import_anyway(state_key)}"
-            raise AirflowFailException(f"{error}{recovery}") from None
+            raise AirflowFailException(f"{error}; {self._to_import_anyway(state_key)}") from None
         except JodoAmbiguousJobError as error:
             raise AirflowFailException(str(error)) from None
 
@@ -364,16 +367,40 @@ class FileJob:
             f"into campaign {submission.campaign_id} (at {earlier.get('submitted_at') or 'an unknown time'}, "
             "UTC) and got no answer it could read: a job may have been created, and the platform cannot "
             "list a campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
-            f"Check the campaign's import jobs in the console (job pages: {hook.job_pages_url()}); "
+            f"Check the campaign's import jobs in the console of the platform at {hook.settings.base_url}; "
             f"{self._to_import_anyway(state_key)}"
         )
 
-    def _to_import_anyway(self, state_key: str) -> str:
-        """Say how a user lets the task submit again once the console shows no job."""
+    def _to_import_anyway(self, state_key: str | None) -> str:
+        """Say how a user lets the task submit again once the console shows no job, on the running Airflow.
+
+        With a task state store (Airflow 3.3+), the mark under `state_key` stops every later try
+        until the user deletes it; without one (3.0-3.2, `state_key` None) nothing does, and
+        clearing the task submits the file again.
+        """
+        if state_key is None:
+            return (
+                "if the console shows no job for the file, clear this task to import it: it has no task "
+                f"state store (Airflow {AIRFLOW_VERSION}; the store is new in 3.3), so nothing stops a "
+                "cleared task"
+            )
         return (
-            f"to import anyway, delete this task's state store key {self.hook.redact(state_key)!r} "
-            "(REST API: DELETE .../taskInstances/{task_id}/state-store/{key}) and clear the task"
+            "if the console shows no job for the file, delete this task's state store key "
+            f"{self.hook.redact(state_key)!r} and clear the task to import it (Airflow's REST API: "
+            f"DELETE {_state_store_key_path(self.task_instance, self.hook.redact(state_key))})"
         )
+
+
+def _state_store_key_path(task_instance: Any, key: str) -> str:
+    """Give the REST API path (Airflow 3.3+) of key `key` in `task_instance`'s task state store.
+
+    :param task_instance: the task instance (its `dag_id`, `run_id`, `task_id` and `map_index`).
+    :param key: the key.
+    """
+    ti = task_instance
+    parts = ("dags", ti.dag_id, "dagRuns", ti.run_id, "taskInstances", ti.task_id, "state-store", key)
+    path = "/api/v2/" + "/".join(quote(str(part), safe="") for part in parts)
+    return path if ti.map_index is None or ti.map_index < 0 else f"{path}?map_index={ti.map_index}"
 
 
 def _due_at(earlier: Mapping[str, Any]) -> pendulum.DateTime | None:
