@@ -89,8 +89,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     (the per-record report). Every input record ends inserted, updated, accepted or rejected
     with a reason; `accepted` means the platform took the record but its answer carries no
     per-record outcomes (an optional capability), so whether it inserted or updated it is
-    unknown. `skipped` is 0 unless the platform's per-record outcomes call a record skipped:
-    Jodo upserts, and the key is there so that every import summary has the same counts.
+    unknown. `skipped` is 0 unless the platform's per-record outcomes call a record skipped
+    (Jodo upserts): the counts are one per `RecordOutcomeKind`, the words importCJI uses too.
     Memory does not grow with the input: about `2 * max_in_flight` batches are held.
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
