@@ -27,7 +27,6 @@ from urllib.parse import SplitResult, urlsplit
 
 from airflow.sdk import Asset, AssetAlias
 
-from airflow_provider_jodo.compat.airflow import BaseHook
 from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
 from airflow_provider_jodo.hooks.jodo import campaign_model_id
 
@@ -87,7 +86,7 @@ def jodo_process_asset(jodo_conn_id: str) -> Asset:
     :param jodo_conn_id: the `jodo` connection.
     :raises ConnectionSettingError: the connection has no service key.
     """
-    settings = _settings(jodo_conn_id)
+    settings = JodoConnectionSettings.from_connection_id(jodo_conn_id)
     settings.jodo_credentials()  # raises, naming the connection, when the service key is missing
     digest = service_key_digest(settings.service_key)
     return Asset(uri=f"{ASSET_SCHEME}://{platform_authority(settings.base_url)}/process/{digest}")
@@ -158,9 +157,4 @@ def _authority(jodo_conn_id: str | None, host: str | None) -> str:
         return platform_authority(host)
     if not jodo_conn_id:
         raise ValueError("give a jodo_conn_id or a host")
-    return platform_authority(_settings(jodo_conn_id).base_url)
-
-
-def _settings(jodo_conn_id: str) -> JodoConnectionSettings:
-    """Read the settings of a `jodo` connection, without building a hook."""
-    return JodoConnectionSettings.from_connection(BaseHook.get_connection(jodo_conn_id))
+    return platform_authority(JodoConnectionSettings.from_connection_id(jodo_conn_id).base_url)

@@ -3,11 +3,15 @@
 Operators and the hook accept either the enum member or its wire string; `coerce` turns
 either into the member and names the parameter when the value is not one of the set. The
 platform's optional capabilities are a closed set too (`Capability`).
+
+Every member prints as its wire value (`str(JobState.SUCCEEDED) == "succeeded"`, also in
+f-strings and log lines): the text sets are `StrEnum`s, and `Media`, an `IntEnum`, prints its
+number.
 """
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import Enum, IntEnum, StrEnum
 from typing import TypeVar
 
 _E = TypeVar("_E", bound=Enum)
@@ -16,7 +20,7 @@ UNPROCESSED_HTTP_STATUSES = frozenset({429, 503})
 """HTTP statuses that say the platform did not act on the request: "slow down", "unavailable"."""
 
 
-class CodeCategory(str, Enum):
+class CodeCategory(StrEnum):
     """What kind of problem a code reports; the hook raises one exception type per category."""
 
     SUCCESS = "success"
@@ -47,7 +51,7 @@ class Media(IntEnum):
         return self in (Media.VOICE_IN, Media.VOICE_OUT)
 
 
-class UpdateKey(str, Enum):
+class UpdateKey(StrEnum):
     """Jodo `updateparam`: the record field that decides insert versus update."""
 
     MOBILE_NUMBER = "mobilenumber"
@@ -55,7 +59,7 @@ class UpdateKey(str, Enum):
     CRM_UNIQUE_FIELD = "crmuniquefield"
 
 
-class ProcessDataSearch(str, Enum):
+class ProcessDataSearch(StrEnum):
     """Jodo `searchparam` of getProcessData: how records are looked up."""
 
     MOBILE_NUMBER = "mobilenumber"
@@ -64,7 +68,7 @@ class ProcessDataSearch(str, Enum):
     DATE_RANGE = "daterange"
 
 
-class RecordOutcomeKind(str, Enum):
+class RecordOutcomeKind(StrEnum):
     """What the platform did with one input record, in the same words on both APIs.
 
     `accepted`: ImportProcessData took it but its answer carries no per-record outcomes, so
@@ -79,21 +83,21 @@ class RecordOutcomeKind(str, Enum):
     REJECTED = "rejected"
 
 
-class UserType(str, Enum):
+class UserType(StrEnum):
     """astercc `usertype`: who logs in to importCJI."""
 
     AGENT = "agent"
     ACCOUNT = "account"
 
 
-class PasswordType(str, Enum):
+class PasswordType(StrEnum):
     """astercc `pwdtype`: md5 sends the lowercase hex MD5 digest of the password."""
 
     PLAINTEXT = "plaintext"
     MD5 = "md5"
 
 
-class CJISource(str, Enum):
+class CJISource(StrEnum):
     """astercc `source`: one inline record, or a CSV file the platform fetches."""
 
     DATA = "data"
@@ -101,14 +105,14 @@ class CJISource(str, Enum):
     FTP = "ftp"
 
 
-class DuplicateWay(str, Enum):
+class DuplicateWay(StrEnum):
     """astercc `dupway`: what happens to the fields of a duplicate customer."""
 
     UPDATE = "update"
     SKIP = "skip"
 
 
-class DialListDuplicatePolicy(str, Enum):
+class DialListDuplicatePolicy(StrEnum):
     """astercc `dupdiallist`: whether a duplicate customer enters the dial list."""
 
     IGNORE_DUPLICATE = "ignoreDuplicate"
@@ -116,7 +120,7 @@ class DialListDuplicatePolicy(str, Enum):
     IGNORE_SUCCESS = "ignoreSuccess"
 
 
-class ChangePackagePolicy(str, Enum):
+class ChangePackagePolicy(StrEnum):
     """astercc `changepackage`: whether a duplicate customer is moved into this campaign's package.
 
     It applies to campaigns on the main customer table.
@@ -127,7 +131,7 @@ class ChangePackagePolicy(str, Enum):
     REASSIGN_TO_CURRENT = "reassignToCurrent"
 
 
-class JobState(str, Enum):
+class JobState(StrEnum):
     """State of an importCJI job as reported by the status method."""
 
     SCHEDULED = "scheduled"
@@ -137,7 +141,7 @@ class JobState(str, Enum):
     CANCELLED = "cancelled"
 
 
-class Capability(str, Enum):
+class Capability(StrEnum):
     """An optional platform capability; the value reads in a sentence.
 
     The vendors document importCJI and ImportProcessData's request, little more. Per-record

@@ -5,12 +5,16 @@ The DAG is scheduled on the campaign's asset (`jodo://<host>[:port]/campaign/1`)
 import's counts from the triggering asset event's `extra` and logs them; a real DAG would
 check them before it lets the dialer start (e.g. fail when nothing was inserted or updated).
 
-`jodo_campaign_asset` reads the `jodo_default` connection when the DAG file is parsed, so the
-DAG processor must see that connection (or give `host=` instead).
+The asset names the platform by its address, given here rather than read from the `jodo_default`
+connection: Airflow parses this file every few minutes, on a DAG processor that needs neither the
+platform's credentials nor a connection lookup. Set `JODO_PLATFORM_URL` where the DAG processor
+runs to the base URL of `jodo_default` (a URL or `host[:port]`; the default is the sandbox's
+`jodo-sandbox --port 8765`), or write your platform's address in its place.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pendulum
@@ -18,7 +22,8 @@ from airflow.sdk import DAG, task
 
 from airflow_provider_jodo.assets import jodo_campaign_asset
 
-CAMPAIGN = jodo_campaign_asset("jodo_default", 1)  # the nightly import's default `campaign_id` param
+PLATFORM_URL = os.environ.get("JODO_PLATFORM_URL", "http://127.0.0.1:8765")
+CAMPAIGN = jodo_campaign_asset(None, 1, host=PLATFORM_URL)  # the nightly import's default `campaign_id`
 
 with DAG(
     dag_id="jodo_dialing_preparation",

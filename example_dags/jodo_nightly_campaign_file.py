@@ -2,8 +2,10 @@
 with `exetime`, then wait for the import job in the triggerer before dialing starts.
 
 Against the sandbox (`jodo-sandbox`, as `make demo` runs it) the file is the one the sandbox serves from
-`example_dags/data/`; in production set the `file_url` param (or edit the default) to your
-export's HTTP or FTP URL and `source_conn_id` to the connection holding its login.
+`example_dags/data/`, at the platform's base URL (`jodo_platform_base_url()`: scheme, host and
+port, whichever form the `jodo_default` connection is written in); in production set the
+`file_url` param (or edit the default) to your export's HTTP or FTP URL and `source_conn_id` to
+the connection holding its login.
 
 When the import job has succeeded, the sensor records an event of the campaign's asset
 (`jodo://<host>[:port]/campaign/<id>`) with the job's counts, which starts
@@ -15,6 +17,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Param
 
+from airflow_provider_jodo.macros import JODO_MACROS
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 
@@ -34,12 +37,13 @@ with DAG(
         ),
     },
     tags=["jodo", "example"],
+    user_defined_macros=JODO_MACROS,  # jodo_platform_base_url, below
 ) as dag:
     submit = JodoImportCJIFileOperator(
         task_id="import_campaign_file",
         campaign_id="{{ params.campaign_id }}",
         source="http",
-        file_url="{{ params.file_url or conn.jodo_default.host ~ '/files/nightly-leads.csv' }}",
+        file_url="{{ params.file_url or jodo_platform_base_url() ~ '/files/nightly-leads.csv' }}",
         delrow=1,
         phone_field="phone1",
         priority_field="priority",

@@ -7,7 +7,14 @@ from typing import Any
 
 
 class RecordingTaskInstance:
+    """The task instance: an identity (as an unmapped task's first try) and the XComs it pushed."""
+
     def __init__(self) -> None:
+        self.dag_id = "jodo_test"
+        self.run_id = "manual__2026-12-01T02:30:00+00:00"
+        self.task_id = "import"
+        self.map_index = -1
+        self.try_number = 1
         self.xcom: dict[str, Any] = {}
 
     def xcom_push(self, key: str, value: Any) -> None:

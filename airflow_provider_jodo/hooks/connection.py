@@ -24,6 +24,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import pendulum
 
+from airflow_provider_jodo.compat.airflow import BaseHook
 from airflow_provider_jodo.enums import PasswordType, UserType, coerce
 from airflow_provider_jodo.exceptions import ConnectionSettingError
 
@@ -148,6 +149,18 @@ class JodoConnectionSettings:
                 max_seconds=_positive_number(conn.conn_id, "retry_max_seconds", extra["retry_max_seconds"]),
             ),
         )
+
+    @classmethod
+    def from_connection_id(cls, conn_id: str) -> JodoConnectionSettings:
+        """Read connection `conn_id` from wherever Airflow keeps it, and build its settings.
+
+        For the code that needs a setting without a hook (the asset and template helpers); it is
+        a synchronous lookup, never to be made while a DAG file is parsed.
+
+        :param conn_id: the `jodo` connection.
+        :raises ConnectionSettingError: a setting of the connection is missing or wrong.
+        """
+        return cls.from_connection(BaseHook.get_connection(conn_id))
 
     def url(self, path: str) -> str:
         """Give the endpoint URL for a configured path.

@@ -268,9 +268,8 @@ class FileJobSubmitter:
             f"{what}: a job may have been created for {self.redactor.redact(file_url)} "
             f"(submitted at {wall_clock}, {self.settings.timezone}), but {answer_lost} and the "
             "platform cannot list a campaign's jobs to tell. It was not sent again, so that the file "
-            "is not imported twice: check the campaign's import jobs in the platform's console "
-            f"(job pages: {self.settings.url(self.settings.job_page_path)}) "
-            "before importing again"
+            "is not imported twice: check the campaign's import jobs in the console of the platform "
+            f"at {self.settings.base_url} before importing again"
         )
 
     def _ambiguous(self, campaign_id: str, file_url: str, job_ids: tuple[str, ...]) -> JodoAmbiguousJobError:

@@ -880,10 +880,6 @@ class JodoHook(BaseHook):
         """
         return self.settings.job_page_url(job_id)
 
-    def job_pages_url(self) -> str:
-        """Give the console's job page URL with `{job_id}` left in, for a job nobody received."""
-        return self.settings.url(self.settings.job_page_path)
-
     # The connection test --------------------------------------------------------------------
     #
     # Each configured platform gets a cheap authenticated read, and the answer says what was

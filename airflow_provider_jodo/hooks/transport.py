@@ -293,12 +293,21 @@ class Transport:
             attempt_ends = min(time.monotonic() + self._settings.timeout, call_ends)
             answer, error, failure = self._try(method, url, what, attempt_ends, limit, request_arguments)
             maybe_processed = maybe_processed or _maybe_processed(error, failure)
-            wait = self._wait(what, retry, started, call_ends, failure)
+            check = _resend_check(before_resend, failure)
+            wait = self._wait(what, retry, started, call_ends, failure, checks_first=check is not None)
             if wait is not None:
                 time.sleep(wait)
-            took_effect = _ask(before_resend, failure)
-            if took_effect is not None:
-                return took_effect
+            if check is not None and failure is not None:
+                took_effect = check(failure)
+                if took_effect is not None:
+                    return took_effect
+                if wait is not None:
+                    self._log.warning(
+                        "%s: the platform did not act on it; sending it again (retry %d of %d)",
+                        what,
+                        retry,
+                        self._retry_policy.max_retries,
+                    )
             if wait is None:
                 if answer is None:
                     raise self._unreachable(error, what, retry, maybe_processed) from None
@@ -335,15 +344,27 @@ class Transport:
         return answer, None, failure_of_status(answer.status, answer.headers)
 
     def _wait(
-        self, what: str, retry: int, started: float, call_ends: float, failure: TransientFailure | None
+        self,
+        what: str,
+        retry: int,
+        started: float,
+        call_ends: float,
+        failure: TransientFailure | None,
+        *,
+        checks_first: bool,
     ) -> float | None:
         """Say how long to wait before retry number `retry`, and log it; None ends the call.
+
+        The log line says what really follows: a retry, or, for a call that may have been acted
+        on and must not be repeated blindly, a check whether it was, which may end the call
+        without any resend (the error then says it was not sent again).
 
         :param what: the call, as messages name it.
         :param retry: the retry's number, from 1.
         :param started: when the call started (monotonic seconds).
         :param call_ends: when the whole call must be over (monotonic seconds).
         :param failure: what went wrong with the last attempt; None when nothing did.
+        :param checks_first: the call's `before_resend` check runs after the wait, before any resend.
         """
         if failure is None:
             return None
@@ -352,9 +373,17 @@ class Transport:
         wait = policy.wait_before_retry(retry, now - started, failure.retry_after)
         if wait is None or now + wait >= call_ends:
             return None  # no retries left, or no attempt could start before the call's deadline
-        self._log.warning(
-            "%s: %s; retry %d of %d in %.1f s", what, failure.description, retry, policy.max_retries, wait
-        )
+        if checks_first:
+            self._log.warning(
+                "%s: %s; checking in %.1f s whether the platform acted on it, before any resend",
+                what,
+                failure.description,
+                wait,
+            )
+        else:
+            self._log.warning(
+                "%s: %s; retry %d of %d in %.1f s", what, failure.description, retry, policy.max_retries, wait
+            )
         return wait
 
     def _attempt(
@@ -631,15 +660,15 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _ask(before_resend: ResendCheck | None, failure: TransientFailure | None) -> TookEffect | None:
-    """Ask the call's check whether a failed attempt took effect, when it may have.
+def _resend_check(before_resend: ResendCheck | None, failure: TransientFailure | None) -> ResendCheck | None:
+    """Give the call's check if it must run before a resend: the failed attempt may have taken effect.
 
     :param before_resend: the call's check, if it has one.
     :param failure: what went wrong with the last attempt; None when nothing did.
     """
     if before_resend is None or failure is None or not failure.maybe_processed:
         return None
-    return before_resend(failure)
+    return before_resend
 
 
 def _unreachable_reason(error: requests.RequestException, timeout: float) -> str:

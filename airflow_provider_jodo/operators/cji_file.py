@@ -193,6 +193,8 @@ class FileJobOperator(ImportLineage, BaseOperator):
         self.add_outlets([CAMPAIGN_IMPORTS])
         self._job_id: str | None = None
         """The job's id once it is known (submitted or found), for `on_kill`."""
+        self._task_instance: Any = None
+        """The task instance this try runs in: a recovery message names its state store key's REST path."""
 
     def import_asset(self) -> Asset:
         """Give the asset of campaign `campaign_id` (rendered)."""
@@ -253,6 +255,7 @@ class FileJobOperator(ImportLineage, BaseOperator):
         :raises TaskDeferred: when the wait is handed over to the trigger.
         """
         exetime = resolve_exetime(file_job.exetime, pendulum.now("UTC"))
+        self._task_instance = context["ti"]
         store = task_state_store(context)
         job_id = None
         if store is not None:
@@ -358,13 +361,12 @@ class FileJobOperator(ImportLineage, BaseOperator):
     ) -> str:
         """Submit; a submission the platform never confirmed fails the task without a retry.
 
-        Its message ends with how to import anyway when a mark under `state_key` stops retries.
+        Its message ends with how to import anyway on the running Airflow (`_to_import_anyway`).
         """
         try:
             return self._submit(hook, file_job, exetime, known_job_ids)
         except JodoSubmissionUnconfirmedError as error:
-            recovery = "" if state_key is None else f"; {self._to_import_anyway(hook, state_key)}"
-            raise AirflowFailException(f"{error}{recovery}") from None
+            raise AirflowFailException(f"{error}; {self._to_import_anyway(hook, state_key)}") from None
         except JodoAmbiguousJobError as error:
             raise AirflowFailException(str(error)) from None
 
@@ -506,15 +508,28 @@ class FileJobOperator(ImportLineage, BaseOperator):
             f"into campaign {file_job.campaign_id} (at {earlier.get('submitted_at') or 'an unknown time'}, "
             "UTC) and got no answer it could read: a job may have been created, and the platform cannot "
             "list a campaign's jobs to tell. Not submitting again, so that the file is not imported twice. "
-            f"Check the campaign's import jobs in the console (job pages: {hook.job_pages_url()}); "
+            f"Check the campaign's import jobs in the console of the platform at {hook.settings.base_url}; "
             f"{self._to_import_anyway(hook, file_job.state_key)}"
         )
 
-    def _to_import_anyway(self, hook: JodoHook, state_key: str) -> str:
-        """Say how a user lets the task submit again once the console shows no job."""
+    def _to_import_anyway(self, hook: JodoHook, state_key: str | None) -> str:
+        """Say how a user lets the task submit again once the console shows no job, on the running Airflow.
+
+        With a task state store (Airflow 3.3+), the mark under `state_key` stops every later try
+        until the user deletes it; without one (3.0-3.2, `state_key` None) nothing does, and
+        clearing the task submits the file again.
+        """
+        if state_key is None:
+            return (
+                "if the console shows no job for the file, clear this task to import it: it has no task "
+                f"state store (Airflow {AIRFLOW_VERSION}; the store is new in 3.3), so nothing stops a "
+                "cleared task"
+            )
+        key = hook.redact(state_key)
         return (
-            f"to import anyway, delete this task's state store key {hook.redact(state_key)!r} "
-            "(REST API: DELETE .../taskInstances/{task_id}/state-store/{key}) and clear the task"
+            f"if the console shows no job for the file, delete this task's state store key {key!r} and "
+            "clear the task to import it (Airflow's REST API: "
+            f"DELETE {_state_store_key_path(self._task_instance, key)})"
         )
 
 
@@ -588,6 +603,18 @@ class JodoImportCJIFileOperator(FileJobOperator):
 
 def _is_template(value: str) -> bool:
     return "{{" in value or "{%" in value
+
+
+def _state_store_key_path(task_instance: Any, key: str) -> str:
+    """Give the REST API path (Airflow 3.3+) of key `key` in `task_instance`'s task state store.
+
+    :param task_instance: the task instance (its `dag_id`, `run_id`, `task_id` and `map_index`).
+    :param key: the key.
+    """
+    ti = task_instance
+    parts = ("dags", ti.dag_id, "dagRuns", ti.run_id, "taskInstances", ti.task_id, "state-store", key)
+    path = "/api/v2/" + "/".join(quote(str(part), safe="") for part in parts)
+    return path if ti.map_index is None or ti.map_index < 0 else f"{path}?map_index={ti.map_index}"
 
 
 def _due_at(earlier: Mapping[str, Any]) -> pendulum.DateTime | None:

@@ -83,12 +83,15 @@ its batch short, so that a long run of invalid records is not held in memory."""
 class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     """Push customer records into the connection's process with ImportProcessData.
 
-    Give exactly one of `records` and `source_path`. Returns (XCom) a summary: request ids,
-    counts (total = inserted + updated + accepted + rejected) and the report's path. Every input
-    record ends inserted, updated, accepted or rejected with a reason; `accepted` means the
-    platform took the record but its answer carries no per-record outcomes (an optional
-    capability), so whether it inserted or updated it is unknown. Memory does not grow with the
-    input: about `2 * max_in_flight` batches are held.
+    Give exactly one of `records` and `source_path`. Returns (XCom) a summary: `request_ids`
+    (the platform's id of each request, in input order), the counts `total`, `inserted`,
+    `updated`, `accepted`, `skipped` and `rejected` (they add up to `total`), and `report_path`
+    (the per-record report). Every input record ends inserted, updated, accepted or rejected
+    with a reason; `accepted` means the platform took the record but its answer carries no
+    per-record outcomes (an optional capability), so whether it inserted or updated it is
+    unknown. `skipped` is 0 unless the platform's per-record outcomes call a record skipped
+    (Jodo upserts): the counts are one per `RecordOutcomeKind`, the words importCJI uses too.
+    Memory does not grow with the input: about `2 * max_in_flight` batches are held.
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
     `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,

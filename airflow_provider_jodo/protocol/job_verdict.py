@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
@@ -28,7 +28,7 @@ from airflow_provider_jodo.protocol.models import ImportJob
 FIRST_ERRORS_SHOWN = 5
 
 
-class JobVerdict(str, Enum):
+class JobVerdict(StrEnum):
     """What a job's state means: still in progress, succeeded, or failed for good."""
 
     IN_PROGRESS = "in_progress"
@@ -87,7 +87,7 @@ def describe_unwaitable_job(job_id: str, job_url: str, reason: object) -> str:
     )
 
 
-class WaitOutcome(str, Enum):
+class WaitOutcome(StrEnum):
     """Where a wait for a job stands after one look. The values are the trigger's event statuses."""
 
     LOOK_AGAIN = "look_again"

@@ -316,7 +316,6 @@ def _media(value: object) -> Media:
 
 
 def _update_key(value: object) -> UpdateKey:
-    try:
+    if isinstance(value, str) and value in UpdateKey._value2member_map_:
         return UpdateKey(value)
-    except ValueError as error:
-        raise _Refusal(JODO_UNKNOWN_UPDATE_PARAM, repr(value)) from error
+    raise _Refusal(JODO_UNKNOWN_UPDATE_PARAM, repr(value))

@@ -309,7 +309,7 @@ def test_without_a_job_listing_an_unconfirmed_submission_stops_every_later_try(s
     with pytest.raises(AirflowFailException, match="a job may have been created") as first:
         op.execute(task_context(store))
     assert f"into campaign {CAMPAIGN}" in str(first.value) and file_url in str(first.value)
-    assert f"job pages: {sandbox.base_url}/shelljobs/{{job_id}}" in str(first.value)
+    assert f"in the console of the platform at {sandbox.base_url}" in str(first.value)
     with pytest.raises(AirflowFailException, match="An earlier try of this task submitted") as second:
         op.execute(task_context(store))  # a retry, or a cleared task: still no blind resubmission
     assert "state store key" in str(second.value) and "got no answer" in str(second.value)
@@ -367,9 +367,9 @@ def test_without_a_job_listing_a_cut_answer_to_the_submission_never_makes_a_seco
     message = str(outcome)
     assert f"a job may have been created for {file_url}" in message
     assert "but its answer could not be read (the answer is not JSON or JSONP" in message
-    assert f"job pages: {sandbox.base_url}/shelljobs/{{job_id}}" in message
+    assert f"in the console of the platform at {sandbox.base_url}" in message
     (state_key,) = store  # the mark stays, and the message says how to go on
-    assert f"to import anyway, delete this task's state store key {state_key!r}" in message
+    assert f"delete this task's state store key {state_key!r} and clear the task to import it" in message
 
 
 @pytest.mark.sandbox_profiles("documented")

@@ -14,16 +14,15 @@ EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 
 
 def example_dag_bag():
-    """The example DAGs, parsed now: `jodo_dialing_preparation` reads `jodo_default` to name its asset."""
+    """The example DAGs, parsed now: `jodo_dialing_preparation` names its asset from `JODO_PLATFORM_URL`."""
     from airflow_versions import DagBag
 
     return DagBag(dag_folder=str(EXAMPLE_DAGS))
 
 
 @pytest.fixture
-def dag_bag(monkeypatch):
-    """The example DAGs, parsed with a `jodo_default` that a test may point elsewhere afterwards."""
-    monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps({"conn_type": "jodo", "host": "jodo.invalid"}))
+def dag_bag():
+    """The example DAGs, parsed before a test points `jodo_default` at its sandbox (none reads it then)."""
     return example_dag_bag()
 
 
@@ -100,6 +99,7 @@ def test_the_nightly_import_triggers_dialing_preparation_with_its_counts(airflow
     that the scheduler would create from it (one that consumed the event) reads and logs them."""
     with JodoSandbox(files_dir=EXAMPLE_DAGS / "data", job_poll_interval=POLL_SECONDS) as sandbox:
         monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
+        monkeypatch.setenv("JODO_PLATFORM_URL", sandbox.base_url)
         dag_bag = example_dag_bag()  # the downstream DAG's asset names this sandbox
         nightly = dag_bag.get_dag("jodo_nightly_campaign_file").test()
         assert nightly.state == "success"

@@ -121,7 +121,7 @@ def test_without_a_job_listing_an_unconfirmed_submission_is_never_sent_again(
     message = str(raised.value)
     assert "into campaign 1" in message and "a job may have been created" in message
     assert leads_file in message and "submitted at 20" in message
-    assert f"job pages: {sandbox.base_url}/shelljobs/{{job_id}}" in message
+    assert f"in the console of the platform at {sandbox.base_url} before importing again" in message
     assert len(jobs_of_file(sandbox, leads_file)) == jobs_created  # never a second one
     assert sandbox.faults.requests_seen == 2  # the probe, then one submission, no resend
     assert capfd.readouterr().out.count("The platform has no listing of a campaign's import jobs") == 1

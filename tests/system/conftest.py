@@ -45,7 +45,7 @@ that one, one without `queue=` on either."""
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemUnderTest]:
     home = Path(tmp_path_factory.mktemp("airflow-deployment"))
     with sandbox_and_gated_files() as (sandbox, gated_files_url, gate):
-        environment = {"AIRFLOW_CONN_JODO_DEFAULT": json.dumps(sandbox.connection_dict())}
+        environment = example_dags_environment(sandbox)
         with AirflowDeployment(home, EXAMPLE_DAGS, environment) as airflow:
             yield SystemUnderTest(airflow, sandbox, gated_files_url, gate)
 
@@ -64,7 +64,7 @@ def celery_system(
     store.client.create_bucket(Bucket=store.bucket)
     with sandbox_and_gated_files() as (sandbox, gated_files_url, gate), celery_services(home) as services:
         environment = {
-            "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(sandbox.connection_dict()),
+            **example_dags_environment(sandbox),
             f"AIRFLOW_CONN_{STORAGE_CONN_ID.upper()}": json.dumps(store_connection(moto_endpoint)),
             "AIRFLOW__JODO__REPORT_BASE": store.uri("jodo-reports/"),
             "AIRFLOW__JODO__REPORT_CONN_ID": STORAGE_CONN_ID,
@@ -81,6 +81,15 @@ def celery_system(
             yield SystemUnderTest(
                 airflow, sandbox, gated_files_url, gate, other_secrets=secrets, object_store=store
             )
+
+
+def example_dags_environment(sandbox: JodoSandbox) -> dict[str, str]:
+    """What the example DAGs read from the environment: `jodo_default` (when a task runs), and
+    the platform's URL that `jodo_dialing_preparation` names its asset by (when it is parsed)."""
+    return {
+        "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(sandbox.connection_dict()),
+        "JODO_PLATFORM_URL": sandbox.base_url,
+    }
 
 
 @contextmanager

@@ -182,7 +182,7 @@ def test_without_a_listing_a_lost_answer_is_unconfirmed_and_never_resent():
     message = str(raised.value)
     assert f"a job may have been created for {FILE_URL}" in message
     assert "(connection lost)" in message
-    assert "job pages: https://jodo.example.com/shelljobs/{job_id}" in message
+    assert "in the console of the platform at https://jodo.example.com before importing again" in message
     assert transport.sends == 1
 
 

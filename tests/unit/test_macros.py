@@ -10,15 +10,20 @@ import pendulum
 import pytest
 from airflow.sdk import BaseOperator
 
-from airflow_provider_jodo.macros import JODO_MACROS, platform_date, platform_time, platform_timezone
+from airflow_provider_jodo.macros import (
+    JODO_MACROS,
+    jodo_platform_date,
+    jodo_platform_time,
+    jodo_platform_timezone,
+)
 
 EVENING_UTC = "2026-11-30T20:00:00+00:00"  # already 1 December, 01:30, in Kolkata
 
 
 def test_the_platform_date_is_the_platforms_calendar_day_not_utcs():
-    assert platform_date(EVENING_UTC, timezone="Asia/Kolkata") == "2026-12-01"
-    assert platform_date(EVENING_UTC, timezone="UTC") == "2026-11-30"
-    assert platform_date(EVENING_UTC, days=-1, timezone="Asia/Kolkata") == "2026-11-30"
+    assert jodo_platform_date(EVENING_UTC, timezone="Asia/Kolkata") == "2026-12-01"
+    assert jodo_platform_date(EVENING_UTC, timezone="UTC") == "2026-11-30"
+    assert jodo_platform_date(EVENING_UTC, days=-1, timezone="Asia/Kolkata") == "2026-11-30"
 
 
 @pytest.mark.parametrize(
@@ -31,23 +36,28 @@ def test_the_platform_date_is_the_platforms_calendar_day_not_utcs():
     ],
 )
 def test_the_platform_time_is_the_next_time_its_clock_shows_it(at, expected):
-    assert platform_time("02:30", at, timezone="Asia/Kolkata") == expected
+    assert jodo_platform_time("02:30", at, timezone="Asia/Kolkata") == expected
 
 
 def test_a_platform_time_is_what_exetime_takes_and_lands_on_that_wall_clock():
     from airflow_provider_jodo.protocol.exetime import resolve_exetime
     from airflow_provider_jodo.protocol.wire.wall_clock import to_wall_clock
 
-    moment = resolve_exetime(platform_time("02:30:15", EVENING_UTC, timezone="Asia/Kolkata"), pendulum.now())
+    moment = resolve_exetime(
+        jodo_platform_time("02:30:15", EVENING_UTC, timezone="Asia/Kolkata"), pendulum.now()
+    )
     assert to_wall_clock(moment, "Asia/Kolkata", "exetime") == "2026-12-01 02:30:15"
 
 
 @pytest.mark.parametrize(
     ("call", "names"),
     [
-        (lambda: platform_time("half past two", EVENING_UTC, timezone="UTC"), "wall_clock='half past two'"),
-        (lambda: platform_time("02:30", "2026-11-30 20:00", timezone="UTC"), "at=2026-11-30T20:00:00"),
-        (lambda: platform_date(datetime(2026, 11, 30), timezone="UTC"), "at=2026-11-30T00:00:00"),
+        (
+            lambda: jodo_platform_time("half past two", EVENING_UTC, timezone="UTC"),
+            "wall_clock='half past two'",
+        ),
+        (lambda: jodo_platform_time("02:30", "2026-11-30 20:00", timezone="UTC"), "at=2026-11-30T20:00:00"),
+        (lambda: jodo_platform_date(datetime(2026, 11, 30), timezone="UTC"), "at=2026-11-30T00:00:00"),
     ],
 )
 def test_bad_input_names_the_argument(call, names):
@@ -59,8 +69,8 @@ def test_the_zone_comes_from_the_connection(monkeypatch):
     conn = {"conn_type": "jodo", "host": "http://127.0.0.1:1", "extra": {"timezone": "Asia/Kolkata"}}
     conn["extra"].update(apikey="k", servicekey="s")
     monkeypatch.setenv("AIRFLOW_CONN_JODO_PLATFORM", json.dumps(conn))
-    assert platform_timezone("jodo_platform") == "Asia/Kolkata"
-    assert platform_date(EVENING_UTC, jodo_conn_id="jodo_platform") == "2026-12-01"
+    assert jodo_platform_timezone("jodo_platform") == "Asia/Kolkata"
+    assert jodo_platform_date(EVENING_UTC, jodo_conn_id="jodo_platform") == "2026-12-01"
 
 
 def test_templates_render_with_run_after_as_airflow_passes_it():
