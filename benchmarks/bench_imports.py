@@ -397,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report_process_data(sizes: Sizes) -> None:
+    """Measure and print 1: the ProcessData operator against its pre-encoded replay."""
     figures = bench_process_data(sizes.process_data)
     ratio = figures["operator"] / figures["replay"]
     heading = f"{sizes.process_data} records, batches of {BATCH_SIZE}, best of {REPLAY_ROUNDS}"
@@ -409,6 +410,7 @@ def report_process_data(sizes: Sizes) -> None:
 
 
 def report_cji(sizes: Sizes) -> None:
+    """Measure and print 2: the importCJI operator against a naive loop, on loopback and with latency."""
     print(f"\n2. importCJI source=data, operator max_in_flight={CJI_MAX_IN_FLIGHT} vs naive loop")
     for label, count, latency in (
         ("loopback, no added latency", sizes.cji, 0.0),
@@ -427,6 +429,7 @@ def report_cji(sizes: Sizes) -> None:
 
 
 def report_rss(sizes: Sizes) -> None:
+    """Measure and print 3: the peak RSS of pushing CSV files of growing size."""
     results = bench_rss(sizes.rss)
     print("\n3. Peak RSS of a process pushing a CSV file through the ProcessData operator")
     for count, result in results.items():
@@ -442,6 +445,7 @@ def report_rss(sizes: Sizes) -> None:
 
 
 def report_file_check(sizes: Sizes) -> None:
+    """Measure and print 4: the check pass over a CSV file against the push of that file."""
     figures = bench_file_check(sizes.file_check)
     share = figures["check"] / figures["push"]
     print(f"\n4. Check pass over a {sizes.file_check}-record CSV file before the push (check_lead_file)")
