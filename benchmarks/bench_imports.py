@@ -23,6 +23,7 @@ one process the GIL would make each wait for the other.
 
     python benchmarks/bench_imports.py             # everything (about 2 minutes)
     python benchmarks/bench_imports.py --quick     # smaller sizes, a smoke run
+    python benchmarks/bench_imports.py --case 1    # only measurement 1 (repeatable: --case 1 --case 3)
 """
 
 from __future__ import annotations
@@ -356,6 +357,10 @@ def bench_file_check(count: int) -> dict[str, float]:
 # --- report --------------------------------------------------------------------------------
 
 
+CASES = (1, 2, 3, 4)
+"""The measurements, numbered as in the module docstring and the output."""
+
+
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
@@ -363,15 +368,36 @@ def verdict(passed: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run, not the figures")
+    parser.add_argument(
+        "--case",
+        type=int,
+        action="append",
+        choices=CASES,
+        help="run only this measurement (1-4, as numbered in the output); repeatable; default: all",
+    )
     parser.add_argument("--rss-child", nargs=2, metavar=("CSV", "RESULT"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.rss_child:
         rss_child(*arguments.rss_child)
         return 0
     sizes = QUICK if arguments.quick else FULL
+    cases = set(arguments.case or CASES)
     started = time.perf_counter()
     print(f"Jodo import benchmark ({os.cpu_count()} CPUs; sandbox in its own process)", flush=True)
+    if 1 in cases:
+        report_process_data(sizes)
+    if 2 in cases:
+        report_cji(sizes)
+    if 3 in cases:
+        report_rss(sizes)
+    if 4 in cases:
+        report_file_check(sizes)
+    print(f"\nDone in {time.perf_counter() - started:.0f} s.")
+    return 0
 
+
+def report_process_data(sizes: Sizes) -> None:
+    """Measure and print 1: the ProcessData operator against its pre-encoded replay."""
     figures = bench_process_data(sizes.process_data)
     ratio = figures["operator"] / figures["replay"]
     heading = f"{sizes.process_data} records, batches of {BATCH_SIZE}, best of {REPLAY_ROUNDS}"
@@ -382,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   operator (max_in_flight=2):           {figures['operator_2']:9.0f} records/s")
     print(f"   ratio with 2 in flight/replay: {figures['operator_2'] / figures['replay']:.2f}", flush=True)
 
+
+def report_cji(sizes: Sizes) -> None:
+    """Measure and print 2: the importCJI operator against a naive loop, on loopback and with latency."""
     print(f"\n2. importCJI source=data, operator max_in_flight={CJI_MAX_IN_FLIGHT} vs naive loop")
     for label, count, latency in (
         ("loopback, no added latency", sizes.cji, 0.0),
@@ -398,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"     naive loop, new connection per call:{figures['naive']:9.0f} records/s")
         print(f"     ratio operator/naive: {ratio:.1f}x (target >= 5x) {verdict(ratio >= 5)}", flush=True)
 
+
+def report_rss(sizes: Sizes) -> None:
+    """Measure and print 3: the peak RSS of pushing CSV files of growing size."""
     results = bench_rss(sizes.rss)
     print("\n3. Peak RSS of a process pushing a CSV file through the ProcessData operator")
     for count, result in results.items():
@@ -411,15 +443,16 @@ def main(argv: list[str] | None = None) -> int:
         f"largest under 200 MB: {verdict(largest < 200)}"
     )
 
+
+def report_file_check(sizes: Sizes) -> None:
+    """Measure and print 4: the check pass over a CSV file against the push of that file."""
     figures = bench_file_check(sizes.file_check)
     share = figures["check"] / figures["push"]
     print(f"\n4. Check pass over a {sizes.file_check}-record CSV file before the push (check_lead_file)")
     print(f"   check pass:                           {figures['check']:9.2f} s")
     print(f"   operator push, check included:        {figures['push']:9.2f} s")
     passed = verdict(share <= FILE_CHECK_TARGET)
-    print(f"   check/push: {share:.1%} (target <= {FILE_CHECK_TARGET:.0%}) {passed}")
-    print(f"\nDone in {time.perf_counter() - started:.0f} s.")
-    return 0
+    print(f"   check/push: {share:.1%} (target <= {FILE_CHECK_TARGET:.0%}) {passed}", flush=True)
 
 
 if __name__ == "__main__":

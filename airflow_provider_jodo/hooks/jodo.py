@@ -421,7 +421,7 @@ class JodoHook(BaseHook):
         if isinstance(records, (str, bytes)) or not isinstance(records, Sequence) or not records:
             raise ValueError("records must be a non-empty list of dicts")
         for index, record in enumerate(records):
-            if not isinstance(record, Mapping):
+            if type(record) is not dict and not isinstance(record, Mapping):  # a dict skips the ABC check
                 raise ValueError(f"records[{index}] is {type(record).__name__}, not a dict")
         update_field = coerce(UpdateKey, update_key, "update_key").value
         request: dict[str, Any] = {

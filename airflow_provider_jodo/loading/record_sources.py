@@ -82,7 +82,11 @@ def known_record_count(records: Sequence[Any] | str | None) -> int | None:
 
 
 def apply_column_mapping(record: Mapping[str, Any], mapping: Mapping[str, str] | None) -> dict[str, Any]:
-    """Return the record with its source column names renamed to Jodo's fields (unmapped names kept)."""
+    """Return the record with its source column names renamed to Jodo's fields (unmapped names kept).
+
+    With nothing to rename, a dict is returned as it is, not copied (once per record of every
+    import; callers only read it), and any other mapping as a dict.
+    """
     if not mapping:
-        return dict(record)
+        return record if type(record) is dict else dict(record)
     return {mapping.get(name, name): value for name, value in record.items()}

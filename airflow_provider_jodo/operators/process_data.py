@@ -37,7 +37,7 @@ from airflow_provider_jodo.loading.import_report import (
     first_rejection,
     new_report_path,
     remove_if_empty,
-    write_report_line,
+    report_line,
 )
 from airflow_provider_jodo.loading.in_flight import map_in_order, prompt_thread_switching
 from airflow_provider_jodo.loading.lead_files import check_lead_file
@@ -364,7 +364,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         """
         records = records_with_known_columns(iter_records(self.records, source_file), self.column_mapping)
         for index, raw in enumerate(records):
-            if not isinstance(raw, Mapping):
+            if type(raw) is not dict and not isinstance(raw, Mapping):  # a dict skips the ABC check
                 yield index, None, not_a_record_reason(raw)
                 continue
             record = apply_column_mapping(raw, self.column_mapping)
@@ -392,22 +392,25 @@ def _send_chunk(hook: JodoHook, chunk: _Chunk) -> tuple[str, int] | None:
 def _report_chunk(
     report: IO[str], chunk: _Chunk, result: ProcessDataImport | None, counts: dict[str, int]
 ) -> int:
-    """Write a chunk's report lines in input order and count its outcomes.
+    """Write a chunk's report lines in input order (in one write) and count its outcomes.
 
     Return how many of its records were rejected (before sending or by the platform).
     """
     outcomes = iter(result.records if result is not None else ())  # hook: one per record sent
+    request_id = result.request_id if result is not None else None
     rejected_value = RecordOutcomeKind.REJECTED.value
     rejected = 0
+    lines = []
     for index, key, reason in chunk.entries:
         if reason is not None:
-            write_report_line(report, index, key, rejected_value, reason, None)
+            lines.append(report_line(index, key, rejected_value, reason, None))
             counts[rejected_value] += 1
             rejected += 1
             continue
         outcome = next(outcomes)
         kind = outcome.outcome.value
-        write_report_line(report, index, outcome.key, kind, outcome.reason, result.request_id)  # type: ignore[union-attr]
+        lines.append(report_line(index, outcome.key, kind, outcome.reason, request_id))
         counts[kind] += 1
         rejected += kind == rejected_value
+    report.write("".join(lines))
     return rejected

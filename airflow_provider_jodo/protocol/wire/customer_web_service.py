@@ -27,6 +27,8 @@ from airflow_provider_jodo.protocol.models import RecordOutcome
 from airflow_provider_jodo.protocol.wire.answers import whole_number
 
 _OUTCOME_KINDS = {kind.value: kind for kind in RecordOutcomeKind}
+_KEY_TYPES = (str, int, type(None))
+_REASON_TYPES = (str, type(None))
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8"
 # `%` first, so that the escapes made after it are not escaped again; the space after `+`,
@@ -105,8 +107,12 @@ def parse_record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] 
 
     Anything but exactly one outcome per input record, in input order, gives None: taking a
     partial list would hide lost records. So does an entry of the wrong shape: an index that is
-    no whole number, a key that is neither text nor a number, a reason that is not text. Runs
-    once per record of every import, so it uses plain look-ups, no enum calls.
+    no whole number, a key that is neither text nor a number, a reason that is not text.
+
+    Runs once per record of every import, on the thread that also checks and encodes the next
+    batch, so the shapes `json.loads` gives (a dict, an int index, a lower-case outcome) are
+    taken first, each check falling back to the general one, and the outcomes are built with
+    positional arguments (a frozen dataclass takes keywords at twice the cost).
 
     :param raw: the answer's `records` value, as parsed.
     :param expected: how many records the request sent.
@@ -115,18 +121,17 @@ def parse_record_outcomes(raw: Any, expected: int) -> tuple[RecordOutcome, ...] 
         return None
     outcomes = []
     for position, entry in enumerate(raw):
-        if not isinstance(entry, Mapping) or whole_number(entry.get("index")) != position:
+        if type(entry) is not dict and not isinstance(entry, Mapping):
             return None
-        outcome = _OUTCOME_KINDS.get(str(entry.get("outcome", "")).lower())
+        index = entry.get("index")
+        if (index if type(index) is int else whole_number(index)) != position:
+            return None
+        written = entry.get("outcome", "")
+        outcome = _OUTCOME_KINDS.get(written) if type(written) is str else None
+        if outcome is None:
+            outcome = _OUTCOME_KINDS.get(str(written).lower())
         key, reason = entry.get("key"), entry.get("reason")
-        if outcome is None or not isinstance(key, str | int | None) or not isinstance(reason, str | None):
+        if outcome is None or not isinstance(key, _KEY_TYPES) or not isinstance(reason, _REASON_TYPES):
             return None
-        outcomes.append(
-            RecordOutcome(
-                index=position,
-                key=None if key is None else str(key),
-                outcome=outcome,
-                reason=reason or None,
-            )
-        )
+        outcomes.append(RecordOutcome(position, None if key is None else str(key), outcome, reason or None))
     return tuple(outcomes)
