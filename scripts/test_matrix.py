@@ -59,22 +59,37 @@ its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires universal-pa
 cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra
 fields only with wtforms installed (the FAB provider brings it)."""
 
-HOOK_ONLY_TESTS = [
-    "tests/integration/test_bounded_calls.py",
-    "tests/integration/test_hook_cji_data.py",
-    "tests/integration/test_hook_cji_jobs.py",
-    "tests/integration/test_hook_process_data.py",
-    "tests/integration/test_hook_retries.py",
-    "tests/integration/test_hostile_platform.py",
-    "tests/integration/test_soak.py",
+AIRFLOW_DEPENDENT_UNIT_TESTS = [
+    "tests/unit/compat",
+    "tests/unit/operators",
+    "tests/unit/triggers",
+    "tests/unit/hooks/test_connection.py",
+    "tests/unit/test_init.py",
+    "tests/unit/test_macros.py",
 ]
-"""Integration tests of the hook's transport and protocol (bounded calls, retries, answers, the
-platform's codes, the soak's exactly-once at scale): the same code over HTTP on every minor, where
-Airflow only lends the connection, which every operator, sensor and trigger test below loads on
-every minor as well. The older minors skip them; the newest runs them (with both profiles)."""
+"""The unit tests of what each Airflow minor can change: the compat layer (where each minor keeps
+its names), the operators' and the trigger's construction, the hook's connection loading (from an
+Airflow `Connection`), the minimum-Airflow guard and the macros (rendered by Airflow's
+templating)."""
 
-SUITES = [["tests/unit"], ["tests/integration", *(f"--ignore={path}" for path in HOOK_ONLY_TESTS)]]
-OLDEST_ONLY_SUITES = [["tests/system/test_connection_form.py", "-m", "system"]]
+AIRFLOW_DEPENDENT_INTEGRATION_TESTS = [
+    "tests/integration/operators",
+    "tests/integration/sensors",
+    "tests/integration/triggers",
+    "tests/integration/under_airflow",
+    "tests/integration/hooks/test_connection.py",
+]
+"""The integration tests of the Airflow components (operators, sensor, trigger) against the
+sandbox, the provider under Airflow itself (`dag.test()`, the example DAGs, registration, the
+secret scan of the metadata database) and the connection test (`airflow connections test`). The
+rest of `tests/integration/hooks` (the transport, the platform calls, the file submission, the
+soak) is the same code over HTTP on every minor, where Airflow only lends the connection that the
+tests above load on every minor as well: the newest runs it, with both sandbox profiles."""
+
+SUITES = {"unit": AIRFLOW_DEPENDENT_UNIT_TESTS, "integration": AIRFLOW_DEPENDENT_INTEGRATION_TESTS}
+"""Each minor's pytest calls by name (the name of its log, `.matrix/af<minor>-<name>.log`)."""
+
+OLDEST_ONLY_SUITES = {"connection-form": ["tests/system/test_connection_form.py", "-m", "system"]}
 """The connection form is built from `conn-fields` on 3.2+ and from the hook's classmethods
 before: the oldest minor proves the second way, the newest (`make test`) the first."""
 
@@ -155,15 +170,16 @@ def venv_for(minor: str) -> Path:
     return venv
 
 
-def run_suite(venv: Path, arguments: list[str]) -> tuple[int, int]:
-    """Run one pytest call in the venv; return (passed, failed), errors counted as failed."""
+def run_suite(venv: Path, name: str, arguments: list[str]) -> tuple[int, int]:
+    """Run one pytest call in the venv, its output logged under `name`; return (passed, failed),
+    errors counted as failed."""
     command = [str(venv / "bin" / "python"), "-m", "pytest", *arguments, "-q", "-p", "no:cacheprovider"]
     if "-m" not in arguments:
         command += ["-m", "not system", "-n", "2"]
     print(f"$ {' '.join(command)}", flush=True)
     environment = {**os.environ, **PYTEST_ENVIRONMENT}
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=environment)
-    log = venv.with_name(f"{venv.name}-{Path(arguments[0]).stem}.log")
+    log = venv.with_name(f"{venv.name}-{name}.log")
     log.write_text(result.stdout + result.stderr)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     if result.returncode != 0:
@@ -198,8 +214,9 @@ def main(arguments: list[str]) -> int:
         started = time.monotonic()
         venv = venv_for(minor)
         passed = failed = 0
-        for suite in SUITES + (OLDEST_ONLY_SUITES if minor == oldest else []):
-            suite_passed, suite_failed = run_suite(venv, suite)
+        suites = {**SUITES, **(OLDEST_ONLY_SUITES if minor == oldest else {})}
+        for name, suite in suites.items():
+            suite_passed, suite_failed = run_suite(venv, name, suite)
             passed += suite_passed
             failed += suite_failed
         rows.append((AIRFLOW_RELEASES[minor], passed, failed, (time.monotonic() - started) / 60))

@@ -32,9 +32,9 @@ from typing import Any
 
 import pytest
 import requests
-from object_store import ObjectStore
 
 from jodo_sandbox import JodoSandbox
+from tests.support.object_store import ObjectStore
 
 COMPONENTS = {
     "api-server": ("api-server",),

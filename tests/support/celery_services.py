@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from airflow_deployment import DeploymentError, free_port, launch, stop_processes
+from tests.support.airflow_deployment import DeploymentError, free_port, launch, stop_processes
 
 POSTGRES_USER = "postgres"
 """The system user that runs the server (Debian's package creates it)."""

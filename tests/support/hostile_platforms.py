@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from file_servers import serving
+from tests.support.file_servers import serving
 
 CHUNK = 64 * 1024
 

@@ -1,5 +1,6 @@
 """Run one of this module's DAGs under `dag.test()` in a process of its own, for the OpenLineage
-tests: `python lineage_runner.py BUILDER JSON_ARGUMENTS` prints a line `lineage-run: {"run_id", "state"}`.
+tests (`tests/integration/operators/test_lineage.py`): `python -m tests.support.lineage_runner BUILDER
+JSON_ARGUMENTS`, from the repository root, prints a line `lineage-run: {"run_id", "state"}`.
 
 A process of its own, because the OpenLineage provider decides once per process, when its plugin
 is imported, whether its listener runs (`AIRFLOW__OPENLINEAGE__TRANSPORT`)."""
@@ -11,10 +12,11 @@ import sys
 from typing import Any
 
 import pendulum
-from conftest import POLL_SECONDS, run_dag
 
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
+from tests.support.airflow_runs import run_dag
+from tests.support.sandbox_fixtures import POLL_SECONDS
 
 
 def new_dag(dag_id: str) -> Any:

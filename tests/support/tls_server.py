@@ -17,7 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from file_servers import serving
+
+from tests.support.file_servers import serving
 
 LOOPBACK = "127.0.0.1"
 

@@ -1,7 +1,6 @@
 """The release's numbers agree wherever they are written: pyproject, CHANGELOG.md, the provider
 info's `versions`, and the minimum-Airflow guard's floor."""
 
-import re
 from pathlib import Path
 
 import airflow
@@ -12,22 +11,9 @@ from packaging.version import Version
 
 import airflow_provider_jodo
 from airflow_provider_jodo import MIN_AIRFLOW_VERSION, check_airflow_version, installed_airflow_version
-from airflow_provider_jodo.get_provider_info import get_provider_info
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-
-
-def changelog_versions() -> list[str]:
-    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    return re.findall(r"^## (\d+\.\d+\.\d+)\b", text, flags=re.MULTILINE)
-
-
-def test_provider_info_versions_are_the_changelog_releases_newest_first_pyproject_on_top():
-    versions = get_provider_info()["versions"]
-    assert versions == changelog_versions()
-    assert versions[0] == PROJECT["version"]
-    assert versions == sorted(versions, key=Version, reverse=True)
 
 
 def test_the_guard_floor_is_pyprojects_airflow_floor():

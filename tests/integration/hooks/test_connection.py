@@ -11,12 +11,12 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
-from conftest import POLL_SECONDS, sandbox_secrets
-from tls_server import self_signed_https_server
 
 from airflow_provider_jodo.exceptions import JodoConnectionError
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from jodo_sandbox import JodoSandbox
+from tests.support.sandbox_fixtures import POLL_SECONDS, sandbox_secrets
+from tests.support.tls_server import self_signed_https_server
 
 
 def test_a_good_connection_passes_for_both_platforms(connect, sandbox):

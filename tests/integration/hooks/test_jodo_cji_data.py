@@ -1,7 +1,6 @@
 """JodoHook.import_cji with source=data: every duplicate policy changes what the campaign holds."""
 
 import pytest
-from conftest import assert_secret_free
 
 from airflow_provider_jodo.enums import (
     ChangePackagePolicy,
@@ -17,6 +16,7 @@ from airflow_provider_jodo.exceptions import (
     JodoPlatformError,
     JodoResponseError,
 )
+from tests.support.sandbox_fixtures import assert_secret_free
 
 CAMPAIGN = 1
 MAIN_TABLE_A = 2

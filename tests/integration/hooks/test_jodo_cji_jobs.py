@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import pendulum
 import pytest
-from file_servers import ftp_file_server, http_file_server
 
 from airflow_provider_jodo.enums import JobState
 from airflow_provider_jodo.exceptions import (
@@ -19,6 +18,7 @@ from airflow_provider_jodo.exceptions import (
 )
 from airflow_provider_jodo.protocol.exetime import resolve_exetime
 from jodo_sandbox import SandboxProfile
+from tests.support.file_servers import ftp_file_server, http_file_server
 
 CAMPAIGN = 1
 HEADER = "name,phone1,email,priority\n"

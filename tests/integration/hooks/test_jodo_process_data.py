@@ -4,10 +4,10 @@ import datetime as dt
 
 import pendulum
 import pytest
-from conftest import assert_secret_free, reported
 
 from airflow_provider_jodo.enums import Media, UpdateKey
 from airflow_provider_jodo.exceptions import JodoAuthenticationError, JodoInvalidRequestError
+from tests.support.sandbox_fixtures import assert_secret_free, reported
 
 
 def lead(mobile, name="Ana Lima", **fields):

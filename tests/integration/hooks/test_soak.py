@@ -15,13 +15,13 @@ platform acted on each; the hook must not act twice."""
 import time
 
 import pytest
-from file_servers import http_file_server
-from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from jodo_sandbox import Fault, FaultPlan, JodoSandbox
+from tests.support.file_servers import http_file_server
+from tests.support.task_context import TaskStateStore, task_context
 
 RECORDS = 100_000
 JOBS = 50

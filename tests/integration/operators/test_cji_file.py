@@ -6,28 +6,32 @@ The task context is reduced to what the operator uses (tests/task_context.py); t
 DAGs and tests/integration/test_under_airflow.py run it under `dag.test()`."""
 
 import asyncio
+import http.client
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pendulum
 import pytest
-from conftest import POLL_SECONDS, sandbox_secrets
-from file_servers import http_file_server
-from task_context import TaskStateStore, task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowException, AirflowFailException, TaskDeferred
-from airflow_provider_jodo.exceptions import JodoConnectionError
+from airflow_provider_jodo.exceptions import (
+    JodoAmbiguousJobError,
+    JodoConnectionError,
+    JodoNothingLoadedError,
+)
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
-from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from jodo_sandbox import Fault, JodoSandbox, SandboxSeed
+from tests.support.file_servers import http_file_server
+from tests.support.sandbox_fixtures import POLL_SECONDS, sandbox_secrets
+from tests.support.task_context import TaskStateStore, task_context
 
 CAMPAIGN = 1
-
-
-def records_operator(hook, **kwargs):
-    return JodoImportCJIRecordsOperator(
-        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
-    )
 
 
 def file_operator(hook, **kwargs):
@@ -39,31 +43,6 @@ def file_operator(hook, **kwargs):
 
 def phones(sandbox):
     return sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))
-
-
-def test_data_records_each_end_with_an_outcome(sandbox, connect):
-    hook = connect()
-    records = [
-        {"name": "Ana", "phone1": "5511900000001"},
-        {"name": "Ana again", "phone1": "5511900000001"},  # duplicate, default policy: skipped
-        {"name": "No phone"},  # required field missing: rejected
-        {"name": "a||b", "phone1": "5511900000002"},  # cannot be sent: rejected, never mangled
-        "not a record",
-        {"name": "Bia", "phone1": "5511900000003"},
-    ]
-    summary = records_operator(hook, records=records).execute(task_context())
-    assert {k: summary[k] for k in ("total", "inserted", "updated", "skipped", "rejected")} == {
-        "total": 6,
-        "inserted": 2,
-        "updated": 0,
-        "skipped": 1,
-        "rejected": 3,
-    }
-    assert [r["index"] for r in summary["rejections"]] == [2, 3, 4]
-    assert "BackMsg_76" in summary["rejections"][0]["reason"]
-    assert phones(sandbox) == ["5511900000001", "5511900000003"]
-    again = records_operator(hook, records=records[:1], duplicate_way="update").execute(task_context())
-    assert again["updated"] == 0 and again["skipped"] == 1  # same values: nothing changed
 
 
 def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files):
@@ -175,31 +154,6 @@ def test_a_retry_reuses_the_job_of_the_earlier_try(sandbox, connect, files):
 FILE_JOB = {"source": "http", "file_url": "http://h/a.csv"}
 
 
-@pytest.mark.parametrize(
-    ("operator_class", "kwargs", "message"),
-    [
-        (JodoImportCJIFileOperator, {**FILE_JOB, "source": "s3"}, "source='s3'"),
-        (JodoImportCJIFileOperator, {**FILE_JOB, "source": "data"}, "use JodoImportCJIRecordsOperator"),
-        (JodoImportCJIRecordsOperator, {"records": [], "duplicate_way": "merge"}, "duplicate_way='merge'"),
-        (JodoImportCJIFileOperator, {**FILE_JOB, "poll_interval": 0}, "poll_interval=0"),
-        (JodoImportCJIRecordsOperator, {"records": [], "max_in_flight": 0}, "max_in_flight=0"),
-        (
-            JodoImportCJIRecordsOperator,
-            {"records": [], "progress_every_seconds": -1},
-            "progress_every_seconds=-1",
-        ),
-        (
-            JodoImportCJIFileOperator,
-            {**FILE_JOB, "file_url": "http://user:pw@h/a.csv"},
-            "'http://h/a.csv' carries a login",
-        ),
-    ],
-)
-def test_bad_parameters_fail_when_the_dag_is_parsed(operator_class, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        operator_class(task_id="import", campaign_id=CAMPAIGN, **kwargs)
-
-
 def test_naive_exetime_fails_before_submitting(sandbox, connect, files):
     hook = connect()
     with pytest.raises(ValueError, match=r"exetime=.*has no time zone"):
@@ -253,38 +207,6 @@ def test_a_retry_finds_the_job_whose_submission_answer_the_earlier_try_lost(sand
     assert sandbox.store.import_job(job_id)["jobid"] == job_id == second_try["ti"].xcom["job_id"]
     with pytest.raises(KeyError):
         sandbox.store.import_job(int(job_id) + 1)  # the retry did not submit again
-
-
-def test_a_bad_campaign_id_fails_the_task_instead_of_rejecting_every_record(sandbox, connect):
-    # Found while fuzzing: any ValueError from the hook rejected the record, so a templated
-    # campaign_id that rendered to text "succeeded" with every record rejected.
-    hook = connect()
-    task = JodoImportCJIRecordsOperator(
-        task_id="import",
-        campaign_id="{{ no campaign }}",
-        jodo_conn_id=hook.jodo_conn_id,
-        records=[{"name": "Ana", "phone1": "5511900000001"}],
-    )
-    with pytest.raises(ValueError, match="campaign_id"):
-        task.execute(task_context())
-    assert phones(sandbox) == []
-
-
-@pytest.mark.sandbox_latency(0.02)
-def test_data_records_go_concurrently_but_never_more_than_max_in_flight(sandbox, connect, capfd):
-    records = [{"name": f"Lead {i}", "phone1": f"55119{i:08d}"} for i in range(60)]
-    records[7] = {"name": "No phone"}
-    summary = records_operator(
-        connect(), records=records, max_in_flight=3, progress_every_records=25
-    ).execute(task_context())
-    assert 1 < sandbox.peak_concurrent_requests <= 3  # answers held 20 ms: calls overlapped
-    assert (summary["total"], summary["inserted"], summary["rejected"]) == (60, 59, 1)
-    assert summary["rejections"][0]["index"] == 7  # in input order, whatever order calls ended in
-    assert phones(sandbox) == sorted(r["phone1"] for r in records if "phone1" in r)
-    log = capfd.readouterr().out
-    assert "importCJI into campaign 1: 25 of 60 records done (42%)" in log
-    assert "importCJI into campaign 1: 50 of 60 records done (83%)" in log
-    assert "1 rejected so far" in log
 
 
 @pytest.mark.sandbox_profiles("full")
@@ -464,14 +386,6 @@ def test_a_job_stuck_in_progress_fails_the_retry_instead_of_being_waited_for_for
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1", "2"]
 
 
-def test_stuck_after_defaults_to_twice_the_timeout():
-    file_job = {"task_id": "i", "campaign_id": 1, **FILE_JOB}
-    assert JodoImportCJIFileOperator(**file_job, timeout=300).stuck_after == 600
-    assert JodoImportCJIFileOperator(**file_job).stuck_after == 24 * 3600
-    with pytest.raises(ValueError, match="stuck_after=0"):
-        JodoImportCJIFileOperator(**file_job, stuck_after=0)
-
-
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_the_file_operator_returns_the_job_as_a_dict_waiting_or_not(sandbox, connect, files, deferrable):
     hook = connect()
@@ -493,22 +407,6 @@ def test_the_file_operator_returns_the_job_as_a_dict_waiting_or_not(sandbox, con
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, f"{files}/leads.csv")] == ["1"]
 
 
-def test_the_records_operator_returns_the_summary(sandbox, connect):
-    summary = JodoImportCJIRecordsOperator(
-        task_id="import",
-        campaign_id=CAMPAIGN,
-        records=[{"name": "Ana", "phone1": "5511900000001"}, "not a record"],
-        jodo_conn_id=connect().jodo_conn_id,
-    ).execute(task_context())
-    assert {k: summary[k] for k in ("campaign_id", "total", "inserted", "rejected")} == {
-        "campaign_id": "1",
-        "total": 2,
-        "inserted": 1,
-        "rejected": 1,
-    }
-    assert summary["rejections"] == [{"index": 1, "reason": "not a dict but str"}]
-
-
 def test_a_file_url_that_renders_to_no_csv_fails_before_any_call(sandbox, connect):
     """Was: the job listing and the submission were sent, for the platform to answer BackMsg_86."""
     task = file_operator(connect(), source="http", file_url="{{ params.url }}")
@@ -519,3 +417,222 @@ def test_a_file_url_that_renders_to_no_csv_fails_before_any_call(sandbox, connec
     ):
         task.execute(task_context(store))
     assert sandbox.faults.requests_seen == 0 and store == {}
+
+
+WITHIN_THE_TRY = "look-before-resending"
+
+
+ON_A_RETRY = "look-on-a-retry"
+
+
+STATUS_PATH = "/setevent/importStatusCJI"
+
+
+def operator(hook, **kwargs):
+    return JodoImportCJIFileOperator(
+        task_id="import",
+        campaign_id=CAMPAIGN,
+        source="http",
+        delrow=1,
+        jodo_conn_id=hook.jodo_conn_id,
+        poll_interval=POLL_SECONDS,
+        **kwargs,
+    )
+
+
+@dataclass
+class StatusGate:
+    """An importStatusCJI endpoint (`url`) in front of a sandbox's that holds its `hold`-th
+    call, saying so with `holding`, until `release` is set."""
+
+    target: str
+    hold: int
+    url: str = ""
+    calls: int = 0
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _GateHandler(BaseHTTPRequestHandler):
+    gate: StatusGate
+
+    def do_GET(self) -> None:
+        with self.gate.lock:
+            self.gate.calls += 1
+            held = self.gate.calls == self.gate.hold
+        if held:
+            self.gate.holding.set()
+            self.gate.release.wait(timeout=30)
+        target = urlsplit(self.gate.target)
+        platform = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+        try:
+            platform.request("GET", self.path)
+            answer = platform.getresponse()
+            body = answer.read()
+        finally:
+            platform.close()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.getheader("Content-Type", "text/plain"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent: test output stays readable."""
+
+
+@contextmanager
+def held_status_calls(sandbox: JodoSandbox, hold: int) -> Iterator[StatusGate]:
+    """A gate for the sandbox's status calls (point a connection's `import_status_path` at
+    `gate.url`) that holds the `hold`-th one until the test sets `gate.release`."""
+    gate = StatusGate(sandbox.base_url, hold)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_GateHandler,), {"gate": gate}))
+    gate.url = f"http://127.0.0.1:{server.server_address[1]}{STATUS_PATH}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield gate
+    finally:
+        gate.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def a_loses_its_answer_while_b_submits(sandbox, connect, where, a_store, b_task, **a_kwargs):
+    """Run A (an import task with `a_kwargs` and the state store `a_store`): its submission's
+    answer is lost, and B (`b_task`, run to its end with a store of its own) submits before A
+    looks for its job again, `where` says when. What A's (last) try returns or raises."""
+    if where == WITHIN_THE_TRY:
+        # A lists the file's jobs (the gate's first call), submits, loses the answer and looks
+        # again (the second call, held until B is done).
+        with held_status_calls(sandbox, hold=2) as gate, ThreadPoolExecutor(1) as worker:
+            a_task = operator(
+                connect(extra={"retry_backoff": 0.01, "import_status_path": gate.url}), **a_kwargs
+            )
+            sandbox.faults.script(None, Fault.LOST)  # A's listing passes, its submission's answer is lost
+            a_try = worker.submit(a_task.execute, task_context(a_store))
+            assert gate.holding.wait(timeout=10), "A never looked for its job"
+            b_task.execute(task_context(TaskStateStore()))
+            gate.release.set()
+            return a_try.result(timeout=60)
+    a_task = operator(connect(extra={"max_retries": 0}), **a_kwargs)
+    sandbox.faults.script(None, Fault.LOST, Fault.LOST)  # ... and so is its look: the try dies
+    with pytest.raises(JodoConnectionError):
+        a_task.execute(task_context(a_store))
+    b_task.execute(task_context(TaskStateStore()))
+    return a_task.execute(task_context(a_store))
+
+
+@pytest.mark.sandbox_profiles("full")
+@pytest.mark.parametrize("where", [WITHIN_THE_TRY, ON_A_RETRY])
+def test_after_a_lost_answer_a_run_takes_its_own_job_not_that_of_another_run_with_other_parameters(
+    sandbox, connect, files, where, capfd
+):
+    file_url = f"{files}/leads.csv"
+    b_task = operator(connect(), file_url=file_url)  # for now, and it waits for its job
+    a_job = a_loses_its_answer_while_b_submits(
+        sandbox,
+        connect,
+        where,
+        TaskStateStore(),
+        b_task,
+        file_url=file_url,
+        exetime=pendulum.duration(seconds=3),
+    )
+    own, others = sandbox.store.import_job("1"), sandbox.store.import_job("2")
+    assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1", "2"]
+    assert (others["inserted"], others["skipped"]) == (2, 0)  # B's job imported the file first
+    # A reports its own job, the one that ran at its exetime, and B's file rows as skips there.
+    assert a_job["job_id"] == "1"
+    assert (a_job["state"], a_job["inserted"], a_job["skipped"]) == ("succeeded", 0, 2)
+    assert a_job["started"] >= a_job["exetime"] == own["exetime"] > others["exetime"]
+    assert "Import job 2 of campaign 1 for this file is another submission's: it reports another exetime" in (
+        capfd.readouterr().out
+    )
+
+
+@pytest.mark.sandbox_profiles("full")
+def test_two_runs_that_submit_a_file_the_same_way_leave_a_lost_answer_failing_not_guessing(
+    sandbox, connect, files
+):
+    file_url = f"{files}/leads.csv"
+    a_store = TaskStateStore()
+    b_task = operator(connect(), file_url=file_url, wait_for_completion=False)
+    with pytest.raises(AirflowFailException) as first:  # not retryable
+        a_loses_its_answer_while_b_submits(
+            sandbox, connect, WITHIN_THE_TRY, a_store, b_task, file_url=file_url, wait_for_completion=False
+        )
+    message = str(first.value)
+    pages = f"job 1 ({sandbox.base_url}/shelljobs/1), job 2 ({sandbox.base_url}/shelljobs/2)"
+    assert (
+        f"into campaign {CAMPAIGN} was lost, and 2 new jobs report the parameters it sent: {pages}" in message
+    )
+    (mark,) = a_store.values()
+    assert mark["job_id"] is None  # kept: a later try must not submit blindly either
+    with pytest.raises(AirflowFailException) as later:  # a retry, or the task cleared
+        operator(connect(), file_url=file_url).execute(task_context(a_store))
+    assert str(later.value) == message
+    with pytest.raises(JodoAmbiguousJobError) as raised:  # the hook's own error, for DAG code
+        connect().find_new_import_job(
+            campaign_id=CAMPAIGN,
+            file_url=file_url,
+            known_job_ids=mark["known_job_ids"],
+            submitted_with=mark["submitted_with"],
+            submitted_at=pendulum.parse(mark["submitted_at"]),
+        )
+    assert raised.value.job_ids == ("1", "2")
+    assert sandbox.store.import_job_ids_by_file() == {(CAMPAIGN, file_url): ["1", "2"]}  # no third
+
+
+@pytest.mark.sandbox_profiles("full", "documented")
+def test_a_retry_does_not_take_a_reused_job_id_of_a_restarted_platform_for_its_own(
+    sandbox_profile, connect_to, files, request, capfd
+):
+    seed = SandboxSeed()  # the same secrets after the restart: the connection still logs in
+    file_x, file_y = f"{files}/leads.csv", f"{files}/other.csv"
+    store = TaskStateStore()
+    with JodoSandbox(job_poll_interval=POLL_SECONDS, seed=seed, profile=sandbox_profile) as platform:
+        request.node.sandbox_secrets = sandbox_secrets(platform)
+        assert (
+            operator(connect_to(platform), file_url=file_x, wait_for_completion=False).execute(
+                task_context(store)
+            )["job_id"]
+            == "1"
+        )
+    with JodoSandbox(job_poll_interval=POLL_SECONDS, seed=seed, profile=sandbox_profile) as restarted:
+        someone_else = connect_to(restarted).import_cji(campaign_id=CAMPAIGN, source="http", file_url=file_y)
+        assert someone_else.job_id == "1"
+        retry = operator(connect_to(restarted), file_url=file_x, wait_for_completion=False)
+        job_id = retry.execute(task_context(store))["job_id"]
+        jobs = restarted.store.import_job_ids_by_file()
+    log = capfd.readouterr().out
+    if sandbox_profile.reports_job_parameters:
+        assert job_id == "2"
+        assert jobs == {(CAMPAIGN, file_y): ["1"], (CAMPAIGN, file_x): ["2"]}
+        assert "Import job 1, submitted by an earlier try, now reports another file" in log
+        assert "it is not this task's import; submitting anew" in log
+    else:  # a status that says nothing of the file cannot tell: the job is reused, as before
+        assert job_id == "1"
+        assert jobs == {(CAMPAIGN, file_y): ["1"]}
+
+
+def test_a_file_job_that_lands_no_row_fails(sandbox, connect, tmp_path):
+    from tests.support.file_servers import http_file_server
+
+    (tmp_path / "empty.csv").write_text("name,phone1\n")
+    with http_file_server(tmp_path) as base:
+        task = JodoImportCJIFileOperator(
+            task_id="t",
+            campaign_id=CAMPAIGN,
+            source="http",
+            file_url=f"{base}/empty.csv",
+            delrow=1,
+            poll_interval=0.05,
+            jodo_conn_id=connect().jodo_conn_id,
+        )
+        context = task_context()
+        with pytest.raises(JodoNothingLoadedError, match=r"import job 1: the input held no record"):
+            task.execute(context)
+    assert context["ti"].xcom["job_id"] == "1"

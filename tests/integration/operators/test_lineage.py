@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import POLL_SECONDS
-from file_servers import http_file_server
-from lineage_runner import RESULT_PREFIX
 
 from airflow_provider_jodo.assets import platform_authority, service_key_digest
 from jodo_sandbox import JodoSandbox
+from tests.support.file_servers import http_file_server
+from tests.support.lineage_runner import RESULT_PREFIX
+from tests.support.sandbox_fixtures import POLL_SECONDS
 
-ROOT = Path(__file__).resolve().parents[2]
-RUNNER = Path(__file__).with_name("lineage_runner.py")
+ROOT = Path(__file__).resolve().parents[3]
 LEADS_CSV = (
     "name,mobilenumber,emailid\n"
     "Ana,5511987654321,ana@example.com\n"
@@ -53,10 +52,10 @@ def lineage_run(platform, tmp_path) -> Callable[..., tuple[dict[str, Any], list[
             "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(platform.connection_dict()),
             "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
             "AIRFLOW__OPENLINEAGE__NAMESPACE": "jodo-tests",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
+            "PYTHONPATH": str(ROOT),
         }
         result = subprocess.run(
-            [sys.executable, str(RUNNER), builder, json.dumps(arguments)],
+            [sys.executable, "-m", "tests.support.lineage_runner", builder, json.dumps(arguments)],
             env=environment,
             capture_output=True,
             text=True,

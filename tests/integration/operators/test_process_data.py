@@ -1,16 +1,28 @@
 """JodoImportProcessDataOperator against the sandbox: validation with reasons, batching, files,
 column mapping, and a report in which every input record has exactly one line."""
 
+import glob
 import json
+import os
 import re
+import tempfile
 
 import pendulum
 import pytest
-from conftest import landed_counts, reported, run_dag, summary_counts, xcom_values
-from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
+from airflow_provider_jodo.exceptions import (
+    JodoColumnMappingError,
+    JodoNothingLoadedError,
+    JodoObjectStorageError,
+)
+from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
+from tests.support.airflow_runs import run_dag, xcom_values
+from tests.support.airflow_versions import OPENED_OBJECT_STORAGE_FILES_ITERATE
+from tests.support.lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
+from tests.support.sandbox_fixtures import landed_counts, reported, summary_counts
+from tests.support.task_context import task_context
 
 
 def lead(mobile, **fields):
@@ -134,26 +146,6 @@ def test_a_cell_of_a_million_and_a_half_characters_lands(sandbox, connect, tmp_p
     assert stored(sandbox)["919999000001"]["extrafield1"] == "x" * BIG_CELL_CHARACTERS
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({}, "exactly one of records and source_path"),
-        ({"records": [], "source_path": "x.csv"}, "exactly one of"),
-        ({"records": [], "batch_size": 0}, "batch_size=0"),
-        ({"records": [], "on_invalid": "ignore"}, "on_invalid='ignore'"),
-        ({"records": [], "media": 99}, "media=99"),
-        ({"records": [], "update_key": "email"}, "update_key='email'"),
-        ({"records": [], "max_in_flight": 0}, "max_in_flight=0"),
-        ({"records": [], "max_in_flight": "2"}, "max_in_flight='2'"),
-        ({"records": [], "progress_every_records": 0}, "progress_every_records=0"),
-    ],
-)
-def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
-    arguments = {"media": 12, "update_key": "mobilenumber", **kwargs}
-    with pytest.raises(ValueError, match=message):
-        JodoImportProcessDataOperator(task_id="push", **arguments)
-
-
 def test_naive_call_datetime_is_refused(connect, tmp_path):
     with pytest.raises(ValueError, match=r"call_datetime=.* has no time zone"):
         run(connect(), tmp_path, records=[lead("919800000001")], call_datetime=pendulum.naive(2026, 1, 1))
@@ -271,3 +263,215 @@ def test_in_a_dag_run_the_default_report_goes_under_a_local_report_base(
     assert summary["report_path"] == f"{local_location(base, form)}/{run_folder}/push-try1.jsonl"
     lines = (base / run_folder / "push-try1.jsonl").read_text().splitlines()
     assert [json.loads(line)["index"] for line in lines] == [0, 1]
+
+
+LEADS_CSV = (
+    "name,mobilenumber,emailid\n"
+    "Ana,5511900000001,ana@example.com\n"
+    "Bia,5511900000002,\n"
+    "Cai,12,cai@example.com\n"
+)
+"""Three leads: Bia has no e-mail and Cai's number is too short, so both are rejected."""
+
+
+def push(hook, **kwargs):
+    return JodoImportProcessDataOperator(
+        task_id="push", jodo_conn_id=hook.jodo_conn_id, media=12, update_key="mobilenumber", **kwargs
+    )
+
+
+def cji_records(hook, **kwargs):
+    """The importCJI operator of inline records, beside ImportProcessData where a loading rule
+    holds for both."""
+    return JodoImportCJIRecordsOperator(
+        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
+    )
+
+
+def leads_jsonl():
+    rows = [
+        {"name": "Ana", "mobilenumber": "5511900000001", "emailid": "ana@example.com", "extrafield1": "s3"}
+    ]
+    rows += [
+        {"name": "Bia", "mobilenumber": "5511900000002"},
+        {"name": "Cai", "mobilenumber": "12", "emailid": "cai@example.com"},
+    ]
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+@pytest.mark.parametrize(("key", "body"), [("in/leads.csv", LEADS_CSV), ("in/leads.jsonl", leads_jsonl())])
+def test_a_lead_file_on_s3_lands_and_its_report_goes_to_s3(sandbox, connect, object_store, key, body):
+    source = object_store.put(key, body)
+    report = object_store.uri("reports/push.jsonl")
+    summary = push(
+        connect(), source_path=source, report_path=report, storage_conn_id=object_store.conn_id
+    ).execute({})
+    assert (summary["total"], summary["rejected"]) == (3, 2)
+    assert summary_counts(summary) == landed_counts(sandbox, inserted=1)
+    assert summary["report_path"] == report
+    assert list(stored(sandbox)) == ["5511900000001"]
+    assert stored(sandbox)["5511900000001"]["name"] == "Ana"
+    lines = [json.loads(line) for line in object_store.text("reports/push.jsonl").splitlines()]
+    assert [line["index"] for line in lines] == [0, 1, 2]  # one line per record, in input order
+    assert [line["outcome"] for line in lines][1:] == ["rejected", "rejected"]
+    assert "emailid" in lines[1]["reason"] and "mobilenumber" in lines[2]["reason"]
+    assert lines[0]["key"] == "5511900000001" and lines[0]["request_id"] == summary["request_ids"][0]
+
+
+def test_a_downstream_task_opens_the_report_with_object_storage_path(sandbox, connect, object_store):
+    from airflow.sdk import ObjectStoragePath
+
+    source = object_store.put("leads.csv", LEADS_CSV)
+    report = object_store.uri("report.jsonl")
+    push(connect(), source_path=source, report_path=report, storage_conn_id=object_store.conn_id).execute({})
+    with ObjectStoragePath(report, conn_id=object_store.conn_id).open("r") as opened:
+        if OPENED_OBJECT_STORAGE_FILES_ITERATE:
+            lines = list(opened)
+        else:  # Airflow 3.0: its file wrapper cannot be iterated; readlines() reads it (README)
+            with pytest.raises(TypeError, match="not subscriptable"):
+                list(opened)
+            lines = opened.readlines()
+    outcomes = [json.loads(line)["outcome"] for line in lines]
+    assert len(outcomes) == 3 and outcomes.count("rejected") == 2
+
+
+@pytest.mark.parametrize(
+    ("uri", "reason"),
+    [
+        ("s3://{bucket}/missing.csv", "FileNotFoundError"),
+        ("s3://no-such-bucket-4821/leads.csv", "FileNotFoundError: The specified bucket does not exist"),
+    ],
+    ids=["missing object", "wrong bucket"],
+)
+def test_a_source_that_cannot_be_read_fails_naming_it_and_sends_nothing(
+    sandbox, connect, object_store, tmp_path, uri, reason
+):
+    object_store.put("leads.csv", LEADS_CSV)
+    source = uri.format(bucket=object_store.bucket)
+    operator = push(
+        connect(),
+        source_path=source,
+        report_path=str(tmp_path / "r.jsonl"),
+        storage_conn_id=object_store.conn_id,
+    )
+    with pytest.raises(JodoObjectStorageError) as raised:
+        operator.execute({})
+    assert str(raised.value).startswith(f"source_path={source!r} cannot be read: {reason}")
+    assert stored(sandbox) == {}
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_a_report_that_cannot_be_written_fails_naming_report_path(sandbox, connect, object_store):
+    source = object_store.put("leads.csv", LEADS_CSV)
+    report = "s3://no-such-bucket-4821/report.jsonl"
+    operator = push(connect(), source_path=source, report_path=report, storage_conn_id=object_store.conn_id)
+    with pytest.raises(JodoObjectStorageError, match=f"^report_path={report!r} cannot be written: "):
+        operator.execute({})
+    assert list(stored(sandbox)) == ["5511900000001"]  # the push itself went through
+
+
+def test_in_a_dag_run_a_templated_source_and_the_default_report_under_report_base(
+    airflow_db, sandbox, connect, object_store, monkeypatch
+):
+    from airflow.sdk import DAG
+
+    object_store.put("exports/leads-nightly.csv", LEADS_CSV)
+    base = object_store.uri("jodo-reports/")
+    monkeypatch.setenv("AIRFLOW__JODO__REPORT_BASE", base)
+    monkeypatch.setenv("AIRFLOW__JODO__REPORT_CONN_ID", object_store.conn_id)
+    with DAG(
+        dag_id="jodo_object_storage_test",
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1),
+        params={"name": "leads-nightly"},
+    ) as dag:
+        push(
+            connect(),
+            source_path=f"s3://{object_store.bucket}/exports/{{{{ params.name }}}}.csv",
+            storage_conn_id=object_store.conn_id,
+            retries=0,
+        )
+    run = run_dag(dag)
+    assert run.get_task_instance("push").state == "success"
+    summary = xcom_values(run, "return_value")["push"]
+    safe_run_id = run.run_id.replace(":", "_").replace("+", "_")
+    expected = f"{base}jodo_object_storage_test/{safe_run_id}/push-try1.jsonl"
+    assert summary["report_path"] == expected and ":" not in expected.split("://", 1)[1]
+    key = expected.split(f"s3://{object_store.bucket}/", 1)[1]
+    assert object_store.keys("jodo-reports/") == [key]
+    assert [json.loads(line)["index"] for line in object_store.text(key).splitlines()] == [0, 1, 2]
+    assert list(stored(sandbox)) == ["5511900000001"]
+
+
+CAMPAIGN = 1
+LEADS_HEADER = "Name,Mobile,Email\n"
+
+
+def test_a_column_mapping_typo_fails_before_anything_is_sent(sandbox, connect, tmp_path):
+    """Was: `5 records: 0 inserted, 0 updated, 5 rejected in 0 requests`, and a green task."""
+    leads = tmp_path / "leads.csv"
+    leads.write_text(LEADS_HEADER + "".join(f"Lead {i},91980000000{i},l{i}@example.com\n" for i in range(5)))
+    mapping = {"Name": "name", "Mobile Number": "mobilenumber", "Email": "emailid"}
+    with pytest.raises(JodoColumnMappingError) as raised:
+        push(connect(), source_path=str(leads), column_mapping=mapping).execute({})
+    assert str(raised.value) == (
+        "column_mapping names 'Mobile Number', which the input does not have (its columns: 'Name', "
+        "'Mobile', 'Email'); nothing was sent"
+    )
+    assert sandbox.store.process_customers("VoiceProcess") == []
+    with pytest.raises(JodoColumnMappingError, match=r"'mobile'.*its columns: 'name', 'phone'"):
+        cji_records(
+            connect(), records=[{"name": "Ana", "phone": "1"}], column_mapping={"mobile": "phone1"}
+        ).execute(task_context())
+    assert sandbox.store.campaign_customers(CAMPAIGN) == []
+
+
+def test_a_run_whose_every_record_is_rejected_fails_naming_the_first(sandbox, connect, tmp_path):
+    report = tmp_path / "report.jsonl"
+    bad = [{"name": "Ana", "mobilenumber": "12ab", "emailid": "ana@example.com"}]
+    with pytest.raises(JodoNothingLoadedError) as raised:
+        push(connect(), records=bad, report_path=str(report)).execute({})
+    assert str(raised.value) == (
+        f"ImportProcessData (report: {report}): 0 of 1 records landed (first rejected: records[0]: "
+        "mobilenumber '12ab' is not 3 to 16 digits (one leading + allowed)), fewer than min_loaded=1; "
+        "set min_loaded=0 to let such a run succeed"
+    )
+    assert json.loads(report.read_text())["outcome"] == "rejected"  # the report stays, for the reasons
+    with pytest.raises(JodoNothingLoadedError, match=r"0 of 1 records landed .*BackMsg_76"):
+        cji_records(connect(), records=[{"name": "No phone"}]).execute(task_context())
+    summary = push(connect(), records=bad, report_path=str(report), min_loaded=0).execute({})
+    assert (summary["total"], summary["rejected"]) == (1, 1)
+
+
+@pytest.mark.parametrize("operator", [push, cji_records])
+def test_an_empty_input_is_not_a_successful_load(sandbox, connect, operator):
+    with pytest.raises(JodoNothingLoadedError, match="the input held no record, fewer than min_loaded=1"):
+        operator(connect(), records=[]).execute(task_context())
+    assert operator(connect(), records=[], min_loaded=0).execute(task_context())["total"] == 0
+
+
+def push_to_no_connection(context):
+    """Run a push that fails before its first call: its connection does not exist."""
+    task = JodoImportProcessDataOperator(
+        task_id="push_nothing",
+        jodo_conn_id="no_such_connection",
+        media=12,
+        update_key="mobilenumber",
+        records=[],
+    )
+    with pytest.raises(Exception, match="no_such_connection"):
+        task.execute(context)
+
+
+def test_a_failed_push_leaves_no_empty_default_report(sandbox, connect):
+    push_to_no_connection({})
+    assert glob.glob(os.path.join(tempfile.gettempdir(), "jodo-report-push_nothing-*.jsonl")) == []
+
+
+def test_a_failed_push_uploads_no_empty_default_report_under_report_base(object_store, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__JODO__REPORT_BASE", object_store.uri("jodo-reports"))
+    monkeypatch.setenv("AIRFLOW__JODO__REPORT_CONN_ID", object_store.conn_id)
+    context = task_context()
+    context["ti"].__dict__.update(dag_id="d", run_id="r", task_id="push_nothing", map_index=-1, try_number=1)
+    push_to_no_connection(context)
+    assert object_store.keys() == []

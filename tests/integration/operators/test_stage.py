@@ -9,10 +9,6 @@ from datetime import date, datetime
 
 import pendulum
 import pytest
-from conftest import run_dag, xcom_values
-from file_servers import ftp_file_server
-from lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
-from task_context import task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException, AirflowSkipException, TaskDeferred
 from airflow_provider_jodo.exceptions import (
@@ -22,6 +18,10 @@ from airflow_provider_jodo.exceptions import (
 )
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from tests.support.airflow_runs import run_dag, xcom_values
+from tests.support.file_servers import ftp_file_server
+from tests.support.lead_file_samples import BIG_CELL_CHARACTERS, LEAD_HEADER, UNREADABLE_LEAD_FILES, lead_rows
+from tests.support.task_context import task_context
 
 CAMPAIGN = 1
 COLUMNS = ["name", "phone1", "email", "priority", "dialtime"]
@@ -281,24 +281,6 @@ def test_a_cell_of_a_million_and_a_half_characters_lands(sandbox, connect, ftp, 
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({}, "exactly one of records, source_path and sql"),
-        ({"records": [], "sql": "SELECT 1", "sql_conn_id": "db"}, "exactly one of"),
-        ({"sql": "SELECT 1"}, "sql and sql_conn_id go together"),
-        ({"records": [], "columns": []}, "columns=.* must be a non-empty list"),
-        ({"records": [], "columns": ["name", "name"]}, "names a field twice"),
-        ({"records": [], "fetch_size": 0}, "fetch_size=0"),
-        ({"records": [], "on_invalid": "ignore"}, "on_invalid='ignore'"),
-        ({"records": [], "duplicate_way": "merge"}, "duplicate_way"),
-    ],
-)
-def test_bad_parameters_fail_when_the_dag_is_parsed(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        JodoStageAndImportOperator(task_id="stage", campaign_id=CAMPAIGN, **{"columns": COLUMNS, **kwargs})
-
-
-@pytest.mark.parametrize(
     ("remote_path", "message"),
     [("leads.txt", "must end in .csv"), ("/srv/leads.csv", "relative to the FTP login directory")],
 )
@@ -322,20 +304,6 @@ def test_sql_conn_id_must_name_a_sql_connection(sandbox, connect, ftp):
         ValueError, match=f"sql_conn_id='{hook.jodo_conn_id}' has a JodoHook, not an Airflow SQL hook"
     ):
         stage(hook, sql="SELECT 1", sql_conn_id=hook.jodo_conn_id).execute(task_context())
-
-
-def test_the_stage_operator_takes_no_parameter_of_inline_records():
-    for name, value in (("max_in_flight", 4), ("progress_every_records", 10), ("source", "http")):
-        with pytest.raises(TypeError, match=name):
-            JodoStageAndImportOperator(
-                task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[], **{name: value}
-            )
-    with pytest.raises(ValueError, match="delrow=0"):
-        JodoStageAndImportOperator(
-            task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[], delrow=0
-        )
-    staged = JodoStageAndImportOperator(task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[])
-    assert staged.policies.delrow == 1 and not hasattr(staged, "max_in_flight")
 
 
 def test_a_column_mapping_typo_fails_before_anything_is_staged(sandbox, connect, ftp, tmp_path):

@@ -7,9 +7,6 @@ import time
 
 import pendulum
 import pytest
-from conftest import run_trigger
-from file_servers import http_file_server
-from task_context import task_context
 
 from airflow_provider_jodo.compat.airflow import (
     AirflowException,
@@ -17,9 +14,14 @@ from airflow_provider_jodo.compat.airflow import (
     AirflowSensorTimeout,
     TaskDeferred,
 )
+from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from tests.support.airflow_runs import run_trigger
+from tests.support.file_servers import http_file_server
+from tests.support.task_context import task_context
 
+CAMPAIGN = 1
 CSV = "name,phone1\nAna,5511900000001\nBia,5511900000002\n"
 
 
@@ -159,3 +161,38 @@ def test_without_a_status_method_the_sensor_and_the_trigger_fail_once_naming_the
     assert event["status"] == "failed" and event["message"].startswith(expected)
     assert capfd.readouterr().out.count("The platform has no job status method (HTTP 404") == 3
     assert sandbox.store.import_job(job_id)["jobid"] == job_id  # the job itself is there
+
+
+@pytest.mark.parametrize("job_id", ["\uff17", "\u0661\u0662", "12\u00b2", "../1", True])
+def test_a_sensor_job_id_that_is_not_ascii_digits_fails_before_any_call(sandbox, connect, job_id):
+    """Was: any text was sent to the platform as a job id, non-ASCII digits (U+FF17, U+0661) too."""
+    sensor = JodoImportJobSensor(task_id="wait", job_id=job_id, jodo_conn_id=connect().jodo_conn_id)
+    with pytest.raises(
+        ValueError, match=rf"^job_id={job_id!r} is not an import job id: the platform's are ASCII"
+    ):
+        sensor.execute(task_context())
+    assert sandbox.faults.requests_seen == 0
+
+
+def test_arguments_that_render_to_nothing_fail_before_any_call(sandbox, connect):
+    hook = connect()
+    sensor = JodoImportJobSensor(
+        task_id="wait", job_id="{{ ti.xcom_pull(key='job_id') }}", jodo_conn_id=hook.jodo_conn_id
+    )
+    sensor.job_id = "None"  # what the template renders when the import task pushed no job id
+    with pytest.raises(ValueError, match="job_id='None' names no import job"):
+        sensor.execute(task_context())
+    task = JodoImportCJIFileOperator(
+        task_id="t",
+        campaign_id=CAMPAIGN,
+        source="http",
+        file_url="{{ params.url }}",
+        jodo_conn_id=hook.jodo_conn_id,
+    )
+    task.file_url = ""  # rendered from an empty param
+    context = task_context()
+    with pytest.raises(ValueError, match="file_url='': give the URL of the CSV to import"):
+        task.execute(context)
+    assert context["ti"].xcom == {"job_url": ""}  # the link finds no job, and logs no error
+    with pytest.raises(KeyError):  # nothing was submitted
+        sandbox.store.import_job(1)

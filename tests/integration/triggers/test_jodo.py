@@ -4,36 +4,13 @@ state and each error means is `JobWait`'s (tests/unit/test_job_verdict.py), and 
 resume from the event is in test_job_wait.py (the sensor) and test_cji_operator.py (the file
 operator)."""
 
-import json
 import time
 
 import pendulum
 import pytest
-from conftest import run_trigger
 
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
-
-CLASSPATH = "airflow_provider_jodo.triggers.jodo.JodoImportJobTrigger"
-
-
-def test_serialize_round_trip():
-    trigger = JodoImportJobTrigger("7", "jodo_crm", poll_interval=5, deadline=1_900_000_000.5)
-    classpath, kwargs = trigger.serialize()
-    assert classpath == CLASSPATH
-    assert kwargs == {
-        "job_id": "7",
-        "jodo_conn_id": "jodo_crm",
-        "poll_interval": 5.0,
-        "deadline": 1_900_000_000.5,
-    }
-    assert json.loads(json.dumps(kwargs)) == kwargs  # plain values: the triggerer stores them as JSON
-    assert JodoImportJobTrigger(**kwargs).serialize() == (classpath, kwargs)
-
-
-def test_serialize_round_trip_of_the_defaults():
-    _, kwargs = JodoImportJobTrigger(7).serialize()  # a job id the DAG gave as a number
-    assert kwargs == {"job_id": "7", "jodo_conn_id": "jodo_default", "poll_interval": 30.0, "deadline": None}
-    assert JodoImportJobTrigger(**kwargs).serialize()[1] == kwargs
+from tests.support.airflow_runs import run_trigger
 
 
 def submit(hook, files, name, **kwargs):

@@ -7,9 +7,6 @@ from datetime import timedelta
 
 import pendulum
 import pytest
-from airflow_versions import needs_task_state_store
-from conftest import POLL_SECONDS, asset_events, run_dag, xcom_values
-from file_servers import http_file_server
 
 from airflow_provider_jodo.assets import jodo_campaign_asset
 from airflow_provider_jodo.operators.cji_file import JodoImportCJIFileOperator
@@ -17,6 +14,10 @@ from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOper
 from airflow_provider_jodo.protocol.cji_policies import CJIPolicies
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from jodo_sandbox import JodoSandbox
+from tests.support.airflow_runs import asset_events, run_dag, xcom_values
+from tests.support.airflow_versions import needs_task_state_store
+from tests.support.file_servers import http_file_server
+from tests.support.sandbox_fixtures import POLL_SECONDS
 
 CAMPAIGN = 1
 CSV = "name,phone1\nAna,5511900000001\nBia,5511900000002\n"
@@ -119,8 +120,9 @@ def reschedules(task_instance):
 
 def test_a_failing_job_fails_the_nightly_example_naming_the_job_and_its_errors(platform, tmp_path, capfd):
     """The nightly example with a file whose header does not match the campaign's form."""
-    from airflow_versions import DagBag
     from test_example_dags import EXAMPLE_DAGS
+
+    from tests.support.airflow_versions import DagBag
 
     (tmp_path / "broken.csv").write_text("shoe_size,phone1\n42,5511900000003\n")
     with http_file_server(tmp_path) as files:

@@ -5,17 +5,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import POLL_SECONDS, asset_events, xcom_values
 
 from airflow_provider_jodo.assets import jodo_campaign_asset
 from jodo_sandbox import JodoSandbox
+from tests.support.airflow_runs import asset_events, xcom_values
+from tests.support.sandbox_fixtures import POLL_SECONDS
 
-EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
+EXAMPLE_DAGS = Path(__file__).resolve().parents[3] / "example_dags"
 
 
 def example_dag_bag():
     """The example DAGs, parsed now: `jodo_dialing_preparation` reads `jodo_default` to name its asset."""
-    from airflow_versions import DagBag
+    from tests.support.airflow_versions import DagBag
 
     return DagBag(dag_folder=str(EXAMPLE_DAGS))
 
@@ -120,8 +121,9 @@ def consume_events_of(monkeypatch, source_run):
     import importlib
 
     from airflow.models.asset import AssetEvent
-    from airflow_versions import dag_test_run_factory
     from sqlalchemy import select
+
+    from tests.support.airflow_versions import dag_test_run_factory
 
     module_name, name = dag_test_run_factory
     module = importlib.import_module(module_name)

@@ -18,10 +18,6 @@ from typing import Any
 
 import pendulum
 import pytest
-from airflow_versions import HAS_TASK_STATE_STORE
-from conftest import POLL_SECONDS, run_dag, sandbox_secrets
-from file_servers import ftp_file_server, http_file_server
-from task_context import task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowException, TaskDeferred
 from airflow_provider_jodo.exceptions import ConnectionSettingError
@@ -33,6 +29,11 @@ from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 from jodo_sandbox import JodoSandbox
+from tests.support.airflow_runs import run_dag
+from tests.support.airflow_versions import HAS_TASK_STATE_STORE
+from tests.support.file_servers import ftp_file_server, http_file_server
+from tests.support.sandbox_fixtures import POLL_SECONDS, sandbox_secrets
+from tests.support.task_context import task_context
 
 FILE_USER, FILE_PASSWORD = "exports", "FileSrv-Secret-77"
 WRONG_PASSWORD = "Wrong-Pass-4242"

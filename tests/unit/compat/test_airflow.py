@@ -9,9 +9,9 @@ import json
 import warnings
 
 import pytest
-from airflow_versions import airflow_at_least
 
 from airflow_provider_jodo.compat import airflow as compat
+from tests.support.airflow_versions import airflow_at_least
 
 ON_AIRFLOW_3_3 = airflow_at_least("3.3")
 

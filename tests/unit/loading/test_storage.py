@@ -3,12 +3,10 @@
 redaction, names."""
 
 import re
-from types import SimpleNamespace
 
 import pytest
 
 from airflow_provider_jodo.exceptions import JodoObjectStorageError
-from airflow_provider_jodo.loading.import_report import default_report_location
 from airflow_provider_jodo.loading.storage import (
     file_name_part,
     is_uri,
@@ -75,23 +73,3 @@ def test_an_unreadable_uri_fails_naming_the_parameter_without_its_password():
 def test_file_name_part_keeps_only_what_every_store_takes():
     assert file_name_part("manual__2026-11-30T13:10:06.123+00:00") == "manual__2026-11-30T13_10_06.123_00_00"
     assert file_name_part("a b/c") == "a_b_c"
-
-
-def ti(**fields):
-    values = {"dag_id": "nightly leads", "run_id": "scheduled__2026-11-30T05:00:00+00:00", "task_id": "push"}
-    return SimpleNamespace(**{**values, "map_index": -1, "try_number": 1, **fields})
-
-
-def test_the_default_report_is_per_dag_run_task_map_index_and_try(monkeypatch):
-    monkeypatch.delenv("AIRFLOW__JODO__REPORT_BASE", raising=False)
-    assert default_report_location({}) is None  # unset: the task context is not even read
-    monkeypatch.setenv("AIRFLOW__JODO__REPORT_BASE", "s3://reports/jodo/")
-    monkeypatch.setenv("AIRFLOW__JODO__REPORT_CONN_ID", "aws_reports")
-    assert default_report_location({"ti": ti()}) == (
-        "s3://reports/jodo/nightly_leads/scheduled__2026-11-30T05_00_00_00_00/push-try1.jsonl",
-        "aws_reports",
-    )
-    location, _ = default_report_location({"ti": ti(map_index=3, try_number=2)})
-    assert location.endswith("/push-3-try2.jsonl")
-    monkeypatch.delenv("AIRFLOW__JODO__REPORT_CONN_ID")
-    assert default_report_location({"ti": ti()})[1] is None

@@ -19,8 +19,6 @@ from airflow_provider_jodo.protocol.wire.answers import (
     jodo_payload,
     parse_answer,
 )
-from airflow_provider_jodo.protocol.wire.customer_web_service import parse_record_outcomes
-from airflow_provider_jodo.protocol.wire.job_status import parse_import_job, parse_job_id
 from airflow_provider_jodo.protocol.wire.redaction import Redactor
 
 CALLBACK = "airflowJodo"
@@ -174,80 +172,6 @@ def test_php_notices_before_an_answer_are_reported_redacted_and_read_past():
     assert reported == [notice.replace("s3cr3t-password", "***")]
 
 
-@pytest.mark.parametrize("job_id", ["1", "4711", "0" * 20, 4711])
-def test_a_job_id_is_one_to_twenty_ascii_digits(job_id):
-    assert parse_job_id(job_id, "x", no_redaction) == str(job_id)
-
-
-@pytest.mark.parametrize(
-    "job_id",
-    [
-        None,
-        True,
-        -1,
-        2.5,
-        "",
-        "../x",
-        "BackMsg_83",
-        "1" * 21,
-        "9" * 100_000,
-        "47\r\n11",
-        "4711\r\n",
-        " 47",
-        "\u00b2",
-    ],
-)
-def test_anything_else_is_no_job_id(job_id):
-    with pytest.raises(JodoResponseError, match="expected a job id") as raised:
-        parse_job_id(job_id, "importCJI", no_redaction)
-    assert len(str(raised.value)) < BODY_QUOTE_LIMIT + 100
-
-
-JOB = {
-    "jobid": "7",
-    "state": "running",
-    "total": 3,
-    "inserted": "1",
-    "errors": [{"row": 2, "code": "BackMsg_75"}],
-}
-
-
-def test_a_job_status_about_the_job_asked_about_is_read():
-    job = parse_import_job(JOB, "x", no_redaction, asked_job_id="7")
-    assert (job.job_id, job.total, job.inserted, job.errors[0].row) == ("7", 3, 1, 2)
-    assert parse_import_job({"state": "running"}, "x", no_redaction, asked_job_id="7").job_id == "7"
-
-
-def test_a_job_status_about_another_job_is_a_response_error():
-    with pytest.raises(JodoResponseError, match="about job 8, not the one asked about"):
-        parse_import_job({**JOB, "jobid": 8}, "x", no_redaction, asked_job_id="7")
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"total": -1},
-        {"total": True},
-        {"inserted": 2.5},
-        {"failed": "\u00b2"},
-        {"skipped": "9" * 5000},
-        {"updated": float("inf")},
-        {"errors": [{"row": -3}]},
-        {"errors": [{"row": False}]},
-        {"jobid": "../x"},
-        {"jobid": True},
-    ],
-)
-def test_a_job_status_of_the_wrong_shape_is_a_response_error(change):
-    with pytest.raises(JodoResponseError):
-        parse_import_job({**JOB, **change}, "x", no_redaction, asked_job_id="7")
-
-
-def test_a_listed_job_must_name_its_id():
-    with pytest.raises(JodoResponseError, match="without its jobid"):
-        parse_import_job({"state": "running"}, "x", no_redaction)
-
-
 @pytest.mark.parametrize(
     ("code", "message", "outcome"),
     [
@@ -271,28 +195,3 @@ def test_a_data_record_answer_with_a_success_message_has_its_outcome(code, messa
 def test_a_data_record_success_without_a_success_message_is_a_response_error(code, message):
     with pytest.raises(JodoResponseError, match="a success answer without a success message"):
         data_record_answer(code, message, "importCJI source=data", no_redaction)
-
-
-@pytest.mark.parametrize(
-    "entry",
-    [
-        {"index": True, "outcome": "inserted"},
-        {"index": -0.5, "outcome": "inserted"},
-        {"index": 0, "outcome": "rejected", "reason": {"why": 1}},
-        {"index": 0, "outcome": "inserted", "key": ["a"]},
-    ],
-)
-def test_record_outcomes_of_the_wrong_shape_are_none(entry):
-    assert parse_record_outcomes([entry], 1) is None
-
-
-def test_record_outcomes_read_indexes_written_as_text():
-    (outcome,) = parse_record_outcomes([{"index": "0", "outcome": "rejected", "reason": "no name"}], 1)
-    assert (outcome.index, outcome.reason) == (0, "no name")
-
-
-def test_a_row_error_message_is_quoted_300_characters():
-    job = parse_import_job(
-        {**JOB, "errors": [{"row": 2, "message": "bad " * 1_000_000}]}, "x", no_redaction, "7"
-    )
-    assert len(job.errors[0].message) <= BODY_QUOTE_LIMIT + 3
