@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The campaign asset: a campaign id of ASCII digits (as the hook's model id takes it), its URI
+normalised."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The provider info's `versions` are the CHANGELOG's releases, newest first, pyproject's on top."""
 
 import re
 from pathlib import Path
@@ -9,8 +9,6 @@ from packaging.version import Version
 from airflow_provider_jodo.get_provider_info import get_provider_info
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 

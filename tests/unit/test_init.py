@@ -1,5 +1,5 @@
-"""The release's numbers agree wherever they are written: pyproject, CHANGELOG.md, the provider
-info's `versions`, and the minimum-Airflow guard's floor."""
+"""The package's minimum-Airflow guard (`airflow_provider_jodo/__init__.py`): its floor is
+pyproject's, it reads the Airflow that imports, and it refuses an older one naming both versions."""
 
 from pathlib import Path
 

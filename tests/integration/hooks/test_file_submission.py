@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""A file job is submitted exactly once against a flaky sandbox: a lost, cut or slow answer is
+resolved through the campaign's job listing, and without a listing an unconfirmed submission is
+never sent again. The submission's decisions alone: tests/unit/hooks/test_file_submission.py."""
 
 import pendulum
 import pytest

@@ -1,5 +1,9 @@
-"""The hook against a flaky sandbox: transient faults are retried with backoff, vendor answers
-never are, and a file-job submission whose answer is lost creates exactly one job."""
+"""The transport under the hook, against a flaky sandbox and hostile platforms: transient faults
+are retried with backoff, vendor answers never are; every call is bounded in total time and in
+answer size (a trickling or endless answer holds no task, sensor or triggerer; the sandbox's
+`trickle` fault sends its answer a byte at a time); and redirects, answers that are not HTTP and
+hostile headers end a call with a JodoError naming what happened, never a secret. The exactly-once
+file submission: tests/integration/hooks/test_file_submission.py."""
 
 import asyncio
 import contextlib

@@ -1,9 +1,10 @@
-"""The importCJI operators against the sandbox: inline records (`JodoImportCJIRecordsOperator`),
-file jobs with sync and deferrable waits, failed jobs, and a retry that reuses the job of an
-earlier try (`JodoImportCJIFileOperator`).
+"""The importCJI file operator (`JodoImportCJIFileOperator`) against the sandbox: file jobs with
+sync and deferrable waits, failed and stuck jobs, a retry that reuses the job of an earlier try,
+a lost submission answer found again, and runs that submit at the same time (status calls held
+at a gate, so that two runs interleave where they must not take each other's job).
 
-The task context is reduced to what the operator uses (tests/task_context.py); the example
-DAGs and tests/integration/test_under_airflow.py run it under `dag.test()`."""
+The task context is reduced to what the operator uses (tests/support/task_context.py); the
+example DAGs and tests/integration/under_airflow/ run it under `dag.test()`."""
 
 import asyncio
 import http.client

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The importCJI operator of inline records (`JodoImportCJIRecordsOperator`) against the sandbox:
+each record ends with an outcome, calls go concurrently within `max_in_flight`, and a record the
+platform or our checks refuse is reported with its reason."""
 
 import re
 
@@ -15,6 +17,10 @@ def records_operator(hook, **kwargs):
     return JodoImportCJIRecordsOperator(
         task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
     )
+
+
+def phones(sandbox):
+    return sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))
 
 
 def test_data_records_each_end_with_an_outcome(sandbox, connect):
@@ -113,7 +119,3 @@ def test_a_platform_refusal_of_a_record_names_its_fields(sandbox, connect):
     (rejection,) = summary["rejections"]
     assert "BackMsg_76" in rejection["reason"]
     assert rejection["reason"].endswith("; the record's fields: 'Name', 'note'")
-
-
-def phones(sandbox):
-    return sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))

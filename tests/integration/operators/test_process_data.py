@@ -1,5 +1,8 @@
 """JodoImportProcessDataOperator against the sandbox: validation with reasons, batching, files,
-column mapping, and a report in which every input record has exactly one line."""
+column mapping, and a report in which every input record has exactly one line; lead files and
+reports on object storage (an S3 double); and a newcomer's mistakes that fail loudly (issue 14:
+a column-mapping typo, a run that loads nothing), where a loading rule holds for the importCJI
+records operator as well."""
 
 import glob
 import json

@@ -1,8 +1,8 @@
 """JodoImportJobTrigger: rebuilt from its serialised form and run on an event loop, as the
 triggerer does, against real sandbox jobs. It yields exactly one event per wait; what each job
-state and each error means is `JobWait`'s (tests/unit/test_job_verdict.py), and how the tasks
-resume from the event is in test_job_wait.py (the sensor) and test_cji_operator.py (the file
-operator)."""
+state and each error means is `JobWait`'s (tests/unit/protocol/test_job_verdict.py), and how the
+tasks resume from the event is in tests/integration/sensors/test_jodo.py (the sensor) and
+tests/integration/operators/test_cji_file.py (the file operator)."""
 
 import time
 

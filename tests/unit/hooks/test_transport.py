@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The transport's retry timing, without a platform: backoff with jitter, the retry budget, and
+`Retry-After` read only where it is a plain number or an HTTP date. Retries against a flaky
+platform: tests/integration/hooks/test_transport.py."""
 
 import pendulum
 import pytest

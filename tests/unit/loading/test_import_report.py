@@ -1,8 +1,14 @@
-"""TODO docstring."""
+"""Where an import's report goes when the task names none: under `[jodo] report_base`, one file
+per DAG run, task, map index and try."""
 
 from types import SimpleNamespace
 
 from airflow_provider_jodo.loading.import_report import default_report_location
+
+
+def ti(**fields):
+    values = {"dag_id": "nightly leads", "run_id": "scheduled__2026-11-30T05:00:00+00:00", "task_id": "push"}
+    return SimpleNamespace(**{**values, "map_index": -1, "try_number": 1, **fields})
 
 
 def test_the_default_report_is_per_dag_run_task_map_index_and_try(monkeypatch):
@@ -18,8 +24,3 @@ def test_the_default_report_is_per_dag_run_task_map_index_and_try(monkeypatch):
     assert location.endswith("/push-3-try2.jsonl")
     monkeypatch.delenv("AIRFLOW__JODO__REPORT_CONN_ID")
     assert default_report_location({"ti": ti()})[1] is None
-
-
-def ti(**fields):
-    values = {"dag_id": "nightly leads", "run_id": "scheduled__2026-11-30T05:00:00+00:00", "task_id": "push"}
-    return SimpleNamespace(**{**values, "map_index": -1, "try_number": 1, **fields})

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The importCJI operators' arguments, checked when the DAG is parsed (the file operator's and,
+where a check is shared, the records operator's), and the file job's default of when a job
+counts as stuck. Against the sandbox: tests/integration/operators/test_cji_file.py."""
 
 import warnings
 
@@ -9,8 +11,6 @@ from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOper
 from airflow_provider_jodo.sensors.jodo import JodoImportJobSensor
 
 CAMPAIGN = 1
-
-
 FILE_JOB = {"source": "http", "file_url": "http://h/a.csv"}
 
 

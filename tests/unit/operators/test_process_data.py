@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The ImportProcessData operator's arguments, checked when the DAG is parsed. Against the
+sandbox: tests/integration/operators/test_process_data.py."""
 
 import pytest
 

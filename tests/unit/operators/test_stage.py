@@ -1,8 +1,12 @@
-"""TODO docstring."""
+"""The stage-and-import operator's arguments, checked when the DAG is parsed. Against the sandbox
+and an FTP server: tests/integration/operators/test_stage.py."""
 
 import pytest
 
 from airflow_provider_jodo.operators.stage import JodoStageAndImportOperator
+
+CAMPAIGN = 1
+COLUMNS = ["name", "phone1", "email", "priority", "dialtime"]
 
 
 @pytest.mark.parametrize(
@@ -35,9 +39,3 @@ def test_the_stage_operator_takes_no_parameter_of_inline_records():
         )
     staged = JodoStageAndImportOperator(task_id="stage", campaign_id=CAMPAIGN, columns=COLUMNS, records=[])
     assert staged.policies.delrow == 1 and not hasattr(staged, "max_in_flight")
-
-
-CAMPAIGN = 1
-
-
-COLUMNS = ["name", "phone1", "email", "priority", "dialtime"]

@@ -1,8 +1,11 @@
-"""TODO docstring."""
+"""The trigger's serialised form: everything the triggerer needs to rebuild it, as plain JSON
+values. Its runs against sandbox jobs: tests/integration/triggers/test_jodo.py."""
 
 import json
 
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+
+CLASSPATH = "airflow_provider_jodo.triggers.jodo.JodoImportJobTrigger"
 
 
 def test_serialize_round_trip():
@@ -23,6 +26,3 @@ def test_serialize_round_trip_of_the_defaults():
     _, kwargs = JodoImportJobTrigger(7).serialize()  # a job id the DAG gave as a number
     assert kwargs == {"job_id": "7", "jodo_conn_id": "jodo_default", "poll_interval": 30.0, "deadline": None}
     assert JodoImportJobTrigger(**kwargs).serialize()[1] == kwargs
-
-
-CLASSPATH = "airflow_provider_jodo.triggers.jodo.JodoImportJobTrigger"

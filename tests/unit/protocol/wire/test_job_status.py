@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Reading the status method's answer: a job id is one to twenty ASCII digits, a job status is
+about the job asked about and of the documented shape, or a response error quoted short."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The wire's shared tables and checks: ids are ASCII digits only."""
 
 import pytest
 
