@@ -1,18 +1,26 @@
-"""The older Airflow minors of `make test`: the unit and integration tests under each one.
+"""The older Airflow minors of `make test`: under each one, the tests of what Airflow can change.
 
-For each minor below the newest (which `make test` runs in `.venv`, the system tests included),
-create or reuse a uv venv in `.matrix/af<minor>` with that Airflow and the provider's test
-extras, pinned by `constraints/airflow-<minor>.txt`, then run `tests/unit` and
-`tests/integration` (but `HOOK_ONLY_TESTS`) on two xdist workers, each folder in its own pytest
-call, and print a table:
+For each minor below the newest (which `make test` runs in `.venv`: the whole suite, the system
+tests included), create or reuse a uv venv in `.matrix/af<minor>` with that Airflow and the
+provider's test extras, pinned by `constraints/airflow-<minor>.txt`, then run
+`AIRFLOW_DEPENDENT_TESTS` in one pytest call on two xdist workers, and print a table:
 Airflow version | tests passed | failed | minutes. The oldest minor also runs the browser test of
 the connection form, whose fields each minor builds its own way.
 
-What runs where, and why:
+What runs where, and why (the test tree mirrors the package, so a folder is a component):
 
+- On every minor: the Airflow components (operators, sensor, trigger: `tests/unit/` and
+  `tests/integration/` of each), the compat layer, the hook's connection loading and the
+  connection test, the minimum-Airflow guard, the macros, and the provider under Airflow itself
+  (`tests/integration/under_airflow/`: `dag.test()` runs, the example DAGs, registration, the
+  secret scan of the metadata database). These call Airflow's code, which each minor changes.
+- Once, on the newest: the protocol and its wire format, the loading machinery, the hook's
+  transport, platform calls, file submission and soak, the fuzz properties. They are our code
+  over HTTP, identical on every minor; Airflow only lends them the connection, which the tests
+  above load on every minor.
 - `tests/sandbox` runs once, on the newest: the sandbox imports no Airflow (an import-linter
   contract keeps it so), so another Airflow cannot change what it does.
-- The integration tests run against the `documented` sandbox profile only
+- The older minors run against the `documented` sandbox profile only
   (`JODO_TEST_SANDBOX_PROFILES`): the two profiles differ in the platform, not in Airflow, and
   the newest runs both.
 - The other system tests (a deployment, Celery, packaging) run once, on the newest.
@@ -59,35 +67,37 @@ its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires universal-pa
 cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra
 fields only with wtforms installed (the FAB provider brings it)."""
 
-AIRFLOW_DEPENDENT_UNIT_TESTS = [
+AIRFLOW_DEPENDENT_TESTS = [
+    # Unit tests: the compat layer (where each minor keeps its names), the operators' and the
+    # trigger's construction, the hook's connection loading (from Airflow's `Connection`), the
+    # minimum-Airflow guard and the macros (rendered by Airflow's templating).
     "tests/unit/compat",
     "tests/unit/operators",
     "tests/unit/triggers",
     "tests/unit/hooks/test_connection.py",
     "tests/unit/test_init.py",
     "tests/unit/test_macros.py",
-]
-"""The unit tests of what each Airflow minor can change: the compat layer (where each minor keeps
-its names), the operators' and the trigger's construction, the hook's connection loading (from an
-Airflow `Connection`), the minimum-Airflow guard and the macros (rendered by Airflow's
-templating)."""
-
-AIRFLOW_DEPENDENT_INTEGRATION_TESTS = [
+    # Integration tests: the components (operators, sensor, trigger) against the sandbox, the
+    # provider under Airflow itself (`dag.test()`, the example DAGs, registration, the secret scan
+    # of the metadata database), and the connection test (`airflow connections test`).
     "tests/integration/operators",
     "tests/integration/sensors",
     "tests/integration/triggers",
     "tests/integration/under_airflow",
     "tests/integration/hooks/test_connection.py",
 ]
-"""The integration tests of the Airflow components (operators, sensor, trigger) against the
-sandbox, the provider under Airflow itself (`dag.test()`, the example DAGs, registration, the
-secret scan of the metadata database) and the connection test (`airflow connections test`). The
-rest of `tests/integration/hooks` (the transport, the platform calls, the file submission, the
-soak) is the same code over HTTP on every minor, where Airflow only lends the connection that the
-tests above load on every minor as well: the newest runs it, with both sandbox profiles."""
+"""What an Airflow minor can change, by folder: a test added to one of these runs on every minor.
 
-SUITES = {"unit": AIRFLOW_DEPENDENT_UNIT_TESTS, "integration": AIRFLOW_DEPENDENT_INTEGRATION_TESTS}
-"""Each minor's pytest calls by name (the name of its log, `.matrix/af<minor>-<name>.log`)."""
+Not here, because no Airflow minor changes them: the protocol and its wire format
+(`tests/unit/protocol`), the loading machinery (`tests/unit/loading`), the hook's transport,
+platform calls, file submission and soak (`tests/integration/hooks` but the connection test: the
+same code over HTTP on every minor, where Airflow only lends the connection, which every test
+above loads on every minor as well), the fuzz properties and the sandbox's own tests. The newest
+runs them, the integration tests with both sandbox profiles."""
+
+SUITES = {"tests": AIRFLOW_DEPENDENT_TESTS}
+"""Each minor's pytest calls by name (the name of its log, `.matrix/af<minor>-<name>.log`): one
+call, so that its two xdist workers start, and migrate their metadata databases, once."""
 
 OLDEST_ONLY_SUITES = {"connection-form": ["tests/system/test_connection_form.py", "-m", "system"]}
 """The connection form is built from `conn-fields` on 3.2+ and from the hook's classmethods

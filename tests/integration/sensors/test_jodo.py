@@ -1,6 +1,6 @@
 """Waiting for import jobs with the sensor, in poke and deferrable modes (its trigger run on an
-event loop, as the triggerer does), against real sandbox jobs, and a job id that cannot name a job fails before any call. The
-trigger alone: tests/integration/triggers/test_jodo.py."""
+event loop, as the triggerer does), against real sandbox jobs; a job id that cannot name a job
+fails before any call. The trigger alone: tests/integration/triggers/test_jodo.py."""
 
 import re
 import time

@@ -120,8 +120,7 @@ def reschedules(task_instance):
 
 def test_a_failing_job_fails_the_nightly_example_naming_the_job_and_its_errors(platform, tmp_path, capfd):
     """The nightly example with a file whose header does not match the campaign's form."""
-    from test_example_dags import EXAMPLE_DAGS
-
+    from tests.integration.under_airflow.test_example_dags import EXAMPLE_DAGS
     from tests.support.airflow_versions import DagBag
 
     (tmp_path / "broken.csv").write_text("shoe_size,phone1\n42,5511900000003\n")
