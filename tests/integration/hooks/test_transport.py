@@ -34,6 +34,8 @@ from tests.support.sandbox_fixtures import reported
 from tests.support.task_context import TaskStateStore, task_context
 
 FAST_RETRIES = {"retry_backoff": 0.01, "max_retries": 4, "timeout": 0.5}
+
+
 LEADS = [
     {"name": "Ana Lima", "mobilenumber": "919800000001", "emailid": "ana@example.com"},
     {"name": "Ravi Kumar", "mobilenumber": "919800000002", "emailid": "ravi@example.com"},
@@ -42,6 +44,113 @@ LEADS = [
 
 def push(hook, records=LEADS):
     return hook.import_process_data(records, media=12, update_key="mobilenumber")
+
+
+TRICKLING = {"timeout": 1, "retry_max_seconds": 3, "retry_backoff": 0.05}
+
+
+SLACK = 1.0  # seconds a bounded call may run past its bound (thread wake-ups, a last byte)
+
+
+@pytest.fixture
+def trickling(sandbox):
+    """Every API answer from now on comes one byte every 0.2 s (a 150-byte answer: 30 s)."""
+    sandbox.faults.trickle_seconds = 0.2
+    yield lambda: sandbox.faults.set_rates({Fault.TRICKLE: 1.0})
+    sandbox.faults.set_rates({})
+
+
+def watchdog_threads():
+    return [thread for thread in threading.enumerate() if thread.name == "jodo-answer-deadlines"]
+
+
+def _all_dates():
+    import datetime as dt
+
+    return {"from_date": dt.date(2000, 1, 1), "to_date": dt.date(2100, 1, 1)}
+
+
+PASSWORD, API_KEY = "secret-password-42", "api-key-secret-77"
+
+
+JOB_ANSWER = (
+    b'airflowJodo({code:1,message:{jobid:"1",state:"running",total:0,inserted:0,updated:0,'
+    b'skipped:0,failed:0,errors:[],exetime:"",started:"",finished:""}})'
+)
+
+
+@pytest.fixture
+def hook_on(monkeypatch):
+    """A hook on a connection to `base_url`, with one attempt per call unless `extra` says."""
+    counter = iter(range(100))
+
+    def connect(base_url: str, **extra) -> JodoHook:
+        conn_id = f"jodo_hostile_{next(counter)}"
+        connection = {
+            "conn_type": "jodo",
+            "host": base_url,
+            "login": "agent",
+            "password": PASSWORD,
+            "schema": "team",
+            "extra": {"apikey": API_KEY, "servicekey": "VoiceProcess", "max_retries": 0, **extra},
+        }
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(connection))
+        return JodoHook(jodo_conn_id=conn_id)
+
+    return connect
+
+
+def answer(status_line: str, *headers: str, body: bytes = b"") -> bytes:
+    head = "\r\n".join([status_line, *headers, f"Content-Length: {len(body)}", "", ""])
+    return head.encode("latin-1") + body
+
+
+CALLS = {
+    "importStatusCJI (GET, password in the query)": lambda hook: hook.get_import_job("1"),
+    "ImportProcessData (POST, API key in the body)": lambda hook: hook.import_process_data(
+        [{"name": "Ana", "mobilenumber": "919800000001", "emailid": "ana@example.com"}],
+        media=12,
+        update_key="mobilenumber",
+    ),
+}
+
+
+def gzip_twice_bomb(gibibytes: int) -> bytes:
+    """A body of a few KB that `Content-Encoding: gzip, gzip` inflates to `gibibytes` GiB of
+    zeros (the inner layer is a run of gzip members of 64 MiB each)."""
+
+    def gzip(data: bytes) -> bytes:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+        return compressor.compress(data) + compressor.flush()
+
+    return gzip(gzip(bytes(64 << 20)) * (16 * gibibytes))
+
+
+NOT_HTTP = {
+    "a status line that is not HTTP": (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "BadStatusLine"),
+    "10,000 headers": (
+        b"HTTP/1.1 200 OK\r\n" + b"X-Padding: x\r\n" * 10_000 + b"\r\n",
+        "more than 100 headers",
+    ),
+    "a header line over 64 KiB": (
+        b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * 70_000 + b"\r\n\r\n",
+        "LineTooLong",
+    ),
+    "a status with a non-ASCII digit": ("HTTP/1.1 ²00 OK\r\n\r\n".encode("latin-1"), "BadStatusLine"),
+}
+
+
+HOSTILE_HEADERS = {
+    "Content-Length with a non-ASCII digit": answer("HTTP/1.1 200 OK", body=JOB_ANSWER).replace(
+        f"Content-Length: {len(JOB_ANSWER)}".encode(), "Content-Length: ²".encode("latin-1")
+    ),
+    "Content-Length of 5,000 digits": answer("HTTP/1.1 200 OK", body=JOB_ANSWER).replace(
+        f"Content-Length: {len(JOB_ANSWER)}".encode(), b"Content-Length: " + b"9" * 5000
+    ),
+    "a charset Python does not know, on a body that is not UTF-8": answer(
+        "HTTP/1.1 200 OK", "Content-Type: text/javascript; charset=x-no-such", body=b"\xff\xfe" + JOB_ANSWER
+    ),
+}
 
 
 @pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.THROTTLED, Fault.RESET, Fault.SLOW])
@@ -95,24 +204,6 @@ def test_retries_are_bounded_by_the_time_budget(sandbox, connect):
     with pytest.raises(JodoResponseError, match="HTTP 429"):
         push(connect(extra={**FAST_RETRIES, "retry_max_seconds": 5}))
     assert sandbox.faults.requests_seen == 1
-
-
-TRICKLING = {"timeout": 1, "retry_max_seconds": 3, "retry_backoff": 0.05}
-
-
-SLACK = 1.0  # seconds a bounded call may run past its bound (thread wake-ups, a last byte)
-
-
-@pytest.fixture
-def trickling(sandbox):
-    """Every API answer from now on comes one byte every 0.2 s (a 150-byte answer: 30 s)."""
-    sandbox.faults.trickle_seconds = 0.2
-    yield lambda: sandbox.faults.set_rates({Fault.TRICKLE: 1.0})
-    sandbox.faults.set_rates({})
-
-
-def watchdog_threads():
-    return [thread for thread in threading.enumerate() if thread.name == "jodo-answer-deadlines"]
 
 
 def test_a_trickling_answer_ends_the_call_by_its_time_budget(connect, trickling):
@@ -231,55 +322,6 @@ def test_an_import_process_data_answer_may_grow_with_its_batch(sandbox, connect)
         connect(extra={"max_answer_bytes": 1000}).get_process_data(search="daterange", **_all_dates())
 
 
-def _all_dates():
-    import datetime as dt
-
-    return {"from_date": dt.date(2000, 1, 1), "to_date": dt.date(2100, 1, 1)}
-
-
-PASSWORD, API_KEY = "secret-password-42", "api-key-secret-77"
-JOB_ANSWER = (
-    b'airflowJodo({code:1,message:{jobid:"1",state:"running",total:0,inserted:0,updated:0,'
-    b'skipped:0,failed:0,errors:[],exetime:"",started:"",finished:""}})'
-)
-
-
-@pytest.fixture
-def hook_on(monkeypatch):
-    """A hook on a connection to `base_url`, with one attempt per call unless `extra` says."""
-    counter = iter(range(100))
-
-    def connect(base_url: str, **extra) -> JodoHook:
-        conn_id = f"jodo_hostile_{next(counter)}"
-        connection = {
-            "conn_type": "jodo",
-            "host": base_url,
-            "login": "agent",
-            "password": PASSWORD,
-            "schema": "team",
-            "extra": {"apikey": API_KEY, "servicekey": "VoiceProcess", "max_retries": 0, **extra},
-        }
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(connection))
-        return JodoHook(jodo_conn_id=conn_id)
-
-    return connect
-
-
-def answer(status_line: str, *headers: str, body: bytes = b"") -> bytes:
-    head = "\r\n".join([status_line, *headers, f"Content-Length: {len(body)}", "", ""])
-    return head.encode("latin-1") + body
-
-
-CALLS = {
-    "importStatusCJI (GET, password in the query)": lambda hook: hook.get_import_job("1"),
-    "ImportProcessData (POST, API key in the body)": lambda hook: hook.import_process_data(
-        [{"name": "Ana", "mobilenumber": "919800000001", "emailid": "ana@example.com"}],
-        media=12,
-        update_key="mobilenumber",
-    ),
-}
-
-
 @pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_a_redirect_is_not_followed_and_names_only_its_host(hook_on, status, call, caplog):
@@ -323,17 +365,6 @@ def test_a_redirect_without_a_usable_location_says_so(hook_on):
     assert "HTTP 302, a redirect without a usable Location" in str(raised.value)
 
 
-def gzip_twice_bomb(gibibytes: int) -> bytes:
-    """A body of a few KB that `Content-Encoding: gzip, gzip` inflates to `gibibytes` GiB of
-    zeros (the inner layer is a run of gzip members of 64 MiB each)."""
-
-    def gzip(data: bytes) -> bytes:
-        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
-        return compressor.compress(data) + compressor.flush()
-
-    return gzip(gzip(bytes(64 << 20)) * (16 * gibibytes))
-
-
 def test_the_body_of_a_redirect_is_never_read_not_even_a_compression_bomb(hook_on):
     bomb = gzip_twice_bomb(2)
     assert len(bomb) < 8 * 1024
@@ -356,20 +387,6 @@ def test_the_body_of_a_redirect_is_never_read_not_even_a_compression_bomb(hook_o
     assert peak < 4 * 1024 * 1024  # not one of its 2 GiB was inflated
 
 
-NOT_HTTP = {
-    "a status line that is not HTTP": (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "BadStatusLine"),
-    "10,000 headers": (
-        b"HTTP/1.1 200 OK\r\n" + b"X-Padding: x\r\n" * 10_000 + b"\r\n",
-        "more than 100 headers",
-    ),
-    "a header line over 64 KiB": (
-        b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * 70_000 + b"\r\n\r\n",
-        "LineTooLong",
-    ),
-    "a status with a non-ASCII digit": ("HTTP/1.1 ²00 OK\r\n\r\n".encode("latin-1"), "BadStatusLine"),
-}
-
-
 @pytest.mark.parametrize(("raw", "detail"), NOT_HTTP.values(), ids=NOT_HTTP.keys())
 def test_an_answer_that_is_not_http_says_so_not_wrong_host_or_port(hook_on, raw, detail):
     with raw_platform(raw) as platform, pytest.raises(JodoResponseError) as raised:
@@ -380,19 +397,6 @@ def test_an_answer_that_is_not_http_says_so_not_wrong_host_or_port(hook_on, raw,
     assert "wrong host or port" not in message
     assert len(platform.received) == 1  # the same answer again would not read better
     assert may_have_taken_effect(raised.value)  # the request was sent
-
-
-HOSTILE_HEADERS = {
-    "Content-Length with a non-ASCII digit": answer("HTTP/1.1 200 OK", body=JOB_ANSWER).replace(
-        f"Content-Length: {len(JOB_ANSWER)}".encode(), "Content-Length: ²".encode("latin-1")
-    ),
-    "Content-Length of 5,000 digits": answer("HTTP/1.1 200 OK", body=JOB_ANSWER).replace(
-        f"Content-Length: {len(JOB_ANSWER)}".encode(), b"Content-Length: " + b"9" * 5000
-    ),
-    "a charset Python does not know, on a body that is not UTF-8": answer(
-        "HTTP/1.1 200 OK", "Content-Type: text/javascript; charset=x-no-such", body=b"\xff\xfe" + JOB_ANSWER
-    ),
-}
 
 
 @pytest.mark.parametrize("raw", HOSTILE_HEADERS.values(), ids=HOSTILE_HEADERS.keys())

@@ -46,6 +46,129 @@ def phones(sandbox):
     return sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN))
 
 
+FILE_JOB = {"source": "http", "file_url": "http://h/a.csv"}
+
+
+def run_with_one_retry(op, store):
+    """Run the task as Airflow would with `retries=1`: a retryable failure runs it once more.
+    Return what the last try returned, or the exception it ended with."""
+    for last_try in (False, True):
+        try:
+            return op.execute(task_context(store))
+        except AirflowFailException as error:
+            return error  # not retryable
+        except AirflowException as error:
+            if last_try:
+                return error
+    raise AssertionError("unreachable")
+
+
+WITHIN_THE_TRY = "look-before-resending"
+
+
+ON_A_RETRY = "look-on-a-retry"
+
+
+STATUS_PATH = "/setevent/importStatusCJI"
+
+
+def operator(hook, **kwargs):
+    return JodoImportCJIFileOperator(
+        task_id="import",
+        campaign_id=CAMPAIGN,
+        source="http",
+        delrow=1,
+        jodo_conn_id=hook.jodo_conn_id,
+        poll_interval=POLL_SECONDS,
+        **kwargs,
+    )
+
+
+@dataclass
+class StatusGate:
+    """An importStatusCJI endpoint (`url`) in front of a sandbox's that holds its `hold`-th
+    call, saying so with `holding`, until `release` is set."""
+
+    target: str
+    hold: int
+    url: str = ""
+    calls: int = 0
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _GateHandler(BaseHTTPRequestHandler):
+    gate: StatusGate
+
+    def do_GET(self) -> None:
+        with self.gate.lock:
+            self.gate.calls += 1
+            held = self.gate.calls == self.gate.hold
+        if held:
+            self.gate.holding.set()
+            self.gate.release.wait(timeout=30)
+        target = urlsplit(self.gate.target)
+        platform = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+        try:
+            platform.request("GET", self.path)
+            answer = platform.getresponse()
+            body = answer.read()
+        finally:
+            platform.close()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.getheader("Content-Type", "text/plain"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent: test output stays readable."""
+
+
+@contextmanager
+def held_status_calls(sandbox: JodoSandbox, hold: int) -> Iterator[StatusGate]:
+    """A gate for the sandbox's status calls (point a connection's `import_status_path` at
+    `gate.url`) that holds the `hold`-th one until the test sets `gate.release`."""
+    gate = StatusGate(sandbox.base_url, hold)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_GateHandler,), {"gate": gate}))
+    gate.url = f"http://127.0.0.1:{server.server_address[1]}{STATUS_PATH}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield gate
+    finally:
+        gate.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def a_loses_its_answer_while_b_submits(sandbox, connect, where, a_store, b_task, **a_kwargs):
+    """Run A (an import task with `a_kwargs` and the state store `a_store`): its submission's
+    answer is lost, and B (`b_task`, run to its end with a store of its own) submits before A
+    looks for its job again, `where` says when. What A's (last) try returns or raises."""
+    if where == WITHIN_THE_TRY:
+        # A lists the file's jobs (the gate's first call), submits, loses the answer and looks
+        # again (the second call, held until B is done).
+        with held_status_calls(sandbox, hold=2) as gate, ThreadPoolExecutor(1) as worker:
+            a_task = operator(
+                connect(extra={"retry_backoff": 0.01, "import_status_path": gate.url}), **a_kwargs
+            )
+            sandbox.faults.script(None, Fault.LOST)  # A's listing passes, its submission's answer is lost
+            a_try = worker.submit(a_task.execute, task_context(a_store))
+            assert gate.holding.wait(timeout=10), "A never looked for its job"
+            b_task.execute(task_context(TaskStateStore()))
+            gate.release.set()
+            return a_try.result(timeout=60)
+    a_task = operator(connect(extra={"max_retries": 0}), **a_kwargs)
+    sandbox.faults.script(None, Fault.LOST, Fault.LOST)  # ... and so is its look: the try dies
+    with pytest.raises(JodoConnectionError):
+        a_task.execute(task_context(a_store))
+    b_task.execute(task_context(TaskStateStore()))
+    return a_task.execute(task_context(a_store))
+
+
 def test_file_job_waits_in_the_worker_and_returns_counts(sandbox, connect, files):
     hook = connect()
     ctx = task_context()
@@ -152,9 +275,6 @@ def test_a_retry_reuses_the_job_of_the_earlier_try(sandbox, connect, files):
         sandbox.store.import_job(str(int(job_id) + 1))  # no second job was created
 
 
-FILE_JOB = {"source": "http", "file_url": "http://h/a.csv"}
-
-
 def test_naive_exetime_fails_before_submitting(sandbox, connect, files):
     hook = connect()
     with pytest.raises(ValueError, match=r"exetime=.*has no time zone"):
@@ -256,20 +376,6 @@ def test_without_a_job_listing_a_submission_that_surely_failed_leaves_a_retry_fr
     assert store == {}
     assert op.execute(task_context(store))["job_id"] == "1"
     assert sandbox.store.import_job_ids_by_file()[(CAMPAIGN, file_url)] == ["1"]
-
-
-def run_with_one_retry(op, store):
-    """Run the task as Airflow would with `retries=1`: a retryable failure runs it once more.
-    Return what the last try returned, or the exception it ended with."""
-    for last_try in (False, True):
-        try:
-            return op.execute(task_context(store))
-        except AirflowFailException as error:
-            return error  # not retryable
-        except AirflowException as error:
-            if last_try:
-                return error
-    raise AssertionError("unreachable")
 
 
 @pytest.mark.sandbox_profiles("documented")
@@ -418,112 +524,6 @@ def test_a_file_url_that_renders_to_no_csv_fails_before_any_call(sandbox, connec
     ):
         task.execute(task_context(store))
     assert sandbox.faults.requests_seen == 0 and store == {}
-
-
-WITHIN_THE_TRY = "look-before-resending"
-
-
-ON_A_RETRY = "look-on-a-retry"
-
-
-STATUS_PATH = "/setevent/importStatusCJI"
-
-
-def operator(hook, **kwargs):
-    return JodoImportCJIFileOperator(
-        task_id="import",
-        campaign_id=CAMPAIGN,
-        source="http",
-        delrow=1,
-        jodo_conn_id=hook.jodo_conn_id,
-        poll_interval=POLL_SECONDS,
-        **kwargs,
-    )
-
-
-@dataclass
-class StatusGate:
-    """An importStatusCJI endpoint (`url`) in front of a sandbox's that holds its `hold`-th
-    call, saying so with `holding`, until `release` is set."""
-
-    target: str
-    hold: int
-    url: str = ""
-    calls: int = 0
-    holding: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class _GateHandler(BaseHTTPRequestHandler):
-    gate: StatusGate
-
-    def do_GET(self) -> None:
-        with self.gate.lock:
-            self.gate.calls += 1
-            held = self.gate.calls == self.gate.hold
-        if held:
-            self.gate.holding.set()
-            self.gate.release.wait(timeout=30)
-        target = urlsplit(self.gate.target)
-        platform = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
-        try:
-            platform.request("GET", self.path)
-            answer = platform.getresponse()
-            body = answer.read()
-        finally:
-            platform.close()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.getheader("Content-Type", "text/plain"))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silent: test output stays readable."""
-
-
-@contextmanager
-def held_status_calls(sandbox: JodoSandbox, hold: int) -> Iterator[StatusGate]:
-    """A gate for the sandbox's status calls (point a connection's `import_status_path` at
-    `gate.url`) that holds the `hold`-th one until the test sets `gate.release`."""
-    gate = StatusGate(sandbox.base_url, hold)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_GateHandler,), {"gate": gate}))
-    gate.url = f"http://127.0.0.1:{server.server_address[1]}{STATUS_PATH}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield gate
-    finally:
-        gate.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def a_loses_its_answer_while_b_submits(sandbox, connect, where, a_store, b_task, **a_kwargs):
-    """Run A (an import task with `a_kwargs` and the state store `a_store`): its submission's
-    answer is lost, and B (`b_task`, run to its end with a store of its own) submits before A
-    looks for its job again, `where` says when. What A's (last) try returns or raises."""
-    if where == WITHIN_THE_TRY:
-        # A lists the file's jobs (the gate's first call), submits, loses the answer and looks
-        # again (the second call, held until B is done).
-        with held_status_calls(sandbox, hold=2) as gate, ThreadPoolExecutor(1) as worker:
-            a_task = operator(
-                connect(extra={"retry_backoff": 0.01, "import_status_path": gate.url}), **a_kwargs
-            )
-            sandbox.faults.script(None, Fault.LOST)  # A's listing passes, its submission's answer is lost
-            a_try = worker.submit(a_task.execute, task_context(a_store))
-            assert gate.holding.wait(timeout=10), "A never looked for its job"
-            b_task.execute(task_context(TaskStateStore()))
-            gate.release.set()
-            return a_try.result(timeout=60)
-    a_task = operator(connect(extra={"max_retries": 0}), **a_kwargs)
-    sandbox.faults.script(None, Fault.LOST, Fault.LOST)  # ... and so is its look: the try dies
-    with pytest.raises(JodoConnectionError):
-        a_task.execute(task_context(a_store))
-    b_task.execute(task_context(TaskStateStore()))
-    return a_task.execute(task_context(a_store))
 
 
 @pytest.mark.sandbox_profiles("full")

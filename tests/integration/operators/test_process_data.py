@@ -50,6 +50,64 @@ def stored(sandbox):
     return {c["mobilenumber"]: c for c in sandbox.store.process_customers("VoiceProcess")}
 
 
+def local_location(path, form):
+    """`path` as a plain path or as a `file://` URI: both name a local file."""
+    return str(path) if form == "path" else path.as_uri()
+
+
+LEADS_CSV = (
+    "name,mobilenumber,emailid\n"
+    "Ana,5511900000001,ana@example.com\n"
+    "Bia,5511900000002,\n"
+    "Cai,12,cai@example.com\n"
+)
+"""Three leads: Bia has no e-mail and Cai's number is too short, so both are rejected."""
+
+
+def push(hook, **kwargs):
+    return JodoImportProcessDataOperator(
+        task_id="push", jodo_conn_id=hook.jodo_conn_id, media=12, update_key="mobilenumber", **kwargs
+    )
+
+
+def cji_records(hook, **kwargs):
+    """The importCJI operator of inline records, beside ImportProcessData where a loading rule
+    holds for both."""
+    return JodoImportCJIRecordsOperator(
+        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
+    )
+
+
+def leads_jsonl():
+    rows = [
+        {"name": "Ana", "mobilenumber": "5511900000001", "emailid": "ana@example.com", "extrafield1": "s3"}
+    ]
+    rows += [
+        {"name": "Bia", "mobilenumber": "5511900000002"},
+        {"name": "Cai", "mobilenumber": "12", "emailid": "cai@example.com"},
+    ]
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+CAMPAIGN = 1
+
+
+LEADS_HEADER = "Name,Mobile,Email\n"
+
+
+def push_to_no_connection(context):
+    """Run a push that fails before its first call: its connection does not exist."""
+    task = JodoImportProcessDataOperator(
+        task_id="push_nothing",
+        jodo_conn_id="no_such_connection",
+        media=12,
+        update_key="mobilenumber",
+        records=[],
+    )
+    with pytest.raises(Exception, match="no_such_connection"):
+        task.execute(context)
+
+
 def test_bad_records_are_rejected_with_reasons_and_the_rest_land_in_batches(sandbox, connect, tmp_path):
     records = [lead(f"91980000000{i}") for i in range(5)]
     records[1] = lead("12")
@@ -217,11 +275,6 @@ def test_without_per_record_outcomes_every_record_sent_is_accepted(sandbox, conn
     assert "3 records accepted: the platform took them without saying whether it inserted or updated" in log
 
 
-def local_location(path, form):
-    """`path` as a plain path or as a `file://` URI: both name a local file."""
-    return str(path) if form == "path" else path.as_uri()
-
-
 @pytest.mark.parametrize("form", ["path", "file-uri"])
 def test_a_report_path_in_a_folder_not_made_yet_is_written(sandbox, connect, tmp_path, form):
     """Was: FileNotFoundError, the task failed before sending anything."""
@@ -266,40 +319,6 @@ def test_in_a_dag_run_the_default_report_goes_under_a_local_report_base(
     assert summary["report_path"] == f"{local_location(base, form)}/{run_folder}/push-try1.jsonl"
     lines = (base / run_folder / "push-try1.jsonl").read_text().splitlines()
     assert [json.loads(line)["index"] for line in lines] == [0, 1]
-
-
-LEADS_CSV = (
-    "name,mobilenumber,emailid\n"
-    "Ana,5511900000001,ana@example.com\n"
-    "Bia,5511900000002,\n"
-    "Cai,12,cai@example.com\n"
-)
-"""Three leads: Bia has no e-mail and Cai's number is too short, so both are rejected."""
-
-
-def push(hook, **kwargs):
-    return JodoImportProcessDataOperator(
-        task_id="push", jodo_conn_id=hook.jodo_conn_id, media=12, update_key="mobilenumber", **kwargs
-    )
-
-
-def cji_records(hook, **kwargs):
-    """The importCJI operator of inline records, beside ImportProcessData where a loading rule
-    holds for both."""
-    return JodoImportCJIRecordsOperator(
-        task_id="import", campaign_id=CAMPAIGN, jodo_conn_id=hook.jodo_conn_id, **kwargs
-    )
-
-
-def leads_jsonl():
-    rows = [
-        {"name": "Ana", "mobilenumber": "5511900000001", "emailid": "ana@example.com", "extrafield1": "s3"}
-    ]
-    rows += [
-        {"name": "Bia", "mobilenumber": "5511900000002"},
-        {"name": "Cai", "mobilenumber": "12", "emailid": "cai@example.com"},
-    ]
-    return "".join(json.dumps(row) + "\n" for row in rows)
 
 
 @pytest.mark.parametrize(("key", "body"), [("in/leads.csv", LEADS_CSV), ("in/leads.jsonl", leads_jsonl())])
@@ -406,10 +425,6 @@ def test_in_a_dag_run_a_templated_source_and_the_default_report_under_report_bas
     assert list(stored(sandbox)) == ["5511900000001"]
 
 
-CAMPAIGN = 1
-LEADS_HEADER = "Name,Mobile,Email\n"
-
-
 def test_a_column_mapping_typo_fails_before_anything_is_sent(sandbox, connect, tmp_path):
     """Was: `5 records: 0 inserted, 0 updated, 5 rejected in 0 requests`, and a green task."""
     leads = tmp_path / "leads.csv"
@@ -451,19 +466,6 @@ def test_an_empty_input_is_not_a_successful_load(sandbox, connect, operator):
     with pytest.raises(JodoNothingLoadedError, match="the input held no record, fewer than min_loaded=1"):
         operator(connect(), records=[]).execute(task_context())
     assert operator(connect(), records=[], min_loaded=0).execute(task_context())["total"] == 0
-
-
-def push_to_no_connection(context):
-    """Run a push that fails before its first call: its connection does not exist."""
-    task = JodoImportProcessDataOperator(
-        task_id="push_nothing",
-        jodo_conn_id="no_such_connection",
-        media=12,
-        update_key="mobilenumber",
-        records=[],
-    )
-    with pytest.raises(Exception, match="no_such_connection"):
-        task.execute(context)
 
 
 def test_a_failed_push_leaves_no_empty_default_report(sandbox, connect):

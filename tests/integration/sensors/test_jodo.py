@@ -22,6 +22,8 @@ from tests.support.file_servers import http_file_server
 from tests.support.task_context import task_context
 
 CAMPAIGN = 1
+
+
 CSV = "name,phone1\nAna,5511900000001\nBia,5511900000002\n"
 
 
@@ -35,6 +37,20 @@ def files(tmp_path):
 
 def submit(hook, url, **kwargs):
     return hook.import_cji(campaign_id=1, source="http", file_url=url, delrow=1, **kwargs).job_id
+
+
+class AssetEvents(list):
+    """What `context["outlet_events"][alias]` offers, keeping the assets' URIs."""
+
+    def add(self, asset, extra):
+        self.append(asset.uri)
+
+
+class OutletEvents(dict):
+    """The task's `outlet_events`, keyed by alias name (Airflow 3.0-3.1's `AssetAlias` is unhashable)."""
+
+    def __getitem__(self, alias):
+        return self.setdefault(alias.name, AssetEvents())
 
 
 def test_sensor_pokes_until_done_and_returns_the_job(connect, files):
@@ -86,20 +102,6 @@ def test_deferrable_sensor_hands_over_to_the_trigger_and_resumes(connect, files)
     with pytest.raises(AirflowException, match="unreachable") as error:  # retryable
         sensor.execute_complete({}, {**event, "status": "error", "message": "unreachable"})
     assert not isinstance(error.value, AirflowFailException)
-
-
-class AssetEvents(list):
-    """What `context["outlet_events"][alias]` offers, keeping the assets' URIs."""
-
-    def add(self, asset, extra):
-        self.append(asset.uri)
-
-
-class OutletEvents(dict):
-    """The task's `outlet_events`, keyed by alias name (Airflow 3.0-3.1's `AssetAlias` is unhashable)."""
-
-    def __getitem__(self, alias):
-        return self.setdefault(alias.name, AssetEvents())
 
 
 @pytest.mark.parametrize("deferrable", [False, True])
