@@ -5,9 +5,10 @@
 #                under the newest Airflow on two xdist workers, the system tests included (a real
 #                Airflow deployment, and Debian's Chromium for the connection-form test, installed
 #                with apt-get when /usr/bin/chromium is missing; a CeleryExecutor deployment on
-#                Debian's PostgreSQL and Redis, installed likewise), then the version matrix: the
-#                unit and integration tests under the latest patch of each older Airflow minor, each
-#                in its own uv venv under .matrix/ (scripts/test_matrix.py says what runs where)
+#                Debian's PostgreSQL and Redis, installed likewise), then the version matrix: under
+#                the latest patch of each older Airflow minor, the tests of what Airflow can change
+#                (the components, connection loading, registration, the examples), each minor in its
+#                own uv venv under .matrix/ (scripts/test_matrix.py says what runs where)
 #   make bench - throughput and peak memory of the import operators against the sandbox
 #   make docs  - the documentation site (docs/, Sphinx) into docs/_build/html, warnings as errors;
 #                make lint (and so make test) builds it too, so that a broken reference fails CI

@@ -26,11 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.support
 
 import contextlib
 
-from hostile_platforms import oversized_platform
+from tests.support.hostile_platforms import oversized_platform
 
 TRICKLE_CONNECTION = {"timeout": 3, "retry_max_seconds": 10, "retry_backoff": 0.5}
 ACCEPTED_BYTES = 4 * 1024 * 1024

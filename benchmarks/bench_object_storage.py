@@ -24,10 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.support
 
 from bench_imports import rss_child, run_fresh_process, sandbox_process, verdict, write_csv
-from object_store import store_client, store_connection
+
+from tests.support.object_store import store_client, store_connection
 
 STORE_CONN_ID = "jodo_bench_s3"
 BUCKET = "jodo-bench"

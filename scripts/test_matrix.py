@@ -1,18 +1,26 @@
-"""The older Airflow minors of `make test`: the unit and integration tests under each one.
+"""The older Airflow minors of `make test`: under each one, the tests of what Airflow can change.
 
-For each minor below the newest (which `make test` runs in `.venv`, the system tests included),
-create or reuse a uv venv in `.matrix/af<minor>` with that Airflow and the provider's test
-extras, pinned by `constraints/airflow-<minor>.txt`, then run `tests/unit` and
-`tests/integration` (but `HOOK_ONLY_TESTS`) on two xdist workers, each folder in its own pytest
-call, and print a table:
+For each minor below the newest (which `make test` runs in `.venv`: the whole suite, the system
+tests included), create or reuse a uv venv in `.matrix/af<minor>` with that Airflow and the
+provider's test extras, pinned by `constraints/airflow-<minor>.txt`, then run
+`AIRFLOW_DEPENDENT_TESTS` in one pytest call on two xdist workers, and print a table:
 Airflow version | tests passed | failed | minutes. The oldest minor also runs the browser test of
 the connection form, whose fields each minor builds its own way.
 
-What runs where, and why:
+What runs where, and why (the test tree mirrors the package, so a folder is a component):
 
+- On every minor: the Airflow components (operators, sensor, trigger: `tests/unit/` and
+  `tests/integration/` of each), the compat layer, the hook's connection loading and the
+  connection test, the minimum-Airflow guard, the macros, and the provider under Airflow itself
+  (`tests/integration/under_airflow/`: `dag.test()` runs, the example DAGs, registration, the
+  secret scan of the metadata database). These call Airflow's code, which each minor changes.
+- Once, on the newest: the protocol and its wire format, the loading machinery, the hook's
+  transport, platform calls, file submission and soak, the fuzz properties. They are our code
+  over HTTP, identical on every minor; Airflow only lends them the connection, which the tests
+  above load on every minor.
 - `tests/sandbox` runs once, on the newest: the sandbox imports no Airflow (an import-linter
   contract keeps it so), so another Airflow cannot change what it does.
-- The integration tests run against the `documented` sandbox profile only
+- The older minors run against the `documented` sandbox profile only
   (`JODO_TEST_SANDBOX_PROFILES`): the two profiles differ in the platform, not in Airflow, and
   the newest runs both.
 - The other system tests (a deployment, Celery, packaging) run once, on the newest.
@@ -59,22 +67,39 @@ its fastapi 0.165 refuses `openapi_prefix`). Airflow 3.0.6 requires universal-pa
 cannot build an ObjectStoragePath with 0.3 (3.1 caps it at <0.3), and its UI shows a hook's extra
 fields only with wtforms installed (the FAB provider brings it)."""
 
-HOOK_ONLY_TESTS = [
-    "tests/integration/test_bounded_calls.py",
-    "tests/integration/test_hook_cji_data.py",
-    "tests/integration/test_hook_cji_jobs.py",
-    "tests/integration/test_hook_process_data.py",
-    "tests/integration/test_hook_retries.py",
-    "tests/integration/test_hostile_platform.py",
-    "tests/integration/test_soak.py",
+AIRFLOW_DEPENDENT_TESTS = [
+    # Unit tests: the compat layer (where each minor keeps its names), the operators' and the
+    # trigger's construction, the hook's connection loading (from Airflow's `Connection`), the
+    # minimum-Airflow guard and the macros (rendered by Airflow's templating).
+    "tests/unit/compat",
+    "tests/unit/operators",
+    "tests/unit/triggers",
+    "tests/unit/hooks/test_connection.py",
+    "tests/unit/test_init.py",
+    "tests/unit/test_macros.py",
+    # Integration tests: the components (operators, sensor, trigger) against the sandbox, the
+    # provider under Airflow itself (`dag.test()`, the example DAGs, registration, the secret scan
+    # of the metadata database), and the connection test (`airflow connections test`).
+    "tests/integration/operators",
+    "tests/integration/sensors",
+    "tests/integration/triggers",
+    "tests/integration/under_airflow",
+    "tests/integration/hooks/test_connection.py",
 ]
-"""Integration tests of the hook's transport and protocol (bounded calls, retries, answers, the
-platform's codes, the soak's exactly-once at scale): the same code over HTTP on every minor, where
-Airflow only lends the connection, which every operator, sensor and trigger test below loads on
-every minor as well. The older minors skip them; the newest runs them (with both profiles)."""
+"""What an Airflow minor can change, by folder: a test added to one of these runs on every minor.
 
-SUITES = [["tests/unit"], ["tests/integration", *(f"--ignore={path}" for path in HOOK_ONLY_TESTS)]]
-OLDEST_ONLY_SUITES = [["tests/system/test_connection_form.py", "-m", "system"]]
+Not here, because no Airflow minor changes them: the protocol and its wire format
+(`tests/unit/protocol`), the loading machinery (`tests/unit/loading`), the hook's transport,
+platform calls, file submission and soak (`tests/integration/hooks` but the connection test: the
+same code over HTTP on every minor, where Airflow only lends the connection, which every test
+above loads on every minor as well), the fuzz properties and the sandbox's own tests. The newest
+runs them, the integration tests with both sandbox profiles."""
+
+SUITES = {"tests": AIRFLOW_DEPENDENT_TESTS}
+"""Each minor's pytest calls by name (the name of its log, `.matrix/af<minor>-<name>.log`): one
+call, so that its two xdist workers start, and migrate their metadata databases, once."""
+
+OLDEST_ONLY_SUITES = {"connection-form": ["tests/system/test_connection_form.py", "-m", "system"]}
 """The connection form is built from `conn-fields` on 3.2+ and from the hook's classmethods
 before: the oldest minor proves the second way, the newest (`make test`) the first."""
 
@@ -155,15 +180,16 @@ def venv_for(minor: str) -> Path:
     return venv
 
 
-def run_suite(venv: Path, arguments: list[str]) -> tuple[int, int]:
-    """Run one pytest call in the venv; return (passed, failed), errors counted as failed."""
+def run_suite(venv: Path, name: str, arguments: list[str]) -> tuple[int, int]:
+    """Run one pytest call in the venv, its output logged under `name`; return (passed, failed),
+    errors counted as failed."""
     command = [str(venv / "bin" / "python"), "-m", "pytest", *arguments, "-q", "-p", "no:cacheprovider"]
     if "-m" not in arguments:
         command += ["-m", "not system", "-n", "2"]
     print(f"$ {' '.join(command)}", flush=True)
     environment = {**os.environ, **PYTEST_ENVIRONMENT}
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=environment)
-    log = venv.with_name(f"{venv.name}-{Path(arguments[0]).stem}.log")
+    log = venv.with_name(f"{venv.name}-{name}.log")
     log.write_text(result.stdout + result.stderr)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     if result.returncode != 0:
@@ -198,8 +224,9 @@ def main(arguments: list[str]) -> int:
         started = time.monotonic()
         venv = venv_for(minor)
         passed = failed = 0
-        for suite in SUITES + (OLDEST_ONLY_SUITES if minor == oldest else []):
-            suite_passed, suite_failed = run_suite(venv, suite)
+        suites = {**SUITES, **(OLDEST_ONLY_SUITES if minor == oldest else {})}
+        for name, suite in suites.items():
+            suite_passed, suite_failed = run_suite(venv, name, suite)
             passed += suite_passed
             failed += suite_failed
         rows.append((AIRFLOW_RELEASES[minor], passed, failed, (time.monotonic() - started) / 60))

@@ -18,12 +18,12 @@ settings.register_profile("fuzz", max_examples=100, **_COMMON)
 settings.register_profile("fuzz-deep", max_examples=1000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fuzz"))
 
-# The sandbox and hooks on it, shared with the integration tests (one sandbox per test function:
+# The sandbox and hooks on it, as the integration tests have them (one sandbox per test function:
 # the examples of one property share it and keep their records apart by key).
 import pytest  # noqa: E402
-from integration.conftest import connect, connect_to, sandbox  # noqa: E402, F401
 
 from jodo_sandbox import SandboxProfile  # noqa: E402
+from tests.support.sandbox_fixtures import connect, connect_to, sandbox  # noqa: E402, F401  (fixtures)
 
 
 @pytest.fixture

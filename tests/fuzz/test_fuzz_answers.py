@@ -13,17 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fuzz_strategies import (
-    JSON_VALUES,
-    JSONP_CALLBACKS,
-    ODD_NUMBERS,
-    ODD_VALUES,
-    PHP_NOTICES,
-    TEXT,
-    as_json,
-    truncations,
-)
-from hostile_platforms import ScriptedPlatform, scripted_platform
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +28,17 @@ from airflow_provider_jodo.protocol.wire.customer_web_service import parse_recor
 from airflow_provider_jodo.protocol.wire.job_status import parse_import_job, parse_job_id
 from airflow_provider_jodo.protocol.wire.relaxed_json import MalformedBodyError, parse_body
 from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
+from tests.support.fuzz_strategies import (
+    JSON_VALUES,
+    JSONP_CALLBACKS,
+    ODD_NUMBERS,
+    ODD_VALUES,
+    PHP_NOTICES,
+    TEXT,
+    as_json,
+    truncations,
+)
+from tests.support.hostile_platforms import ScriptedPlatform, scripted_platform
 
 WHAT = "importCJI source=data into campaign 1"
 CALLBACK = "airflowJodo"

@@ -7,7 +7,6 @@ import itertools
 from typing import Any
 
 import pytest
-from fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from airflow_provider_jodo.protocol.wire.cji_parameters import (
     encode_context,
 )
 from jodo_sandbox.campaign_form import CAMPAIGN_FORM
+from tests.support.fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 
 CAMPAIGN = 1
 RECORDS = st.dictionaries(

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pendulum
-from fuzz_strategies import ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -36,6 +35,7 @@ from airflow_provider_jodo.protocol.wire.wall_clock import (
     is_wall_clock,
     to_wall_clock,
 )
+from tests.support.fuzz_strategies import ODD_VALUES, TEXT
 
 NOW = pendulum.datetime(2026, 11, 23, 6, 0, tz="UTC")
 ZONES = st.sampled_from(["UTC", "Asia/Kolkata", "America/Sao_Paulo", "Europe/London", "Pacific/Kiritimati"])

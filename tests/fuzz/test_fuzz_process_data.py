@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from airflow_provider_jodo.loading.lead_files import UnreadableRecord, check_lead_file
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
+from tests.support.fuzz_strategies import HUGE_TEXT, ODD_VALUES, TEXT
 
 PROCESS = "VoiceProcess"
 _batches = itertools.count(1)

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import requests
-from file_servers import ftp_file_server, http_file_server
 
 from jodo_sandbox import JodoSandbox
+from tests.support.file_servers import ftp_file_server, http_file_server
 
 PROCESS_DATA_PATH = "/CustomerWebServices/handleCustomerWS"
 IMPORT_CJI_PATH = "/setevent/importCJI"

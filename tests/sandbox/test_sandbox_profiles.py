@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import IMPORT_STATUS_PATH, parse_jsonp
 
 from airflow_provider_jodo.protocol.wire.cji_parameters import REPORTED_JOB_PARAMETERS
 from jodo_sandbox import JodoSandbox, SandboxProfile
+from tests.sandbox.conftest import IMPORT_STATUS_PATH, parse_jsonp
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # This tree's provider and sandbox (sandbox/ holds the jodo_sandbox package), ahead of any installed.

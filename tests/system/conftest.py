@@ -17,13 +17,15 @@ from pathlib import Path
 from threading import Event
 
 import pytest
-from airflow_deployment import AirflowDeployment, CeleryWorker, SystemUnderTest
-from celery_services import celery_services
-from file_servers import http_file_server
-from object_store import STORE_SECRETS, ObjectStore, store_client, store_connection
-from object_store import moto_endpoint as moto_endpoint  # a fixture: the celery_system's S3 server
 
 from jodo_sandbox import JodoSandbox
+from tests.support.airflow_deployment import AirflowDeployment, CeleryWorker, SystemUnderTest
+from tests.support.celery_services import celery_services
+from tests.support.file_servers import http_file_server
+from tests.support.object_store import STORE_SECRETS, ObjectStore, store_client, store_connection
+from tests.support.object_store import (
+    moto_endpoint as moto_endpoint,  # a fixture: the celery_system's S3 server
+)
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 SYSTEM_TEST_DAGS = Path(__file__).resolve().parent / "dags"

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_deployment import AirflowDeployment, SystemUnderTest, task_log_dir
+
+from tests.support.airflow_deployment import AirflowDeployment, SystemUnderTest, task_log_dir
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_versions import CONNECTION_FORM_MASKS_SECRET_EXTRAS
 
 from airflow_provider_jodo.get_provider_info import get_provider_info
+from tests.support.airflow_versions import CONNECTION_FORM_MASKS_SECRET_EXTRAS
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
 
