@@ -9,15 +9,18 @@ the connection form, whose fields each minor builds its own way.
 
 What runs where, and why (the test tree mirrors the package, so a folder is a component):
 
-- On every minor: the Airflow components (operators, sensor, trigger: `tests/unit/` and
-  `tests/integration/` of each), the compat layer, the hook's connection loading and the
-  connection test, the minimum-Airflow guard, the macros, and the provider under Airflow itself
-  (`tests/integration/under_airflow/`: `dag.test()` runs, the example DAGs, registration, the
-  secret scan of the metadata database). These call Airflow's code, which each minor changes.
-- Once, on the newest: the protocol and its wire format, the loading machinery, the hook's
-  transport, platform calls, file submission and soak, the fuzz properties. They are our code
-  over HTTP, identical on every minor; Airflow only lends them the connection, which the tests
-  above load on every minor.
+- On every minor: the Airflow components (the operators' construction, templating and
+  serialisation in `tests/unit/`; the sensor and the trigger against the sandbox; every operator
+  in `dag.test()` runs), the compat layer, the hook's connection loading and the connection test,
+  the minimum-Airflow guard, the macros, object storage and OpenLineage, and the provider under
+  Airflow itself (`tests/integration/under_airflow/`: `dag.test()` runs, the example DAGs,
+  registration, the secret scan of the metadata database). These call Airflow's code, which each
+  minor changes.
+- Once, on the newest: the protocol and its wire format, the loading machinery, the operators'
+  own logic under a task context of our own, the hook's transport, platform calls, file
+  submission and soak, the fuzz properties. They are our code over HTTP, identical on every
+  minor; Airflow only lends them the connection and `BaseOperator`, which the tests above use on
+  every minor.
 - `tests/sandbox` runs once, on the newest: the sandbox imports no Airflow (an import-linter
   contract keeps it so), so another Airflow cannot change what it does.
 - The older minors run against the `documented` sandbox profile only
@@ -77,19 +80,25 @@ AIRFLOW_DEPENDENT_TESTS = [
     "tests/unit/hooks/test_connection.py",
     "tests/unit/test_init.py",
     "tests/unit/test_macros.py",
-    # Integration tests: the components (operators, sensor, trigger) against the sandbox, the
-    # provider under Airflow itself (`dag.test()`, the example DAGs, registration, the secret scan
-    # of the metadata database), and the connection test (`airflow connections test`).
-    "tests/integration/operators",
+    # Integration tests: the components under Airflow itself (`dag.test()` runs of every operator,
+    # the sensor and the trigger, the example DAGs, registration, the secret scan of the metadata
+    # database), the sensor and the trigger against the sandbox, what the operators read and write
+    # through Airflow's object storage, their OpenLineage events (Airflow's listener), and the
+    # connection test (`airflow connections test`).
+    "tests/integration/under_airflow",
+    "tests/integration/loading/test_storage.py",
+    "tests/integration/operators/test_lineage.py",
     "tests/integration/sensors",
     "tests/integration/triggers",
-    "tests/integration/under_airflow",
     "tests/integration/hooks/test_connection.py",
 ]
 """What an Airflow minor can change, by folder: a test added to one of these runs on every minor.
 
 Not here, because no Airflow minor changes them: the protocol and its wire format
-(`tests/unit/protocol`), the loading machinery (`tests/unit/loading`), the hook's transport,
+(`tests/unit/protocol`), the loading machinery (`tests/unit/loading`), the operators' own logic
+run with a task context of our own (`tests/integration/operators`: batching, checks, reports,
+exactly-once file jobs; Airflow lends only `BaseOperator`, whose use every minor proves in the
+unit tests and the `dag.test()` runs above), the hook's transport,
 platform calls, file submission and soak (`tests/integration/hooks` but the connection test: the
 same code over HTTP on every minor, where Airflow only lends the connection, which every test
 above loads on every minor as well), the fuzz properties and the sandbox's own tests. The newest

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_jodo.loading.lead_files import MAX_CELL_CHARACTERS
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 
 LEAD_HEADER = b"name,mobilenumber,emailid\n"
 BIG_CELL_CHARACTERS = 1_500_000
@@ -76,3 +77,15 @@ UNREADABLE_LEAD_FILES = [
         "leads.csv", LEAD_HEADER, "leads.csv holds no records, only a header (line 1)", id="header-only"
     ),
 ]
+
+
+def lead(mobile, **fields):
+    """A valid ImportProcessData lead whose update key is `mobile`."""
+    return {"name": f"Lead {mobile}", "mobilenumber": mobile, "emailid": f"{mobile}@example.com", **fields}
+
+
+def push(hook, **kwargs):
+    """The ImportProcessData operator the suites push leads with, over `hook`'s connection."""
+    return JodoImportProcessDataOperator(
+        task_id="push", jodo_conn_id=hook.jodo_conn_id, media=12, update_key="mobilenumber", **kwargs
+    )

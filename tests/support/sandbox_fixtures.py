@@ -123,3 +123,8 @@ def scripted(monkeypatch) -> Iterator[tuple[ScriptedPlatform, JodoHook]]:
     with scripted_platform() as platform:
         monkeypatch.setenv("AIRFLOW_CONN_JODO_SCRIPTED", platform.connection_json())
         yield platform, JodoHook(jodo_conn_id="jodo_scripted")
+
+
+def stored(sandbox):
+    """The ImportProcessData customers the sandbox holds, by mobile number."""
+    return {c["mobilenumber"]: c for c in sandbox.store.process_customers("VoiceProcess")}
