@@ -18,6 +18,7 @@ from airflow_provider_jodo.assets import CAMPAIGN_IMPORTS, jodo_campaign_asset
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import JodoInvalidRequestError
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.campaign_rules import data_record_problem, refusal_naming_fields
 from airflow_provider_jodo.loading.checks import (
@@ -29,6 +30,14 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.hygiene import (
+    PHONE_INVALID,
+    PHONE_NORMALISED,
+    PhoneNormalisation,
+    hygiene_counts,
+    phone_fields_argument,
+    phone_region_argument,
+)
 from airflow_provider_jodo.loading.in_flight import map_in_order
 from airflow_provider_jodo.loading.progress import (
     DEFAULT_PROGRESS_EVERY_RECORDS,
@@ -63,7 +72,9 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     duplicate the policies left alone), `rejected` (they add up to `total`) and `rejections`,
     the first 20 rejected records' index and reason. A record is rejected when it is not a dict,
     cannot be sent without mangling it, or the platform refuses it; anything else (credentials,
-    campaign, platform) fails the task.
+    campaign, platform) fails the task. With `phone_region`, the summary also counts
+    `phone_normalised` (records sent with a number rewritten) and `phone_invalid` (records
+    rejected for a number, within `rejected`): see `loading.hygiene`.
 
     On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
     `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
@@ -88,6 +99,12 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     :param progress_every_records: log a progress line (records done, rate, time left, rejected
         so far) every this many records, or every `progress_every_seconds`, whichever comes first.
     :param progress_every_seconds: log a progress line at least this often (seconds).
+    :param phone_region: the region (ISO 3166, e.g. `"IN"`) of numbers written without their
+        country code; with it, the dial list's `phone_field` and the `phone_fields` are
+        rewritten into E.164 (with or without `+` as the connection's `phone_plus` says) and a
+        record whose number is impossible or invalid is rejected with the reason. None
+        (default): numbers are sent as they are read.
+    :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
     :param jodo_conn_id: the `jodo` connection.
     """
 
@@ -107,6 +124,8 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         max_in_flight: int = DEFAULT_CJI_MAX_IN_FLIGHT,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
+        phone_region: str | None = None,
+        phone_fields: Sequence[str] | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -120,6 +139,8 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         self.min_loaded = min_loaded_argument(min_loaded)
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
+        self.phone_region = phone_region_argument(phone_region)
+        self.phone_fields = phone_fields_argument(phone_fields)
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
@@ -127,14 +148,16 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""
+        normalisation = self._phone_normalisation()
         if self.on_invalid == "fail":
             for index, record in enumerate(self._mapped_records()):
-                problem = data_record_problem(record, self.policies.phone_field)
+                problem = _record_problem(record, self.policies.phone_field, normalisation)[1]
                 if problem is not None:
                     raise AirflowFailException(f"records[{index}] is invalid: {problem}; nothing was sent")
+        cleaned = hygiene_counts(normalisation)
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            counts, rejections = self._import_records(hook)
+            counts, rejections = self._import_records(hook, normalisation, cleaned)
         finally:
             hook.close()
         total = sum(counts.values())
@@ -146,20 +169,39 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         )
         first = f"records[{rejections[0]['index']}]: {rejections[0]['reason']}" if rejections else None
         what = f"importCJI into campaign {self.campaign_id}"
+        if cleaned:
+            self.log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
         check_loaded(total - counts["rejected"], total, self.min_loaded, what, first)
         self.record_import(
             context,
-            {"campaign_id": str(self.campaign_id), "total": total, **counts},
+            {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned},
             total - counts["rejected"],
         )
-        return {"campaign_id": str(self.campaign_id), "total": total, **counts, "rejections": rejections}
+        summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned}
+        return {**summary, "rejections": rejections}
 
     def import_asset(self) -> Asset:
         """Give the asset of campaign `campaign_id` (rendered)."""
         return jodo_campaign_asset(self.jodo_conn_id, self.campaign_id)
 
-    def _import_records(self, hook: JodoHook) -> tuple[dict[str, int], list[dict[str, Any]]]:
-        """Send every record, `max_in_flight` at a time; return the counts and the first rejections."""
+    def _phone_normalisation(self) -> PhoneNormalisation | None:
+        """Return how this run rewrites phone numbers, None without `phone_region`.
+
+        The connection's `phone_plus` is read only when the step is on.
+        """
+        if self.phone_region is None:
+            return None
+        with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
+        fields = (self.policies.phone_field, *self.phone_fields)
+        return PhoneNormalisation.of(self.phone_region, fields, with_plus)
+
+    def _import_records(
+        self, hook: JodoHook, normalisation: PhoneNormalisation | None, cleaned: dict[str, int]
+    ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """Send every record, `max_in_flight` at a time; return the counts and the first rejections.
+
+        The hygiene step's records are counted in `cleaned`.
+        """
         counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
         rejections: list[dict[str, Any]] = []
         progress = ImportProgress(
@@ -174,10 +216,13 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             hook.settings.base_url,  # resolved here, before worker threads share the hook
             self.max_in_flight,
         )
-        outcomes = map_in_order(partial(self._import_one, hook), self._mapped_records(), self.max_in_flight)
+        import_one = partial(self._import_one, hook, normalisation)
+        outcomes = map_in_order(import_one, self._mapped_records(), self.max_in_flight)
         with closing(outcomes):
-            for index, (_, (outcome, reason)) in enumerate(outcomes):
+            for index, (_, (outcome, reason, hygiene)) in enumerate(outcomes):
                 counts[outcome] += 1
+                if hygiene is not None:
+                    cleaned[hygiene] += 1
                 if reason is not None and len(rejections) < REJECTIONS_REPORTED:
                     self.log.warning("records[%d] rejected: %s", index, reason)
                     rejections.append({"index": index, "reason": reason})
@@ -190,22 +235,44 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         for record in records_with_known_columns(iter_records(self.records, None), self.column_mapping):
             yield apply_column_mapping(record, self.column_mapping) if isinstance(record, Mapping) else record
 
-    def _import_one(self, hook: JodoHook, record: Any) -> tuple[str, str | None]:
-        """Return (outcome, rejection reason) for one record.
+    def _import_one(
+        self, hook: JodoHook, normalisation: PhoneNormalisation | None, record: Any
+    ) -> tuple[str, str | None, str | None]:
+        """Return (outcome, rejection reason, hygiene count) for one record (in a worker thread).
 
         Errors about the record itself reject it; anything else (credentials, campaign,
-        platform) fails the task.
+        platform) fails the task. The hygiene count names what the step did to a record sent
+        or rejected (None: nothing).
         """
-        problem = data_record_problem(record, self.policies.phone_field)
+        record, problem, hygiene = _record_problem(record, self.policies.phone_field, normalisation)
         if problem is not None:
-            return "rejected", problem
+            return "rejected", problem, hygiene
         try:
             result = hook.import_cji(
                 campaign_id=self.campaign_id, source=CJISource.DATA, record=record, policies=self.policies
             )
         except JodoInvalidRequestError as error:
             if error.code in _RECORDS_OWN_FAULT_CODES:
-                return "rejected", refusal_naming_fields(error, record)
+                return "rejected", refusal_naming_fields(error, record), hygiene
             raise
         assert result.outcome is not None  # an inline record's import always has one
-        return result.outcome.value, None
+        return result.outcome.value, None, hygiene
+
+
+def _record_problem(
+    record: Any, phone_field: str, normalisation: PhoneNormalisation | None
+) -> tuple[Any, str | None, str | None]:
+    """Return the record as it is to be sent, why it cannot be (None: it can), and the hygiene count.
+
+    With `normalisation`, its phone numbers are rewritten first: the count is `PHONE_NORMALISED`
+    when one changed and the record is sent, `PHONE_INVALID` when one rejects the record, None
+    otherwise.
+    """
+    hygiene = None
+    if normalisation is not None and isinstance(record, dict):
+        record, note, invalid = normalisation.normalise(record)
+        if invalid is not None:
+            return record, invalid, PHONE_INVALID
+        hygiene = PHONE_NORMALISED if note is not None else None
+    problem = data_record_problem(record, phone_field)
+    return record, problem, hygiene if problem is None else None

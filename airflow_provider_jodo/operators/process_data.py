@@ -22,6 +22,7 @@ from airflow.sdk import Asset, BaseOperator
 from airflow_provider_jodo.assets import PROCESS_IMPORTS, jodo_process_asset
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.checks import (
     DEFAULT_MIN_LOADED,
@@ -32,6 +33,14 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.hygiene import (
+    PHONE_INVALID,
+    PHONE_NORMALISED,
+    PhoneNormalisation,
+    hygiene_counts,
+    phone_fields_argument,
+    phone_region_argument,
+)
 from airflow_provider_jodo.loading.import_report import (
     default_report_location,
     first_rejection,
@@ -91,7 +100,10 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     per-record outcomes (an optional capability), so whether it inserted or updated it is
     unknown. `skipped` is 0 unless the platform's per-record outcomes call a record skipped
     (Jodo upserts): the counts are one per `RecordOutcomeKind`, the words importCJI uses too.
-    Memory does not grow with the input: about `2 * max_in_flight` batches are held.
+    Memory does not grow with the input: about `2 * max_in_flight` batches are held. With
+    `phone_region`, the summary also counts `phone_normalised` (records sent with a number
+    rewritten; their report line says from what) and `phone_invalid` (records rejected for a
+    number, within `rejected`): see `loading.hygiene`.
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
     `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,
@@ -133,6 +145,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         input, rejected so far) every this many records, or every `progress_every_seconds`,
         whichever comes first.
     :param progress_every_seconds: log a progress line at least this often (seconds).
+    :param phone_region: the region (ISO 3166, e.g. `"IN"`) of numbers written without their
+        country code; with it, `mobilenumber` and the `phone_fields` are rewritten into E.164
+        (with or without `+` as the connection's `phone_plus` says) and a record whose number
+        is impossible or invalid is rejected with the reason. None (default): numbers are sent
+        as they are read.
+    :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
     :param jodo_conn_id: the `jodo` connection.
     """
 
@@ -158,6 +176,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         storage_conn_id: str | None = None,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
+        phone_region: str | None = None,
+        phone_fields: Sequence[str] | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -180,6 +200,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         self.user_login = user_login
         self.report_path = report_path
         self.storage_conn_id = storage_conn_id
+        self.phone_region = phone_region_argument(phone_region)
+        self.phone_fields = phone_fields_argument(phone_fields)
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([PROCESS_IMPORTS])
 
@@ -194,23 +216,36 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Check, batch and push the records; return the summary described in the class docstring."""
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
+        normalisation = self._phone_normalisation()
+        cleaned = hygiene_counts(normalisation)
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
-            record_count = self._check_input(source_file)
+            record_count = self._check_input(source_file, normalisation)
             report_location, report_conn_id = self._report_location(context)
             with local_target(report_location, report_conn_id, "report_path") as report_path:
                 counts, request_ids = self._push_reported(
-                    call_datetime, source_file, record_count, report_path
+                    call_datetime, _Input(source_file, record_count, normalisation, cleaned), report_path
                 )
                 total = sum(counts.values())
-                self._log_outcomes(counts, len(request_ids), report_location)
+                self._log_outcomes(counts, cleaned, len(request_ids), report_location)
                 loaded = total - counts["rejected"]
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
-        extra: dict[str, Any] = {"total": total, **counts, "requests": len(request_ids)}
+        extra: dict[str, Any] = {"total": total, **counts, **cleaned, "requests": len(request_ids)}
         extra["report_path"] = printable_uri(report_location)
         self.record_import(context, extra, loaded)
-        return {"request_ids": request_ids, "total": total, **counts, "report_path": report_location}
+        summary = {"request_ids": request_ids, "total": total, **counts, **cleaned}
+        return {**summary, "report_path": report_location}
+
+    def _phone_normalisation(self) -> PhoneNormalisation | None:
+        """Return how this run rewrites phone numbers, None without `phone_region`.
+
+        The connection's `phone_plus` is read only when the step is on.
+        """
+        if self.phone_region is None:
+            return None
+        with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
+        return PhoneNormalisation.of(self.phone_region, ("mobilenumber", *self.phone_fields), with_plus)
 
     def _report_location(self, context: Context) -> tuple[str, str | None]:
         """Return where the report goes and the connection of its store.
@@ -232,7 +267,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         return str(report_path), None
 
     def _push_reported(
-        self, call_datetime: Any, source_file: str | None, record_count: int | None, report_path: Path
+        self, call_datetime: Any, run_input: _Input, report_path: Path
     ) -> tuple[dict[str, int], list[str]]:
         """Push the input, writing the report to `report_path`; return the counts and request ids.
 
@@ -241,7 +276,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         counts = {kind.value: 0 for kind in RecordOutcomeKind}
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            request_ids = self._push(hook, call_datetime, source_file, record_count, report_path, counts)
+            request_ids = self._push(hook, call_datetime, run_input, report_path, counts)
         except BaseException:
             if not self.report_path:
                 remove_if_empty(report_path)
@@ -250,8 +285,10 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             hook.close()
         return counts, request_ids
 
-    def _log_outcomes(self, counts: dict[str, int], requests: int, report_location: str) -> None:
-        """Log the run's counts, and what `accepted` means when some records were."""
+    def _log_outcomes(
+        self, counts: dict[str, int], cleaned: dict[str, int], requests: int, report_location: str
+    ) -> None:
+        """Log the run's counts (the hygiene step's too, when on), and what `accepted` means."""
         self.log.info(
             "%d records: %d inserted, %d updated, %d accepted, %d rejected in %d requests; report: %s",
             sum(counts.values()),
@@ -262,6 +299,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             requests,
             printable_uri(report_location),
         )
+        if cleaned:
+            self.log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
         if counts["accepted"]:
             self.log.info(
                 "%d records accepted: the platform took them without saying whether it inserted or "
@@ -269,7 +308,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 counts["accepted"],
             )
 
-    def _check_input(self, source_file: str | None) -> int | None:
+    def _check_input(self, source_file: str | None, normalisation: PhoneNormalisation | None) -> int | None:
         """Return how many records the input holds (None: unknown), failing on what cannot be pushed.
 
         A file (`source_file`, the local copy of `source_path`) is read whole once before
@@ -282,7 +321,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         else:
             record_count = check_lead_file(source_file)
         if self.on_invalid == "fail":
-            for index, _, reason in self._checked_records(source_file):
+            for index, _, reason, _ in self._checked_records(source_file, normalisation):
                 if reason is not None:
                     raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
         return record_count
@@ -291,14 +330,15 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         self,
         hook: JodoHook,
         call_datetime: Any,
-        source_file: str | None,
-        record_count: int | None,
+        run_input: _Input,
         report_path: Path,
         counts: dict[str, int],
     ) -> list[str]:
         """Send every batch, write the report and count the outcomes; return the request ids."""
         request_ids: list[str] = []
-        progress = ImportProgress(self.log, "ImportProcessData", record_count, self.progress_interval)
+        progress = ImportProgress(
+            self.log, "ImportProcessData", run_input.record_count, self.progress_interval
+        )
         prepare = partial(
             hook.prepare_import,
             media=self.media,
@@ -316,7 +356,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         # Worker threads only send; this thread checks and encodes the next batches and reads
         # the answers, while requests are on their way.
         answers = map_in_order(
-            partial(_send_chunk, hook), self._chunks(prepare, source_file), self.max_in_flight
+            partial(_send_chunk, hook), self._chunks(prepare, run_input), self.max_in_flight
         )
         with report_path.open("w", encoding="utf-8") as report, closing(answers), prompt_thread_switching():
             for chunk, answer in answers:
@@ -325,30 +365,30 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                     result = hook.read_import_answer(chunk.request, answer)
                     request_ids.append(result.request_id)
                 accepted_before = counts["accepted"]
-                rejected = _report_chunk(report, chunk, result, counts)
+                rejected = _report_chunk(report, chunk, result, counts, run_input.cleaned)
                 progress.advance(len(chunk.entries), rejected, counts["accepted"] - accepted_before)
         progress.finish()
         return request_ids
 
     def _chunks(
-        self, prepare: Callable[[list[dict[str, Any]]], PreparedImport], source_file: str | None
+        self, prepare: Callable[[list[dict[str, Any]]], PreparedImport], run_input: _Input
     ) -> Iterator[_Chunk]:
         """Yield the input as consecutive chunks, each with at most `batch_size` records to send.
 
-        The records to send are encoded by `prepare`; `source_file` is the local copy of
-        `source_path` (None: the input is `records`).
+        The records to send are encoded by `prepare`.
         """
-        entries: list[tuple[int, Any, str | None]] = []
+        entries: list[tuple[int, Any, str | None, str | None]] = []
         batch: list[dict[str, Any]] = []
         span = CHUNK_SPAN_BATCHES * self.batch_size
-        for index, record, reason in self._checked_records(source_file):
+        checked = self._checked_records(run_input.source_file, run_input.normalisation)
+        for index, record, reason, note in checked:
             if reason is None:
-                entries.append((index, None, None))
+                entries.append((index, None, None, note))
                 batch.append(record)  # type: ignore[arg-type]
             else:
                 # As text or None: the raw value may be anything, even what JSON cannot hold.
                 key = scalar_text(record.get(self.update_key.value)) if record else None
-                entries.append((index, key, reason))
+                entries.append((index, key, reason, note))
             if len(batch) >= self.batch_size or len(entries) >= span:
                 yield _Chunk(entries, prepare(batch) if batch else None)
                 entries, batch = [], []
@@ -356,31 +396,53 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             yield _Chunk(entries, prepare(batch) if batch else None)
 
     def _checked_records(
-        self, source_file: str | None
-    ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-        """Yield (index, mapped record or None, rejection reason or None) for every input record.
+        self, source_file: str | None, normalisation: PhoneNormalisation | None
+    ) -> Iterator[tuple[int, dict[str, Any] | None, str | None, str | None]]:
+        """Yield (index, mapped record or None, rejection reason or None, hygiene note or None) per record.
 
-        `source_file` is the local copy of `source_path` (None: the input is `records`).
+        `source_file` is the local copy of `source_path` (None: the input is `records`). With
+        `normalisation`, the record comes with its phone numbers rewritten; the note says what
+        changed (`PHONE_NORMALISED`), or is `PHONE_INVALID` with the rejection it caused.
         """
         records = records_with_known_columns(iter_records(self.records, source_file), self.column_mapping)
         for index, raw in enumerate(records):
             if type(raw) is not dict and not isinstance(raw, Mapping):  # a dict skips the ABC check
-                yield index, None, not_a_record_reason(raw)
+                yield index, None, not_a_record_reason(raw), None
                 continue
             record = apply_column_mapping(raw, self.column_mapping)
-            yield index, record, check_lead(record, self.update_key)[1]
+            note = None
+            if normalisation is not None:
+                record, note, invalid = normalisation.normalise(record)
+                if invalid is not None:
+                    yield index, record, invalid, PHONE_INVALID
+                    continue
+            yield index, record, check_lead(record, self.update_key)[1], note
+
+
+@dataclass(frozen=True)
+class _Input:
+    """What one run reads, and the hygiene step's part in it.
+
+    The local copy of `source_path` (None: `records`), its record count when known, the phone
+    normalisation (None: off) and the step's counts, filled as the report is written.
+    """
+
+    source_file: str | None
+    record_count: int | None
+    normalisation: PhoneNormalisation | None
+    cleaned: dict[str, int]
 
 
 @dataclass(frozen=True)
 class _Chunk:
     """Consecutive input records of a ProcessData push.
 
-    `entries` has one `(index, key, reason)` per record in input order, where a reason means
-    rejected before sending and None means sent; `request` carries the records sent, in the
-    same order (None: none).
+    `entries` has one `(index, key, reason, note)` per record in input order, where a reason
+    means rejected before sending and None means sent; the note is the hygiene step's (see
+    `_checked_records`). `request` carries the records sent, in the same order (None: none).
     """
 
-    entries: list[tuple[int, Any, str | None]]
+    entries: list[tuple[int, Any, str | None, str | None]]
     request: PreparedImport | None
 
 
@@ -390,26 +452,38 @@ def _send_chunk(hook: JodoHook, chunk: _Chunk) -> tuple[str, int] | None:
 
 
 def _report_chunk(
-    report: IO[str], chunk: _Chunk, result: ProcessDataImport | None, counts: dict[str, int]
+    report: IO[str],
+    chunk: _Chunk,
+    result: ProcessDataImport | None,
+    counts: dict[str, int],
+    cleaned: dict[str, int],
 ) -> int:
     """Write a chunk's report lines in input order (in one write) and count its outcomes.
 
-    Return how many of its records were rejected (before sending or by the platform).
+    The hygiene step's records are counted in `cleaned` too; a normalised record's line gives,
+    as its reason, the numbers it had (after the platform's reason, if any). Return how many
+    of the chunk's records were rejected (before sending or by the platform).
     """
     outcomes = iter(result.records if result is not None else ())  # hook: one per record sent
     request_id = result.request_id if result is not None else None
     rejected_value = RecordOutcomeKind.REJECTED.value
     rejected = 0
     lines = []
-    for index, key, reason in chunk.entries:
+    for index, key, reason, note in chunk.entries:
         if reason is not None:
             lines.append(report_line(index, key, rejected_value, reason, None))
             counts[rejected_value] += 1
             rejected += 1
+            if note == PHONE_INVALID:
+                cleaned[PHONE_INVALID] += 1
             continue
         outcome = next(outcomes)
         kind = outcome.outcome.value
-        lines.append(report_line(index, outcome.key, kind, outcome.reason, request_id))
+        outcome_reason = outcome.reason
+        if note is not None:
+            cleaned[PHONE_NORMALISED] += 1
+            outcome_reason = f"{outcome_reason}; {note}" if outcome_reason else note
+        lines.append(report_line(index, outcome.key, kind, outcome_reason, request_id))
         counts[kind] += 1
         rejected += kind == rejected_value
     report.write("".join(lines))

@@ -31,6 +31,14 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.hygiene import (
+    PHONE_INVALID,
+    PHONE_NORMALISED,
+    PhoneNormalisation,
+    hygiene_counts,
+    phone_fields_argument,
+    phone_region_argument,
+)
 from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
 from airflow_provider_jodo.loading.storage import file_name_part, local_source
@@ -59,7 +67,8 @@ class JodoStageAndImportOperator(FileJobOperator):
 
     Returns the job's final state and counts (with `wait_for_completion=False`:
     `{"job_id", "job_url"}`); pushes the staging summary (`file_url`, `total`, `staged`,
-    `rejected`, the first rejections with their record index) to XCom key `staging`. Fewer
+    `rejected`, the first rejections with their record index; with `phone_region` also
+    `phone_normalised` and `phone_invalid`, see `loading.hygiene`) to XCom key `staging`. Fewer
     staged records than `min_loaded` (default 1: none at all, from an empty input or one whose
     every record is rejected) fail the task before anything is uploaded; with `min_loaded=0`
     an input with no record to stage skips it. A `source_path` file is read whole before
@@ -98,6 +107,12 @@ class JodoStageAndImportOperator(FileJobOperator):
     :param delete_staged_file: remove the staged file from the FTP server once its job has
         succeeded (default false: it stays, as the record of what was imported). Only with
         `wait_for_completion`, since the platform fetches the file when its job runs.
+    :param phone_region: the region (ISO 3166, e.g. `"IN"`) of numbers written without their
+        country code; with it, the dial list's `phone_field` and the `phone_fields` are
+        rewritten into E.164 (with or without `+` as the connection's `phone_plus` says) before
+        staging, and a record whose number is impossible or invalid is left out with the
+        reason. None (default): numbers are staged as they are read.
+    :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
     """
 
     template_fields: Sequence[str] = (
@@ -127,6 +142,8 @@ class JodoStageAndImportOperator(FileJobOperator):
         remote_path: str | None = None,
         on_invalid: str = "reject",
         delete_staged_file: bool = False,
+        phone_region: str | None = None,
+        phone_fields: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         """Check the arguments that are not templated, at parse time."""
@@ -160,6 +177,8 @@ class JodoStageAndImportOperator(FileJobOperator):
                 "when its job runs, after this task would have deleted it"
             )
         self.delete_staged_file = bool(delete_staged_file)
+        self.phone_region = phone_region_argument(phone_region)
+        self.phone_fields = phone_fields_argument(phone_fields)
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -208,7 +227,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
             with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
-                summary = self._write_csv(staged_file, hook.settings.timezone, source_file)
+                summary = self._write_csv(staged_file, hook, source_file)
             first = summary["rejections"][0] if summary["rejections"] else None
             check_loaded(
                 summary["staged"],
@@ -237,18 +256,31 @@ class JodoStageAndImportOperator(FileJobOperator):
                 ftp.delete_file(self.remote_path)
             self.log.info("Removed the staged file %s from the FTP server", self.remote_path)
 
-    def _write_csv(self, path: Path, timezone: str, source_file: str | None) -> dict[str, Any]:
+    def _write_csv(self, path: Path, hook: JodoHook, source_file: str | None) -> dict[str, Any]:
         """Stream the records into `path`; return the counts and the first rejections.
 
+        `hook`'s connection gives the CSV's time zone and, with `phone_region`, `phone_plus`;
         `source_file` is the local copy of `source_path` (None: the input is not a file).
         """
         staged, rejected = 0, 0
         rejections: list[dict[str, Any]] = []
+        normalisation = None
+        if self.phone_region is not None:
+            fields = (self.policies.phone_field, *self.phone_fields)
+            normalisation = PhoneNormalisation.of(self.phone_region, fields, hook.settings.phone_plus)
+        cleaned = hygiene_counts(normalisation)
+        timezone = hook.settings.timezone
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(self.columns)
-            for index, record in enumerate(self._input_records(source_file)):
+            for index, read in enumerate(self._input_records(source_file)):
+                record, note = read, None
                 try:
+                    if normalisation is not None and isinstance(read, dict):
+                        record, note, invalid = normalisation.normalise(read)
+                        if invalid is not None:
+                            cleaned[PHONE_INVALID] += 1
+                            raise ValueError(invalid)
                     row = campaign_row(record, self.columns, timezone)
                     problem = dial_number_problem(record, self.policies.phone_field)
                     if problem is not None:
@@ -265,7 +297,10 @@ class JodoStageAndImportOperator(FileJobOperator):
                         rejections.append({"index": index, "reason": str(error)})
                     continue
                 staged += 1
-        return {"total": staged + rejected, "staged": staged, "rejected": rejected, "rejections": rejections}
+                if note is not None:
+                    cleaned[PHONE_NORMALISED] += 1
+        counts = {"total": staged + rejected, "staged": staged, "rejected": rejected, **cleaned}
+        return {**counts, "rejections": rejections}
 
     def _input_records(self, source_file: str | None) -> Iterator[Any]:
         """Yield the input records, mapped through `column_mapping` (what is not a dict as is).

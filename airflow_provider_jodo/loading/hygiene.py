@@ -1,0 +1,149 @@
+"""Lead hygiene: what an import operator may clean in a record between reading and sending it.
+
+Leads come from CRMs, forms and spreadsheets, where one phone number is written a dozen ways
+(`+91 98000 00001`, `098000 00001`, `919800000001`): the platform takes 3 to 16 digits and one
+leading `+`, so most of them are rejected, and a number without its country code lands as a
+second customer. The step is optional and off by default (the operators then send records as
+they read them). It is shared by the ImportProcessData, importCJI records and stage operators.
+
+Phone numbers (`phone_region`): the phone fields are parsed and formatted by `phonenumbers`
+(Google's libphonenumber metadata: no number rule is written here) into E.164 digits, with or
+without the `+` as the connection's `phone_plus` says. A number the library calls impossible or
+invalid rejects its record with the library's reason. Reasons name the field and the library's
+verdict, never the number (they reach logs and error messages); the ImportProcessData report,
+the place for record-level detail, keeps the text the input had.
+
+Every record the step changes or rejects is counted under a name of `HYGIENE_COUNTS`, the same
+in the XCom summary, the asset event's extra and the OpenLineage statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+
+from airflow_provider_jodo.protocol.wire.record_values import scalar_text
+
+PHONE_NORMALISED = "phone_normalised"
+"""Records sent with at least one phone field rewritten into E.164."""
+PHONE_INVALID = "phone_invalid"
+"""Records rejected because a phone field is not a possible or valid number (also `rejected`)."""
+HYGIENE_COUNTS = (PHONE_NORMALISED, PHONE_INVALID)
+"""The counts of the step, in the order summaries list them."""
+
+# The library's own names for its verdicts, read from its classes (e.g. TOO_SHORT -> "too short").
+_POSSIBILITY_REASONS = {
+    value: name.lower().replace("_", " ")
+    for name, value in vars(phonenumbers.ValidationResult).items()
+    if name.isupper()
+}
+_PARSE_REASONS = {
+    value: name.lower().replace("_", " ")
+    for name, value in vars(phonenumbers.NumberParseException).items()
+    if name.isupper() and isinstance(value, int)
+}
+_POSSIBLE = (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+
+
+def phone_region_argument(value: Any) -> str | None:
+    """Return `phone_region` once it is None (off) or a region libphonenumber knows, upper-cased.
+
+    :raises ValueError: naming `phone_region` and the value.
+    """
+    if value is None:
+        return None
+    region = value.strip().upper() if isinstance(value, str) else None
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(
+            f"phone_region={value!r} is not a region libphonenumber knows "
+            "(an ISO 3166 code such as 'IN' or 'US')"
+        )
+    return region
+
+
+def phone_fields_argument(value: Any) -> tuple[str, ...]:
+    """Return `phone_fields` (more fields holding phone numbers) as a tuple; None is none.
+
+    :raises ValueError: naming `phone_fields` when it is not a list of field names.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValueError(f"phone_fields={value!r} must be a list of field names")
+    fields = tuple(value)
+    if not all(isinstance(name, str) and name.strip() for name in fields):
+        raise ValueError(f"phone_fields={value!r} must be a list of field names")
+    return fields
+
+
+@dataclass(frozen=True)
+class PhoneNormalisation:
+    """How one run rewrites phone numbers.
+
+    It holds the region of numbers written without a country code, the fields that hold
+    numbers, and whether the platform wants E.164's leading `+`.
+
+    Thread-safe (it holds no state), so that worker threads may apply it.
+    """
+
+    region: str
+    fields: frozenset[str]
+    """Field names, trimmed and case-folded: records are matched the way importCJI matches them."""
+    with_plus: bool
+
+    @classmethod
+    def of(cls, region: str, fields: Iterable[str], with_plus: bool) -> PhoneNormalisation:
+        """Build it from the operator's arguments (`fields`: the built-in phone fields and `phone_fields`)."""
+        return cls(region, frozenset(name.strip().casefold() for name in fields if name.strip()), with_plus)
+
+    def normalise(self, record: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | None]:
+        """Return the record with its phone numbers rewritten, the report's note, and a rejection.
+
+        The record comes back as it is when no number changed (not copied), else as a new dict.
+        The note (None: nothing changed) says which fields changed from which text, for the
+        report only: it holds lead data. The rejection (None: none) names the field and the
+        library's reason, never the number. An empty or absent field is left to the other checks.
+        """
+        changed: dict[str, str] | None = None
+        notes: list[str] = []
+        for name, value in record.items():
+            if not isinstance(name, str) or name.strip().casefold() not in self.fields:
+                continue
+            text = scalar_text(value)
+            if text is None or not text.strip():
+                continue
+            number, problem = self._formatted(text)
+            if problem is not None:
+                return record, None, f"{name} is not a phone number of region {self.region}: {problem}"
+            if number != text:
+                changed = changed if changed is not None else {}
+                changed[name] = number
+                notes.append(f"{name} {text!r}")
+        if changed is None:
+            return record, None, None
+        return {**record, **changed}, "phone numbers normalised from " + ", ".join(notes), None
+
+    def _formatted(self, text: str) -> tuple[str, str | None]:
+        """Return the number in E.164 (as the platform wants it) and None, or "" and the library's reason."""
+        try:
+            number = phonenumbers.parse(text, self.region)
+        except phonenumbers.NumberParseException as error:
+            return "", _PARSE_REASONS.get(error.error_type, "not a number")
+        possibility = phonenumbers.is_possible_number_with_reason(number)
+        if possibility not in _POSSIBLE:
+            return "", _POSSIBILITY_REASONS.get(possibility, "not possible")
+        if not phonenumbers.is_valid_number(number):
+            return "", "not a valid number (no such number range)"
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return (formatted if self.with_plus else formatted.lstrip("+")), None
+
+
+def hygiene_counts(normalisation: PhoneNormalisation | None) -> dict[str, int]:
+    """Return the step's counts, all 0, for a run with the step on; an empty dict when it is off.
+
+    With the step off, summaries and asset extras keep exactly the keys they had without it.
+    """
+    return {name: 0 for name in HYGIENE_COUNTS} if normalisation is not None else {}

@@ -1,0 +1,207 @@
+"""Lead hygiene in the three operators that send records, against the sandbox: phone numbers
+written many ways land as one E.164 number, invalid ones are rejected with the library's reason,
+every record the step touches is counted (summary, asset event) and reported; with the step
+off, summaries keep exactly the keys they had."""
+
+import csv
+import json
+from collections import defaultdict
+
+import pytest
+from file_servers import ftp_file_server
+from task_context import task_context
+
+from airflow_provider_jodo.compat.airflow import AirflowFailException
+from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
+from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
+from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
+
+CAMPAIGN = 1
+ASHA_WRITTEN = ["+91 98000 00001", "098000 00001", "98000 00001"]
+"""One person's number as three sources write it."""
+
+
+def lead(mobile, name):
+    return {"name": name, "mobilenumber": mobile, "emailid": f"{name.lower()}@example.com"}
+
+
+class OutletEvents(defaultdict):
+    """The task runner's `outlet_events` as far as an import uses it: each alias's events' extras."""
+
+    def __init__(self):
+        super().__init__(lambda: self._Events())
+
+    class _Events(list):
+        def add(self, asset, extra):
+            self.append(extra)
+
+
+def push(hook, tmp_path, **kwargs):
+    """Run a ProcessData push; return its summary, its report's lines and its asset event's extra."""
+    events = OutletEvents()
+    operator = JodoImportProcessDataOperator(
+        task_id="push",
+        jodo_conn_id=hook.jodo_conn_id,
+        media=12,
+        update_key="mobilenumber",
+        report_path=str(tmp_path / "report.jsonl"),
+        **kwargs,
+    )
+    summary = operator.execute({"outlet_events": events})
+    report = [json.loads(line) for line in (tmp_path / "report.jsonl").read_text().splitlines()]
+    [extra] = [extra for extras in events.values() for extra in extras]
+    return summary, report, extra
+
+
+def stored_numbers(sandbox):
+    return sorted(c["mobilenumber"] for c in sandbox.store.process_customers("VoiceProcess"))
+
+
+def test_one_number_written_three_ways_lands_as_one_customer_and_a_bad_one_is_reported(
+    sandbox, connect, tmp_path
+):
+    records = [lead(written, f"Asha{i}") for i, written in enumerate(ASHA_WRITTEN)]
+    records += [lead("919812345678", "Ravi"), lead("123", "Short")]
+    summary, report, extra = push(connect(), tmp_path, records=records, phone_region="IN")
+    assert stored_numbers(sandbox) == ["919800000001", "919812345678"]
+    assert (summary["total"], summary["rejected"]) == (5, 1)
+    assert (summary["phone_normalised"], summary["phone_invalid"]) == (3, 0 + 1)
+    assert {name: extra[name] for name in ("phone_normalised", "phone_invalid")} == {
+        "phone_normalised": 3,
+        "phone_invalid": 1,
+    }
+    assert report[0]["key"] == "919800000001"
+    assert report[0]["reason"] == "phone numbers normalised from mobilenumber '+91 98000 00001'"
+    assert report[3]["reason"] is None  # already in the platform's form: untouched
+    assert report[4] == {
+        "index": 4,
+        "key": "123",  # the text the input had
+        "outcome": "rejected",
+        "reason": "mobilenumber is not a phone number of region IN: too short",
+        "request_id": None,
+    }
+
+
+def test_with_phone_plus_the_numbers_keep_their_plus(sandbox, connect, tmp_path):
+    hook = connect(extra={"phone_plus": True})
+    push(hook, tmp_path, records=[lead("098000 00001", "Asha")], phone_region="IN")
+    assert stored_numbers(sandbox) == ["+919800000001"]
+
+
+def test_named_phone_fields_are_normalised_too_and_fail_mode_names_the_record_not_the_number(
+    sandbox, connect, tmp_path
+):
+    records = [{**lead("919800000001", "Asha"), "extrafield2": "098123 45678"}]
+    push(connect(), tmp_path, records=records, phone_region="IN", phone_fields=["extrafield2"])
+    [customer] = sandbox.store.process_customers("VoiceProcess")
+    assert customer["extrafield2"] == "919812345678"
+    bad = [lead("919800000002", "Bo"), {**lead("919800000003", "Cy"), "extrafield2": "12ab"}]
+    with pytest.raises(AirflowFailException) as failure:
+        push(
+            connect(),
+            tmp_path,
+            records=bad,
+            phone_region="IN",
+            phone_fields=["extrafield2"],
+            on_invalid="fail",
+        )
+    assert str(failure.value) == (
+        "records[1] is invalid: extrafield2 is not a phone number of region IN: not a number; "
+        "nothing was sent"
+    )
+    assert stored_numbers(sandbox) == ["919800000001"]
+
+
+def test_with_the_step_off_numbers_go_as_they_are_and_the_summary_has_its_old_keys(
+    sandbox, connect, tmp_path
+):
+    records = [lead("098000 00001", "Asha"), lead("919812345678", "Ravi")]
+    summary, report, extra = push(connect(), tmp_path, records=records)
+    assert stored_numbers(sandbox) == ["919812345678"]  # the other is not 3 to 16 digits
+    assert set(summary) == {
+        "request_ids",
+        "total",
+        "inserted",
+        "updated",
+        "accepted",
+        "skipped",
+        "rejected",
+        "report_path",
+    }
+    assert "phone_normalised" not in extra and report[0]["outcome"] == "rejected"
+
+
+def test_cji_records_normalise_the_dial_list_number(sandbox, connect):
+    events = OutletEvents()
+    records = [{"name": f"Asha{i}", "phone1": written} for i, written in enumerate(ASHA_WRITTEN)]
+    records.append({"name": "Nobody", "phone1": "+999 1234 5678"})
+    operator = JodoImportCJIRecordsOperator(
+        task_id="import",
+        campaign_id=CAMPAIGN,
+        jodo_conn_id=connect().jodo_conn_id,
+        records=records,
+        phone_field="phone1",
+        duplicate_way="update",
+        phone_region="IN",
+    )
+    summary = operator.execute({**task_context(), "outlet_events": events})
+    assert sorted(c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN)) == ["919800000001"]
+    assert (summary["inserted"], summary["rejected"]) == (1, 1)
+    assert (summary["phone_normalised"], summary["phone_invalid"]) == (3, 1)
+    assert summary["rejections"] == [
+        {"index": 3, "reason": "phone1 is not a phone number of region IN: invalid country code"}
+    ]
+    [[extra]] = events.values()
+    assert (extra["phone_normalised"], extra["phone_invalid"]) == (3, 1)
+
+
+@pytest.fixture
+def ftp(tmp_path, monkeypatch):
+    """A writable FTP server as Airflow connection `ftp_stage`; yields its directory."""
+    directory = tmp_path / "ftp"
+    directory.mkdir()
+    with ftp_file_server(directory, "stager", "ftp-pass-4", writable=True) as base:
+        conn = {"conn_type": "ftp", "host": "127.0.0.1", "port": int(base.rsplit(":", 1)[1])}
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_FTP_STAGE", json.dumps({**conn, "login": "stager", "password": "ftp-pass-4"})
+        )
+        yield directory
+
+
+def test_the_stage_operator_stages_normalised_numbers_and_leaves_invalid_ones_out(sandbox, connect, ftp):
+    records = [
+        {"name": "Asha", "phone1": "098000 00001"},
+        {"name": "Ravi", "phone1": "+91 98123 45678", "alt": "0"},
+    ]
+    records.append({"name": "Nobody", "phone1": "123"})
+    ctx = task_context()
+    JodoStageAndImportOperator(
+        task_id="stage",
+        campaign_id=CAMPAIGN,
+        jodo_conn_id=connect().jodo_conn_id,
+        ftp_conn_id="ftp_stage",
+        remote_path="leads.csv",
+        records=records,
+        columns=["name", "phone1", "alt"],
+        phone_field="phone1",
+        phone_region="IN",
+        wait_for_completion=False,
+    ).execute(ctx)
+    assert list(csv.reader((ftp / "leads.csv").open())) == [
+        ["name", "phone1", "alt"],
+        ["Asha", "919800000001", ""],
+        ["Ravi", "919812345678", "0"],
+    ]
+    staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
+    assert {
+        name: staging[name] for name in ("total", "staged", "rejected", "phone_normalised", "phone_invalid")
+    } == {
+        "total": 3,
+        "staged": 2,
+        "rejected": 1,
+        "phone_normalised": 2,
+        "phone_invalid": 1,
+    }
+    assert staging["rejections"] == [
+        {"index": 2, "reason": "phone1 is not a phone number of region IN: too short"}
+    ]

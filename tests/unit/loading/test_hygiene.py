@@ -1,0 +1,91 @@
+"""Lead hygiene's phone numbers: written a dozen ways in, E.164 out, by libphonenumber's rules;
+impossible and invalid numbers rejected with the library's reason and never quoted in it."""
+
+import pytest
+
+from airflow_provider_jodo.loading.hygiene import (
+    HYGIENE_COUNTS,
+    PhoneNormalisation,
+    hygiene_counts,
+    phone_fields_argument,
+    phone_region_argument,
+)
+
+INDIA = PhoneNormalisation.of("IN", ["mobilenumber", " Phone1 "], with_plus=False)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["+91 98000 00001", "098000 00001", "98000 00001", "+91-98000-00001", "0091 98000 00001"],
+)
+def test_one_indian_mobile_written_many_ways_becomes_one_number(written):
+    record, note, rejection = INDIA.normalise({"name": "Asha", "mobilenumber": written})
+    assert (record, rejection) == ({"name": "Asha", "mobilenumber": "919800000001"}, None)
+    assert note == f"phone numbers normalised from mobilenumber {written!r}"
+
+
+def test_a_number_already_in_the_platforms_form_leaves_the_record_as_it_was():
+    record = {"mobilenumber": "919800000001", "phone1": "", "other": "098000 00001"}  # other: no phone
+    assert INDIA.normalise(record) == (record, None, None)
+    assert INDIA.normalise(record)[0] is record  # not copied
+
+
+def test_the_plus_as_the_connection_says_and_a_foreign_number_keeps_its_country():
+    with_plus = PhoneNormalisation.of("IN", ["mobilenumber"], with_plus=True)
+    assert with_plus.normalise({"mobilenumber": "098000 00001"})[0] == {"mobilenumber": "+919800000001"}
+    assert with_plus.normalise({"mobilenumber": "+1 (415) 555-0123"})[0] == {"mobilenumber": "+14155550123"}
+    us = PhoneNormalisation.of("US", ["mobilenumber"], with_plus=False)
+    assert us.normalise({"mobilenumber": "(415) 555-0123"})[0] == {"mobilenumber": "14155550123"}
+
+
+def test_named_fields_match_trimmed_and_in_any_case_and_a_number_value_is_read_as_text():
+    record, note, _ = INDIA.normalise({"PHONE1": 9800000002, "mobilenumber": "+919800000001"})
+    assert record == {"PHONE1": "919800000002", "mobilenumber": "+919800000001"[1:]}
+    assert note is not None and "PHONE1 '9800000002'" in note
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("12ab", "not a number"),
+        ("123", "too short"),
+        ("98000 00001 2345 6789", "too long"),
+        ("+999 1234 5678", "invalid country code"),
+        ("+91 10000 00000", "not a valid number (no such number range)"),
+    ],
+)
+def test_an_impossible_or_invalid_number_rejects_the_record_with_the_librarys_reason(written, reason):
+    record = {"mobilenumber": "919800000001", "phone1": written}
+    kept, note, rejection = INDIA.normalise(record)
+    assert kept is record and note is None
+    assert rejection == f"phone1 is not a phone number of region IN: {reason}"
+    assert written not in rejection  # lead data never in a reason: it reaches logs and errors
+
+
+def test_empty_and_absent_numbers_are_left_to_the_other_checks():
+    record = {"mobilenumber": "  ", "phone1": None}
+    assert INDIA.normalise(record) == (record, None, None)
+
+
+@pytest.mark.parametrize(("value", "region"), [(None, None), ("in", "IN"), (" US ", "US")])
+def test_phone_region_is_off_or_a_known_region(value, region):
+    assert phone_region_argument(value) == region
+
+
+@pytest.mark.parametrize("value", ["India", "XX", "", 91])
+def test_an_unknown_phone_region_fails_naming_the_parameter(value):
+    with pytest.raises(ValueError, match=r"phone_region=.* is not a region libphonenumber knows"):
+        phone_region_argument(value)
+
+
+def test_phone_fields_is_a_list_of_names():
+    assert phone_fields_argument(None) == ()
+    assert phone_fields_argument(["alt_phone"]) == ("alt_phone",)
+    for value in ("alt_phone", [""], [3]):
+        with pytest.raises(ValueError, match=r"phone_fields=.* must be a list of field names"):
+            phone_fields_argument(value)
+
+
+def test_the_counts_exist_only_when_the_step_is_on():
+    assert hygiene_counts(None) == {}
+    assert hygiene_counts(INDIA) == dict.fromkeys(HYGIENE_COUNTS, 0)
