@@ -176,6 +176,7 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             context,
             {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned},
             total - counts["rejected"],
+            cleaned,
         )
         summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned}
         return {**summary, "rejections": rejections}

@@ -233,7 +233,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
         extra: dict[str, Any] = {"total": total, **counts, **cleaned, "requests": len(request_ids)}
         extra["report_path"] = printable_uri(report_location)
-        self.record_import(context, extra, loaded)
+        self.record_import(context, extra, loaded, cleaned)
         summary = {"request_ids": request_ids, "total": total, **counts, **cleaned}
         return {**summary, "report_path": report_location}
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 
 import pytest
 from file_servers import ftp_file_server
+from openlineage.client.serde import Serde
 from task_context import task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
@@ -37,7 +38,8 @@ class OutletEvents(defaultdict):
 
 
 def push(hook, tmp_path, **kwargs):
-    """Run a ProcessData push; return its summary, its report's lines and its asset event's extra."""
+    """Run a ProcessData push; return its summary, its report's lines, its asset event's extra and
+    its OpenLineage output statistics."""
     events = OutletEvents()
     operator = JodoImportProcessDataOperator(
         task_id="push",
@@ -50,7 +52,8 @@ def push(hook, tmp_path, **kwargs):
     summary = operator.execute({"outlet_events": events})
     report = [json.loads(line) for line in (tmp_path / "report.jsonl").read_text().splitlines()]
     [extra] = [extra for extras in events.values() for extra in extras]
-    return summary, report, extra
+    [output] = operator.get_openlineage_facets_on_complete(None).outputs
+    return summary, report, extra, Serde.to_dict(output.outputFacets["outputStatistics"])
 
 
 def stored_numbers(sandbox):
@@ -62,7 +65,7 @@ def test_one_number_written_three_ways_lands_as_one_customer_and_a_bad_one_is_re
 ):
     records = [lead(written, f"Asha{i}") for i, written in enumerate(ASHA_WRITTEN)]
     records += [lead("919812345678", "Ravi"), lead("123", "Short")]
-    summary, report, extra = push(connect(), tmp_path, records=records, phone_region="IN")
+    summary, report, extra, statistics = push(connect(), tmp_path, records=records, phone_region="IN")
     assert stored_numbers(sandbox) == ["919800000001", "919812345678"]
     assert (summary["total"], summary["rejected"]) == (5, 1)
     assert (summary["phone_normalised"], summary["phone_invalid"]) == (3, 0 + 1)
@@ -70,6 +73,8 @@ def test_one_number_written_three_ways_lands_as_one_customer_and_a_bad_one_is_re
         "phone_normalised": 3,
         "phone_invalid": 1,
     }
+    assert statistics["rowCount"] == 4
+    assert (statistics["phone_normalised"], statistics["phone_invalid"]) == (3, 1)
     assert report[0]["key"] == "919800000001"
     assert report[0]["reason"] == "phone numbers normalised from mobilenumber '+91 98000 00001'"
     assert report[3]["reason"] is None  # already in the platform's form: untouched
@@ -116,7 +121,7 @@ def test_with_the_step_off_numbers_go_as_they_are_and_the_summary_has_its_old_ke
     sandbox, connect, tmp_path
 ):
     records = [lead("098000 00001", "Asha"), lead("919812345678", "Ravi")]
-    summary, report, extra = push(connect(), tmp_path, records=records)
+    summary, report, extra, statistics = push(connect(), tmp_path, records=records)
     assert stored_numbers(sandbox) == ["919812345678"]  # the other is not 3 to 16 digits
     assert set(summary) == {
         "request_ids",
@@ -129,6 +134,7 @@ def test_with_the_step_off_numbers_go_as_they_are_and_the_summary_has_its_old_ke
         "report_path",
     }
     assert "phone_normalised" not in extra and report[0]["outcome"] == "rejected"
+    assert "phone_normalised" not in statistics
 
 
 def test_cji_records_normalise_the_dial_list_number(sandbox, connect):
