@@ -147,3 +147,70 @@ def hygiene_counts(normalisation: PhoneNormalisation | None) -> dict[str, int]:
     With the step off, summaries and asset extras keep exactly the keys they had without it.
     """
     return {name: 0 for name in HYGIENE_COUNTS} if normalisation is not None else {}
+
+
+DUPLICATE_IN_INPUT = "duplicate_in_input"
+"""Records whose key an earlier record of the same input already had, whatever became of them."""
+ON_DUPLICATE_IN_INPUT_CHOICES = ("last", "first", "reject")
+"""`last`: send every record, so that the platform keeps the last (as without the step); `first`:
+send the first record of a key and skip the later ones; `reject`: send the first and reject the
+later ones."""
+
+
+def on_duplicate_in_input_argument(value: Any) -> str:
+    """Return `on_duplicate_in_input` once it is one of `ON_DUPLICATE_IN_INPUT_CHOICES`.
+
+    :raises ValueError: naming the parameter and the choices.
+    """
+    if value not in ON_DUPLICATE_IN_INPUT_CHOICES:
+        choices = ", ".join(map(repr, ON_DUPLICATE_IN_INPUT_CHOICES))
+        raise ValueError(f"on_duplicate_in_input={value!r} is not one of {choices}")
+    return value
+
+
+class InputDuplicates:
+    """Which records of one input repeat an earlier record's key, and what becomes of them.
+
+    Records are judged in input order, as they stream past: a later record can replace an
+    earlier one only by being sent after it (`last`, the platform keeps the last), never by
+    recalling it. The index maps each distinct key to the row that holds it now: a dict of
+    key -> row number, about 120 bytes a distinct key (120 MB for a million), the one part of a
+    run that grows with its input. Notes name rows by number only (never a key: lead data), so
+    they may reach logs. One instance judges one pass over the input.
+    """
+
+    def __init__(self, policy: str) -> None:
+        """:param policy: the operator's checked `on_duplicate_in_input`."""
+        self.policy = policy
+        self.count = 0
+        self._rows: dict[str, int] = {}
+
+    def judge(self, index: int, key: str | None) -> tuple[str | None, str | None]:
+        """Return what becomes of record `index` of key `key` (normalised): (outcome, note).
+
+        The outcome is None (send it), `skipped` or `rejected`; the note, None for a key not
+        seen before, says which row won or which it replaced. An empty or absent key is not
+        judged.
+        """
+        if not key:
+            return None, None
+        earlier = self._rows.setdefault(key, index)
+        if earlier == index:
+            return None, None
+        self.count += 1
+        if self.policy == "last":
+            self._rows[key] = index
+            return None, f"duplicate in input: replaces records[{earlier}] (on_duplicate_in_input='last')"
+        if self.policy == "first":
+            return "skipped", f"duplicate in input: records[{earlier}] won (on_duplicate_in_input='first')"
+        return "rejected", f"duplicate in input of records[{earlier}] (on_duplicate_in_input='reject')"
+
+
+def duplicate_counts(duplicates: InputDuplicates) -> dict[str, int]:
+    """Return `{DUPLICATE_IN_INPUT: n}` when the input held duplicates or the policy is not `last`.
+
+    With the default `last` and no duplicate, summaries keep exactly the keys they had.
+    """
+    if duplicates.count or duplicates.policy != "last":
+        return {DUPLICATE_IN_INPUT: duplicates.count}
+    return {}

@@ -20,7 +20,11 @@ from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import JodoInvalidRequestError
 from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.loading.campaign_rules import data_record_problem, refusal_naming_fields
+from airflow_provider_jodo.loading.campaign_rules import (
+    data_record_problem,
+    dial_numbers,
+    refusal_naming_fields,
+)
 from airflow_provider_jodo.loading.checks import (
     DEFAULT_MIN_LOADED,
     check_loaded,
@@ -33,8 +37,11 @@ from airflow_provider_jodo.loading.checks import column_mapping as column_mappin
 from airflow_provider_jodo.loading.hygiene import (
     PHONE_INVALID,
     PHONE_NORMALISED,
+    InputDuplicates,
     PhoneNormalisation,
+    duplicate_counts,
     hygiene_counts,
+    on_duplicate_in_input_argument,
     phone_fields_argument,
     phone_region_argument,
 )
@@ -74,7 +81,10 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     cannot be sent without mangling it, or the platform refuses it; anything else (credentials,
     campaign, platform) fails the task. With `phone_region`, the summary also counts
     `phone_normalised` (records sent with a number rewritten) and `phone_invalid` (records
-    rejected for a number, within `rejected`): see `loading.hygiene`.
+    rejected for a number, within `rejected`): see `loading.hygiene`. Records whose dial-list
+    number (`phone_field`, normalised) an earlier record of the input had are counted as
+    `duplicate_in_input` (present when there were some, or with `on_duplicate_in_input` `first`
+    or `reject`); a rejected one's reason names the row that won.
 
     On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
     `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
@@ -105,6 +115,10 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         record whose number is impossible or invalid is rejected with the reason. None
         (default): numbers are sent as they are read.
     :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
+    :param on_duplicate_in_input: what becomes of a record whose dial-list number (normalised)
+        an earlier record of the input had: `last` (default) sends it, and the policies decide
+        as for any duplicate; `first` skips it (outcome `skipped`); `reject` rejects it. `first`
+        and `reject` need a `phone_field`.
     :param jodo_conn_id: the `jodo` connection.
     """
 
@@ -126,6 +140,7 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
         phone_region: str | None = None,
         phone_fields: Sequence[str] | None = None,
+        on_duplicate_in_input: str = "last",
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -141,6 +156,7 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
         self.phone_region = phone_region_argument(phone_region)
         self.phone_fields = phone_fields_argument(phone_fields)
+        self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
@@ -150,16 +166,21 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         """Import every record; return the summary described in the class docstring."""
         normalisation = self._phone_normalisation()
         if self.on_invalid == "fail":
-            for index, record in enumerate(self._mapped_records()):
-                problem = _record_problem(record, self.policies.phone_field, normalisation)[1]
-                if problem is not None:
+            duplicates = InputDuplicates(self.on_duplicate_in_input)
+            judged = self._judged_records(normalisation, duplicates, hygiene_counts(normalisation))
+            for index, (_, outcome, problem) in enumerate(judged):
+                if outcome == "rejected":
                     raise AirflowFailException(f"records[{index}] is invalid: {problem}; nothing was sent")
         cleaned = hygiene_counts(normalisation)
+        duplicates = InputDuplicates(self.on_duplicate_in_input)
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            counts, rejections = self._import_records(hook, normalisation, cleaned)
+            counts, rejections = self._import_records(
+                hook, self._judged_records(normalisation, duplicates, cleaned)
+            )
         finally:
             hook.close()
+        cleaned.update(duplicate_counts(duplicates))
         total = sum(counts.values())
         self.log.info(
             "campaign %s: %d records, %d inserted, %d updated, %d skipped, %d rejected",
@@ -197,11 +218,11 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         return PhoneNormalisation.of(self.phone_region, fields, with_plus)
 
     def _import_records(
-        self, hook: JodoHook, normalisation: PhoneNormalisation | None, cleaned: dict[str, int]
+        self, hook: JodoHook, judged: Iterator[tuple[Any, str | None, str | None]]
     ) -> tuple[dict[str, int], list[dict[str, Any]]]:
-        """Send every record, `max_in_flight` at a time; return the counts and the first rejections.
+        """Send every record to send, `max_in_flight` at a time; return the counts and the first rejections.
 
-        The hygiene step's records are counted in `cleaned`.
+        :param judged: the input as `_judged_records` yields it.
         """
         counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
         rejections: list[dict[str, Any]] = []
@@ -217,13 +238,10 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             hook.settings.base_url,  # resolved here, before worker threads share the hook
             self.max_in_flight,
         )
-        import_one = partial(self._import_one, hook, normalisation)
-        outcomes = map_in_order(import_one, self._mapped_records(), self.max_in_flight)
+        outcomes = map_in_order(partial(self._import_one, hook), judged, self.max_in_flight)
         with closing(outcomes):
-            for index, (_, (outcome, reason, hygiene)) in enumerate(outcomes):
+            for index, (_, (outcome, reason)) in enumerate(outcomes):
                 counts[outcome] += 1
-                if hygiene is not None:
-                    cleaned[hygiene] += 1
                 if reason is not None and len(rejections) < REJECTIONS_REPORTED:
                     self.log.warning("records[%d] rejected: %s", index, reason)
                     rejections.append({"index": index, "reason": reason})
@@ -236,44 +254,70 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         for record in records_with_known_columns(iter_records(self.records, None), self.column_mapping):
             yield apply_column_mapping(record, self.column_mapping) if isinstance(record, Mapping) else record
 
-    def _import_one(
-        self, hook: JodoHook, normalisation: PhoneNormalisation | None, record: Any
-    ) -> tuple[str, str | None, str | None]:
-        """Return (outcome, rejection reason, hygiene count) for one record (in a worker thread).
+    def _judged_records(
+        self, normalisation: PhoneNormalisation | None, duplicates: InputDuplicates, cleaned: dict[str, int]
+    ) -> Iterator[tuple[Any, str | None, str | None]]:
+        """Yield (record, outcome before sending, reason) for every input record, in input order.
 
-        Errors about the record itself reject it; anything else (credentials, campaign,
-        platform) fails the task. The hygiene count names what the step did to a record sent
-        or rejected (None: nothing).
+        The outcome is None for a record to send (with its phone numbers rewritten, when
+        `normalisation` is given), else `rejected` with the reason, or `skipped` (a duplicate
+        left out, no reason). Run in this thread, in input order: `duplicates` judges the
+        dial-list numbers as they come; the hygiene step's records are counted in `cleaned`.
         """
-        record, problem, hygiene = _record_problem(record, self.policies.phone_field, normalisation)
-        if problem is not None:
-            return "rejected", problem, hygiene
+        phone_field = self.policies.phone_field
+        for index, record in enumerate(self._mapped_records()):
+            note = None
+            if normalisation is not None and isinstance(record, dict):
+                normalised, note, invalid = normalisation.normalise(record)
+                if invalid is not None:
+                    cleaned[PHONE_INVALID] += 1
+                    yield record, "rejected", invalid
+                    continue
+                record = normalised
+            problem = data_record_problem(record, phone_field)
+            if problem is not None:
+                yield record, "rejected", problem
+                continue
+            number = next(dial_numbers(record, phone_field), None)
+            outcome, duplicate_note = duplicates.judge(index, number and number[1])
+            if outcome is not None:
+                yield record, outcome, duplicate_note if outcome == "rejected" else None
+                continue
+            if note is not None:
+                cleaned[PHONE_NORMALISED] += 1
+            yield record, None, None
+
+    def _import_one(
+        self, hook: JodoHook, judged: tuple[Any, str | None, str | None]
+    ) -> tuple[str, str | None]:
+        """Return (outcome, rejection reason) for one record of `_judged_records` (in a worker thread).
+
+        A record judged before sending is not sent. Errors about the record itself reject it;
+        anything else (credentials, campaign, platform) fails the task.
+        """
+        record, outcome, reason = judged
+        if outcome is not None:
+            return outcome, reason
         try:
             result = hook.import_cji(
                 campaign_id=self.campaign_id, source=CJISource.DATA, record=record, policies=self.policies
             )
         except JodoInvalidRequestError as error:
             if error.code in _RECORDS_OWN_FAULT_CODES:
-                return "rejected", refusal_naming_fields(error, record), hygiene
+                return "rejected", refusal_naming_fields(error, record)
             raise
         assert result.outcome is not None  # an inline record's import always has one
-        return result.outcome.value, None, hygiene
+        return result.outcome.value, None
 
 
-def _record_problem(
-    record: Any, phone_field: str, normalisation: PhoneNormalisation | None
-) -> tuple[Any, str | None, str | None]:
-    """Return the record as it is to be sent, why it cannot be (None: it can), and the hygiene count.
+def duplicate_policy_with_dial_list(value: Any, policies: CJIPolicies) -> str:
+    """Return `on_duplicate_in_input` once checked; `first` and `reject` need the dial list's number.
 
-    With `normalisation`, its phone numbers are rewritten first: the count is `PHONE_NORMALISED`
-    when one changed and the record is sent, `PHONE_INVALID` when one rejects the record, None
-    otherwise.
+    :raises ValueError: naming the parameter.
     """
-    hygiene = None
-    if normalisation is not None and isinstance(record, dict):
-        record, note, invalid = normalisation.normalise(record)
-        if invalid is not None:
-            return record, invalid, PHONE_INVALID
-        hygiene = PHONE_NORMALISED if note is not None else None
-    problem = data_record_problem(record, phone_field)
-    return record, problem, hygiene if problem is None else None
+    policy = on_duplicate_in_input_argument(value)
+    if policy != "last" and not policies.phone_field:
+        raise ValueError(
+            f"on_duplicate_in_input={policy!r} judges records by the dial list's number: give phone_field"
+        )
+    return policy

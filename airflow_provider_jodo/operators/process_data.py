@@ -36,8 +36,11 @@ from airflow_provider_jodo.loading.checks import column_mapping as column_mappin
 from airflow_provider_jodo.loading.hygiene import (
     PHONE_INVALID,
     PHONE_NORMALISED,
+    InputDuplicates,
     PhoneNormalisation,
+    duplicate_counts,
     hygiene_counts,
+    on_duplicate_in_input_argument,
     phone_fields_argument,
     phone_region_argument,
 )
@@ -103,7 +106,11 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     Memory does not grow with the input: about `2 * max_in_flight` batches are held. With
     `phone_region`, the summary also counts `phone_normalised` (records sent with a number
     rewritten; their report line says from what) and `phone_invalid` (records rejected for a
-    number, within `rejected`): see `loading.hygiene`.
+    number, within `rejected`): see `loading.hygiene`. Records whose update key an earlier
+    record of the input had are counted as `duplicate_in_input` (present when there were some,
+    or with `on_duplicate_in_input` `first` or `reject`), each with its report line naming the
+    row that won or the row it replaced; the key index this takes grows with the input's
+    distinct keys (about 125 bytes each).
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
     `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,
@@ -151,6 +158,9 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         is impossible or invalid is rejected with the reason. None (default): numbers are sent
         as they are read.
     :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
+    :param on_duplicate_in_input: what becomes of a record whose update key (normalised) an
+        earlier record of the input had: `last` (default) sends it, and the platform keeps the
+        last; `first` skips it (outcome `skipped`); `reject` rejects it.
     :param jodo_conn_id: the `jodo` connection.
     """
 
@@ -178,6 +188,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
         phone_region: str | None = None,
         phone_fields: Sequence[str] | None = None,
+        on_duplicate_in_input: str = "last",
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -202,6 +213,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         self.storage_conn_id = storage_conn_id
         self.phone_region = phone_region_argument(phone_region)
         self.phone_fields = phone_fields_argument(phone_fields)
+        self.on_duplicate_in_input = on_duplicate_in_input_argument(on_duplicate_in_input)
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([PROCESS_IMPORTS])
 
@@ -217,14 +229,19 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         """Check, batch and push the records; return the summary described in the class docstring."""
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
         normalisation = self._phone_normalisation()
-        cleaned = hygiene_counts(normalisation)
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
             record_count = self._check_input(source_file, normalisation)
             report_location, report_conn_id = self._report_location(context)
             with local_target(report_location, report_conn_id, "report_path") as report_path:
-                counts, request_ids = self._push_reported(
-                    call_datetime, _Input(source_file, record_count, normalisation, cleaned), report_path
+                run_input = _Input(
+                    source_file,
+                    record_count,
+                    normalisation,
+                    InputDuplicates(self.on_duplicate_in_input),
+                    hygiene_counts(normalisation),
                 )
+                counts, request_ids = self._push_reported(call_datetime, run_input, report_path)
+                cleaned = {**run_input.cleaned, **duplicate_counts(run_input.duplicates)}
                 total = sum(counts.values())
                 self._log_outcomes(counts, cleaned, len(request_ids), report_location)
                 loaded = total - counts["rejected"]
@@ -321,8 +338,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         else:
             record_count = check_lead_file(source_file)
         if self.on_invalid == "fail":
-            for index, _, reason, _ in self._checked_records(source_file, normalisation):
-                if reason is not None:
+            duplicates = InputDuplicates(self.on_duplicate_in_input)
+            checked = self._checked_records(
+                source_file, normalisation, duplicates, hygiene_counts(normalisation)
+            )
+            for index, _, outcome, reason in checked:
+                if outcome == RecordOutcomeKind.REJECTED.value:
                     raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
         return record_count
 
@@ -365,7 +386,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                     result = hook.read_import_answer(chunk.request, answer)
                     request_ids.append(result.request_id)
                 accepted_before = counts["accepted"]
-                rejected = _report_chunk(report, chunk, result, counts, run_input.cleaned)
+                rejected = _report_chunk(report, chunk, result, counts)
                 progress.advance(len(chunk.entries), rejected, counts["accepted"] - accepted_before)
         progress.finish()
         return request_ids
@@ -380,15 +401,17 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         entries: list[tuple[int, Any, str | None, str | None]] = []
         batch: list[dict[str, Any]] = []
         span = CHUNK_SPAN_BATCHES * self.batch_size
-        checked = self._checked_records(run_input.source_file, run_input.normalisation)
-        for index, record, reason, note in checked:
-            if reason is None:
-                entries.append((index, None, None, note))
+        checked = self._checked_records(
+            run_input.source_file, run_input.normalisation, run_input.duplicates, run_input.cleaned
+        )
+        for index, record, outcome, text in checked:
+            if outcome is None:
+                entries.append((index, None, None, text))
                 batch.append(record)  # type: ignore[arg-type]
             else:
                 # As text or None: the raw value may be anything, even what JSON cannot hold.
                 key = scalar_text(record.get(self.update_key.value)) if record else None
-                entries.append((index, key, reason, note))
+                entries.append((index, key, outcome, text))
             if len(batch) >= self.batch_size or len(entries) >= span:
                 yield _Chunk(entries, prepare(batch) if batch else None)
                 entries, batch = [], []
@@ -396,27 +419,47 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             yield _Chunk(entries, prepare(batch) if batch else None)
 
     def _checked_records(
-        self, source_file: str | None, normalisation: PhoneNormalisation | None
+        self,
+        source_file: str | None,
+        normalisation: PhoneNormalisation | None,
+        duplicates: InputDuplicates,
+        cleaned: dict[str, int],
     ) -> Iterator[tuple[int, dict[str, Any] | None, str | None, str | None]]:
-        """Yield (index, mapped record or None, rejection reason or None, hygiene note or None) per record.
+        """Yield (index, mapped record or None, outcome before sending, text) for every input record.
 
-        `source_file` is the local copy of `source_path` (None: the input is `records`). With
-        `normalisation`, the record comes with its phone numbers rewritten; the note says what
-        changed (`PHONE_NORMALISED`), or is `PHONE_INVALID` with the rejection it caused.
+        The outcome is None for a record to send (the text: the hygiene step's note for its
+        report line, or None), else `rejected` or `skipped` (the text: the reason). `source_file`
+        is the local copy of `source_path` (None: the input is `records`). With `normalisation`,
+        a record to send has its phone numbers rewritten (a rejected one is as it was read); the
+        step's records are counted in `cleaned`. `duplicates` judges the update keys.
         """
+        rejected = RecordOutcomeKind.REJECTED.value
+        key_field = self.update_key.value
         records = records_with_known_columns(iter_records(self.records, source_file), self.column_mapping)
         for index, raw in enumerate(records):
             if type(raw) is not dict and not isinstance(raw, Mapping):  # a dict skips the ABC check
-                yield index, None, not_a_record_reason(raw), None
+                yield index, None, rejected, not_a_record_reason(raw)
                 continue
             record = apply_column_mapping(raw, self.column_mapping)
             note = None
             if normalisation is not None:
-                record, note, invalid = normalisation.normalise(record)
+                normalised, note, invalid = normalisation.normalise(record)
                 if invalid is not None:
-                    yield index, record, invalid, PHONE_INVALID
+                    cleaned[PHONE_INVALID] += 1
+                    yield index, record, rejected, invalid
                     continue
-            yield index, record, check_lead(record, self.update_key)[1], note
+                record = normalised
+            fields, reason = check_lead(record, self.update_key)
+            if reason is not None:
+                yield index, record, rejected, reason
+                continue
+            outcome, duplicate_note = duplicates.judge(index, fields[key_field].strip())
+            if outcome is not None:
+                yield index, record, outcome, duplicate_note
+                continue
+            if note is not None:
+                cleaned[PHONE_NORMALISED] += 1
+            yield index, record, None, "; ".join(filter(None, (note, duplicate_note))) or None
 
 
 @dataclass(frozen=True)
@@ -424,12 +467,14 @@ class _Input:
     """What one run reads, and the hygiene step's part in it.
 
     The local copy of `source_path` (None: `records`), its record count when known, the phone
-    normalisation (None: off) and the step's counts, filled as the report is written.
+    normalisation (None: off), the judge of duplicate keys and the step's counts, filled as the
+    input is read.
     """
 
     source_file: str | None
     record_count: int | None
     normalisation: PhoneNormalisation | None
+    duplicates: InputDuplicates
     cleaned: dict[str, int]
 
 
@@ -437,9 +482,10 @@ class _Input:
 class _Chunk:
     """Consecutive input records of a ProcessData push.
 
-    `entries` has one `(index, key, reason, note)` per record in input order, where a reason
-    means rejected before sending and None means sent; the note is the hygiene step's (see
-    `_checked_records`). `request` carries the records sent, in the same order (None: none).
+    `entries` has one `(index, key, outcome, text)` per record in input order: an outcome
+    (`rejected`, `skipped`) for a record not sent, with its reason, None for one sent, with the
+    hygiene step's note or None (see `_checked_records`). `request` carries the records sent, in
+    the same order (None: none).
     """
 
     entries: list[tuple[int, Any, str | None, str | None]]
@@ -456,33 +502,29 @@ def _report_chunk(
     chunk: _Chunk,
     result: ProcessDataImport | None,
     counts: dict[str, int],
-    cleaned: dict[str, int],
 ) -> int:
     """Write a chunk's report lines in input order (in one write) and count its outcomes.
 
-    The hygiene step's records are counted in `cleaned` too; a normalised record's line gives,
-    as its reason, the numbers it had (after the platform's reason, if any). Return how many
-    of the chunk's records were rejected (before sending or by the platform).
+    A record the hygiene step touched has its note as its line's reason (after the platform's
+    reason, if any). Return how many of the chunk's records were rejected (before sending or by
+    the platform).
     """
     outcomes = iter(result.records if result is not None else ())  # hook: one per record sent
     request_id = result.request_id if result is not None else None
     rejected_value = RecordOutcomeKind.REJECTED.value
     rejected = 0
     lines = []
-    for index, key, reason, note in chunk.entries:
-        if reason is not None:
-            lines.append(report_line(index, key, rejected_value, reason, None))
-            counts[rejected_value] += 1
-            rejected += 1
-            if note == PHONE_INVALID:
-                cleaned[PHONE_INVALID] += 1
+    for index, key, unsent, text in chunk.entries:
+        if unsent is not None:
+            lines.append(report_line(index, key, unsent, text, None))
+            counts[unsent] += 1
+            rejected += unsent == rejected_value
             continue
         outcome = next(outcomes)
         kind = outcome.outcome.value
         outcome_reason = outcome.reason
-        if note is not None:
-            cleaned[PHONE_NORMALISED] += 1
-            outcome_reason = f"{outcome_reason}; {note}" if outcome_reason else note
+        if text is not None:
+            outcome_reason = f"{outcome_reason}; {text}" if outcome_reason else text
         lines.append(report_line(index, outcome.key, kind, outcome_reason, request_id))
         counts[kind] += 1
         rejected += kind == rejected_value

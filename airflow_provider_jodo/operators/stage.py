@@ -23,7 +23,7 @@ from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import clear_job_reference
 from airflow_provider_jodo.loading.campaign_csv import campaign_row
-from airflow_provider_jodo.loading.campaign_rules import dial_number_problem
+from airflow_provider_jodo.loading.campaign_rules import dial_number_problem, dial_numbers
 from airflow_provider_jodo.loading.checks import (
     check_loaded,
     on_invalid_policy,
@@ -34,7 +34,9 @@ from airflow_provider_jodo.loading.checks import column_mapping as column_mappin
 from airflow_provider_jodo.loading.hygiene import (
     PHONE_INVALID,
     PHONE_NORMALISED,
+    InputDuplicates,
     PhoneNormalisation,
+    duplicate_counts,
     hygiene_counts,
     phone_fields_argument,
     phone_region_argument,
@@ -43,7 +45,7 @@ from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
 from airflow_provider_jodo.loading.storage import file_name_part, local_source
 from airflow_provider_jodo.operators.cji_file import FileJob, FileJobOperator
-from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
+from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED, duplicate_policy_with_dial_list
 from airflow_provider_jodo.operators.lineage import location_lineage, query_lineage
 from airflow_provider_jodo.protocol.wire.cji_parameters import names_csv_file
 
@@ -68,7 +70,9 @@ class JodoStageAndImportOperator(FileJobOperator):
     Returns the job's final state and counts (with `wait_for_completion=False`:
     `{"job_id", "job_url"}`); pushes the staging summary (`file_url`, `total`, `staged`,
     `rejected`, the first rejections with their record index; with `phone_region` also
-    `phone_normalised` and `phone_invalid`, see `loading.hygiene`) to XCom key `staging`. Fewer
+    `phone_normalised` and `phone_invalid`, see `loading.hygiene`; `duplicate_in_input` when the
+    input repeated a dial-list number or `on_duplicate_in_input` is not `last`, and `skipped`
+    with `first`) to XCom key `staging`. Fewer
     staged records than `min_loaded` (default 1: none at all, from an empty input or one whose
     every record is rejected) fail the task before anything is uploaded; with `min_loaded=0`
     an input with no record to stage skips it. A `source_path` file is read whole before
@@ -113,6 +117,9 @@ class JodoStageAndImportOperator(FileJobOperator):
         staging, and a record whose number is impossible or invalid is left out with the
         reason. None (default): numbers are staged as they are read.
     :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
+    :param on_duplicate_in_input: what becomes of a record whose dial-list number (normalised)
+        an earlier record of the input had: `last` (default) stages it, and the policies decide
+        as for any duplicate; `first` leaves it out (counted `skipped`); `reject` rejects it.
     """
 
     template_fields: Sequence[str] = (
@@ -144,6 +151,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         delete_staged_file: bool = False,
         phone_region: str | None = None,
         phone_fields: Sequence[str] | None = None,
+        on_duplicate_in_input: str = "last",
         **kwargs: Any,
     ) -> None:
         """Check the arguments that are not templated, at parse time."""
@@ -179,6 +187,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         self.delete_staged_file = bool(delete_staged_file)
         self.phone_region = phone_region_argument(phone_region)
         self.phone_fields = phone_fields_argument(phone_fields)
+        self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -262,7 +271,8 @@ class JodoStageAndImportOperator(FileJobOperator):
         `hook`'s connection gives the CSV's time zone and, with `phone_region`, `phone_plus`;
         `source_file` is the local copy of `source_path` (None: the input is not a file).
         """
-        staged, rejected = 0, 0
+        staged, rejected, skipped = 0, 0, 0
+        duplicates = InputDuplicates(self.on_duplicate_in_input)
         rejections: list[dict[str, Any]] = []
         normalisation = None
         if self.phone_region is not None:
@@ -285,6 +295,13 @@ class JodoStageAndImportOperator(FileJobOperator):
                     problem = dial_number_problem(record, self.policies.phone_field)
                     if problem is not None:
                         raise ValueError(problem)
+                    number = next(dial_numbers(record, self.policies.phone_field), None)
+                    outcome, duplicate_note = duplicates.judge(index, number and number[1])
+                    if outcome == "rejected":
+                        raise ValueError(duplicate_note)
+                    if outcome == "skipped":
+                        skipped += 1
+                        continue
                     writer.writerow(row)
                 except ValueError as error:
                     if self.on_invalid == "fail":
@@ -299,7 +316,10 @@ class JodoStageAndImportOperator(FileJobOperator):
                 staged += 1
                 if note is not None:
                     cleaned[PHONE_NORMALISED] += 1
-        counts = {"total": staged + rejected, "staged": staged, "rejected": rejected, **cleaned}
+        counts = {"total": staged + rejected + skipped, "staged": staged}
+        if self.on_duplicate_in_input == "first":
+            counts["skipped"] = skipped
+        counts.update({"rejected": rejected, **cleaned, **duplicate_counts(duplicates)})
         return {**counts, "rejections": rejections}
 
     def _input_records(self, source_file: str | None) -> Iterator[Any]:

@@ -211,3 +211,93 @@ def test_the_stage_operator_stages_normalised_numbers_and_leaves_invalid_ones_ou
     assert staging["rejections"] == [
         {"index": 2, "reason": "phone1 is not a phone number of region IN: too short"}
     ]
+
+
+def test_by_default_a_repeated_key_is_sent_and_reported_naming_the_row_it_replaced(
+    sandbox, connect, tmp_path
+):
+    records = [lead("919800000001", "Asha"), lead("919812345678", "Ravi"), lead("919800000001", "Asha K")]
+    summary, report, extra, _ = push(connect(), tmp_path, records=records)
+    assert [c["name"] for c in sandbox.store.process_customers("VoiceProcess")] == ["Asha K", "Ravi"]
+    assert (summary["duplicate_in_input"], extra["duplicate_in_input"]) == (1, 1)
+    assert report[2]["reason"] == "duplicate in input: replaces records[0] (on_duplicate_in_input='last')"
+
+
+def test_the_key_is_judged_normalised_and_first_keeps_the_first_row(sandbox, connect, tmp_path):
+    records = [lead(written, f"Asha{i}") for i, written in enumerate(ASHA_WRITTEN)]
+    summary, report, _, statistics = push(
+        connect(), tmp_path, records=records, phone_region="IN", on_duplicate_in_input="first"
+    )
+    [customer] = sandbox.store.process_customers("VoiceProcess")
+    assert customer["name"] == "Asha0"
+    assert (summary["skipped"], summary["duplicate_in_input"], summary["phone_normalised"]) == (2, 2, 1)
+    assert statistics["duplicate_in_input"] == 2
+    assert report[1] == {
+        "index": 1,
+        "key": "919800000001",
+        "outcome": "skipped",
+        "reason": "duplicate in input: records[0] won (on_duplicate_in_input='first')",
+        "request_id": None,
+    }
+
+
+def test_reject_rejects_the_later_rows_and_with_on_invalid_fail_sends_nothing(sandbox, connect, tmp_path):
+    records = [lead("919800000001", "Asha"), lead("919800000001", "Asha K")]
+    summary, report, _, _ = push(connect(), tmp_path, records=records, on_duplicate_in_input="reject")
+    assert (summary["inserted"] + summary["accepted"], summary["rejected"]) == (1, 1)
+    assert report[1]["reason"] == "duplicate in input of records[0] (on_duplicate_in_input='reject')"
+    with pytest.raises(
+        AirflowFailException, match=r"records\[1\] is invalid: duplicate in input of records\[0\]"
+    ):
+        push(connect(), tmp_path, records=records, on_duplicate_in_input="reject", on_invalid="fail")
+
+
+def test_cji_records_judge_duplicates_on_the_dial_list_number(sandbox, connect):
+    records = [{"name": f"Asha{i}", "phone1": written} for i, written in enumerate(ASHA_WRITTEN)]
+    operator = JodoImportCJIRecordsOperator(
+        task_id="import",
+        campaign_id=CAMPAIGN,
+        jodo_conn_id=connect().jodo_conn_id,
+        records=records,
+        phone_field="phone1",
+        phone_region="IN",
+        on_duplicate_in_input="reject",
+    )
+    summary = operator.execute(task_context())
+    assert [c["name"] for c in sandbox.store.campaign_customers(CAMPAIGN)] == ["Asha0"]
+    assert (summary["inserted"], summary["rejected"], summary["duplicate_in_input"]) == (1, 2, 2)
+    assert summary["rejections"][0] == {
+        "index": 1,
+        "reason": "duplicate in input of records[0] (on_duplicate_in_input='reject')",
+    }
+
+
+def test_first_or_reject_without_a_dial_list_fails_when_the_dag_is_parsed(connect):
+    with pytest.raises(
+        ValueError, match="on_duplicate_in_input='first' judges records by the dial list's number"
+    ):
+        JodoImportCJIRecordsOperator(
+            task_id="import", campaign_id=CAMPAIGN, records=[], on_duplicate_in_input="first"
+        )
+
+
+def test_the_stage_operator_leaves_later_duplicates_out_with_first(sandbox, connect, ftp):
+    records = [{"name": f"Asha{i}", "phone1": written} for i, written in enumerate(ASHA_WRITTEN)]
+    ctx = task_context()
+    JodoStageAndImportOperator(
+        task_id="stage",
+        campaign_id=CAMPAIGN,
+        jodo_conn_id=connect().jodo_conn_id,
+        ftp_conn_id="ftp_stage",
+        remote_path="leads.csv",
+        records=records,
+        columns=["name", "phone1"],
+        phone_field="phone1",
+        phone_region="IN",
+        on_duplicate_in_input="first",
+        wait_for_completion=False,
+    ).execute(ctx)
+    assert list(csv.reader((ftp / "leads.csv").open())) == [["name", "phone1"], ["Asha0", "919800000001"]]
+    staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
+    counts = ("total", "staged", "skipped", "rejected", "duplicate_in_input")
+    assert {name: staging[name] for name in counts} == dict(zip(counts, (3, 1, 2, 0, 2), strict=True))

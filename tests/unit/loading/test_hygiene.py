@@ -1,12 +1,18 @@
 """Lead hygiene's phone numbers: written a dozen ways in, E.164 out, by libphonenumber's rules;
-impossible and invalid numbers rejected with the library's reason and never quoted in it."""
+impossible and invalid numbers rejected with the library's reason and never quoted in it. And
+duplicates within one input: judged in input order, each naming the row that won or that it
+replaced."""
 
 import pytest
 
 from airflow_provider_jodo.loading.hygiene import (
+    DUPLICATE_IN_INPUT,
     HYGIENE_COUNTS,
+    InputDuplicates,
     PhoneNormalisation,
+    duplicate_counts,
     hygiene_counts,
+    on_duplicate_in_input_argument,
     phone_fields_argument,
     phone_region_argument,
 )
@@ -89,3 +95,43 @@ def test_phone_fields_is_a_list_of_names():
 def test_the_counts_exist_only_when_the_step_is_on():
     assert hygiene_counts(None) == {}
     assert hygiene_counts(INDIA) == dict.fromkeys(HYGIENE_COUNTS, 0)
+
+
+def judged(policy, keys):
+    duplicates = InputDuplicates(policy)
+    return [duplicates.judge(index, key) for index, key in enumerate(keys)], duplicates
+
+
+def test_last_sends_every_record_and_each_later_one_names_the_row_it_replaced():
+    verdicts, duplicates = judged("last", ["a", "b", "a", "a", "", None])
+    assert verdicts == [
+        (None, None),
+        (None, None),
+        (None, "duplicate in input: replaces records[0] (on_duplicate_in_input='last')"),
+        (None, "duplicate in input: replaces records[2] (on_duplicate_in_input='last')"),
+        (None, None),  # no key: not judged
+        (None, None),
+    ]
+    assert duplicate_counts(duplicates) == {DUPLICATE_IN_INPUT: 2}
+
+
+def test_first_skips_and_reject_rejects_the_later_records_naming_the_row_that_won():
+    verdicts, duplicates = judged("first", ["a", "a", "a"])
+    assert (
+        verdicts[1:]
+        == [("skipped", "duplicate in input: records[0] won (on_duplicate_in_input='first')")] * 2
+    )
+    assert duplicates.count == 2
+    verdicts, _ = judged("reject", ["a", "b", "b"])
+    assert verdicts[2] == ("rejected", "duplicate in input of records[1] (on_duplicate_in_input='reject')")
+
+
+def test_the_duplicate_count_is_in_a_summary_when_asked_for_or_found():
+    assert duplicate_counts(judged("last", ["a", "b"])[1]) == {}  # the default, nothing found: old keys
+    assert duplicate_counts(judged("first", ["a", "b"])[1]) == {DUPLICATE_IN_INPUT: 0}
+
+
+@pytest.mark.parametrize("value", ["latest", None, "LAST"])
+def test_an_unknown_duplicate_policy_fails_naming_the_parameter(value):
+    with pytest.raises(ValueError, match=r"on_duplicate_in_input=.* is not one of 'last', 'first', 'reject'"):
+        on_duplicate_in_input_argument(value)
