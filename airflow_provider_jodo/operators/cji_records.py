@@ -35,15 +35,15 @@ from airflow_provider_jodo.loading.checks import (
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.hygiene import (
-    PHONE_INVALID,
-    PHONE_NORMALISED,
     InputDuplicates,
+    LeadHygiene,
     PhoneNormalisation,
-    duplicate_counts,
-    hygiene_counts,
+    SuppressionList,
     on_duplicate_in_input_argument,
     phone_fields_argument,
     phone_region_argument,
+    read_suppression_list,
+    suppression_arguments,
 )
 from airflow_provider_jodo.loading.in_flight import map_in_order
 from airflow_provider_jodo.loading.progress import (
@@ -84,7 +84,9 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     rejected for a number, within `rejected`): see `loading.hygiene`. Records whose dial-list
     number (`phone_field`, normalised) an earlier record of the input had are counted as
     `duplicate_in_input` (present when there were some, or with `on_duplicate_in_input` `first`
-    or `reject`); a rejected one's reason names the row that won.
+    or `reject`); a rejected one's reason names the row that won. With `suppression_path`,
+    records with a number on the do-not-call list are not sent: outcome `skipped`, counted as
+    `suppressed`.
 
     On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
     `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
@@ -119,10 +121,15 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         an earlier record of the input had: `last` (default) sends it, and the policies decide
         as for any duplicate; `first` skips it (outcome `skipped`); `reject` rejects it. `first`
         and `reject` need a `phone_field`.
+    :param suppression_path: a do-not-call list (templated; local or object storage, the store's
+        default connection): one number a line, or the CSV column `suppression_column`; needs
+        `phone_region`, by which its numbers are normalised as the records' are. A record with
+        a phone number on it is not sent (outcome `skipped`, counted as `suppressed`).
+    :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
     :param jodo_conn_id: the `jodo` connection.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "records")
+    template_fields: Sequence[str] = ("campaign_id", "records", "suppression_path")
     ui_color = "#e8f4fd"
     import_alias = CAMPAIGN_IMPORTS
 
@@ -141,6 +148,8 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         phone_region: str | None = None,
         phone_fields: Sequence[str] | None = None,
         on_duplicate_in_input: str = "last",
+        suppression_path: str | None = None,
+        suppression_column: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -157,6 +166,9 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         self.phone_region = phone_region_argument(phone_region)
         self.phone_fields = phone_fields_argument(phone_fields)
         self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
+        self.suppression_path, self.suppression_column = suppression_arguments(
+            suppression_path, suppression_column, self.phone_region
+        )
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
@@ -165,22 +177,21 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""
         normalisation = self._phone_normalisation()
+        suppression = read_suppression_list(
+            self.suppression_path, self.suppression_column, self.phone_region, None
+        )
         if self.on_invalid == "fail":
-            duplicates = InputDuplicates(self.on_duplicate_in_input)
-            judged = self._judged_records(normalisation, duplicates, hygiene_counts(normalisation))
+            judged = self._judged_records(self._lead_hygiene(normalisation, suppression))
             for index, (_, outcome, problem) in enumerate(judged):
                 if outcome == "rejected":
                     raise AirflowFailException(f"records[{index}] is invalid: {problem}; nothing was sent")
-        cleaned = hygiene_counts(normalisation)
-        duplicates = InputDuplicates(self.on_duplicate_in_input)
+        hygiene = self._lead_hygiene(normalisation, suppression)
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            counts, rejections = self._import_records(
-                hook, self._judged_records(normalisation, duplicates, cleaned)
-            )
+            counts, rejections = self._import_records(hook, self._judged_records(hygiene))
         finally:
             hook.close()
-        cleaned.update(duplicate_counts(duplicates))
+        cleaned = hygiene.summary_counts()
         total = sum(counts.values())
         self.log.info(
             "campaign %s: %d records, %d inserted, %d updated, %d skipped, %d rejected",
@@ -216,6 +227,12 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
         fields = (self.policies.phone_field, *self.phone_fields)
         return PhoneNormalisation.of(self.phone_region, fields, with_plus)
+
+    def _lead_hygiene(
+        self, normalisation: PhoneNormalisation | None, suppression: SuppressionList | None
+    ) -> LeadHygiene:
+        """Return the hygiene step of one pass over the input."""
+        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
 
     def _import_records(
         self, hook: JodoHook, judged: Iterator[tuple[Any, str | None, str | None]]
@@ -254,38 +271,25 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         for record in records_with_known_columns(iter_records(self.records, None), self.column_mapping):
             yield apply_column_mapping(record, self.column_mapping) if isinstance(record, Mapping) else record
 
-    def _judged_records(
-        self, normalisation: PhoneNormalisation | None, duplicates: InputDuplicates, cleaned: dict[str, int]
-    ) -> Iterator[tuple[Any, str | None, str | None]]:
+    def _judged_records(self, hygiene: LeadHygiene) -> Iterator[tuple[Any, str | None, str | None]]:
         """Yield (record, outcome before sending, reason) for every input record, in input order.
 
-        The outcome is None for a record to send (with its phone numbers rewritten, when
-        `normalisation` is given), else `rejected` with the reason, or `skipped` (a duplicate
-        left out, no reason). Run in this thread, in input order: `duplicates` judges the
-        dial-list numbers as they come; the hygiene step's records are counted in `cleaned`.
+        The outcome is None for a record to send (cleaned by `hygiene`, see `LeadHygiene.clean`),
+        else `rejected` with the reason, or `skipped` (left out: no rejection to list). Run in
+        this thread, so that duplicates are judged in input order.
         """
         phone_field = self.policies.phone_field
         for index, record in enumerate(self._mapped_records()):
-            note = None
-            if normalisation is not None and isinstance(record, dict):
-                normalised, note, invalid = normalisation.normalise(record)
-                if invalid is not None:
-                    cleaned[PHONE_INVALID] += 1
-                    yield record, "rejected", invalid
-                    continue
-                record = normalised
-            problem = data_record_problem(record, phone_field)
-            if problem is not None:
-                yield record, "rejected", problem
+            if not isinstance(record, dict):
+                yield record, "rejected", data_record_problem(record, phone_field)
                 continue
-            number = next(dial_numbers(record, phone_field), None)
-            outcome, duplicate_note = duplicates.judge(index, number and number[1])
-            if outcome is not None:
-                yield record, outcome, duplicate_note if outcome == "rejected" else None
-                continue
-            if note is not None:
-                cleaned[PHONE_NORMALISED] += 1
-            yield record, None, None
+            record, outcome, text = hygiene.clean(
+                index,
+                record,
+                lambda record: data_record_problem(record, phone_field),
+                lambda record: next((number for _, number in dial_numbers(record, phone_field)), None),
+            )
+            yield record, outcome, text if outcome == "rejected" else None
 
     def _import_one(
         self, hook: JodoHook, judged: tuple[Any, str | None, str | None]

@@ -34,15 +34,15 @@ from airflow_provider_jodo.loading.checks import (
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.hygiene import (
-    PHONE_INVALID,
-    PHONE_NORMALISED,
     InputDuplicates,
+    LeadHygiene,
     PhoneNormalisation,
-    duplicate_counts,
-    hygiene_counts,
+    SuppressionList,
     on_duplicate_in_input_argument,
     phone_fields_argument,
     phone_region_argument,
+    read_suppression_list,
+    suppression_arguments,
 )
 from airflow_provider_jodo.loading.import_report import (
     default_report_location,
@@ -110,7 +110,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     record of the input had are counted as `duplicate_in_input` (present when there were some,
     or with `on_duplicate_in_input` `first` or `reject`), each with its report line naming the
     row that won or the row it replaced; the key index this takes grows with the input's
-    distinct keys (about 125 bytes each).
+    distinct keys (about 125 bytes each). With `suppression_path`, records with a number on the
+    do-not-call list are not sent: outcome `skipped`, counted as `suppressed`.
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
     `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,
@@ -161,10 +162,22 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     :param on_duplicate_in_input: what becomes of a record whose update key (normalised) an
         earlier record of the input had: `last` (default) sends it, and the platform keeps the
         last; `first` skips it (outcome `skipped`); `reject` rejects it.
+    :param suppression_path: a do-not-call list (templated; local or object storage, through
+        `storage_conn_id`): one number a line, or the CSV column `suppression_column`; needs
+        `phone_region`, by which its numbers are normalised as the records' are. A record with
+        a phone number on it is not sent (outcome `skipped`, counted as `suppressed`).
+    :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
     :param jodo_conn_id: the `jodo` connection.
     """
 
-    template_fields: Sequence[str] = ("records", "source_path", "call_datetime", "user_login", "report_path")
+    template_fields: Sequence[str] = (
+        "records",
+        "source_path",
+        "call_datetime",
+        "user_login",
+        "report_path",
+        "suppression_path",
+    )
     import_alias = PROCESS_IMPORTS
 
     def __init__(
@@ -189,6 +202,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         phone_region: str | None = None,
         phone_fields: Sequence[str] | None = None,
         on_duplicate_in_input: str = "last",
+        suppression_path: str | None = None,
+        suppression_column: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -214,6 +229,9 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         self.phone_region = phone_region_argument(phone_region)
         self.phone_fields = phone_fields_argument(phone_fields)
         self.on_duplicate_in_input = on_duplicate_in_input_argument(on_duplicate_in_input)
+        self.suppression_path, self.suppression_column = suppression_arguments(
+            suppression_path, suppression_column, self.phone_region
+        )
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([PROCESS_IMPORTS])
 
@@ -229,19 +247,17 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         """Check, batch and push the records; return the summary described in the class docstring."""
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
         normalisation = self._phone_normalisation()
+        suppression = read_suppression_list(
+            self.suppression_path, self.suppression_column, self.phone_region, self.storage_conn_id
+        )
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
-            record_count = self._check_input(source_file, normalisation)
+            record_count = self._check_input(source_file, normalisation, suppression)
             report_location, report_conn_id = self._report_location(context)
             with local_target(report_location, report_conn_id, "report_path") as report_path:
-                run_input = _Input(
-                    source_file,
-                    record_count,
-                    normalisation,
-                    InputDuplicates(self.on_duplicate_in_input),
-                    hygiene_counts(normalisation),
-                )
+                hygiene = self._lead_hygiene(normalisation, suppression)
+                run_input = _Input(source_file, record_count, hygiene)
                 counts, request_ids = self._push_reported(call_datetime, run_input, report_path)
-                cleaned = {**run_input.cleaned, **duplicate_counts(run_input.duplicates)}
+                cleaned = hygiene.summary_counts()
                 total = sum(counts.values())
                 self._log_outcomes(counts, cleaned, len(request_ids), report_location)
                 loaded = total - counts["rejected"]
@@ -263,6 +279,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             return None
         with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
         return PhoneNormalisation.of(self.phone_region, ("mobilenumber", *self.phone_fields), with_plus)
+
+    def _lead_hygiene(
+        self, normalisation: PhoneNormalisation | None, suppression: SuppressionList | None
+    ) -> LeadHygiene:
+        """Return the hygiene step of one pass over the input."""
+        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
 
     def _report_location(self, context: Context) -> tuple[str, str | None]:
         """Return where the report goes and the connection of its store.
@@ -325,7 +347,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 counts["accepted"],
             )
 
-    def _check_input(self, source_file: str | None, normalisation: PhoneNormalisation | None) -> int | None:
+    def _check_input(
+        self,
+        source_file: str | None,
+        normalisation: PhoneNormalisation | None,
+        suppression: SuppressionList | None,
+    ) -> int | None:
         """Return how many records the input holds (None: unknown), failing on what cannot be pushed.
 
         A file (`source_file`, the local copy of `source_path`) is read whole once before
@@ -338,10 +365,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         else:
             record_count = check_lead_file(source_file)
         if self.on_invalid == "fail":
-            duplicates = InputDuplicates(self.on_duplicate_in_input)
-            checked = self._checked_records(
-                source_file, normalisation, duplicates, hygiene_counts(normalisation)
-            )
+            checked = self._checked_records(source_file, self._lead_hygiene(normalisation, suppression))
             for index, _, outcome, reason in checked:
                 if outcome == RecordOutcomeKind.REJECTED.value:
                     raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
@@ -401,9 +425,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         entries: list[tuple[int, Any, str | None, str | None]] = []
         batch: list[dict[str, Any]] = []
         span = CHUNK_SPAN_BATCHES * self.batch_size
-        checked = self._checked_records(
-            run_input.source_file, run_input.normalisation, run_input.duplicates, run_input.cleaned
-        )
+        checked = self._checked_records(run_input.source_file, run_input.hygiene)
         for index, record, outcome, text in checked:
             if outcome is None:
                 entries.append((index, None, None, text))
@@ -419,63 +441,43 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             yield _Chunk(entries, prepare(batch) if batch else None)
 
     def _checked_records(
-        self,
-        source_file: str | None,
-        normalisation: PhoneNormalisation | None,
-        duplicates: InputDuplicates,
-        cleaned: dict[str, int],
+        self, source_file: str | None, hygiene: LeadHygiene
     ) -> Iterator[tuple[int, dict[str, Any] | None, str | None, str | None]]:
         """Yield (index, mapped record or None, outcome before sending, text) for every input record.
 
         The outcome is None for a record to send (the text: the hygiene step's note for its
         report line, or None), else `rejected` or `skipped` (the text: the reason). `source_file`
-        is the local copy of `source_path` (None: the input is `records`). With `normalisation`,
-        a record to send has its phone numbers rewritten (a rejected one is as it was read); the
-        step's records are counted in `cleaned`. `duplicates` judges the update keys.
+        is the local copy of `source_path` (None: the input is `records`); `hygiene` cleans the
+        records (see `LeadHygiene.clean`) and counts what it did.
         """
         rejected = RecordOutcomeKind.REJECTED.value
-        key_field = self.update_key.value
+        update_key = self.update_key
+        key_field = update_key.value
         records = records_with_known_columns(iter_records(self.records, source_file), self.column_mapping)
         for index, raw in enumerate(records):
             if type(raw) is not dict and not isinstance(raw, Mapping):  # a dict skips the ABC check
                 yield index, None, rejected, not_a_record_reason(raw)
                 continue
-            record = apply_column_mapping(raw, self.column_mapping)
-            note = None
-            if normalisation is not None:
-                normalised, note, invalid = normalisation.normalise(record)
-                if invalid is not None:
-                    cleaned[PHONE_INVALID] += 1
-                    yield index, record, rejected, invalid
-                    continue
-                record = normalised
-            fields, reason = check_lead(record, self.update_key)
-            if reason is not None:
-                yield index, record, rejected, reason
-                continue
-            outcome, duplicate_note = duplicates.judge(index, fields[key_field].strip())
-            if outcome is not None:
-                yield index, record, outcome, duplicate_note
-                continue
-            if note is not None:
-                cleaned[PHONE_NORMALISED] += 1
-            yield index, record, None, "; ".join(filter(None, (note, duplicate_note))) or None
+            record, outcome, text = hygiene.clean(
+                index,
+                apply_column_mapping(raw, self.column_mapping),
+                lambda record: check_lead(record, update_key)[1],
+                lambda record: (scalar_text(record.get(key_field)) or "").strip(),
+            )
+            yield index, record, outcome, text
 
 
 @dataclass(frozen=True)
 class _Input:
     """What one run reads, and the hygiene step's part in it.
 
-    The local copy of `source_path` (None: `records`), its record count when known, the phone
-    normalisation (None: off), the judge of duplicate keys and the step's counts, filled as the
-    input is read.
+    The local copy of `source_path` (None: `records`), its record count when known, and the
+    hygiene step of the pass that sends.
     """
 
     source_file: str | None
     record_count: int | None
-    normalisation: PhoneNormalisation | None
-    duplicates: InputDuplicates
-    cleaned: dict[str, int]
+    hygiene: LeadHygiene
 
 
 @dataclass(frozen=True)

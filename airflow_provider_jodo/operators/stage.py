@@ -32,17 +32,21 @@ from airflow_provider_jodo.loading.checks import (
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.hygiene import (
-    PHONE_INVALID,
-    PHONE_NORMALISED,
     InputDuplicates,
+    LeadHygiene,
     PhoneNormalisation,
-    duplicate_counts,
-    hygiene_counts,
     phone_fields_argument,
     phone_region_argument,
+    read_suppression_list,
+    suppression_arguments,
 )
 from airflow_provider_jodo.loading.lead_files import check_lead_file
-from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
+from airflow_provider_jodo.loading.record_sources import (
+    apply_column_mapping,
+    iter_records,
+    iter_sql_records,
+    not_a_record_reason,
+)
 from airflow_provider_jodo.loading.storage import file_name_part, local_source
 from airflow_provider_jodo.operators.cji_file import FileJob, FileJobOperator
 from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED, duplicate_policy_with_dial_list
@@ -71,8 +75,9 @@ class JodoStageAndImportOperator(FileJobOperator):
     `{"job_id", "job_url"}`); pushes the staging summary (`file_url`, `total`, `staged`,
     `rejected`, the first rejections with their record index; with `phone_region` also
     `phone_normalised` and `phone_invalid`, see `loading.hygiene`; `duplicate_in_input` when the
-    input repeated a dial-list number or `on_duplicate_in_input` is not `last`, and `skipped`
-    with `first`) to XCom key `staging`. Fewer
+    input repeated a dial-list number or `on_duplicate_in_input` is not `last`; `suppressed`
+    with `suppression_path`; `skipped`, records left out by either, with `first` or a list) to
+    XCom key `staging`. Fewer
     staged records than `min_loaded` (default 1: none at all, from an empty input or one whose
     every record is rejected) fail the task before anything is uploaded; with `min_loaded=0`
     an input with no record to stage skips it. A `source_path` file is read whole before
@@ -120,6 +125,11 @@ class JodoStageAndImportOperator(FileJobOperator):
     :param on_duplicate_in_input: what becomes of a record whose dial-list number (normalised)
         an earlier record of the input had: `last` (default) stages it, and the policies decide
         as for any duplicate; `first` leaves it out (counted `skipped`); `reject` rejects it.
+    :param suppression_path: a do-not-call list (templated; local or object storage, through
+        `storage_conn_id`): one number a line, or the CSV column `suppression_column`; needs
+        `phone_region`, by which its numbers are normalised as the records' are. A record with
+        a phone number on it is left out (counted `skipped` and `suppressed`).
+    :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
     """
 
     template_fields: Sequence[str] = (
@@ -130,6 +140,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         "sql_parameters",
         "remote_path",
         "exetime",
+        "suppression_path",
     )
     template_ext: Sequence[str] = (".sql",)
 
@@ -152,6 +163,8 @@ class JodoStageAndImportOperator(FileJobOperator):
         phone_region: str | None = None,
         phone_fields: Sequence[str] | None = None,
         on_duplicate_in_input: str = "last",
+        suppression_path: str | None = None,
+        suppression_column: str | None = None,
         **kwargs: Any,
     ) -> None:
         """Check the arguments that are not templated, at parse time."""
@@ -188,6 +201,9 @@ class JodoStageAndImportOperator(FileJobOperator):
         self.phone_region = phone_region_argument(phone_region)
         self.phone_fields = phone_fields_argument(phone_fields)
         self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
+        self.suppression_path, self.suppression_column = suppression_arguments(
+            suppression_path, suppression_column, self.phone_region
+        )
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -272,54 +288,54 @@ class JodoStageAndImportOperator(FileJobOperator):
         `source_file` is the local copy of `source_path` (None: the input is not a file).
         """
         staged, rejected, skipped = 0, 0, 0
-        duplicates = InputDuplicates(self.on_duplicate_in_input)
         rejections: list[dict[str, Any]] = []
         normalisation = None
         if self.phone_region is not None:
             fields = (self.policies.phone_field, *self.phone_fields)
             normalisation = PhoneNormalisation.of(self.phone_region, fields, hook.settings.phone_plus)
-        cleaned = hygiene_counts(normalisation)
-        timezone = hook.settings.timezone
+        suppression = read_suppression_list(
+            self.suppression_path, self.suppression_column, self.phone_region, self.storage_conn_id
+        )
+        hygiene = LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
+        timezone, phone_field = hook.settings.timezone, self.policies.phone_field
+        rows: dict[int, list[str]] = {}  # the row of the record being cleaned, made by its check
+
+        def problem(record: dict[str, Any]) -> str | None:
+            """Return why the CSV cannot carry the record (or the platform dial it), keeping its row."""
+            try:
+                rows[0] = campaign_row(record, self.columns, timezone)
+            except ValueError as error:
+                return str(error)
+            return dial_number_problem(record, phone_field)
+
+        def dial_key(record: dict[str, Any]) -> str | None:
+            return next((number for _, number in dial_numbers(record, phone_field)), None)
+
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(self.columns)
             for index, read in enumerate(self._input_records(source_file)):
-                record, note = read, None
-                try:
-                    if normalisation is not None and isinstance(read, dict):
-                        record, note, invalid = normalisation.normalise(read)
-                        if invalid is not None:
-                            cleaned[PHONE_INVALID] += 1
-                            raise ValueError(invalid)
-                    row = campaign_row(record, self.columns, timezone)
-                    problem = dial_number_problem(record, self.policies.phone_field)
-                    if problem is not None:
-                        raise ValueError(problem)
-                    number = next(dial_numbers(record, self.policies.phone_field), None)
-                    outcome, duplicate_note = duplicates.judge(index, number and number[1])
-                    if outcome == "rejected":
-                        raise ValueError(duplicate_note)
-                    if outcome == "skipped":
-                        skipped += 1
-                        continue
-                    writer.writerow(row)
-                except ValueError as error:
-                    if self.on_invalid == "fail":
-                        raise AirflowFailException(
-                            f"records[{index}] is invalid: {error}; nothing was uploaded"
-                        ) from None
-                    rejected += 1
-                    if len(rejections) < REJECTIONS_REPORTED:
-                        self.log.warning("records[%d] rejected: %s", index, error)
-                        rejections.append({"index": index, "reason": str(error)})
+                if isinstance(read, dict):
+                    _, outcome, text = hygiene.clean(index, read, problem, dial_key)
+                else:
+                    outcome, text = "rejected", not_a_record_reason(read)
+                if outcome is None:
+                    writer.writerow(rows[0])
+                    staged += 1
                     continue
-                staged += 1
-                if note is not None:
-                    cleaned[PHONE_NORMALISED] += 1
+                if outcome == "skipped":
+                    skipped += 1
+                    continue
+                if self.on_invalid == "fail":
+                    raise AirflowFailException(f"records[{index}] is invalid: {text}; nothing was uploaded")
+                rejected += 1
+                if len(rejections) < REJECTIONS_REPORTED:
+                    self.log.warning("records[%d] rejected: %s", index, text)
+                    rejections.append({"index": index, "reason": text})
         counts = {"total": staged + rejected + skipped, "staged": staged}
-        if self.on_duplicate_in_input == "first":
+        if self.on_duplicate_in_input == "first" or suppression is not None:
             counts["skipped"] = skipped
-        counts.update({"rejected": rejected, **cleaned, **duplicate_counts(duplicates)})
+        counts.update({"rejected": rejected, **hygiene.summary_counts()})
         return {**counts, "rejections": rejections}
 
     def _input_records(self, source_file: str | None) -> Iterator[Any]:

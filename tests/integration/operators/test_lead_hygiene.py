@@ -301,3 +301,77 @@ def test_the_stage_operator_leaves_later_duplicates_out_with_first(sandbox, conn
     staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
     counts = ("total", "staged", "skipped", "rejected", "duplicate_in_input")
     assert {name: staging[name] for name in counts} == dict(zip(counts, (3, 1, 2, 0, 2), strict=True))
+
+
+def test_numbers_on_the_do_not_call_list_are_never_sent_in_any_operator(sandbox, connect, ftp, tmp_path):
+    dnc = tmp_path / "dnc.csv"
+    dnc.write_text("\ufeffmsisdn,source\n+91 98123 45678,ncpr\n\n0987 654 3210,opt-out\n", encoding="utf-8")
+    records = [lead("098000 00001", "Asha"), lead("+919812345678", "Ravi"), lead("9876543210", "Mei")]
+    summary, report, extra, statistics = push(
+        connect(),
+        tmp_path,
+        records=records,
+        phone_region="IN",
+        suppression_path=str(dnc),
+        suppression_column="msisdn",
+    )
+    assert stored_numbers(sandbox) == ["919800000001"]
+    assert (summary["skipped"], summary["suppressed"], extra["suppressed"], statistics["suppressed"]) == (
+        2,
+        2,
+        2,
+        2,
+    )
+    assert [line["outcome"] for line in report] == [report[0]["outcome"], "skipped", "skipped"]
+    assert (
+        report[1]["reason"] == "on the do-not-call list (suppression_path)"
+        and report[1]["request_id"] is None
+    )
+
+    cji = JodoImportCJIRecordsOperator(
+        task_id="import",
+        campaign_id=CAMPAIGN,
+        jodo_conn_id=connect().jodo_conn_id,
+        records=[{"name": "Ravi", "phone1": "98123 45678"}, {"name": "Bo", "phone1": "98000 00002"}],
+        phone_field="phone1",
+        phone_region="IN",
+        suppression_path=str(dnc),
+        suppression_column="msisdn",
+    ).execute(task_context())
+    assert (cji["inserted"], cji["skipped"], cji["suppressed"], cji["rejections"]) == (1, 1, 1, [])
+    assert [c["phone1"] for c in sandbox.store.campaign_customers(CAMPAIGN)] == ["919800000002"]
+
+    ctx = task_context()
+    JodoStageAndImportOperator(
+        task_id="stage",
+        campaign_id=CAMPAIGN,
+        jodo_conn_id=connect().jodo_conn_id,
+        ftp_conn_id="ftp_stage",
+        remote_path="leads.csv",
+        records=[{"name": "Mei", "phone1": "+91 98765 43210"}, {"name": "Cy", "phone1": "98000 00003"}],
+        columns=["name", "phone1"],
+        phone_field="phone1",
+        phone_region="IN",
+        suppression_path=str(dnc),
+        suppression_column="msisdn",
+        wait_for_completion=False,
+    ).execute(ctx)
+    assert list(csv.reader((ftp / "leads.csv").open())) == [["name", "phone1"], ["Cy", "919800000003"]]
+    staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
+    assert (staging["total"], staging["staged"], staging["skipped"], staging["suppressed"]) == (2, 1, 1, 1)
+
+
+def test_a_bad_line_of_the_list_fails_before_anything_is_sent(sandbox, connect, tmp_path):
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("+919812345678\n12ab\n")
+    with pytest.raises(
+        ValueError, match=r"^suppression_path line 2: not a phone number of region IN: not a number"
+    ):
+        push(
+            connect(),
+            tmp_path,
+            records=[lead("919800000001", "Asha")],
+            phone_region="IN",
+            suppression_path=str(dnc),
+        )
+    assert stored_numbers(sandbox) == []

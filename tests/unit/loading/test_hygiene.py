@@ -1,7 +1,7 @@
 """Lead hygiene's phone numbers: written a dozen ways in, E.164 out, by libphonenumber's rules;
 impossible and invalid numbers rejected with the library's reason and never quoted in it. And
 duplicates within one input: judged in input order, each naming the row that won or that it
-replaced."""
+replaced. And do-not-call lists: hostile files read, numbers normalised, bad lines named."""
 
 import pytest
 
@@ -10,11 +10,13 @@ from airflow_provider_jodo.loading.hygiene import (
     HYGIENE_COUNTS,
     InputDuplicates,
     PhoneNormalisation,
+    SuppressionList,
     duplicate_counts,
     hygiene_counts,
     on_duplicate_in_input_argument,
     phone_fields_argument,
     phone_region_argument,
+    suppression_arguments,
 )
 
 INDIA = PhoneNormalisation.of("IN", ["mobilenumber", " Phone1 "], with_plus=False)
@@ -135,3 +137,69 @@ def test_the_duplicate_count_is_in_a_summary_when_asked_for_or_found():
 def test_an_unknown_duplicate_policy_fails_naming_the_parameter(value):
     with pytest.raises(ValueError, match=r"on_duplicate_in_input=.* is not one of 'last', 'first', 'reject'"):
         on_duplicate_in_input_argument(value)
+
+
+def dnc_list(tmp_path, text, name="dnc.txt", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return str(path)
+
+
+def test_a_list_with_a_bom_blank_lines_and_numbers_in_many_forms(tmp_path):
+    path = dnc_list(
+        tmp_path,
+        "+919800000001\n\n   \n098123 45678\r\n+91 98765 43210  \n+1 (415) 555-0123\n919800000001\n",
+        encoding="utf-8-sig",
+    )
+    suppression = SuppressionList.read(path, None, "IN")
+    assert len(suppression) == 5
+    assert all(number in suppression for number in (919800000001, 919812345678, 919876543210, 14155550123))
+    assert 919800000002 not in suppression and "919800000001" not in suppression
+
+
+def test_a_csv_list_is_read_from_its_named_column(tmp_path):
+    path = dnc_list(
+        tmp_path, "\ufeffname,msisdn\nAsha,+91 98000 00001\nNo number,\nRavi,098123 45678\n", "dnc.csv"
+    )
+    suppression = SuppressionList.read(path, "msisdn", "IN")
+    assert len(suppression) == 2 and 919812345678 in suppression
+    with pytest.raises(
+        ValueError,
+        match=r"suppression_column='phone' is not a column of suppression_path "
+        r"\(its columns: 'name', 'msisdn'\)",
+    ):
+        SuppressionList.read(path, "phone", "IN")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [("+919800000001\n\n12ab\n", 3, "not a number"), ("+919800000001\n123\n", 2, "too short")],
+)
+def test_a_bad_line_fails_naming_its_number_never_its_text(tmp_path, text, line, reason):
+    with pytest.raises(ValueError) as failure:
+        SuppressionList.read(dnc_list(tmp_path, text), None, "IN")
+    assert str(failure.value).startswith(
+        f"suppression_path line {line}: not a phone number of region IN: {reason};"
+    )
+    assert "12ab" not in str(failure.value)
+
+
+def test_a_bad_csv_line_is_named_by_its_line_in_the_file(tmp_path):
+    path = dnc_list(tmp_path, 'name,msisdn\n"Two\nlines",+919800000001\nX,12ab\n', "dnc.csv")
+    with pytest.raises(ValueError, match=r"^suppression_path line 4: "):
+        SuppressionList.read(path, "msisdn", "IN")
+
+
+def test_a_record_is_suppressed_by_any_of_its_normalised_phone_fields(tmp_path):
+    suppression = SuppressionList.read(dnc_list(tmp_path, "+919812345678\n"), None, "IN")
+    fields = INDIA.fields
+    assert suppression.suppresses({"mobilenumber": "919800000001", "Phone1": "+919812345678"}, fields)
+    assert not suppression.suppresses({"mobilenumber": "919800000001", "other": "919812345678"}, fields)
+
+
+def test_a_list_needs_phone_region_and_a_column_needs_a_list():
+    assert suppression_arguments("dnc.txt", "msisdn", "IN") == ("dnc.txt", "msisdn")
+    with pytest.raises(ValueError, match="suppression_path needs phone_region"):
+        suppression_arguments("dnc.txt", None, None)
+    with pytest.raises(ValueError, match="suppression_column needs suppression_path"):
+        suppression_arguments(None, "msisdn", "IN")
