@@ -188,17 +188,20 @@ class InputDuplicates:
 
     Records are judged in input order, as they stream past: a later record can replace an
     earlier one only by being sent after it (`last`, the platform keeps the last), never by
-    recalling it. The index maps each distinct key to the row that holds it now: a dict of
-    key -> row number, about 120 bytes a distinct key (120 MB for a million), the one part of a
-    run that grows with its input. Notes name rows by number only (never a key: lead data), so
-    they may reach logs. One instance judges one pass over the input.
+    recalling it. The index maps each distinct key to the row that holds it now (`_KeyRows`:
+    16 to 32 bytes a distinct key, about 32 MB for a million), the one part of a run that grows
+    with its input. Notes name rows by number only (never a key: lead data), so they may reach
+    logs. One instance judges one pass over the input.
     """
 
     def __init__(self, policy: str) -> None:
-        """:param policy: the operator's checked `on_duplicate_in_input`."""
+        """Start with no key seen.
+
+        :param policy: the operator's checked `on_duplicate_in_input`.
+        """
         self.policy = policy
         self.count = 0
-        self._rows: dict[str, int] = {}
+        self._rows = _KeyRows()
 
     def judge(self, index: int, key: str | None) -> tuple[str | None, str | None]:
         """Return what becomes of record `index` of key `key` (normalised): (outcome, note).
@@ -209,16 +212,72 @@ class InputDuplicates:
         """
         if not key:
             return None, None
-        earlier = self._rows.setdefault(key, index)
-        if earlier == index:
+        earlier = self._rows.first_row(key, index, replace=self.policy == "last")
+        if earlier is None:
             return None, None
         self.count += 1
         if self.policy == "last":
-            self._rows[key] = index
             return None, f"duplicate in input: replaces records[{earlier}] (on_duplicate_in_input='last')"
         if self.policy == "first":
             return "skipped", f"duplicate in input: records[{earlier}] won (on_duplicate_in_input='first')"
         return "rejected", f"duplicate in input of records[{earlier}] (on_duplicate_in_input='reject')"
+
+
+class _KeyRows:
+    """Key -> row number, in two arrays of 64-bit integers with open addressing on the key's hash.
+
+    A dict of strings would take about 125 bytes a key (125 MB for a million keys, which breaks
+    the operators' memory bound); this takes 16 bytes a slot, at most half of them used. Keys
+    are kept as their 64-bit hash (Python's, stable within a process): two distinct keys of one
+    hash would be taken for one, a chance of about one in 30 million for a million keys.
+    """
+
+    _START_SLOTS = 1024
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._hashes = array("q", bytes(8 * self._START_SLOTS))  # 0: an empty slot
+        self._rows = array("q", bytes(8 * self._START_SLOTS))
+        self._used = 0
+
+    def first_row(self, key: str, row: int, *, replace: bool) -> int | None:
+        """Return the row that held `key` before (None: none, and `row` holds it now).
+
+        With `replace`, `row` holds the key from now on either way.
+        """
+        wanted = hash(key) or 1
+        slot = self._slot(wanted)
+        if self._hashes[slot] == 0:
+            self._hashes[slot], self._rows[slot] = wanted, row
+            self._used += 1
+            if 2 * self._used > len(self._hashes):
+                self._grow()
+            return None
+        earlier = self._rows[slot]
+        if replace:
+            self._rows[slot] = row
+        return earlier
+
+    def _slot(self, wanted: int) -> int:
+        """Return the slot of hash `wanted`, or the empty slot where it goes (linear probing)."""
+        hashes = self._hashes
+        mask = len(hashes) - 1
+        slot = wanted & mask
+        while True:
+            stored = hashes[slot]
+            if stored == 0 or stored == wanted:
+                return slot
+            slot = (slot + 1) & mask
+
+    def _grow(self) -> None:
+        """Double the slots and place every key again."""
+        hashes, rows = self._hashes, self._rows
+        self._hashes = array("q", bytes(16 * len(hashes)))
+        self._rows = array("q", bytes(16 * len(rows)))
+        for stored, row in zip(hashes, rows, strict=True):
+            if stored:
+                slot = self._slot(stored)
+                self._hashes[slot], self._rows[slot] = stored, row
 
 
 def duplicate_counts(duplicates: InputDuplicates) -> dict[str, int]:

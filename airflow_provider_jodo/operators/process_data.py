@@ -110,7 +110,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     record of the input had are counted as `duplicate_in_input` (present when there were some,
     or with `on_duplicate_in_input` `first` or `reject`), each with its report line naming the
     row that won or the row it replaced; the key index this takes grows with the input's
-    distinct keys (about 125 bytes each). With `suppression_path`, records with a number on the
+    distinct keys (16 to 32 bytes each). With `suppression_path`, records with a number on the
     do-not-call list are not sent: outcome `skipped`, counted as `suppressed`.
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
