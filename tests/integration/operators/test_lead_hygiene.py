@@ -6,6 +6,7 @@ off, summaries keep exactly the keys they had."""
 import csv
 import json
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from file_servers import ftp_file_server
@@ -16,8 +17,10 @@ from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
+from jodo_sandbox import JodoSandbox
 
 CAMPAIGN = 1
+EXAMPLE_DAGS = Path(__file__).resolve().parents[3] / "example_dags"
 ASHA_WRITTEN = ["+91 98000 00001", "098000 00001", "98000 00001"]
 """One person's number as three sources write it."""
 
@@ -375,3 +378,17 @@ def test_a_bad_line_of_the_list_fails_before_anything_is_sent(sandbox, connect, 
             suppression_path=str(dnc),
         )
     assert stored_numbers(sandbox) == []
+
+
+def test_the_lead_hygiene_example_dag_lands_two_customers_and_accounts_for_every_row(airflow_db, monkeypatch):
+    from airflow_versions import DagBag
+
+    dag_bag = DagBag(dag_folder=str(EXAMPLE_DAGS / "jodo_lead_hygiene.py"))
+    assert dag_bag.import_errors == {}
+    with JodoSandbox() as sandbox:
+        monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
+        run = dag_bag.get_dag("jodo_lead_hygiene").test()
+        assert run.state == "success"
+        customers = {c["mobilenumber"]: c["name"] for c in sandbox.store.process_customers("VoiceProcess")}
+    # The first of Asha's three rows won; the opted-out and the too-short numbers never went out.
+    assert customers == {"919800000001": "Asha Rao", "919812345678": "Ravi Kumar"}
