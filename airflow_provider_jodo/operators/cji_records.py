@@ -35,6 +35,7 @@ from airflow_provider_jodo.loading.checks import (
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.hygiene import (
+    SUPPRESSED,
     InputDuplicates,
     LeadHygiene,
     PhoneNormalisation,
@@ -203,11 +204,14 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         what = f"importCJI into campaign {self.campaign_id}"
         if cleaned:
             self.log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
-        check_loaded(total - counts["rejected"], total, self.min_loaded, what, first)
+        # A record left out for the do-not-call list did not land (a skipped duplicate did, or the
+        # platform's duplicate policies kept the stored customer).
+        loaded = total - counts["rejected"] - cleaned.get(SUPPRESSED, 0)
+        check_loaded(loaded, total, self.min_loaded, what, first)
         self.record_import(
             context,
             {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned},
-            total - counts["rejected"],
+            loaded,
             cleaned,
         )
         summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned}

@@ -34,6 +34,7 @@ from airflow_provider_jodo.loading.checks import (
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
 from airflow_provider_jodo.loading.hygiene import (
+    SUPPRESSED,
     InputDuplicates,
     LeadHygiene,
     PhoneNormalisation,
@@ -260,7 +261,9 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 cleaned = hygiene.summary_counts()
                 total = sum(counts.values())
                 self._log_outcomes(counts, cleaned, len(request_ids), report_location)
-                loaded = total - counts["rejected"]
+                # A record left out for the do-not-call list did not land (a skipped duplicate did:
+                # the row that won carried its key).
+                loaded = total - counts["rejected"] - cleaned.get(SUPPRESSED, 0)
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))

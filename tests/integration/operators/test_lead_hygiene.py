@@ -14,6 +14,7 @@ from openlineage.client.serde import Serde
 from task_context import task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
+from airflow_provider_jodo.exceptions import JodoNothingLoadedError
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
@@ -392,3 +393,17 @@ def test_the_lead_hygiene_example_dag_lands_two_customers_and_accounts_for_every
         customers = {c["mobilenumber"]: c["name"] for c in sandbox.store.process_customers("VoiceProcess")}
     # The first of Asha's three rows won; the opted-out and the too-short numbers never went out.
     assert customers == {"919800000001": "Asha Rao", "919812345678": "Ravi Kumar"}
+
+
+def test_a_run_whose_every_record_is_on_the_list_lands_nothing_and_fails(sandbox, connect, tmp_path):
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("+919800000001\n")
+    with pytest.raises(JodoNothingLoadedError, match="0 of 1 records landed"):
+        push(
+            connect(),
+            tmp_path,
+            records=[lead("098000 00001", "Asha")],
+            phone_region="IN",
+            suppression_path=str(dnc),
+        )
+    assert stored_numbers(sandbox) == []
