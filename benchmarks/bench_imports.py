@@ -16,6 +16,13 @@ script exits 0 unless something crashed):
 4. The check pass over a 100k-record CSV file (`lead_files.check_lead_file`, which reads the
    whole file before anything is sent) against the operator's push of the same file, the check
    included. Target: the check costs at most a tenth of the push.
+5. Lead hygiene's phone numbers (issue 24): records/s of the hygiene step over 1M records whose
+   numbers are written without their country code (`phone_region="IN"`), against the same step
+   off. Target: at least 10,000 records/s, what ImportProcessData takes at 50 ms a 500-record
+   request, so that normalising never holds a push back.
+6. Do-not-call suppression (issue 24): a 10M-number list read in a fresh process: the list's
+   peak RSS (the process's peak less its size before reading) and records checked per second.
+   Targets: under 200 MB, at least 200,000 records/s.
 
 The sandbox always runs in a process of its own, a fresh one per measurement (so that every
 run inserts into an empty platform): client and sandbox share this machine's cores, and in
@@ -64,6 +71,8 @@ class Sizes:
     cji_with_latency: int
     rss: tuple[int, ...]
     file_check: int
+    normalisation: int
+    suppression_list: int
 
 
 FULL = Sizes(
@@ -72,12 +81,26 @@ FULL = Sizes(
     cji_with_latency=1_000,
     rss=(10_000, 100_000, 1_000_000),
     file_check=100_000,
+    normalisation=1_000_000,
+    suppression_list=10_000_000,
 )
 QUICK = Sizes(
-    process_data=10_000, cji=1_000, cji_with_latency=200, rss=(1_000, 10_000, 50_000), file_check=10_000
+    process_data=10_000,
+    cji=1_000,
+    cji_with_latency=200,
+    rss=(1_000, 10_000, 50_000),
+    file_check=10_000,
+    normalisation=50_000,
+    suppression_list=500_000,
 )
 FILE_CHECK_TARGET = 0.1
 """The check pass over a file may cost at most this share of pushing it."""
+NORMALISATION_TARGET = 10_000
+"""Records/s: what ImportProcessData takes at 50 ms per request of 500 records."""
+SUPPRESSION_MB_TARGET = 200
+SUPPRESSION_RATE_TARGET = 200_000
+SUPPRESSION_CHECKED = 1_000_000
+"""Records checked against the list in measurement 6."""
 
 
 # --- the sandbox and the operators --------------------------------------------------------
@@ -354,10 +377,90 @@ def bench_file_check(count: int) -> dict[str, float]:
     return {"check": check_seconds, "push": push_seconds}
 
 
+# --- 5. Lead hygiene: phone numbers normalised, against the step off ---------------------
+
+
+def national_leads(count: int) -> list[dict[str, str]]:
+    """ImportProcessData records whose numbers are written as Indian exports often write them."""
+    return [
+        {"name": f"Lead {i}", "mobilenumber": f"098{i % 10**8:08d}", "emailid": f"lead{i}@example.com"}
+        for i in range(count)
+    ]
+
+
+def hygiene_rate(records: list[dict[str, str]], phone_region: str | None) -> float:
+    """Records/s of the hygiene step (as the ProcessData operator runs it) over `records`."""
+    from airflow_provider_jodo.enums import UpdateKey
+    from airflow_provider_jodo.loading.hygiene import InputDuplicates, LeadHygiene, PhoneNormalisation
+    from airflow_provider_jodo.loading.lead_rules import check_lead
+
+    normalisation = None
+    if phone_region is not None:
+        normalisation = PhoneNormalisation.of(phone_region, ["mobilenumber"], with_plus=False)
+    hygiene = LeadHygiene(normalisation, None, InputDuplicates("last"))
+
+    def clean_all() -> None:
+        for index, record in enumerate(records):
+            hygiene.clean(
+                index,
+                record,
+                lambda record: check_lead(record, UpdateKey.MOBILE_NUMBER)[1],
+                lambda record: record["mobilenumber"],
+            )
+
+    seconds, _ = timed(clean_all)
+    if phone_region is not None and hygiene.counts["phone_normalised"] != len(records):
+        raise RuntimeError(f"not every number was normalised: {hygiene.counts}")
+    return len(records) / seconds
+
+
+def bench_normalisation(count: int) -> dict[str, float]:
+    records = national_leads(count)
+    return {"off": hygiene_rate(records, None), "on": hygiene_rate(records, "IN")}
+
+
+# --- 6. Do-not-call suppression: a 10M-number list ---------------------------------------
+
+
+def suppression_child(list_path: str, result_path: str) -> None:
+    """In a fresh process: read the list, check `SUPPRESSION_CHECKED` records against it, and
+    write the list's peak RSS (MB), the seconds it took to read and the records/s checked."""
+    from airflow_provider_jodo.loading.hygiene import SuppressionList
+
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    read_seconds, suppression = timed(lambda: SuppressionList.read(list_path, None, "IN"))
+    list_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before_mb
+    fields = frozenset({"mobilenumber"})
+    records = [{"mobilenumber": f"9198{i * 7919 % 10**8:08d}"} for i in range(SUPPRESSION_CHECKED)]
+    check_seconds, suppressed = timed(lambda: sum(suppression.suppresses(r, fields) for r in records))
+    Path(result_path).write_text(
+        json.dumps(
+            {
+                "list_mb": list_mb,
+                "read_seconds": read_seconds,
+                "rate": len(records) / check_seconds,
+                "suppressed": suppressed,
+                "numbers": len(suppression),
+            }
+        )
+    )
+
+
+def bench_suppression(count: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="jodo-bench-dnc-") as directory:
+        list_path = Path(directory) / "dnc.txt"
+        with list_path.open("w", encoding="utf-8") as handle:
+            for i in range(count):  # every other number of the records' range, in E.164
+                handle.write(f"+9198{i * 2 % 10**8:08d}\n")
+        result_path = Path(directory) / "result.json"
+        run_fresh_process([sys.executable, __file__, "--suppression-child", str(list_path), str(result_path)])
+        return json.loads(result_path.read_text())
+
+
 # --- report --------------------------------------------------------------------------------
 
 
-CASES = (1, 2, 3, 4)
+CASES = (1, 2, 3, 4, 5, 6)
 """The measurements, numbered as in the module docstring and the output."""
 
 
@@ -373,12 +476,16 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         action="append",
         choices=CASES,
-        help="run only this measurement (1-4, as numbered in the output); repeatable; default: all",
+        help="run only this measurement (1-6, as numbered in the output); repeatable; default: all",
     )
     parser.add_argument("--rss-child", nargs=2, metavar=("CSV", "RESULT"), help=argparse.SUPPRESS)
+    parser.add_argument("--suppression-child", nargs=2, metavar=("LIST", "RESULT"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.rss_child:
         rss_child(*arguments.rss_child)
+        return 0
+    if arguments.suppression_child:
+        suppression_child(*arguments.suppression_child)
         return 0
     sizes = QUICK if arguments.quick else FULL
     cases = set(arguments.case or CASES)
@@ -392,6 +499,10 @@ def main(argv: list[str] | None = None) -> int:
         report_rss(sizes)
     if 4 in cases:
         report_file_check(sizes)
+    if 5 in cases:
+        report_normalisation(sizes)
+    if 6 in cases:
+        report_suppression(sizes)
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")
     return 0
 
@@ -453,6 +564,33 @@ def report_file_check(sizes: Sizes) -> None:
     print(f"   operator push, check included:        {figures['push']:9.2f} s")
     passed = verdict(share <= FILE_CHECK_TARGET)
     print(f"   check/push: {share:.1%} (target <= {FILE_CHECK_TARGET:.0%}) {passed}", flush=True)
+
+
+def report_normalisation(sizes: Sizes) -> None:
+    """Measure and print 5: the hygiene step with phone numbers normalised, against it off."""
+    figures = bench_normalisation(sizes.normalisation)
+    print(f"\n5. Lead hygiene over {sizes.normalisation} records, numbers without their country code")
+    print(f"   step off (checks and duplicates):     {figures['off']:9.0f} records/s")
+    print(f"   phone_region='IN':                    {figures['on']:9.0f} records/s")
+    passed = verdict(figures["on"] >= NORMALISATION_TARGET)
+    print(f"   normalised: target >= {NORMALISATION_TARGET} records/s {passed}", flush=True)
+
+
+def report_suppression(sizes: Sizes) -> None:
+    """Measure and print 6: a do-not-call list's memory and lookup rate."""
+    figures = bench_suppression(sizes.suppression_list)
+    print(f"\n6. Do-not-call list of {sizes.suppression_list} numbers (E.164), in a fresh process")
+    print(
+        f"   read in {figures['read_seconds']:.1f} s; "
+        f"{figures['suppressed']} of {SUPPRESSION_CHECKED} records suppressed"
+    )
+    passed = verdict(figures["list_mb"] < SUPPRESSION_MB_TARGET)
+    print(f"   list's peak RSS: {figures['list_mb']:6.1f} MB (target < {SUPPRESSION_MB_TARGET} MB) {passed}")
+    passed = verdict(figures["rate"] >= SUPPRESSION_RATE_TARGET)
+    print(
+        f"   checked: {figures['rate']:9.0f} records/s (target >= {SUPPRESSION_RATE_TARGET}) {passed}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ class JodoConnectionSettings:
     timezone: str
     verify_tls: bool
     csv_only: bool
+    phone_plus: bool
     timeout: float
     max_answer_bytes: int
     process_data_path: str
@@ -137,6 +138,7 @@ class JodoConnectionSettings:
             timezone=_timezone(conn.conn_id, extra["timezone"]),
             verify_tls=_boolean(conn.conn_id, "verify_ssl", extra["verify_ssl"]),
             csv_only=_boolean(conn.conn_id, "csv_only", extra["csv_only"]),
+            phone_plus=_boolean(conn.conn_id, "phone_plus", extra["phone_plus"]),
             timeout=_positive_number(conn.conn_id, "timeout", extra["timeout"]),
             max_answer_bytes=_positive_count(conn.conn_id, "max_answer_bytes", extra["max_answer_bytes"]),
             process_data_path=_text(conn.conn_id, "process_data_path", extra["process_data_path"]),

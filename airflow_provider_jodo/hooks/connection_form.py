@@ -46,6 +46,7 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
     "verify_ssl": True,
     "csv_only": True,
+    "phone_plus": False,
     "timeout": DEFAULT_TIMEOUT_SECONDS,
     "max_answer_bytes": DEFAULT_MAX_ANSWER_BYTES,
     "process_data_path": DEFAULT_PROCESS_DATA_PATH,
@@ -99,6 +100,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "description": "The platform imports only file URLs whose path ends in .csv (BackMsg_86): "
         "others are refused before any call. Turn off for a platform that takes other files.",
         "schema": {"type": ["boolean", "null"], "default": True},
+    },
+    "phone_plus": {
+        "label": "Phone numbers with +",
+        "description": "With an operator's phone_region, numbers are sent in E.164: digits only "
+        "(default), or with the leading + when this is on.",
+        "schema": {"type": ["boolean", "null"], "default": EXTRA_DEFAULTS["phone_plus"]},
     },
     "timeout": {
         "label": "Timeout (seconds)",

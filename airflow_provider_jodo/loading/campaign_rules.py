@@ -8,7 +8,7 @@ never its value (lead data is personal data).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from airflow_provider_jodo.exceptions import UnencodableRecordError
@@ -16,6 +16,25 @@ from airflow_provider_jodo.loading.lead_rules import MOBILE_NUMBER
 from airflow_provider_jodo.loading.record_sources import not_a_record_reason
 from airflow_provider_jodo.protocol.wire.cji_parameters import encode_context
 from airflow_provider_jodo.protocol.wire.record_values import scalar_text
+
+
+def dial_numbers(record: Mapping[str, Any], phone_field: str) -> Iterator[tuple[str, str]]:
+    """Yield the record's dial-list fields as (name in the record, text trimmed), those holding text.
+
+    Nothing when there is no dial list (`phone_field` empty). Field names are compared as
+    importCJI compares them: case-insensitively, trimmed (so a record may hold more than one).
+
+    :param record: the record, by field name.
+    :param phone_field: the policies' `phone_field`.
+    """
+    if not phone_field:
+        return
+    wanted = phone_field.strip().casefold()
+    for name, value in record.items():
+        if isinstance(name, str) and name.strip().casefold() == wanted:
+            text = scalar_text(value)
+            if text:
+                yield name, text.strip()
 
 
 def dial_number_problem(record: Mapping[str, Any], phone_field: str) -> str | None:
@@ -26,14 +45,9 @@ def dial_number_problem(record: Mapping[str, Any], phone_field: str) -> str | No
     :param record: the record, by field name (compared case-insensitively, trimmed).
     :param phone_field: the policies' `phone_field`; empty means no dial list.
     """
-    if not phone_field:
-        return None
-    wanted = phone_field.strip().casefold()
-    for name, value in record.items():
-        if isinstance(name, str) and name.strip().casefold() == wanted:
-            text = scalar_text(value)
-            if text and not MOBILE_NUMBER.fullmatch(text.strip()):
-                return f"{name} (the dial list's phone_field) is not 3 to 16 digits (one leading + allowed)"
+    for name, number in dial_numbers(record, phone_field):
+        if not MOBILE_NUMBER.fullmatch(number):
+            return f"{name} (the dial list's phone_field) is not 3 to 16 digits (one leading + allowed)"
     return None
 
 

@@ -88,7 +88,7 @@ def first_rejection(report_path: Path) -> str | None:
     Read only when a run failed for loading too little, to point at the cause; the key (a
     phone number or customer code, personal data) is left out.
 
-    :param report_path: a report of `report_line`s.
+    :param report_path: a report of lines written by `report_line`.
     """
     with report_path.open(encoding="utf-8") as report:
         for line in report:

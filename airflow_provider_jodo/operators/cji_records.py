@@ -18,8 +18,13 @@ from airflow_provider_jodo.assets import CAMPAIGN_IMPORTS, jodo_campaign_asset
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.exceptions import JodoInvalidRequestError
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
 from airflow_provider_jodo.hooks.jodo import JodoHook
-from airflow_provider_jodo.loading.campaign_rules import data_record_problem, refusal_naming_fields
+from airflow_provider_jodo.loading.campaign_rules import (
+    data_record_problem,
+    dial_numbers,
+    refusal_naming_fields,
+)
 from airflow_provider_jodo.loading.checks import (
     DEFAULT_MIN_LOADED,
     check_loaded,
@@ -29,6 +34,18 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.hygiene import (
+    SUPPRESSED,
+    InputDuplicates,
+    LeadHygiene,
+    PhoneNormalisation,
+    SuppressionList,
+    on_duplicate_in_input_argument,
+    phone_fields_argument,
+    phone_region_argument,
+    read_suppression_list,
+    suppression_arguments,
+)
 from airflow_provider_jodo.loading.in_flight import map_in_order
 from airflow_provider_jodo.loading.progress import (
     DEFAULT_PROGRESS_EVERY_RECORDS,
@@ -63,7 +80,14 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     duplicate the policies left alone), `rejected` (they add up to `total`) and `rejections`,
     the first 20 rejected records' index and reason. A record is rejected when it is not a dict,
     cannot be sent without mangling it, or the platform refuses it; anything else (credentials,
-    campaign, platform) fails the task.
+    campaign, platform) fails the task. With `phone_region`, the summary also counts
+    `phone_normalised` (records sent with a number rewritten) and `phone_invalid` (records
+    rejected for a number, within `rejected`): see `loading.hygiene`. Records whose dial-list
+    number (`phone_field`, normalised) an earlier record of the input had are counted as
+    `duplicate_in_input` (present when there were some, or with `on_duplicate_in_input` `first`
+    or `reject`); a rejected one's reason names the row that won. With `suppression_path`,
+    records with a number on the do-not-call list are not sent: outcome `skipped`, counted as
+    `suppressed`.
 
     On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
     `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
@@ -88,10 +112,25 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     :param progress_every_records: log a progress line (records done, rate, time left, rejected
         so far) every this many records, or every `progress_every_seconds`, whichever comes first.
     :param progress_every_seconds: log a progress line at least this often (seconds).
+    :param phone_region: the region (ISO 3166, e.g. `"IN"`) of numbers written without their
+        country code; with it, the dial list's `phone_field` and the `phone_fields` are
+        rewritten into E.164 (with or without `+` as the connection's `phone_plus` says) and a
+        record whose number is impossible or invalid is rejected with the reason. None
+        (default): numbers are sent as they are read.
+    :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
+    :param on_duplicate_in_input: what becomes of a record whose dial-list number (normalised)
+        an earlier record of the input had: `last` (default) sends it, and the policies decide
+        as for any duplicate; `first` skips it (outcome `skipped`); `reject` rejects it. `first`
+        and `reject` need a `phone_field`.
+    :param suppression_path: a do-not-call list (templated; local or object storage, the store's
+        default connection): one number a line, or the CSV column `suppression_column`; needs
+        `phone_region`, by which its numbers are normalised as the records' are. A record with
+        a phone number on it is not sent (outcome `skipped`, counted as `suppressed`).
+    :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
     :param jodo_conn_id: the `jodo` connection.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "records")
+    template_fields: Sequence[str] = ("campaign_id", "records", "suppression_path")
     ui_color = "#e8f4fd"
     import_alias = CAMPAIGN_IMPORTS
 
@@ -107,6 +146,11 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         max_in_flight: int = DEFAULT_CJI_MAX_IN_FLIGHT,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
+        phone_region: str | None = None,
+        phone_fields: Sequence[str] | None = None,
+        on_duplicate_in_input: str = "last",
+        suppression_path: str | None = None,
+        suppression_column: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -120,6 +164,12 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         self.min_loaded = min_loaded_argument(min_loaded)
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
+        self.phone_region = phone_region_argument(phone_region)
+        self.phone_fields = phone_fields_argument(phone_fields)
+        self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
+        self.suppression_path, self.suppression_column = suppression_arguments(
+            suppression_path, suppression_column, self.phone_region
+        )
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
@@ -127,16 +177,22 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""
+        normalisation = self._phone_normalisation()
+        suppression = read_suppression_list(
+            self.suppression_path, self.suppression_column, self.phone_region, None
+        )
         if self.on_invalid == "fail":
-            for index, record in enumerate(self._mapped_records()):
-                problem = data_record_problem(record, self.policies.phone_field)
-                if problem is not None:
+            judged = self._judged_records(self._lead_hygiene(normalisation, suppression))
+            for index, (_, outcome, problem) in enumerate(judged):
+                if outcome == "rejected":
                     raise AirflowFailException(f"records[{index}] is invalid: {problem}; nothing was sent")
+        hygiene = self._lead_hygiene(normalisation, suppression)
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            counts, rejections = self._import_records(hook)
+            counts, rejections = self._import_records(hook, self._judged_records(hygiene))
         finally:
             hook.close()
+        cleaned = hygiene.summary_counts()
         total = sum(counts.values())
         self.log.info(
             "campaign %s: %d records, %d inserted, %d updated, %d skipped, %d rejected",
@@ -146,20 +202,49 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         )
         first = f"records[{rejections[0]['index']}]: {rejections[0]['reason']}" if rejections else None
         what = f"importCJI into campaign {self.campaign_id}"
-        check_loaded(total - counts["rejected"], total, self.min_loaded, what, first)
+        if cleaned:
+            self.log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
+        # A record left out for the do-not-call list did not land (a skipped duplicate did, or the
+        # platform's duplicate policies kept the stored customer).
+        loaded = total - counts["rejected"] - cleaned.get(SUPPRESSED, 0)
+        check_loaded(loaded, total, self.min_loaded, what, first)
         self.record_import(
             context,
-            {"campaign_id": str(self.campaign_id), "total": total, **counts},
-            total - counts["rejected"],
+            {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned},
+            loaded,
+            cleaned,
         )
-        return {"campaign_id": str(self.campaign_id), "total": total, **counts, "rejections": rejections}
+        summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned}
+        return {**summary, "rejections": rejections}
 
     def import_asset(self) -> Asset:
         """Give the asset of campaign `campaign_id` (rendered)."""
         return jodo_campaign_asset(self.jodo_conn_id, self.campaign_id)
 
-    def _import_records(self, hook: JodoHook) -> tuple[dict[str, int], list[dict[str, Any]]]:
-        """Send every record, `max_in_flight` at a time; return the counts and the first rejections."""
+    def _phone_normalisation(self) -> PhoneNormalisation | None:
+        """Return how this run rewrites phone numbers, None without `phone_region`.
+
+        The connection's `phone_plus` is read only when the step is on.
+        """
+        if self.phone_region is None:
+            return None
+        with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
+        fields = (self.policies.phone_field, *self.phone_fields)
+        return PhoneNormalisation.of(self.phone_region, fields, with_plus)
+
+    def _lead_hygiene(
+        self, normalisation: PhoneNormalisation | None, suppression: SuppressionList | None
+    ) -> LeadHygiene:
+        """Return the hygiene step of one pass over the input."""
+        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
+
+    def _import_records(
+        self, hook: JodoHook, judged: Iterator[tuple[Any, str | None, str | None]]
+    ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """Send every record to send, `max_in_flight` at a time; return the counts and the first rejections.
+
+        :param judged: the input as `_judged_records` yields it.
+        """
         counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
         rejections: list[dict[str, Any]] = []
         progress = ImportProgress(
@@ -174,7 +259,7 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             hook.settings.base_url,  # resolved here, before worker threads share the hook
             self.max_in_flight,
         )
-        outcomes = map_in_order(partial(self._import_one, hook), self._mapped_records(), self.max_in_flight)
+        outcomes = map_in_order(partial(self._import_one, hook), judged, self.max_in_flight)
         with closing(outcomes):
             for index, (_, (outcome, reason)) in enumerate(outcomes):
                 counts[outcome] += 1
@@ -190,15 +275,37 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         for record in records_with_known_columns(iter_records(self.records, None), self.column_mapping):
             yield apply_column_mapping(record, self.column_mapping) if isinstance(record, Mapping) else record
 
-    def _import_one(self, hook: JodoHook, record: Any) -> tuple[str, str | None]:
-        """Return (outcome, rejection reason) for one record.
+    def _judged_records(self, hygiene: LeadHygiene) -> Iterator[tuple[Any, str | None, str | None]]:
+        """Yield (record, outcome before sending, reason) for every input record, in input order.
 
-        Errors about the record itself reject it; anything else (credentials, campaign,
-        platform) fails the task.
+        The outcome is None for a record to send (cleaned by `hygiene`, see `LeadHygiene.clean`),
+        else `rejected` with the reason, or `skipped` (left out: no rejection to list). Run in
+        this thread, so that duplicates are judged in input order.
         """
-        problem = data_record_problem(record, self.policies.phone_field)
-        if problem is not None:
-            return "rejected", problem
+        phone_field = self.policies.phone_field
+        for index, record in enumerate(self._mapped_records()):
+            if not isinstance(record, dict):
+                yield record, "rejected", data_record_problem(record, phone_field)
+                continue
+            record, outcome, text = hygiene.clean(
+                index,
+                record,
+                lambda record: data_record_problem(record, phone_field),
+                lambda record: next((number for _, number in dial_numbers(record, phone_field)), None),
+            )
+            yield record, outcome, text if outcome == "rejected" else None
+
+    def _import_one(
+        self, hook: JodoHook, judged: tuple[Any, str | None, str | None]
+    ) -> tuple[str, str | None]:
+        """Return (outcome, rejection reason) for one record of `_judged_records` (in a worker thread).
+
+        A record judged before sending is not sent. Errors about the record itself reject it;
+        anything else (credentials, campaign, platform) fails the task.
+        """
+        record, outcome, reason = judged
+        if outcome is not None:
+            return outcome, reason
         try:
             result = hook.import_cji(
                 campaign_id=self.campaign_id, source=CJISource.DATA, record=record, policies=self.policies
@@ -209,3 +316,16 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             raise
         assert result.outcome is not None  # an inline record's import always has one
         return result.outcome.value, None
+
+
+def duplicate_policy_with_dial_list(value: Any, policies: CJIPolicies) -> str:
+    """Return `on_duplicate_in_input` once checked; `first` and `reject` need the dial list's number.
+
+    :raises ValueError: naming the parameter.
+    """
+    policy = on_duplicate_in_input_argument(value)
+    if policy != "last" and not policies.phone_field:
+        raise ValueError(
+            f"on_duplicate_in_input={policy!r} judges records by the dial list's number: give phone_field"
+        )
+    return policy

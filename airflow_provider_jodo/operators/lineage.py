@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from airflow.sdk import Asset, AssetAlias
@@ -38,17 +38,27 @@ class ImportLineage:
     import_alias: AssetAlias
     import_asset: Callable[[], Asset]
     _rows_landed: int | None = None
+    _hygiene_counts: Mapping[str, int] = {}
 
-    def record_import(self, context: Mapping[str, Any], extra: dict[str, Any], rows_landed: int) -> None:
+    def record_import(
+        self,
+        context: Mapping[str, Any],
+        extra: dict[str, Any],
+        rows_landed: int,
+        hygiene_counts: Mapping[str, int] | None = None,
+    ) -> None:
         """Emit the asset event of a successful import and keep its rows for OpenLineage.
 
         :param context: the task's context.
         :param extra: the event's extra: counts and ids, no personal data, no secret.
         :param rows_landed: the records or rows that landed (inserted, updated, accepted or
             skipped as a duplicate).
+        :param hygiene_counts: the lead-hygiene step's counts (`loading.hygiene`; empty or None
+            when it is off), added to OpenLineage's output statistics beside `rowCount`.
         """
         record_import_event(context, self.import_alias, self.import_asset(), extra)
         self._rows_landed = rows_landed
+        self._hygiene_counts = dict(hygiene_counts or {})
 
     def lineage_inputs(self) -> OperatorLineage:
         """Give what the import read as OpenLineage inputs (and job facets); none by default."""
@@ -81,7 +91,12 @@ class ImportLineage:
         dataset = convert_asset_to_openlineage(self.import_asset())
         facets: dict[str, OutputDatasetFacet] = {}
         if rows_landed is not None:
-            facets["outputStatistics"] = OutputStatisticsOutputDatasetFacet(rowCount=rows_landed)
+            statistics: OutputDatasetFacet = OutputStatisticsOutputDatasetFacet(rowCount=rows_landed)
+            if self._hygiene_counts:  # its own names beside rowCount, as the facet allows
+                statistics = cast(
+                    "OutputDatasetFacet", statistics.with_additional_properties(**self._hygiene_counts)
+                )
+            facets["outputStatistics"] = statistics
         output = OutputDataset(namespace=dataset.namespace, name=dataset.name, outputFacets=facets)
         lineage.outputs = [output]
         return lineage

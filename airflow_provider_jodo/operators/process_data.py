@@ -22,6 +22,7 @@ from airflow.sdk import Asset, BaseOperator
 from airflow_provider_jodo.assets import PROCESS_IMPORTS, jodo_process_asset
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.enums import Media, RecordOutcomeKind, UpdateKey, coerce
+from airflow_provider_jodo.hooks.connection import JodoConnectionSettings
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.loading.checks import (
     DEFAULT_MIN_LOADED,
@@ -32,6 +33,18 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.hygiene import (
+    SUPPRESSED,
+    InputDuplicates,
+    LeadHygiene,
+    PhoneNormalisation,
+    SuppressionList,
+    on_duplicate_in_input_argument,
+    phone_fields_argument,
+    phone_region_argument,
+    read_suppression_list,
+    suppression_arguments,
+)
 from airflow_provider_jodo.loading.import_report import (
     default_report_location,
     first_rejection,
@@ -91,7 +104,15 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     per-record outcomes (an optional capability), so whether it inserted or updated it is
     unknown. `skipped` is 0 unless the platform's per-record outcomes call a record skipped
     (Jodo upserts): the counts are one per `RecordOutcomeKind`, the words importCJI uses too.
-    Memory does not grow with the input: about `2 * max_in_flight` batches are held.
+    Memory does not grow with the input: about `2 * max_in_flight` batches are held. With
+    `phone_region`, the summary also counts `phone_normalised` (records sent with a number
+    rewritten; their report line says from what) and `phone_invalid` (records rejected for a
+    number, within `rejected`): see `loading.hygiene`. Records whose update key an earlier
+    record of the input had are counted as `duplicate_in_input` (present when there were some,
+    or with `on_duplicate_in_input` `first` or `reject`), each with its report line naming the
+    row that won or the row it replaced; the key index this takes grows with the input's
+    distinct keys (16 to 32 bytes each). With `suppression_path`, records with a number on the
+    do-not-call list are not sent: outcome `skipped`, counted as `suppressed`.
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
     `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,
@@ -133,10 +154,31 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         input, rejected so far) every this many records, or every `progress_every_seconds`,
         whichever comes first.
     :param progress_every_seconds: log a progress line at least this often (seconds).
+    :param phone_region: the region (ISO 3166, e.g. `"IN"`) of numbers written without their
+        country code; with it, `mobilenumber` and the `phone_fields` are rewritten into E.164
+        (with or without `+` as the connection's `phone_plus` says) and a record whose number
+        is impossible or invalid is rejected with the reason. None (default): numbers are sent
+        as they are read.
+    :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
+    :param on_duplicate_in_input: what becomes of a record whose update key (normalised) an
+        earlier record of the input had: `last` (default) sends it, and the platform keeps the
+        last; `first` skips it (outcome `skipped`); `reject` rejects it.
+    :param suppression_path: a do-not-call list (templated; local or object storage, through
+        `storage_conn_id`): one number a line, or the CSV column `suppression_column`; needs
+        `phone_region`, by which its numbers are normalised as the records' are. A record with
+        a phone number on it is not sent (outcome `skipped`, counted as `suppressed`).
+    :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
     :param jodo_conn_id: the `jodo` connection.
     """
 
-    template_fields: Sequence[str] = ("records", "source_path", "call_datetime", "user_login", "report_path")
+    template_fields: Sequence[str] = (
+        "records",
+        "source_path",
+        "call_datetime",
+        "user_login",
+        "report_path",
+        "suppression_path",
+    )
     import_alias = PROCESS_IMPORTS
 
     def __init__(
@@ -158,6 +200,11 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         storage_conn_id: str | None = None,
         progress_every_records: int = DEFAULT_PROGRESS_EVERY_RECORDS,
         progress_every_seconds: float = DEFAULT_PROGRESS_EVERY_SECONDS,
+        phone_region: str | None = None,
+        phone_fields: Sequence[str] | None = None,
+        on_duplicate_in_input: str = "last",
+        suppression_path: str | None = None,
+        suppression_column: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -180,6 +227,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         self.user_login = user_login
         self.report_path = report_path
         self.storage_conn_id = storage_conn_id
+        self.phone_region = phone_region_argument(phone_region)
+        self.phone_fields = phone_fields_argument(phone_fields)
+        self.on_duplicate_in_input = on_duplicate_in_input_argument(on_duplicate_in_input)
+        self.suppression_path, self.suppression_column = suppression_arguments(
+            suppression_path, suppression_column, self.phone_region
+        )
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([PROCESS_IMPORTS])
 
@@ -194,23 +247,47 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Check, batch and push the records; return the summary described in the class docstring."""
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
+        normalisation = self._phone_normalisation()
+        suppression = read_suppression_list(
+            self.suppression_path, self.suppression_column, self.phone_region, self.storage_conn_id
+        )
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
-            record_count = self._check_input(source_file)
+            record_count = self._check_input(source_file, normalisation, suppression)
             report_location, report_conn_id = self._report_location(context)
             with local_target(report_location, report_conn_id, "report_path") as report_path:
-                counts, request_ids = self._push_reported(
-                    call_datetime, source_file, record_count, report_path
-                )
+                hygiene = self._lead_hygiene(normalisation, suppression)
+                run_input = _Input(source_file, record_count, hygiene)
+                counts, request_ids = self._push_reported(call_datetime, run_input, report_path)
+                cleaned = hygiene.summary_counts()
                 total = sum(counts.values())
-                self._log_outcomes(counts, len(request_ids), report_location)
-                loaded = total - counts["rejected"]
+                self._log_outcomes(counts, cleaned, len(request_ids), report_location)
+                # A record left out for the do-not-call list did not land (a skipped duplicate did:
+                # the row that won carried its key).
+                loaded = total - counts["rejected"] - cleaned.get(SUPPRESSED, 0)
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
-        extra: dict[str, Any] = {"total": total, **counts, "requests": len(request_ids)}
+        extra: dict[str, Any] = {"total": total, **counts, **cleaned, "requests": len(request_ids)}
         extra["report_path"] = printable_uri(report_location)
-        self.record_import(context, extra, loaded)
-        return {"request_ids": request_ids, "total": total, **counts, "report_path": report_location}
+        self.record_import(context, extra, loaded, cleaned)
+        summary = {"request_ids": request_ids, "total": total, **counts, **cleaned}
+        return {**summary, "report_path": report_location}
+
+    def _phone_normalisation(self) -> PhoneNormalisation | None:
+        """Return how this run rewrites phone numbers, None without `phone_region`.
+
+        The connection's `phone_plus` is read only when the step is on.
+        """
+        if self.phone_region is None:
+            return None
+        with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
+        return PhoneNormalisation.of(self.phone_region, ("mobilenumber", *self.phone_fields), with_plus)
+
+    def _lead_hygiene(
+        self, normalisation: PhoneNormalisation | None, suppression: SuppressionList | None
+    ) -> LeadHygiene:
+        """Return the hygiene step of one pass over the input."""
+        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
 
     def _report_location(self, context: Context) -> tuple[str, str | None]:
         """Return where the report goes and the connection of its store.
@@ -232,7 +309,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         return str(report_path), None
 
     def _push_reported(
-        self, call_datetime: Any, source_file: str | None, record_count: int | None, report_path: Path
+        self, call_datetime: Any, run_input: _Input, report_path: Path
     ) -> tuple[dict[str, int], list[str]]:
         """Push the input, writing the report to `report_path`; return the counts and request ids.
 
@@ -241,7 +318,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         counts = {kind.value: 0 for kind in RecordOutcomeKind}
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            request_ids = self._push(hook, call_datetime, source_file, record_count, report_path, counts)
+            request_ids = self._push(hook, call_datetime, run_input, report_path, counts)
         except BaseException:
             if not self.report_path:
                 remove_if_empty(report_path)
@@ -250,8 +327,10 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             hook.close()
         return counts, request_ids
 
-    def _log_outcomes(self, counts: dict[str, int], requests: int, report_location: str) -> None:
-        """Log the run's counts, and what `accepted` means when some records were."""
+    def _log_outcomes(
+        self, counts: dict[str, int], cleaned: dict[str, int], requests: int, report_location: str
+    ) -> None:
+        """Log the run's counts (the hygiene step's too, when on), and what `accepted` means."""
         self.log.info(
             "%d records: %d inserted, %d updated, %d accepted, %d rejected in %d requests; report: %s",
             sum(counts.values()),
@@ -262,6 +341,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             requests,
             printable_uri(report_location),
         )
+        if cleaned:
+            self.log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
         if counts["accepted"]:
             self.log.info(
                 "%d records accepted: the platform took them without saying whether it inserted or "
@@ -269,7 +350,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 counts["accepted"],
             )
 
-    def _check_input(self, source_file: str | None) -> int | None:
+    def _check_input(
+        self,
+        source_file: str | None,
+        normalisation: PhoneNormalisation | None,
+        suppression: SuppressionList | None,
+    ) -> int | None:
         """Return how many records the input holds (None: unknown), failing on what cannot be pushed.
 
         A file (`source_file`, the local copy of `source_path`) is read whole once before
@@ -282,8 +368,9 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         else:
             record_count = check_lead_file(source_file)
         if self.on_invalid == "fail":
-            for index, _, reason in self._checked_records(source_file):
-                if reason is not None:
+            checked = self._checked_records(source_file, self._lead_hygiene(normalisation, suppression))
+            for index, _, outcome, reason in checked:
+                if outcome == RecordOutcomeKind.REJECTED.value:
                     raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")
         return record_count
 
@@ -291,14 +378,15 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         self,
         hook: JodoHook,
         call_datetime: Any,
-        source_file: str | None,
-        record_count: int | None,
+        run_input: _Input,
         report_path: Path,
         counts: dict[str, int],
     ) -> list[str]:
         """Send every batch, write the report and count the outcomes; return the request ids."""
         request_ids: list[str] = []
-        progress = ImportProgress(self.log, "ImportProcessData", record_count, self.progress_interval)
+        progress = ImportProgress(
+            self.log, "ImportProcessData", run_input.record_count, self.progress_interval
+        )
         prepare = partial(
             hook.prepare_import,
             media=self.media,
@@ -316,7 +404,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         # Worker threads only send; this thread checks and encodes the next batches and reads
         # the answers, while requests are on their way.
         answers = map_in_order(
-            partial(_send_chunk, hook), self._chunks(prepare, source_file), self.max_in_flight
+            partial(_send_chunk, hook), self._chunks(prepare, run_input), self.max_in_flight
         )
         with report_path.open("w", encoding="utf-8") as report, closing(answers), prompt_thread_switching():
             for chunk, answer in answers:
@@ -331,24 +419,24 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         return request_ids
 
     def _chunks(
-        self, prepare: Callable[[list[dict[str, Any]]], PreparedImport], source_file: str | None
+        self, prepare: Callable[[list[dict[str, Any]]], PreparedImport], run_input: _Input
     ) -> Iterator[_Chunk]:
         """Yield the input as consecutive chunks, each with at most `batch_size` records to send.
 
-        The records to send are encoded by `prepare`; `source_file` is the local copy of
-        `source_path` (None: the input is `records`).
+        The records to send are encoded by `prepare`.
         """
-        entries: list[tuple[int, Any, str | None]] = []
+        entries: list[tuple[int, Any, str | None, str | None]] = []
         batch: list[dict[str, Any]] = []
         span = CHUNK_SPAN_BATCHES * self.batch_size
-        for index, record, reason in self._checked_records(source_file):
-            if reason is None:
-                entries.append((index, None, None))
+        checked = self._checked_records(run_input.source_file, run_input.hygiene)
+        for index, record, outcome, text in checked:
+            if outcome is None:
+                entries.append((index, None, None, text))
                 batch.append(record)  # type: ignore[arg-type]
             else:
                 # As text or None: the raw value may be anything, even what JSON cannot hold.
                 key = scalar_text(record.get(self.update_key.value)) if record else None
-                entries.append((index, key, reason))
+                entries.append((index, key, outcome, text))
             if len(batch) >= self.batch_size or len(entries) >= span:
                 yield _Chunk(entries, prepare(batch) if batch else None)
                 entries, batch = [], []
@@ -356,31 +444,56 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             yield _Chunk(entries, prepare(batch) if batch else None)
 
     def _checked_records(
-        self, source_file: str | None
-    ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-        """Yield (index, mapped record or None, rejection reason or None) for every input record.
+        self, source_file: str | None, hygiene: LeadHygiene
+    ) -> Iterator[tuple[int, dict[str, Any] | None, str | None, str | None]]:
+        """Yield (index, mapped record or None, outcome before sending, text) for every input record.
 
-        `source_file` is the local copy of `source_path` (None: the input is `records`).
+        The outcome is None for a record to send (the text: the hygiene step's note for its
+        report line, or None), else `rejected` or `skipped` (the text: the reason). `source_file`
+        is the local copy of `source_path` (None: the input is `records`); `hygiene` cleans the
+        records (see `LeadHygiene.clean`) and counts what it did.
         """
+        rejected = RecordOutcomeKind.REJECTED.value
+        update_key = self.update_key
+        key_field = update_key.value
         records = records_with_known_columns(iter_records(self.records, source_file), self.column_mapping)
         for index, raw in enumerate(records):
             if type(raw) is not dict and not isinstance(raw, Mapping):  # a dict skips the ABC check
-                yield index, None, not_a_record_reason(raw)
+                yield index, None, rejected, not_a_record_reason(raw)
                 continue
-            record = apply_column_mapping(raw, self.column_mapping)
-            yield index, record, check_lead(record, self.update_key)[1]
+            record, outcome, text = hygiene.clean(
+                index,
+                apply_column_mapping(raw, self.column_mapping),
+                lambda record: check_lead(record, update_key)[1],
+                lambda record: (scalar_text(record.get(key_field)) or "").strip(),
+            )
+            yield index, record, outcome, text
+
+
+@dataclass(frozen=True)
+class _Input:
+    """What one run reads, and the hygiene step's part in it.
+
+    The local copy of `source_path` (None: `records`), its record count when known, and the
+    hygiene step of the pass that sends.
+    """
+
+    source_file: str | None
+    record_count: int | None
+    hygiene: LeadHygiene
 
 
 @dataclass(frozen=True)
 class _Chunk:
     """Consecutive input records of a ProcessData push.
 
-    `entries` has one `(index, key, reason)` per record in input order, where a reason means
-    rejected before sending and None means sent; `request` carries the records sent, in the
-    same order (None: none).
+    `entries` has one `(index, key, outcome, text)` per record in input order: an outcome
+    (`rejected`, `skipped`) for a record not sent, with its reason, None for one sent, with the
+    hygiene step's note or None (see `_checked_records`). `request` carries the records sent, in
+    the same order (None: none).
     """
 
-    entries: list[tuple[int, Any, str | None]]
+    entries: list[tuple[int, Any, str | None, str | None]]
     request: PreparedImport | None
 
 
@@ -390,26 +503,34 @@ def _send_chunk(hook: JodoHook, chunk: _Chunk) -> tuple[str, int] | None:
 
 
 def _report_chunk(
-    report: IO[str], chunk: _Chunk, result: ProcessDataImport | None, counts: dict[str, int]
+    report: IO[str],
+    chunk: _Chunk,
+    result: ProcessDataImport | None,
+    counts: dict[str, int],
 ) -> int:
     """Write a chunk's report lines in input order (in one write) and count its outcomes.
 
-    Return how many of its records were rejected (before sending or by the platform).
+    A record the hygiene step touched has its note as its line's reason (after the platform's
+    reason, if any). Return how many of the chunk's records were rejected (before sending or by
+    the platform).
     """
     outcomes = iter(result.records if result is not None else ())  # hook: one per record sent
     request_id = result.request_id if result is not None else None
     rejected_value = RecordOutcomeKind.REJECTED.value
     rejected = 0
     lines = []
-    for index, key, reason in chunk.entries:
-        if reason is not None:
-            lines.append(report_line(index, key, rejected_value, reason, None))
-            counts[rejected_value] += 1
-            rejected += 1
+    for index, key, unsent, text in chunk.entries:
+        if unsent is not None:
+            lines.append(report_line(index, key, unsent, text, None))
+            counts[unsent] += 1
+            rejected += unsent == rejected_value
             continue
         outcome = next(outcomes)
         kind = outcome.outcome.value
-        lines.append(report_line(index, outcome.key, kind, outcome.reason, request_id))
+        outcome_reason = outcome.reason
+        if text is not None:
+            outcome_reason = f"{outcome_reason}; {text}" if outcome_reason else text
+        lines.append(report_line(index, outcome.key, kind, outcome_reason, request_id))
         counts[kind] += 1
         rejected += kind == rejected_value
     report.write("".join(lines))

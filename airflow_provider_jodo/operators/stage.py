@@ -23,7 +23,7 @@ from airflow_provider_jodo.enums import CJISource
 from airflow_provider_jodo.hooks.jodo import JodoHook
 from airflow_provider_jodo.links.jodo import clear_job_reference
 from airflow_provider_jodo.loading.campaign_csv import campaign_row
-from airflow_provider_jodo.loading.campaign_rules import dial_number_problem
+from airflow_provider_jodo.loading.campaign_rules import dial_number_problem, dial_numbers
 from airflow_provider_jodo.loading.checks import (
     check_loaded,
     on_invalid_policy,
@@ -31,11 +31,25 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
+from airflow_provider_jodo.loading.hygiene import (
+    InputDuplicates,
+    LeadHygiene,
+    PhoneNormalisation,
+    phone_fields_argument,
+    phone_region_argument,
+    read_suppression_list,
+    suppression_arguments,
+)
 from airflow_provider_jodo.loading.lead_files import check_lead_file
-from airflow_provider_jodo.loading.record_sources import apply_column_mapping, iter_records, iter_sql_records
+from airflow_provider_jodo.loading.record_sources import (
+    apply_column_mapping,
+    iter_records,
+    iter_sql_records,
+    not_a_record_reason,
+)
 from airflow_provider_jodo.loading.storage import file_name_part, local_source
 from airflow_provider_jodo.operators.cji_file import FileJob, FileJobOperator
-from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED
+from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED, duplicate_policy_with_dial_list
 from airflow_provider_jodo.operators.lineage import location_lineage, query_lineage
 from airflow_provider_jodo.protocol.wire.cji_parameters import names_csv_file
 
@@ -59,7 +73,11 @@ class JodoStageAndImportOperator(FileJobOperator):
 
     Returns the job's final state and counts (with `wait_for_completion=False`:
     `{"job_id", "job_url"}`); pushes the staging summary (`file_url`, `total`, `staged`,
-    `rejected`, the first rejections with their record index) to XCom key `staging`. Fewer
+    `rejected`, the first rejections with their record index; with `phone_region` also
+    `phone_normalised` and `phone_invalid`, see `loading.hygiene`; `duplicate_in_input` when the
+    input repeated a dial-list number or `on_duplicate_in_input` is not `last`; `suppressed`
+    with `suppression_path`; `skipped`, records left out by either, with `first` or a list) to
+    XCom key `staging`. Fewer
     staged records than `min_loaded` (default 1: none at all, from an empty input or one whose
     every record is rejected) fail the task before anything is uploaded; with `min_loaded=0`
     an input with no record to stage skips it. A `source_path` file is read whole before
@@ -98,6 +116,20 @@ class JodoStageAndImportOperator(FileJobOperator):
     :param delete_staged_file: remove the staged file from the FTP server once its job has
         succeeded (default false: it stays, as the record of what was imported). Only with
         `wait_for_completion`, since the platform fetches the file when its job runs.
+    :param phone_region: the region (ISO 3166, e.g. `"IN"`) of numbers written without their
+        country code; with it, the dial list's `phone_field` and the `phone_fields` are
+        rewritten into E.164 (with or without `+` as the connection's `phone_plus` says) before
+        staging, and a record whose number is impossible or invalid is left out with the
+        reason. None (default): numbers are staged as they are read.
+    :param phone_fields: more fields holding phone numbers, normalised with `phone_region`.
+    :param on_duplicate_in_input: what becomes of a record whose dial-list number (normalised)
+        an earlier record of the input had: `last` (default) stages it, and the policies decide
+        as for any duplicate; `first` leaves it out (counted `skipped`); `reject` rejects it.
+    :param suppression_path: a do-not-call list (templated; local or object storage, through
+        `storage_conn_id`): one number a line, or the CSV column `suppression_column`; needs
+        `phone_region`, by which its numbers are normalised as the records' are. A record with
+        a phone number on it is left out (counted `skipped` and `suppressed`).
+    :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
     """
 
     template_fields: Sequence[str] = (
@@ -108,6 +140,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         "sql_parameters",
         "remote_path",
         "exetime",
+        "suppression_path",
     )
     template_ext: Sequence[str] = (".sql",)
 
@@ -127,6 +160,11 @@ class JodoStageAndImportOperator(FileJobOperator):
         remote_path: str | None = None,
         on_invalid: str = "reject",
         delete_staged_file: bool = False,
+        phone_region: str | None = None,
+        phone_fields: Sequence[str] | None = None,
+        on_duplicate_in_input: str = "last",
+        suppression_path: str | None = None,
+        suppression_column: str | None = None,
         **kwargs: Any,
     ) -> None:
         """Check the arguments that are not templated, at parse time."""
@@ -160,6 +198,12 @@ class JodoStageAndImportOperator(FileJobOperator):
                 "when its job runs, after this task would have deleted it"
             )
         self.delete_staged_file = bool(delete_staged_file)
+        self.phone_region = phone_region_argument(phone_region)
+        self.phone_fields = phone_fields_argument(phone_fields)
+        self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
+        self.suppression_path, self.suppression_column = suppression_arguments(
+            suppression_path, suppression_column, self.phone_region
+        )
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -208,7 +252,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
             with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
-                summary = self._write_csv(staged_file, hook.settings.timezone, source_file)
+                summary = self._write_csv(staged_file, hook, source_file)
             first = summary["rejections"][0] if summary["rejections"] else None
             check_loaded(
                 summary["staged"],
@@ -237,35 +281,62 @@ class JodoStageAndImportOperator(FileJobOperator):
                 ftp.delete_file(self.remote_path)
             self.log.info("Removed the staged file %s from the FTP server", self.remote_path)
 
-    def _write_csv(self, path: Path, timezone: str, source_file: str | None) -> dict[str, Any]:
+    def _write_csv(self, path: Path, hook: JodoHook, source_file: str | None) -> dict[str, Any]:
         """Stream the records into `path`; return the counts and the first rejections.
 
+        `hook`'s connection gives the CSV's time zone and, with `phone_region`, `phone_plus`;
         `source_file` is the local copy of `source_path` (None: the input is not a file).
         """
-        staged, rejected = 0, 0
+        staged, rejected, skipped = 0, 0, 0
         rejections: list[dict[str, Any]] = []
+        normalisation = None
+        if self.phone_region is not None:
+            fields = (self.policies.phone_field, *self.phone_fields)
+            normalisation = PhoneNormalisation.of(self.phone_region, fields, hook.settings.phone_plus)
+        suppression = read_suppression_list(
+            self.suppression_path, self.suppression_column, self.phone_region, self.storage_conn_id
+        )
+        hygiene = LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
+        timezone, phone_field = hook.settings.timezone, self.policies.phone_field
+        rows: dict[int, list[str]] = {}  # the row of the record being cleaned, made by its check
+
+        def problem(record: dict[str, Any]) -> str | None:
+            """Return why the CSV cannot carry the record (or the platform dial it), keeping its row."""
+            try:
+                rows[0] = campaign_row(record, self.columns, timezone)
+            except ValueError as error:
+                return str(error)
+            return dial_number_problem(record, phone_field)
+
+        def dial_key(record: dict[str, Any]) -> str | None:
+            return next((number for _, number in dial_numbers(record, phone_field)), None)
+
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(self.columns)
-            for index, record in enumerate(self._input_records(source_file)):
-                try:
-                    row = campaign_row(record, self.columns, timezone)
-                    problem = dial_number_problem(record, self.policies.phone_field)
-                    if problem is not None:
-                        raise ValueError(problem)
-                    writer.writerow(row)
-                except ValueError as error:
-                    if self.on_invalid == "fail":
-                        raise AirflowFailException(
-                            f"records[{index}] is invalid: {error}; nothing was uploaded"
-                        ) from None
-                    rejected += 1
-                    if len(rejections) < REJECTIONS_REPORTED:
-                        self.log.warning("records[%d] rejected: %s", index, error)
-                        rejections.append({"index": index, "reason": str(error)})
+            for index, read in enumerate(self._input_records(source_file)):
+                if isinstance(read, dict):
+                    _, outcome, text = hygiene.clean(index, read, problem, dial_key)
+                else:
+                    outcome, text = "rejected", not_a_record_reason(read)
+                if outcome is None:
+                    writer.writerow(rows[0])
+                    staged += 1
                     continue
-                staged += 1
-        return {"total": staged + rejected, "staged": staged, "rejected": rejected, "rejections": rejections}
+                if outcome == "skipped":
+                    skipped += 1
+                    continue
+                if self.on_invalid == "fail":
+                    raise AirflowFailException(f"records[{index}] is invalid: {text}; nothing was uploaded")
+                rejected += 1
+                if len(rejections) < REJECTIONS_REPORTED:
+                    self.log.warning("records[%d] rejected: %s", index, text)
+                    rejections.append({"index": index, "reason": text})
+        counts = {"total": staged + rejected + skipped, "staged": staged}
+        if self.on_duplicate_in_input == "first" or suppression is not None:
+            counts["skipped"] = skipped
+        counts.update({"rejected": rejected, **hygiene.summary_counts()})
+        return {**counts, "rejections": rejections}
 
     def _input_records(self, source_file: str | None) -> Iterator[Any]:
         """Yield the input records, mapped through `column_mapping` (what is not a dict as is).

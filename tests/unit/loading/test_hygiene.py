@@ -1,0 +1,205 @@
+"""Lead hygiene's phone numbers: written a dozen ways in, E.164 out, by libphonenumber's rules;
+impossible and invalid numbers rejected with the library's reason and never quoted in it. And
+duplicates within one input: judged in input order, each naming the row that won or that it
+replaced. And do-not-call lists: hostile files read, numbers normalised, bad lines named."""
+
+import pytest
+
+from airflow_provider_jodo.loading.hygiene import (
+    DUPLICATE_IN_INPUT,
+    HYGIENE_COUNTS,
+    InputDuplicates,
+    PhoneNormalisation,
+    SuppressionList,
+    duplicate_counts,
+    hygiene_counts,
+    on_duplicate_in_input_argument,
+    phone_fields_argument,
+    phone_region_argument,
+    suppression_arguments,
+)
+
+INDIA = PhoneNormalisation.of("IN", ["mobilenumber", " Phone1 "], with_plus=False)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["+91 98000 00001", "098000 00001", "98000 00001", "+91-98000-00001", "0091 98000 00001"],
+)
+def test_one_indian_mobile_written_many_ways_becomes_one_number(written):
+    record, note, rejection = INDIA.normalise({"name": "Asha", "mobilenumber": written})
+    assert (record, rejection) == ({"name": "Asha", "mobilenumber": "919800000001"}, None)
+    assert note == f"phone numbers normalised from mobilenumber {written!r}"
+
+
+def test_a_number_already_in_the_platforms_form_leaves_the_record_as_it_was():
+    record = {"mobilenumber": "919800000001", "phone1": "", "other": "098000 00001"}  # other: no phone
+    assert INDIA.normalise(record) == (record, None, None)
+    assert INDIA.normalise(record)[0] is record  # not copied
+
+
+def test_the_plus_as_the_connection_says_and_a_foreign_number_keeps_its_country():
+    with_plus = PhoneNormalisation.of("IN", ["mobilenumber"], with_plus=True)
+    assert with_plus.normalise({"mobilenumber": "098000 00001"})[0] == {"mobilenumber": "+919800000001"}
+    assert with_plus.normalise({"mobilenumber": "+1 (415) 555-0123"})[0] == {"mobilenumber": "+14155550123"}
+    us = PhoneNormalisation.of("US", ["mobilenumber"], with_plus=False)
+    assert us.normalise({"mobilenumber": "(415) 555-0123"})[0] == {"mobilenumber": "14155550123"}
+
+
+def test_named_fields_match_trimmed_and_in_any_case_and_a_number_value_is_read_as_text():
+    record, note, _ = INDIA.normalise({"PHONE1": 9800000002, "mobilenumber": "+919800000001"})
+    assert record == {"PHONE1": "919800000002", "mobilenumber": "+919800000001"[1:]}
+    assert note is not None and "PHONE1 '9800000002'" in note
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("12ab", "not a number"),
+        ("123", "too short"),
+        ("98000 00001 2345 6789", "too long"),
+        ("+999 1234 5678", "invalid country code"),
+        ("+91 10000 00000", "not a valid number (no such number range)"),
+    ],
+)
+def test_an_impossible_or_invalid_number_rejects_the_record_with_the_librarys_reason(written, reason):
+    record = {"mobilenumber": "919800000001", "phone1": written}
+    kept, note, rejection = INDIA.normalise(record)
+    assert kept is record and note is None
+    assert rejection == f"phone1 is not a phone number of region IN: {reason}"
+    assert written not in rejection  # lead data never in a reason: it reaches logs and errors
+
+
+def test_empty_and_absent_numbers_are_left_to_the_other_checks():
+    record = {"mobilenumber": "  ", "phone1": None}
+    assert INDIA.normalise(record) == (record, None, None)
+
+
+@pytest.mark.parametrize(("value", "region"), [(None, None), ("in", "IN"), (" US ", "US")])
+def test_phone_region_is_off_or_a_known_region(value, region):
+    assert phone_region_argument(value) == region
+
+
+@pytest.mark.parametrize("value", ["India", "XX", "", 91])
+def test_an_unknown_phone_region_fails_naming_the_parameter(value):
+    with pytest.raises(ValueError, match=r"phone_region=.* is not a region libphonenumber knows"):
+        phone_region_argument(value)
+
+
+def test_phone_fields_is_a_list_of_names():
+    assert phone_fields_argument(None) == ()
+    assert phone_fields_argument(["alt_phone"]) == ("alt_phone",)
+    for value in ("alt_phone", [""], [3]):
+        with pytest.raises(ValueError, match=r"phone_fields=.* must be a list of field names"):
+            phone_fields_argument(value)
+
+
+def test_the_counts_exist_only_when_the_step_is_on():
+    assert hygiene_counts(None) == {}
+    assert hygiene_counts(INDIA) == dict.fromkeys(HYGIENE_COUNTS, 0)
+
+
+def judged(policy, keys):
+    duplicates = InputDuplicates(policy)
+    return [duplicates.judge(index, key) for index, key in enumerate(keys)], duplicates
+
+
+def test_last_sends_every_record_and_each_later_one_names_the_row_it_replaced():
+    verdicts, duplicates = judged("last", ["a", "b", "a", "a", "", None])
+    assert verdicts == [
+        (None, None),
+        (None, None),
+        (None, "duplicate in input: replaces records[0] (on_duplicate_in_input='last')"),
+        (None, "duplicate in input: replaces records[2] (on_duplicate_in_input='last')"),
+        (None, None),  # no key: not judged
+        (None, None),
+    ]
+    assert duplicate_counts(duplicates) == {DUPLICATE_IN_INPUT: 2}
+
+
+def test_first_skips_and_reject_rejects_the_later_records_naming_the_row_that_won():
+    verdicts, duplicates = judged("first", ["a", "a", "a"])
+    assert (
+        verdicts[1:]
+        == [("skipped", "duplicate in input: records[0] won (on_duplicate_in_input='first')")] * 2
+    )
+    assert duplicates.count == 2
+    verdicts, _ = judged("reject", ["a", "b", "b"])
+    assert verdicts[2] == ("rejected", "duplicate in input of records[1] (on_duplicate_in_input='reject')")
+
+
+def test_the_duplicate_count_is_in_a_summary_when_asked_for_or_found():
+    assert duplicate_counts(judged("last", ["a", "b"])[1]) == {}  # the default, nothing found: old keys
+    assert duplicate_counts(judged("first", ["a", "b"])[1]) == {DUPLICATE_IN_INPUT: 0}
+
+
+@pytest.mark.parametrize("value", ["latest", None, "LAST"])
+def test_an_unknown_duplicate_policy_fails_naming_the_parameter(value):
+    with pytest.raises(ValueError, match=r"on_duplicate_in_input=.* is not one of 'last', 'first', 'reject'"):
+        on_duplicate_in_input_argument(value)
+
+
+def dnc_list(tmp_path, text, name="dnc.txt", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return str(path)
+
+
+def test_a_list_with_a_bom_blank_lines_and_numbers_in_many_forms(tmp_path):
+    path = dnc_list(
+        tmp_path,
+        "+919800000001\n\n   \n098123 45678\r\n+91 98765 43210  \n+1 (415) 555-0123\n919800000001\n",
+        encoding="utf-8-sig",
+    )
+    suppression = SuppressionList.read(path, None, "IN")
+    assert len(suppression) == 5
+    assert all(number in suppression for number in (919800000001, 919812345678, 919876543210, 14155550123))
+    assert 919800000002 not in suppression and "919800000001" not in suppression
+
+
+def test_a_csv_list_is_read_from_its_named_column(tmp_path):
+    path = dnc_list(
+        tmp_path, "\ufeffname,msisdn\nAsha,+91 98000 00001\nNo number,\nRavi,098123 45678\n", "dnc.csv"
+    )
+    suppression = SuppressionList.read(path, "msisdn", "IN")
+    assert len(suppression) == 2 and 919812345678 in suppression
+    with pytest.raises(
+        ValueError,
+        match=r"suppression_column='phone' is not a column of suppression_path "
+        r"\(its columns: 'name', 'msisdn'\)",
+    ):
+        SuppressionList.read(path, "phone", "IN")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [("+919800000001\n\n12ab\n", 3, "not a number"), ("+919800000001\n123\n", 2, "too short")],
+)
+def test_a_bad_line_fails_naming_its_number_never_its_text(tmp_path, text, line, reason):
+    with pytest.raises(ValueError) as failure:
+        SuppressionList.read(dnc_list(tmp_path, text), None, "IN")
+    assert str(failure.value).startswith(
+        f"suppression_path line {line}: not a phone number of region IN: {reason};"
+    )
+    assert "12ab" not in str(failure.value)
+
+
+def test_a_bad_csv_line_is_named_by_its_line_in_the_file(tmp_path):
+    path = dnc_list(tmp_path, 'name,msisdn\n"Two\nlines",+919800000001\nX,12ab\n', "dnc.csv")
+    with pytest.raises(ValueError, match=r"^suppression_path line 4: "):
+        SuppressionList.read(path, "msisdn", "IN")
+
+
+def test_a_record_is_suppressed_by_any_of_its_normalised_phone_fields(tmp_path):
+    suppression = SuppressionList.read(dnc_list(tmp_path, "+919812345678\n"), None, "IN")
+    fields = INDIA.fields
+    assert suppression.suppresses({"mobilenumber": "919800000001", "Phone1": "+919812345678"}, fields)
+    assert not suppression.suppresses({"mobilenumber": "919800000001", "other": "919812345678"}, fields)
+
+
+def test_a_list_needs_phone_region_and_a_column_needs_a_list():
+    assert suppression_arguments("dnc.txt", "msisdn", "IN") == ("dnc.txt", "msisdn")
+    with pytest.raises(ValueError, match="suppression_path needs phone_region"):
+        suppression_arguments("dnc.txt", None, None)
+    with pytest.raises(ValueError, match="suppression_column needs suppression_path"):
+        suppression_arguments(None, "msisdn", "IN")
