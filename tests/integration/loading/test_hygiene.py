@@ -9,9 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from file_servers import ftp_file_server
 from openlineage.client.serde import Serde
-from task_context import task_context
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException
 from airflow_provider_jodo.exceptions import JodoNothingLoadedError
@@ -19,6 +17,8 @@ from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOper
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
 from jodo_sandbox import JodoSandbox
+from tests.support.file_servers import ftp_file_server
+from tests.support.task_context import task_context
 
 CAMPAIGN = 1
 EXAMPLE_DAGS = Path(__file__).resolve().parents[3] / "example_dags"
@@ -382,7 +382,7 @@ def test_a_bad_line_of_the_list_fails_before_anything_is_sent(sandbox, connect, 
 
 
 def test_the_lead_hygiene_example_dag_lands_two_customers_and_accounts_for_every_row(airflow_db, monkeypatch):
-    from airflow_versions import DagBag
+    from tests.support.airflow_versions import DagBag
 
     dag_bag = DagBag(dag_folder=str(EXAMPLE_DAGS / "jodo_lead_hygiene.py"))
     assert dag_bag.import_errors == {}
