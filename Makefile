@@ -55,7 +55,7 @@ $(STAMP): $(RUNTIME)
 # seconds where pip backtracks for an hour) into the constraints files, the newest Airflow's and
 # those of the older minors that make test also runs (scripts/test_matrix.py).
 constraints:
-	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv; }
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet "$$(grep '^uv==' $(CONSTRAINTS))"; }
 	UV=$(BIN)/uv $(PYTHON) scripts/test_matrix.py --constraints
 
 # Playwright drives Debian's Chromium (no `playwright install`: the machine cannot download

@@ -289,6 +289,11 @@ def test_the_readme_states_the_python_floor_that_pyproject_declares():
     assert f"only Python {floor} or newer" in README
 
 
+def makefile_installs(makefile: str) -> list[str]:
+    """What the Makefile's recipes install into the venv (the arguments of each `$(UV_INSTALL)`)."""
+    return re.findall(r"^\t\$\(UV_INSTALL\) (.*)$", makefile, flags=re.MULTILINE)
+
+
 def test_the_demo_installs_the_provider_and_the_sandbox_without_the_test_extras():
     makefile = (ROOT / "Makefile").read_text()
     demo_prerequisites = re.search(r"^demo: (.*)$", makefile, flags=re.MULTILINE).group(1).split()
@@ -296,23 +301,26 @@ def test_the_demo_installs_the_provider_and_the_sandbox_without_the_test_extras(
     runtime_recipe = re.split(r"^\$\(RUNTIME\):.*\n", makefile, maxsplit=1, flags=re.MULTILINE)[1].split(
         "\n\n", 1
     )[0]
-    assert "pip install --quiet -e . -e ./sandbox -c $(CONSTRAINTS)" in runtime_recipe
+    assert "$(UV_INSTALL) -e . -e ./sandbox" in runtime_recipe
     assert "[test" not in runtime_recipe
 
 
 def test_the_tests_install_the_sandbox_and_the_demo_runs_its_command():
     """The sandbox is a distribution of its own (sandbox/): without it the suite cannot import it."""
     makefile = (ROOT / "Makefile").read_text()
-    installs = re.findall(r"pip install --quiet -e (.*)$", makefile, flags=re.MULTILINE)
-    assert all("-e ./sandbox " in line for line in installs)
+    installs = makefile_installs(makefile)
+    assert len(installs) == 2 and all(line.endswith(" -e ./sandbox") for line in installs)
     assert '"$BIN/jodo-sandbox" --port 0' in (ROOT / "scripts" / "demo.sh").read_text()
 
 
 def test_every_install_takes_the_constraints_file():
     """Without it pip backtracks through the test extras for over an hour on a fresh machine."""
     makefile = (ROOT / "Makefile").read_text()
-    installs = re.findall(r"pip install --quiet -e (.*)$", makefile, flags=re.MULTILINE)
-    assert len(installs) == 2 and all(line.endswith("-c $(CONSTRAINTS)") for line in installs)
+    # Every install goes through UV_INSTALL, which pins it; pip installs only uv, at its pinned version.
+    assert len(makefile_installs(makefile)) == 2
+    assert re.search(r"^UV_INSTALL := .* -c \$\(CONSTRAINTS\)$", makefile, flags=re.MULTILINE)
+    pip_installs = re.findall(r"python -m pip install (.*?)(?:;|$)", makefile, flags=re.MULTILINE)
+    assert pip_installs and set(pip_installs) == {"--quiet \"$$(grep '^uv==' $(CONSTRAINTS))\""}
     constraints = re.search(r"^CONSTRAINTS := (.*)$", makefile, flags=re.MULTILINE).group(1)
     matrix = (ROOT / "scripts" / "test_matrix.py").read_text()
     minor, release = ast.literal_eval(
