@@ -40,7 +40,9 @@ FORMATTED_RECORD_FIELDS = (
 def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[str, str], str | None]:
     """Return the record's fields as text and the reason to reject it (None: accepted).
 
-    A null value counts as absent; the reason names the field.
+    A null value counts as absent; the reason names the field, never its value: reasons reach
+    logs and error messages, and a lead's number or address is personal data (the report line
+    carries the record's key).
     """
     fields: dict[str, str] = {}
     for name, value in record.items():
@@ -59,13 +61,13 @@ def check_lead(record: Mapping[str, Any], update_key: UpdateKey) -> tuple[dict[s
     if not MOBILE_NUMBER.fullmatch(fields["mobilenumber"]):
         return (
             fields,
-            f"mobilenumber {fields['mobilenumber']!r} is not 3 to 16 digits (one leading + allowed)",
+            "mobilenumber is not 3 to 16 digits (one leading + allowed)",
         )
     if "@" not in fields["emailid"]:
-        return fields, f"emailid {fields['emailid']!r} has no @"
+        return fields, "emailid has no @"
     for name, check, written in FORMATTED_RECORD_FIELDS:
         if name in fields and not check(fields[name]):
-            return fields, f"{name} {fields[name]!r} is not {written}"
+            return fields, f"{name} is not {written}"
     if not fields.get(update_key.value, "").strip():
         return fields, f"{update_key.value} (the updateparam field) is missing or empty"
     return fields, None

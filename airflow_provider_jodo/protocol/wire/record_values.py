@@ -30,7 +30,7 @@ def field_text(name: object, value: object) -> str:
     if text is None:
         raise ValueError(f"{name} must be a string or an integer, got {type(value).__name__}")
     if not _utf8_encodable(text):
-        raise ValueError(f"{name} {text!r} holds a lone surrogate, which is not Unicode text")
+        raise ValueError(f"{name} holds a lone surrogate, which is not Unicode text")
     return text
 
 
