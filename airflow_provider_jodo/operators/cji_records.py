@@ -74,9 +74,9 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     rejected for a number, within `rejected`): see `loading.hygiene`. Records whose dial-list
     number (`phone_field`, normalised) an earlier record of the input had are counted as
     `duplicate_in_input` (present when there were some, or with `on_duplicate_in_input` `first`
-    or `reject`); a rejected one's reason names the row that won. With `suppression_path`,
-    records with a number on the do-not-call list are not sent: outcome `skipped`, counted as
-    `suppressed`.
+    or `reject`); a rejected one's reason names the row that won. With `suppression_path` or
+    `suppression_sql`, records with a number on the do-not-call list are not sent: outcome
+    `skipped`, counted as `suppressed`.
 
     On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
     `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
@@ -116,10 +116,19 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         `phone_region`, by which its numbers are normalised as the records' are. A record with
         a phone number on it is not sent (outcome `skipped`, counted as `suppressed`).
     :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
+    :param suppression_sql: a do-not-call list that lives in a database: a query (templated, or
+        a `.sql` file) whose rows' first column holds the numbers, run on `suppression_conn_id`
+        and streamed; NULLs and blank values are skipped, integers are read as written. Numbers
+        are normalised as `suppression_path`'s are (it needs `phone_region`); not with
+        `suppression_path`.
+    :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
+        provider) `suppression_sql` runs on.
     :param jodo_conn_id: the `jodo` connection.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "records", "suppression_path")
+    template_fields: Sequence[str] = ("campaign_id", "records", "suppression_path", "suppression_sql")
+    template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"suppression_sql": "sql"}
     ui_color = "#e8f4fd"
     import_alias = CAMPAIGN_IMPORTS
 
@@ -140,6 +149,8 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         on_duplicate_in_input: str = "last",
         suppression_path: str | None = None,
         suppression_column: str | None = None,
+        suppression_sql: str | None = None,
+        suppression_conn_id: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -159,8 +170,11 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             on_duplicate_in_input=duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies),
             suppression_path=suppression_path,
             suppression_column=suppression_column,
+            suppression_sql=suppression_sql,
+            suppression_conn_id=suppression_conn_id,
         )
         self.suppression_path = suppression_path
+        self.suppression_sql = suppression_sql
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
@@ -169,7 +183,11 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""
         hygiene = self.hygiene_settings.lead_hygiene(
-            (self.policies.phone_field,), self._phone_plus, self.suppression_path, None
+            (self.policies.phone_field,),
+            self._phone_plus,
+            suppression_path=self.suppression_path,
+            suppression_sql=self.suppression_sql,
+            storage_conn_id=None,
         )
         if self.on_invalid == "fail":
             for index, (_, outcome, problem) in enumerate(self._judged_records(hygiene.anew())):

@@ -68,17 +68,17 @@ class JodoStageAndImportOperator(FileJobOperator):
     `rejected`, the first rejections with their record index; with `phone_region` also
     `phone_normalised` and `phone_invalid`, see `loading.hygiene`; `duplicate_in_input` when the
     input repeated a dial-list number or `on_duplicate_in_input` is not `last`; `suppressed`
-    with `suppression_path`; `skipped`, records left out by either, with `first` or a list) to
-    XCom key `staging`. Fewer
-    staged records than `min_loaded` (default 1: none at all, from an empty input or one whose
-    every record is rejected) fail the task before anything is uploaded; with `min_loaded=0`
-    an input with no record to stage skips it. A `source_path` file is read whole before
-    anything is staged, and one that cannot be read whole (see `lead_files`) fails it. A retry
-    reuses the job its earlier try submitted, without staging again.
+    with `suppression_path` or `suppression_sql`; `skipped`, records left out by either, with
+    `first` or a list) to XCom key `staging`. Fewer staged records than `min_loaded` (default
+    1: none at all, from an empty input or one whose every record is rejected) fail the task
+    before anything is uploaded; with `min_loaded=0` an input with no record to stage skips it.
+    A `source_path` file is read whole before anything is staged, and one that cannot be read
+    whole (see `lead_files`) fails it. A retry reuses the job its earlier try submitted,
+    without staging again.
 
     Its asset event is `FileJobOperator`'s, with the hygiene step's counts added (also to
-    OpenLineage's statistics). OpenLineage (optional): input the `source_path`
-    file, or the query's tables (and the query) when the SQL hook describes its database for
+    OpenLineage's statistics). OpenLineage (optional): input the `source_path` file, or the
+    query's tables (and the query) when the SQL hook describes its database for
     OpenLineage, none for `records`; output the campaign with the rows landed.
 
     :param columns: the campaign form's field (or display) names, in form order; they are the
@@ -123,6 +123,13 @@ class JodoStageAndImportOperator(FileJobOperator):
         `phone_region`, by which its numbers are normalised as the records' are. A record with
         a phone number on it is left out (counted `skipped` and `suppressed`).
     :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
+    :param suppression_sql: a do-not-call list that lives in a database: a query (templated, or
+        a `.sql` file) whose rows' first column holds the numbers, run on `suppression_conn_id`
+        and streamed; NULLs and blank values are skipped, integers are read as written. Numbers
+        are normalised as `suppression_path`'s are (it needs `phone_region`); not with
+        `suppression_path`.
+    :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
+        provider) `suppression_sql` runs on.
     """
 
     template_fields: Sequence[str] = (
@@ -134,8 +141,10 @@ class JodoStageAndImportOperator(FileJobOperator):
         "remote_path",
         "exetime",
         "suppression_path",
+        "suppression_sql",
     )
     template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"sql": "sql", "suppression_sql": "sql"}
 
     def __init__(
         self,
@@ -158,6 +167,8 @@ class JodoStageAndImportOperator(FileJobOperator):
         on_duplicate_in_input: str = "last",
         suppression_path: str | None = None,
         suppression_column: str | None = None,
+        suppression_sql: str | None = None,
+        suppression_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         """Check the arguments that are not templated, at parse time."""
@@ -197,8 +208,11 @@ class JodoStageAndImportOperator(FileJobOperator):
             on_duplicate_in_input=duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies),
             suppression_path=suppression_path,
             suppression_column=suppression_column,
+            suppression_sql=suppression_sql,
+            suppression_conn_id=suppression_conn_id,
         )
         self.suppression_path = suppression_path
+        self.suppression_sql = suppression_sql
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -300,8 +314,9 @@ class JodoStageAndImportOperator(FileJobOperator):
         hygiene = self.hygiene_settings.lead_hygiene(
             (self.policies.phone_field,),
             lambda: hook.settings.phone_plus,
-            self.suppression_path,
-            self.storage_conn_id,
+            suppression_path=self.suppression_path,
+            suppression_sql=self.suppression_sql,
+            storage_conn_id=self.storage_conn_id,
         )
         timezone, phone_field = hook.settings.timezone, self.policies.phone_field
         rows: dict[int, list[str]] = {}  # the row of the record being cleaned, made by its check

@@ -3,6 +3,8 @@ impossible and invalid numbers rejected with the library's reason and never quot
 duplicates within one input: judged in input order, each naming the row that won or that it
 replaced. And do-not-call lists: hostile files read, numbers normalised, bad lines named."""
 
+import json
+
 import pytest
 
 from airflow_provider_jodo.loading.hygiene import (
@@ -12,6 +14,7 @@ from airflow_provider_jodo.loading.hygiene import (
     InputDuplicates,
     PhoneNormalisation,
     SuppressionList,
+    _query_error,
     duplicate_counts,
     hygiene_counts,
     on_duplicate_in_input_argument,
@@ -204,6 +207,8 @@ def settings(**arguments):
         "on_duplicate_in_input": "last",
         "suppression_path": None,
         "suppression_column": None,
+        "suppression_sql": None,
+        "suppression_conn_id": None,
     }
     return HygieneSettings.from_arguments(**{**defaults, **arguments})
 
@@ -217,11 +222,37 @@ def test_a_list_needs_phone_region_and_a_column_needs_a_list():
         settings(phone_region="IN", suppression_column="msisdn")
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            {"suppression_path": "dnc.txt", "suppression_sql": "SELECT 1", "suppression_conn_id": "db"},
+            "give one of suppression_path and suppression_sql, not both",
+        ),
+        ({"suppression_sql": "SELECT 1"}, "suppression_sql and suppression_conn_id go together"),
+        ({"suppression_conn_id": "db"}, "suppression_sql and suppression_conn_id go together"),
+        (
+            {"suppression_sql": "SELECT 1", "suppression_conn_id": "db", "phone_region": None},
+            "suppression_sql needs phone_region",
+        ),
+        (
+            {"suppression_sql": "SELECT 1", "suppression_conn_id": "db", "suppression_column": "msisdn"},
+            r"suppression_column needs suppression_path \(a suppression_sql list is its first column\)",
+        ),
+    ],
+)
+def test_a_list_in_a_database_takes_its_query_and_connection_and_no_file(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        settings(**{"phone_region": "IN", **arguments})
+
+
 def test_with_every_option_off_the_step_reads_nothing_and_counts_nothing():
     def phone_plus():
         raise AssertionError("the connection is read only when numbers are rewritten")
 
-    hygiene = settings().lead_hygiene(("mobilenumber",), phone_plus, None, None)
+    hygiene = settings().lead_hygiene(
+        ("mobilenumber",), phone_plus, suppression_path=None, suppression_sql=None, storage_conn_id=None
+    )
     assert hygiene.clean(0, {"mobilenumber": "098000 00001"}, lambda _: None, lambda _: None) == (
         {"mobilenumber": "098000 00001"},
         None,
@@ -232,7 +263,10 @@ def test_with_every_option_off_the_step_reads_nothing_and_counts_nothing():
 
 def test_the_operators_phone_fields_and_the_users_are_normalised_and_another_pass_starts_afresh(tmp_path):
     step = settings(phone_region="IN", phone_fields=["alt"], on_duplicate_in_input="first")
-    hygiene = step.lead_hygiene(("phone1",), lambda: True, dnc_list(tmp_path, "+919812345678\n"), None)
+    dnc = dnc_list(tmp_path, "+919812345678\n")
+    hygiene = step.lead_hygiene(
+        ("phone1",), lambda: True, suppression_path=dnc, suppression_sql=None, storage_conn_id=None
+    )
     assert hygiene.normalisation is not None and hygiene.normalisation.fields == {"phone1", "alt"}
 
     def key(record):
@@ -253,3 +287,13 @@ def test_the_operators_phone_fields_and_the_users_are_normalised_and_another_pas
     again = hygiene.anew()
     assert again.suppression is hygiene.suppression and again.summary_counts()["suppressed"] == 0
     assert again.clean(0, {"phone1": "098000 00001"}, lambda _: None, key)[1] is None
+
+
+def test_a_drivers_reason_that_quotes_the_connections_password_loses_it(monkeypatch):
+    connection = {"conn_type": "postgres", "host": "db", "login": "dnc", "password": "dnc-secret-7"}
+    monkeypatch.setenv("AIRFLOW_CONN_DNC", json.dumps(connection))
+    error = _query_error("dnc", 20_000, RuntimeError("cannot reach postgresql://dnc:dnc-secret-7@db/lists"))
+    assert str(error) == (
+        "suppression_sql failed on suppression_conn_id='dnc' after 20000 rows: RuntimeError: "
+        "cannot reach postgresql://dnc:***@db/lists; nothing was sent"
+    )
