@@ -9,7 +9,9 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+import pendulum
 import pytest
+from airflow.sdk import DAG
 from openlineage.client.serde import Serde
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException, TaskDeferred
@@ -603,3 +605,30 @@ def test_an_empty_result_suppresses_nothing_and_both_a_file_and_a_query_fail_at_
                 suppression_conn_id="dnc",
                 **arguments,
             )
+
+
+@pytest.mark.parametrize(
+    ("operator", "arguments"),
+    [
+        (JodoImportProcessDataOperator, {"media": 12, "update_key": "mobilenumber"}),
+        (JodoImportCJIRecordsOperator, {"campaign_id": CAMPAIGN}),
+        (JodoStageAndImportOperator, {"campaign_id": CAMPAIGN, "columns": ["name", "phone1"]}),
+    ],
+)
+def test_suppression_sql_may_be_a_sql_file_beside_the_dag_rendered_as_a_template(
+    tmp_path, operator, arguments
+):
+    (tmp_path / "opt_outs.sql").write_text("SELECT msisdn FROM opt_outs WHERE list = '{{ params.list }}'")
+    with DAG(
+        "dnc", schedule=None, start_date=pendulum.datetime(2026, 1, 1), template_searchpath=str(tmp_path)
+    ):
+        task = operator(
+            task_id="clean",
+            records=[],
+            phone_region="IN",
+            suppression_sql="opt_outs.sql",
+            suppression_conn_id="dnc",
+            **arguments,
+        )
+    task.render_template_fields({"params": {"list": "ncpr"}})
+    assert task.suppression_sql == "SELECT msisdn FROM opt_outs WHERE list = 'ncpr'"
