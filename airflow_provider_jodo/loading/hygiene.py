@@ -587,7 +587,10 @@ class SentState:
         """Return the entries read with those accepted put in, sorted by key, the last of a key winning."""
         accepted = self._accepted
         updates = sorted(
-            (accepted[start : start + _ENTRY_BYTES] for start in range(0, len(accepted), _ENTRY_BYTES)),
+            (
+                bytes(accepted[start : start + _ENTRY_BYTES])
+                for start in range(0, len(accepted), _ENTRY_BYTES)
+            ),
             key=lambda entry: entry[:_DIGEST_BYTES],  # stable: a key's entries stay in input order
         )
         merged = bytearray()
@@ -598,7 +601,7 @@ class SentState:
                 continue  # a later record of the key was accepted too
             position = self._position(key_digest)
             merged += entries[copied * _ENTRY_BYTES : position * _ENTRY_BYTES]
-            if self._content(key_digest) is not None:
+            if entries[position * _ENTRY_BYTES : position * _ENTRY_BYTES + _DIGEST_BYTES] == key_digest:
                 position += 1  # replaced
             merged += entry
             copied = position
