@@ -32,7 +32,14 @@ from typing import Any
 
 import phonenumbers
 
-from airflow_provider_jodo.loading.storage import local_source, printable_uri, read_whole, replace_whole
+from airflow_provider_jodo.loading.storage import (
+    file_name_part,
+    local_source,
+    printable_uri,
+    read_whole,
+    remove_whole,
+    replace_whole,
+)
 from airflow_provider_jodo.protocol.wire.record_values import scalar_text
 
 PHONE_NORMALISED = "phone_normalised"
@@ -446,17 +453,51 @@ _DIGEST_BYTES = 16
 _ENTRY_BYTES = 2 * _DIGEST_BYTES
 _NOT_TRACKED = bytes(_ENTRY_BYTES)
 """The entry of a record sent without a key: there is nothing to remember it by."""
-_STATE_MAGIC = b"jodo lead-hygiene state, format "
 STATE_FORMAT = 1
-"""The state file's format version, in its header; a file of another version is not read."""
-_STATE_HEADER = _STATE_MAGIC + b"%d\n" % STATE_FORMAT
-_STATE_COUNT = struct.Struct("<4sQ")
+"""The state files' format version, in their header; a file of another version is not read."""
+_STATE_KIND = b"jodo lead-hygiene state"
+_STAGED_KIND = b"jodo lead-hygiene staged rows"
+"""The digests of a stage-and-import run's staged rows, in row order, until its job succeeded."""
+_COUNT = struct.Struct("<4sQ")
 """The trailer: `END!` and the entry count, then the blake2b-128 digest of everything before it."""
-_STATE_TRAILER_BYTES = _STATE_COUNT.size + _DIGEST_BYTES
+_TRAILER_BYTES = _COUNT.size + _DIGEST_BYTES
 
 
 class StateFileError(ValueError):
     """A state file this provider did not write whole: cut short, of another format, or garbage."""
+
+
+def _framed(kind: bytes, entries: bytes) -> bytes:
+    """Return a state file of `kind` holding `entries`: a header naming the kind and format, a trailer."""
+    unsigned = (
+        kind + b", format %d\n" % STATE_FORMAT + entries + _COUNT.pack(b"END!", len(entries) // _ENTRY_BYTES)
+    )
+    return unsigned + blake2b(unsigned, digest_size=_DIGEST_BYTES).digest()
+
+
+def _unframed(kind: bytes, data: bytes) -> bytes:
+    """Return the entries of a state file of `kind` that `_framed` wrote.
+
+    :raises StateFileError: it does not begin with the header of `kind` and format
+        `STATE_FORMAT`, or its trailer's count or digest does not match what is there (cut
+        short, written in part, changed by hand).
+    """
+    magic = kind + b", format "
+    if not data.startswith(magic):
+        raise StateFileError(f"it is not a {kind.decode()} file (no header)")
+    header = magic + b"%d\n" % STATE_FORMAT
+    if not data.startswith(header):
+        version = data[len(magic) :].split(b"\n", 1)[0][:20].decode("ascii", "replace")
+        raise StateFileError(f"it is of format {version!r}; this provider reads format {STATE_FORMAT}")
+    if len(data) < len(header) + _TRAILER_BYTES:
+        raise StateFileError("it is cut short (no trailer)")
+    entries = data[len(header) : len(data) - _TRAILER_BYTES]
+    end, count = _COUNT.unpack_from(data, len(data) - _TRAILER_BYTES)
+    if end != b"END!" or len(entries) != count * _ENTRY_BYTES:
+        raise StateFileError("it is cut short or written in part (its trailer does not match its length)")
+    if blake2b(data[:-_DIGEST_BYTES], digest_size=_DIGEST_BYTES).digest() != data[-_DIGEST_BYTES:]:
+        raise StateFileError("its digest does not match its content")
+    return entries
 
 
 def record_digests(key: str, record: Mapping[str, Any]) -> bytes:
@@ -531,36 +572,15 @@ class SentState:
 
         A key absent from this run keeps its entry.
         """
-        body = self._merged_entries()
-        count = len(body) // _ENTRY_BYTES
-        unsigned = _STATE_HEADER + body + _STATE_COUNT.pack(b"END!", count)
-        return unsigned + blake2b(unsigned, digest_size=_DIGEST_BYTES).digest()
+        return _framed(_STATE_KIND, self._merged_entries())
 
     @classmethod
     def decode(cls, data: bytes, *, skip_unchanged: bool = True) -> SentState:
         """Read a state file that `encode` wrote.
 
-        :raises StateFileError: it does not begin with the header of format `STATE_FORMAT`, or
-            its trailer's count or digest does not match what is there (cut short, written in
-            part, changed by hand).
+        :raises StateFileError: as `_unframed` says: cut short, of another format, or garbage.
         """
-        if not data.startswith(_STATE_MAGIC):
-            raise StateFileError("it is not a lead-hygiene state file (no header)")
-        if not data.startswith(_STATE_HEADER):
-            version = data[len(_STATE_MAGIC) :].split(b"\n", 1)[0][:20]
-            raise StateFileError(
-                f"it is of format {version.decode('ascii', 'replace')!r}; this provider reads "
-                f"format {STATE_FORMAT}"
-            )
-        if len(data) < len(_STATE_HEADER) + _STATE_TRAILER_BYTES:
-            raise StateFileError("it is cut short (no trailer)")
-        body = data[len(_STATE_HEADER) : len(data) - _STATE_TRAILER_BYTES]
-        end, count = _STATE_COUNT.unpack_from(data, len(data) - _STATE_TRAILER_BYTES)
-        if end != b"END!" or len(body) != count * _ENTRY_BYTES:
-            raise StateFileError("it is cut short or written in part (its trailer does not match its length)")
-        if blake2b(data[:-_DIGEST_BYTES], digest_size=_DIGEST_BYTES).digest() != data[-_DIGEST_BYTES:]:
-            raise StateFileError("its digest does not match its content")
-        return cls(body, skip_unchanged=skip_unchanged)
+        return cls(_unframed(_STATE_KIND, data), skip_unchanged=skip_unchanged)
 
     def _position(self, key_digest: bytes) -> int:
         """Return the index of the first entry whose key is not below `key_digest`."""
@@ -669,11 +689,81 @@ def write_sent_state(path: str, state: SentState, conn_id: str | None, log: logg
     data = state.encode()
     replace_whole(path, conn_id, "state_path", data)
     log.info(
-        "state_path=%r: %d keys, %d of them new or changed in this run",
+        "state_path=%r written: %d keys, %d of them new or changed in this run",
         printable_uri(path),
-        (len(data) - len(_STATE_HEADER) - _STATE_TRAILER_BYTES) // _ENTRY_BYTES,
+        _COUNT.unpack_from(data, len(data) - _TRAILER_BYTES)[1],
         state.accepted,
     )
+
+
+FIRST_STAGED_ROW = 2
+"""The line of a staged CSV's first record, after its header, as the job's row errors number lines."""
+
+
+def staged_rows_path(state_path: str, remote_path: str) -> str:
+    """Return where a stage-and-import run keeps its staged rows' digests until its job succeeded.
+
+    Beside the state, one per staged file (`remote_path` is per run, task and map index by
+    default), so that a deferred wait resumed on another worker, or a retry reusing its earlier
+    try's job, finds them.
+    """
+    return f"{state_path}.staged-{file_name_part(remote_path)}"
+
+
+def write_staged_rows(path: str, digests: bytes, conn_id: str | None) -> None:
+    """Keep the digests of a run's staged rows (`LeadHygiene.staged_digests`) at `path`, whole.
+
+    :raises JodoObjectStorageError: it cannot be written.
+    """
+    replace_whole(path, conn_id, "state_path", _framed(_STAGED_KIND, digests))
+
+
+def commit_staged_rows(
+    state_path: str,
+    staged_path: str,
+    failed_rows: Iterable[int] | None,
+    conn_id: str | None,
+    log: logging.Logger,
+) -> None:
+    """Put the staged rows that landed into the state, once their file job has succeeded.
+
+    The state is read anew (the latest a run wrote), every staged row but the `failed_rows`
+    gets its new digest, the state is replaced whole and the staged rows' file removed. Rows
+    whose fate is unknown (`failed_rows` None: the job's error list does not name every failed
+    row), or a staged rows' file that is missing or damaged, leave the state as it was, with a
+    warning: those rows are staged again next time, never taken for landed.
+
+    :param failed_rows: the staged file's lines the job reports as errors (`FIRST_STAGED_ROW`
+        is the first record's).
+    :raises JodoObjectStorageError: a file cannot be read, written or removed.
+    """
+    data = read_whole(staged_path, conn_id, "state_path")
+    try:
+        if data is None:
+            raise StateFileError("it is missing")
+        digests = _unframed(_STAGED_KIND, data)
+    except StateFileError as error:
+        log.warning(
+            "The staged rows' digests at %r cannot be read (%s): state_path is left as it was, and the "
+            "rows are staged again next time",
+            printable_uri(staged_path),
+            error,
+        )
+        return
+    if failed_rows is None:
+        log.warning(
+            "The import job's error list does not name every failed row: state_path is left as it was, "
+            "and the rows are staged again next time"
+        )
+    else:
+        failed = set(failed_rows)
+        state = read_sent_state(state_path, True, conn_id, log)
+        assert state is not None  # a path gives a state
+        for number, start in enumerate(range(0, len(digests), _ENTRY_BYTES)):
+            if number + FIRST_STAGED_ROW not in failed:
+                state.accept(digests[start : start + _ENTRY_BYTES])
+        write_sent_state(state_path, state, conn_id, log)
+    remove_whole(staged_path, conn_id, "state_path")
 
 
 @dataclass
@@ -750,6 +840,13 @@ class LeadHygiene:
         if note is not None:
             self.counts[PHONE_NORMALISED] += 1
         return record, None, "; ".join(filter(None, (note, duplicate_note))) or None
+
+    def staged_digests(self) -> bytes:
+        """Return the digests of every record `clean` let through, in input order (for the stage's file).
+
+        A record without a key has 32 zero bytes, so that the n-th entry is the n-th staged row.
+        """
+        return bytes(self._sending[self._landed_bytes :])
 
     def landed(self, accepted: bool) -> None:
         """Say whether the platform accepted the next record `clean` let through (in input order).

@@ -168,6 +168,20 @@ def replace_whole(location: str, conn_id: str | None, parameter: str, data: byte
         raise _storage_error(parameter, location, "written", error) from None
 
 
+def remove_whole(location: str, conn_id: str | None, parameter: str) -> None:
+    """Remove the file or object at `location`, if there is one.
+
+    :raises JodoObjectStorageError: it exists but cannot be removed, naming `parameter`.
+    """
+    target = _storage_path(location, conn_id)
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return
+    except Exception as error:
+        raise _storage_error(parameter, location, "removed", error) from None
+
+
 def _replace_local(target: Path, data: bytes) -> None:
     """Write `data` to a temp file beside `target`, sync it and rename it over `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ import pytest
 from airflow_provider_jodo.exceptions import JodoObjectStorageError
 from airflow_provider_jodo.loading.hygiene import (
     DUPLICATE_IN_INPUT,
+    FIRST_STAGED_ROW,
     HYGIENE_COUNTS,
     UNCHANGED,
     UNCHANGED_REASON,
@@ -23,6 +24,7 @@ from airflow_provider_jodo.loading.hygiene import (
     SentState,
     StateFileError,
     SuppressionList,
+    commit_staged_rows,
     duplicate_counts,
     hygiene_counts,
     on_duplicate_in_input_argument,
@@ -31,8 +33,10 @@ from airflow_provider_jodo.loading.hygiene import (
     read_sent_state,
     record_digests,
     skip_unchanged_arguments,
+    staged_rows_path,
     suppression_arguments,
     write_sent_state,
+    write_staged_rows,
 )
 
 INDIA = PhoneNormalisation.of("IN", ["mobilenumber", " Phone1 "], with_plus=False)
@@ -294,9 +298,9 @@ def cut(data):
             lambda data: data.replace(b"format 1\n", b"format 2\n"),
             "it is of format '2'; this provider reads format 1",
         ),
-        (lambda data: b"\xef\xbb\xbf" + data, "not a lead-hygiene state file"),
-        (lambda data: b"mobilenumber,name\n919800000001,Asha\n", "not a lead-hygiene state file"),
-        (lambda data: b"", "not a lead-hygiene state file"),
+        (lambda data: b"\xef\xbb\xbf" + data, "not a jodo lead-hygiene state file"),
+        (lambda data: b"mobilenumber,name\n919800000001,Asha\n", "not a jodo lead-hygiene state file"),
+        (lambda data: b"", "not a jodo lead-hygiene state file"),
         (lambda data: data[:60] + bytes([data[60] ^ 1]) + data[61:], "its digest does not match"),
     ],
     ids=[
@@ -435,3 +439,39 @@ def test_without_a_state_nothing_is_judged_and_the_counts_keep_their_keys():
     assert clean_all(hygiene, ["919800000001"]) == [(None, None)]
     hygiene.landed(True)  # nothing to remember
     assert hygiene.summary_counts() == {}
+
+
+def staged(tmp_path, numbers):
+    """Clean records of `numbers` as the stage operator does and keep their digests beside the state."""
+    state_path = str(tmp_path / "campaign.state")
+    hygiene = LeadHygiene(None, None, InputDuplicates("last"), read_sent_state(state_path, True, None, LOG))
+    clean_all(hygiene, numbers)
+    staged_path = staged_rows_path(state_path, "in/leads 1.csv")
+    write_staged_rows(staged_path, hygiene.staged_digests(), None)
+    return state_path, staged_path
+
+
+def test_staged_rows_enter_the_state_once_their_job_succeeded_but_its_failed_rows(tmp_path):
+    state_path, staged_path = staged(tmp_path, ["919800000001", "", "919800000003"])
+    assert staged_path == f"{state_path}.staged-in_leads_1.csv"
+    assert read_sent_state(state_path, True, None, LOG).unchanged(lead_digests("919800000001")) is False
+    failed_row = FIRST_STAGED_ROW + 2  # the third staged row
+    commit_staged_rows(state_path, staged_path, [failed_row], None, LOG)
+    state = read_sent_state(state_path, True, None, LOG)
+    assert len(state) == 1 and state.unchanged(lead_digests("919800000001"))
+    assert [p.name for p in tmp_path.iterdir()] == ["campaign.state"]  # the staged rows' file is gone
+
+
+@pytest.mark.parametrize("damage", ["unknown-failures", "missing", "cut"])
+def test_staged_rows_of_unknown_fate_leave_the_state_as_it_was(tmp_path, caplog, damage):
+    (tmp_path / "campaign.state").write_bytes(state_of(lead_digests("919800000009")).encode())
+    before = (tmp_path / "campaign.state").read_bytes()
+    state_path, staged_path = staged(tmp_path, ["919800000001"])
+    if damage == "missing":
+        (tmp_path / "campaign.state.staged-in_leads_1.csv").unlink()
+    if damage == "cut":
+        path = tmp_path / "campaign.state.staged-in_leads_1.csv"
+        path.write_bytes(cut(path.read_bytes()))
+    commit_staged_rows(state_path, staged_path, None if damage == "unknown-failures" else [], None, LOG)
+    assert (tmp_path / "campaign.state").read_bytes() == before
+    assert "state_path is left as it was" in caplog.text
