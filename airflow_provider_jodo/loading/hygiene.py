@@ -404,42 +404,6 @@ def _list_entries(handle: Iterable[str], column: str | None) -> Iterator[tuple[i
             yield rows.line_num, text
 
 
-def read_suppression_list(
-    path: str | None, column: str | None, region: str | None, conn_id: str | None
-) -> SuppressionList | None:
-    """Return the do-not-call list at `path` (local or object storage), None without one.
-
-    :param path: the operator's rendered `suppression_path`.
-    :param column: its `suppression_column`.
-    :param region: its `phone_region` (checked with `suppression_arguments`).
-    :param conn_id: the Airflow connection of an object-storage `path` (None: the store's default).
-    :raises ValueError: as `SuppressionList.read` raises.
-    :raises JodoObjectStorageError: the object cannot be read.
-    """
-    if path is None or region is None:
-        return None
-    with local_source(path, conn_id, "suppression_path") as local:
-        assert local is not None  # a location gives a file
-        return SuppressionList.read(local, column, region)
-
-
-def suppression_arguments(
-    path: str | None, column: str | None, phone_region: str | None
-) -> tuple[str | None, str | None]:
-    """Return `suppression_path` and `suppression_column` once they fit together.
-
-    :raises ValueError: a column without a path, or a list without `phone_region` (the list's
-        numbers and the records' are compared in E.164, which needs the region).
-    """
-    if column is not None and path is None:
-        raise ValueError("suppression_column needs suppression_path")
-    if path is not None and phone_region is None:
-        raise ValueError(
-            "suppression_path needs phone_region: the list's numbers and the records' are compared in E.164"
-        )
-    return path, column
-
-
 SUPPRESSED_REASON = "on the do-not-call list (suppression_path)"
 
 
@@ -770,10 +734,12 @@ def commit_staged_rows(
 class LeadHygiene:
     """The step of one pass over an input: phone numbers, the do-not-call list, duplicates, unchanged records.
 
-    An operator builds one per pass (its `on_invalid="fail"` check is a pass of its own, without
-    `sent`) and calls `clean` on every record in input order, in one thread. With `sent`, it
-    then calls `landed` once for every record `clean` let through, in input order, with whether
-    the platform accepted it. Its counts are the step's part of the summary (`summary_counts`).
+    An operator gets the first pass's from `HygieneSettings.lead_hygiene` and another's (its
+    `on_invalid="fail"` check is a pass of its own, without `sent`) from `anew`, and calls
+    `clean` on every record in input order, in one thread. With `sent`, it then calls `landed`
+    once for every record `clean` let through, in input order, with whether the platform
+    accepted it, and `write_state` once the run has succeeded. Its counts are the step's part
+    of the summary (`summary_counts`).
     """
 
     normalisation: PhoneNormalisation | None
@@ -867,3 +833,112 @@ class LeadHygiene:
     def summary_counts(self) -> dict[str, int]:
         """Return the step's counts for a summary, `duplicate_in_input` as `duplicate_counts` says."""
         return {**self.counts, **duplicate_counts(self.duplicates)}
+
+    def anew(self) -> LeadHygiene:
+        """Return the same step for another pass over the input: counts and duplicates start again.
+
+        The phone numbers' form and the do-not-call list, read once a run, are shared.
+        """
+        return LeadHygiene(self.normalisation, self.suppression, InputDuplicates(self.duplicates.policy))
+
+    @property
+    def suppressed(self) -> int:
+        """Return how many records the do-not-call list left out: they did not land."""
+        return self.counts.get(SUPPRESSED, 0)
+
+    def log_counts(self, log: Any) -> None:
+        """Log the step's counts in one line on `log` (the task's logger) when it is on: no lead data."""
+        counts = self.summary_counts()
+        if counts:
+            log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
+def hygiene_summary_counts(summary: Mapping[str, Any]) -> dict[str, int]:
+    """Return the step's counts out of a summary that holds them among others (the stage's).
+
+    In the order `LeadHygiene.summary_counts` gives them; none when the step was off.
+    """
+    names = (*HYGIENE_COUNTS, SUPPRESSED, DUPLICATE_IN_INPUT)
+    return {name: summary[name] for name in names if name in summary}
+
+
+@dataclass(frozen=True)
+class HygieneSettings:
+    """An import operator's lead-hygiene arguments, checked when the DAG is parsed.
+
+    The three operators that send records share it, so that each holds only what differs:
+    which of its fields hold phone numbers, and the key duplicates are judged on. The
+    do-not-call list's location is templated: it stays the operator's attribute (Airflow
+    renders those only) and is handed over rendered to `lead_hygiene`.
+    """
+
+    phone_region: str | None
+    """Checked by `phone_region_argument`; None: the step's phone part is off."""
+    phone_fields: tuple[str, ...]
+    """The user's `phone_fields`, beside the operator's own phone fields."""
+    on_duplicate_in_input: str
+    suppression_column: str | None
+
+    @classmethod
+    def from_arguments(
+        cls,
+        *,
+        phone_region: Any,
+        phone_fields: Any,
+        on_duplicate_in_input: Any,
+        suppression_path: str | None,
+        suppression_column: str | None,
+    ) -> HygieneSettings:
+        """Check the operator's arguments of the step.
+
+        :raises ValueError: naming the parameter: an unknown region or policy, `phone_fields`
+            that are not field names, a column without a list, or a list without
+            `phone_region` (the list's numbers and the records' are compared in E.164, which
+            needs the region).
+        """
+        region = phone_region_argument(phone_region)
+        if suppression_column is not None and suppression_path is None:
+            raise ValueError("suppression_column needs suppression_path")
+        if suppression_path is not None and region is None:
+            raise ValueError(
+                "suppression_path needs phone_region: the list's numbers and the records' are "
+                "compared in E.164"
+            )
+        return cls(
+            region,
+            phone_fields_argument(phone_fields),
+            on_duplicate_in_input_argument(on_duplicate_in_input),
+            suppression_column,
+        )
+
+    def lead_hygiene(
+        self,
+        own_phone_fields: Iterable[str],
+        phone_plus: Callable[[], bool],
+        suppression_path: str | None,
+        storage_conn_id: str | None,
+    ) -> LeadHygiene:
+        """Return the step of a run's first pass over its input (`LeadHygiene.anew` for another).
+
+        The do-not-call list is read here, once a run.
+
+        :param own_phone_fields: the operator's phone fields (`mobilenumber`, the dial list's
+            `phone_field`); the user's `phone_fields` are added.
+        :param phone_plus: gives the Jodo connection's `phone_plus` (reaching the hooks' layer
+            is the operator's part); called only with `phone_region`.
+        :param suppression_path: the operator's rendered `suppression_path`.
+        :param storage_conn_id: the Airflow connection of an object-storage list (None: the
+            store's default).
+        :raises ValueError: as `SuppressionList.read` raises.
+        :raises JodoObjectStorageError: the list's object cannot be read.
+        """
+        region = self.phone_region
+        normalisation = suppression = None
+        if region is not None:
+            fields = (*own_phone_fields, *self.phone_fields)
+            normalisation = PhoneNormalisation.of(region, fields, phone_plus())
+            if suppression_path is not None:
+                with local_source(suppression_path, storage_conn_id, "suppression_path") as local:
+                    assert local is not None  # a location gives a file
+                    suppression = SuppressionList.read(local, self.suppression_column, region)
+        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))

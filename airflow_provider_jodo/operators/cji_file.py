@@ -234,6 +234,16 @@ class FileJobOperator(ImportLineage, BaseOperator):
         :param file_job: the file job about to be submitted.
         """
 
+    def hygiene_counts(self, context: Context) -> Mapping[str, int]:
+        """Give the lead-hygiene step's counts of the file's records, for the asset event and lineage.
+
+        None here: the file is the user's, imported as it is. The staging operator, which
+        cleans the records it stages (`loading.hygiene`), gives its own.
+
+        :param context: the task's context.
+        """
+        return {}
+
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger: return the job's final counts, or fail naming the job."""
         job = WaitStep.from_event(event).job_or_raise(self.log)
@@ -299,7 +309,8 @@ class FileJobOperator(ImportLineage, BaseOperator):
         errors = job.get("errors") or ()
         first = f"row {errors[0]['row']}: {errors[0]['message']}" if errors else None
         check_loaded(loaded, job["total"], self.min_loaded, f"import job {job['job_id']}", first)
-        self.record_import(context, import_job_extra(self.campaign_id, job), loaded)
+        cleaned = self.hygiene_counts(context)
+        self.record_import(context, {**import_job_extra(self.campaign_id, job), **cleaned}, loaded, cleaned)
 
     # Submitting exactly once ------------------------------------------------------------------
 

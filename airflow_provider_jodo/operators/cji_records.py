@@ -34,18 +34,7 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
-from airflow_provider_jodo.loading.hygiene import (
-    SUPPRESSED,
-    InputDuplicates,
-    LeadHygiene,
-    PhoneNormalisation,
-    SuppressionList,
-    on_duplicate_in_input_argument,
-    phone_fields_argument,
-    phone_region_argument,
-    read_suppression_list,
-    suppression_arguments,
-)
+from airflow_provider_jodo.loading.hygiene import HygieneSettings, LeadHygiene, on_duplicate_in_input_argument
 from airflow_provider_jodo.loading.in_flight import map_in_order
 from airflow_provider_jodo.loading.progress import (
     DEFAULT_PROGRESS_EVERY_RECORDS,
@@ -164,12 +153,14 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         self.min_loaded = min_loaded_argument(min_loaded)
         self.max_in_flight = positive_int(max_in_flight, "max_in_flight")
         self.progress_interval = ProgressInterval(progress_every_records, progress_every_seconds)
-        self.phone_region = phone_region_argument(phone_region)
-        self.phone_fields = phone_fields_argument(phone_fields)
-        self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
-        self.suppression_path, self.suppression_column = suppression_arguments(
-            suppression_path, suppression_column, self.phone_region
+        self.hygiene_settings = HygieneSettings.from_arguments(
+            phone_region=phone_region,
+            phone_fields=phone_fields,
+            on_duplicate_in_input=duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies),
+            suppression_path=suppression_path,
+            suppression_column=suppression_column,
         )
+        self.suppression_path = suppression_path
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
@@ -177,22 +168,18 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Import every record; return the summary described in the class docstring."""
-        normalisation = self._phone_normalisation()
-        suppression = read_suppression_list(
-            self.suppression_path, self.suppression_column, self.phone_region, None
+        hygiene = self.hygiene_settings.lead_hygiene(
+            (self.policies.phone_field,), self._phone_plus, self.suppression_path, None
         )
         if self.on_invalid == "fail":
-            judged = self._judged_records(self._lead_hygiene(normalisation, suppression))
-            for index, (_, outcome, problem) in enumerate(judged):
+            for index, (_, outcome, problem) in enumerate(self._judged_records(hygiene.anew())):
                 if outcome == "rejected":
                     raise AirflowFailException(f"records[{index}] is invalid: {problem}; nothing was sent")
-        hygiene = self._lead_hygiene(normalisation, suppression)
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
             counts, rejections = self._import_records(hook, self._judged_records(hygiene))
         finally:
             hook.close()
-        cleaned = hygiene.summary_counts()
         total = sum(counts.values())
         self.log.info(
             "campaign %s: %d records, %d inserted, %d updated, %d skipped, %d rejected",
@@ -200,43 +187,25 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             total,
             *counts.values(),
         )
+        hygiene.log_counts(self.log)
         first = f"records[{rejections[0]['index']}]: {rejections[0]['reason']}" if rejections else None
         what = f"importCJI into campaign {self.campaign_id}"
-        if cleaned:
-            self.log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
         # A record left out for the do-not-call list did not land (a skipped duplicate did, or the
         # platform's duplicate policies kept the stored customer).
-        loaded = total - counts["rejected"] - cleaned.get(SUPPRESSED, 0)
+        loaded = total - counts["rejected"] - hygiene.suppressed
         check_loaded(loaded, total, self.min_loaded, what, first)
-        self.record_import(
-            context,
-            {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned},
-            loaded,
-            cleaned,
-        )
+        cleaned = hygiene.summary_counts()
         summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned}
+        self.record_import(context, summary, loaded, cleaned)
         return {**summary, "rejections": rejections}
 
     def import_asset(self) -> Asset:
         """Give the asset of campaign `campaign_id` (rendered)."""
         return jodo_campaign_asset(self.jodo_conn_id, self.campaign_id)
 
-    def _phone_normalisation(self) -> PhoneNormalisation | None:
-        """Return how this run rewrites phone numbers, None without `phone_region`.
-
-        The connection's `phone_plus` is read only when the step is on.
-        """
-        if self.phone_region is None:
-            return None
-        with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
-        fields = (self.policies.phone_field, *self.phone_fields)
-        return PhoneNormalisation.of(self.phone_region, fields, with_plus)
-
-    def _lead_hygiene(
-        self, normalisation: PhoneNormalisation | None, suppression: SuppressionList | None
-    ) -> LeadHygiene:
-        """Return the hygiene step of one pass over the input."""
-        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
+    def _phone_plus(self) -> bool:
+        """Return the connection's `phone_plus` (read only when the hygiene step rewrites numbers)."""
+        return JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
 
     def _import_records(
         self, hook: JodoHook, judged: Iterator[tuple[Any, str | None, str | None]]

@@ -33,18 +33,7 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
-from airflow_provider_jodo.loading.hygiene import (
-    SUPPRESSED,
-    InputDuplicates,
-    LeadHygiene,
-    PhoneNormalisation,
-    SuppressionList,
-    on_duplicate_in_input_argument,
-    phone_fields_argument,
-    phone_region_argument,
-    read_suppression_list,
-    suppression_arguments,
-)
+from airflow_provider_jodo.loading.hygiene import HygieneSettings, LeadHygiene
 from airflow_provider_jodo.loading.import_report import (
     default_report_location,
     first_rejection,
@@ -227,12 +216,14 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         self.user_login = user_login
         self.report_path = report_path
         self.storage_conn_id = storage_conn_id
-        self.phone_region = phone_region_argument(phone_region)
-        self.phone_fields = phone_fields_argument(phone_fields)
-        self.on_duplicate_in_input = on_duplicate_in_input_argument(on_duplicate_in_input)
-        self.suppression_path, self.suppression_column = suppression_arguments(
-            suppression_path, suppression_column, self.phone_region
+        self.hygiene_settings = HygieneSettings.from_arguments(
+            phone_region=phone_region,
+            phone_fields=phone_fields,
+            on_duplicate_in_input=on_duplicate_in_input,
+            suppression_path=suppression_path,
+            suppression_column=suppression_column,
         )
+        self.suppression_path = suppression_path
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([PROCESS_IMPORTS])
 
@@ -247,23 +238,21 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Check, batch and push the records; return the summary described in the class docstring."""
         call_datetime = resolve_exetime(self.call_datetime, pendulum.now("UTC"), "call_datetime")
-        normalisation = self._phone_normalisation()
-        suppression = read_suppression_list(
-            self.suppression_path, self.suppression_column, self.phone_region, self.storage_conn_id
+        hygiene = self.hygiene_settings.lead_hygiene(
+            ("mobilenumber",), self._phone_plus, self.suppression_path, self.storage_conn_id
         )
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
-            record_count = self._check_input(source_file, normalisation, suppression)
+            record_count = self._check_input(source_file, hygiene.anew())
             report_location, report_conn_id = self._report_location(context)
             with local_target(report_location, report_conn_id, "report_path") as report_path:
-                hygiene = self._lead_hygiene(normalisation, suppression)
                 run_input = _Input(source_file, record_count, hygiene)
                 counts, request_ids = self._push_reported(call_datetime, run_input, report_path)
                 cleaned = hygiene.summary_counts()
                 total = sum(counts.values())
-                self._log_outcomes(counts, cleaned, len(request_ids), report_location)
+                self._log_outcomes(counts, hygiene, len(request_ids), report_location)
                 # A record left out for the do-not-call list did not land (a skipped duplicate did:
                 # the row that won carried its key).
-                loaded = total - counts["rejected"] - cleaned.get(SUPPRESSED, 0)
+                loaded = total - counts["rejected"] - hygiene.suppressed
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
@@ -273,21 +262,9 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         summary = {"request_ids": request_ids, "total": total, **counts, **cleaned}
         return {**summary, "report_path": report_location}
 
-    def _phone_normalisation(self) -> PhoneNormalisation | None:
-        """Return how this run rewrites phone numbers, None without `phone_region`.
-
-        The connection's `phone_plus` is read only when the step is on.
-        """
-        if self.phone_region is None:
-            return None
-        with_plus = JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
-        return PhoneNormalisation.of(self.phone_region, ("mobilenumber", *self.phone_fields), with_plus)
-
-    def _lead_hygiene(
-        self, normalisation: PhoneNormalisation | None, suppression: SuppressionList | None
-    ) -> LeadHygiene:
-        """Return the hygiene step of one pass over the input."""
-        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
+    def _phone_plus(self) -> bool:
+        """Return the connection's `phone_plus` (read only when the hygiene step rewrites numbers)."""
+        return JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
 
     def _report_location(self, context: Context) -> tuple[str, str | None]:
         """Return where the report goes and the connection of its store.
@@ -328,7 +305,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         return counts, request_ids
 
     def _log_outcomes(
-        self, counts: dict[str, int], cleaned: dict[str, int], requests: int, report_location: str
+        self, counts: dict[str, int], hygiene: LeadHygiene, requests: int, report_location: str
     ) -> None:
         """Log the run's counts (the hygiene step's too, when on), and what `accepted` means."""
         self.log.info(
@@ -341,8 +318,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             requests,
             printable_uri(report_location),
         )
-        if cleaned:
-            self.log.info("Lead hygiene: %s", ", ".join(f"{count} {name}" for name, count in cleaned.items()))
+        hygiene.log_counts(self.log)
         if counts["accepted"]:
             self.log.info(
                 "%d records accepted: the platform took them without saying whether it inserted or "
@@ -350,25 +326,20 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 counts["accepted"],
             )
 
-    def _check_input(
-        self,
-        source_file: str | None,
-        normalisation: PhoneNormalisation | None,
-        suppression: SuppressionList | None,
-    ) -> int | None:
+    def _check_input(self, source_file: str | None, hygiene: LeadHygiene) -> int | None:
         """Return how many records the input holds (None: unknown), failing on what cannot be pushed.
 
         A file (`source_file`, the local copy of `source_path`) is read whole once before
         anything is sent: one that cannot be read whole fails here, and the progress lines know
         how many records it holds. With `on_invalid="fail"`, one invalid record fails the task
-        before any call.
+        before any call (`hygiene`: the step of that pass).
         """
         if source_file is None:
             record_count = known_record_count(self.records)
         else:
             record_count = check_lead_file(source_file)
         if self.on_invalid == "fail":
-            checked = self._checked_records(source_file, self._lead_hygiene(normalisation, suppression))
+            checked = self._checked_records(source_file, hygiene)
             for index, _, outcome, reason in checked:
                 if outcome == RecordOutcomeKind.REJECTED.value:
                     raise AirflowFailException(f"records[{index}] is invalid: {reason}; nothing was sent")

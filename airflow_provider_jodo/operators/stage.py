@@ -31,15 +31,7 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
-from airflow_provider_jodo.loading.hygiene import (
-    InputDuplicates,
-    LeadHygiene,
-    PhoneNormalisation,
-    phone_fields_argument,
-    phone_region_argument,
-    read_suppression_list,
-    suppression_arguments,
-)
+from airflow_provider_jodo.loading.hygiene import HygieneSettings, hygiene_summary_counts
 from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.record_sources import (
     apply_column_mapping,
@@ -84,7 +76,8 @@ class JodoStageAndImportOperator(FileJobOperator):
     anything is staged, and one that cannot be read whole (see `lead_files`) fails it. A retry
     reuses the job its earlier try submitted, without staging again.
 
-    Its asset event is `FileJobOperator`'s. OpenLineage (optional): input the `source_path`
+    Its asset event is `FileJobOperator`'s, with the hygiene step's counts added (also to
+    OpenLineage's statistics). OpenLineage (optional): input the `source_path`
     file, or the query's tables (and the query) when the SQL hook describes its database for
     OpenLineage, none for `records`; output the campaign with the rows landed.
 
@@ -198,12 +191,14 @@ class JodoStageAndImportOperator(FileJobOperator):
                 "when its job runs, after this task would have deleted it"
             )
         self.delete_staged_file = bool(delete_staged_file)
-        self.phone_region = phone_region_argument(phone_region)
-        self.phone_fields = phone_fields_argument(phone_fields)
-        self.on_duplicate_in_input = duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies)
-        self.suppression_path, self.suppression_column = suppression_arguments(
-            suppression_path, suppression_column, self.phone_region
+        self.hygiene_settings = HygieneSettings.from_arguments(
+            phone_region=phone_region,
+            phone_fields=phone_fields,
+            on_duplicate_in_input=duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies),
+            suppression_path=suppression_path,
+            suppression_column=suppression_column,
         )
+        self.suppression_path = suppression_path
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -274,6 +269,19 @@ class JodoStageAndImportOperator(FileJobOperator):
             file_job.file_url,
         )
 
+    def hygiene_counts(self, context: Context) -> dict[str, int]:
+        """Give the lead-hygiene step's counts of the staging: this try's, or read back from XCom.
+
+        A wait resumed after the trigger runs in a new operator, which has only the staging
+        summary pushed to XCom key `staging`; a retry that reused an earlier try's job staged
+        nothing, and has none.
+        """
+        staging = self._staging
+        if staging is None:
+            ti = context["ti"]
+            staging = ti.xcom_pull(task_ids=ti.task_id, key=STAGING_XCOM_KEY)
+        return hygiene_summary_counts(staging or {})
+
     def _delete_staged_file(self) -> None:
         """Remove the staged file from the FTP server, with `delete_staged_file`, once its job succeeded."""
         if self.delete_staged_file and self.remote_path is not None:
@@ -289,14 +297,12 @@ class JodoStageAndImportOperator(FileJobOperator):
         """
         staged, rejected, skipped = 0, 0, 0
         rejections: list[dict[str, Any]] = []
-        normalisation = None
-        if self.phone_region is not None:
-            fields = (self.policies.phone_field, *self.phone_fields)
-            normalisation = PhoneNormalisation.of(self.phone_region, fields, hook.settings.phone_plus)
-        suppression = read_suppression_list(
-            self.suppression_path, self.suppression_column, self.phone_region, self.storage_conn_id
+        hygiene = self.hygiene_settings.lead_hygiene(
+            (self.policies.phone_field,),
+            lambda: hook.settings.phone_plus,
+            self.suppression_path,
+            self.storage_conn_id,
         )
-        hygiene = LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
         timezone, phone_field = hook.settings.timezone, self.policies.phone_field
         rows: dict[int, list[str]] = {}  # the row of the record being cleaned, made by its check
 
@@ -332,8 +338,9 @@ class JodoStageAndImportOperator(FileJobOperator):
                 if len(rejections) < REJECTIONS_REPORTED:
                     self.log.warning("records[%d] rejected: %s", index, text)
                     rejections.append({"index": index, "reason": text})
+        hygiene.log_counts(self.log)
         counts = {"total": staged + rejected + skipped, "staged": staged}
-        if self.on_duplicate_in_input == "first" or suppression is not None:
+        if hygiene.duplicates.policy == "first" or hygiene.suppression is not None:
             counts["skipped"] = skipped
         counts.update({"rejected": rejected, **hygiene.summary_counts()})
         return {**counts, "rejections": rejections}

@@ -1,5 +1,6 @@
-"""A task context reduced to what the provider's operators and sensor use: `ti.xcom_push`
-and, as in Airflow 3.3, a task state store that outlives a try."""
+"""A task context reduced to what the provider's operators and sensor use: `ti.xcom_push`, the
+task's own XComs read back with `ti.xcom_pull`, and, as in Airflow 3.3, a task state store that
+outlives a try."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ class RecordingTaskInstance:
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcom[key] = value
+
+    def xcom_pull(self, task_ids: str, key: str) -> Any:
+        """What this task instance pushed under `key` (the only task a test's context knows)."""
+        assert task_ids == self.task_id
+        return self.xcom.get(key)
 
 
 class TaskStateStore(dict):

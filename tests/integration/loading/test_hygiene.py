@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from openlineage.client.serde import Serde
 
-from airflow_provider_jodo.compat.airflow import AirflowFailException, AirflowSkipException
+from airflow_provider_jodo.compat.airflow import AirflowFailException, AirflowSkipException, TaskDeferred
 from airflow_provider_jodo.exceptions import JodoError, JodoNothingLoadedError
 from airflow_provider_jodo.loading.hygiene import UNCHANGED_REASON
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
 from jodo_sandbox import Fault, JodoSandbox
+from tests.support.airflow_runs import run_trigger
 from tests.support.file_servers import ftp_file_server
 from tests.support.task_context import task_context
 
@@ -217,6 +218,44 @@ def test_the_stage_operator_stages_normalised_numbers_and_leaves_invalid_ones_ou
     assert staging["rejections"] == [
         {"index": 2, "reason": "phone1 is not a phone number of region IN: too short"}
     ]
+
+
+def test_the_stage_operators_counts_reach_its_asset_event_and_lineage_after_a_wait_or_a_deferral(
+    sandbox, connect, ftp
+):
+    records = [{"name": "Asha", "phone1": "098000 00001"}, {"name": "Nobody", "phone1": "123"}]
+    arguments = {
+        "task_id": "stage",
+        "campaign_id": CAMPAIGN,
+        "jodo_conn_id": connect().jodo_conn_id,
+        "ftp_conn_id": "ftp_stage",
+        "records": records,
+        "columns": ["name", "phone1"],
+        "phone_field": "phone1",
+        "phone_region": "IN",
+        "poll_interval": 0.05,
+    }
+    counts = {"phone_normalised": 1, "phone_invalid": 1}
+    events = OutletEvents()
+    waited = JodoStageAndImportOperator(remote_path="waited.csv", **arguments)
+    waited.execute({**task_context(), "outlet_events": events})
+    [[extra]] = events.values()
+    assert {name: extra[name] for name in counts} == counts and extra["inserted"] == 1
+    [output] = waited.get_openlineage_facets_on_complete(None).outputs
+    statistics = Serde.to_dict(output.outputFacets["outputStatistics"])
+    assert {name: statistics[name] for name in ("rowCount", *counts)} == {"rowCount": 1, **counts}
+
+    # Resumed after the trigger, the operator is a new one: the counts come from XCom `staging`.
+    ctx = task_context()
+    deferred_arguments = {**arguments, "deferrable": True, "exetime": "PT3S"}
+    with pytest.raises(TaskDeferred) as deferred:
+        JodoStageAndImportOperator(remote_path="deferred.csv", **deferred_arguments).execute(ctx)
+    [event] = run_trigger(deferred.value.trigger)
+    events = OutletEvents()
+    resumed = JodoStageAndImportOperator(remote_path="deferred.csv", **deferred_arguments)
+    resumed.execute_complete({**ctx, "outlet_events": events}, event)
+    [[extra]] = events.values()
+    assert {name: extra[name] for name in counts} == counts
 
 
 def test_by_default_a_repeated_key_is_sent_and_reported_naming_the_row_it_replaced(

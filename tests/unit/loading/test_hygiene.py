@@ -18,6 +18,7 @@ from airflow_provider_jodo.loading.hygiene import (
     HYGIENE_COUNTS,
     UNCHANGED,
     UNCHANGED_REASON,
+    HygieneSettings,
     InputDuplicates,
     LeadHygiene,
     PhoneNormalisation,
@@ -34,7 +35,6 @@ from airflow_provider_jodo.loading.hygiene import (
     record_digests,
     skip_unchanged_arguments,
     staged_rows_path,
-    suppression_arguments,
     write_sent_state,
     write_staged_rows,
 )
@@ -217,12 +217,62 @@ def test_a_record_is_suppressed_by_any_of_its_normalised_phone_fields(tmp_path):
     assert not suppression.suppresses({"mobilenumber": "919800000001", "other": "919812345678"}, fields)
 
 
+def settings(**arguments):
+    defaults = {
+        "phone_region": None,
+        "phone_fields": None,
+        "on_duplicate_in_input": "last",
+        "suppression_path": None,
+        "suppression_column": None,
+    }
+    return HygieneSettings.from_arguments(**{**defaults, **arguments})
+
+
 def test_a_list_needs_phone_region_and_a_column_needs_a_list():
-    assert suppression_arguments("dnc.txt", "msisdn", "IN") == ("dnc.txt", "msisdn")
+    checked = settings(phone_region="in", suppression_path="dnc.txt", suppression_column="msisdn")
+    assert (checked.phone_region, checked.suppression_column) == ("IN", "msisdn")
     with pytest.raises(ValueError, match="suppression_path needs phone_region"):
-        suppression_arguments("dnc.txt", None, None)
+        settings(suppression_path="dnc.txt")
     with pytest.raises(ValueError, match="suppression_column needs suppression_path"):
-        suppression_arguments(None, "msisdn", "IN")
+        settings(phone_region="IN", suppression_column="msisdn")
+
+
+def test_with_every_option_off_the_step_reads_nothing_and_counts_nothing():
+    def phone_plus():
+        raise AssertionError("the connection is read only when numbers are rewritten")
+
+    hygiene = settings().lead_hygiene(("mobilenumber",), phone_plus, None, None)
+    assert hygiene.clean(0, {"mobilenumber": "098000 00001"}, lambda _: None, lambda _: None) == (
+        {"mobilenumber": "098000 00001"},
+        None,
+        None,
+    )
+    assert (hygiene.summary_counts(), hygiene.suppressed) == ({}, 0)
+
+
+def test_the_operators_phone_fields_and_the_users_are_normalised_and_another_pass_starts_afresh(tmp_path):
+    step = settings(phone_region="IN", phone_fields=["alt"], on_duplicate_in_input="first")
+    hygiene = step.lead_hygiene(("phone1",), lambda: True, dnc_list(tmp_path, "+919812345678\n"), None)
+    assert hygiene.normalisation is not None and hygiene.normalisation.fields == {"phone1", "alt"}
+
+    def key(record):
+        return record["phone1"]
+
+    cleaned = [hygiene.clean(i, {"phone1": "098000 00001"}, lambda _: None, key) for i in range(2)]
+    assert [outcome for _, outcome, _ in cleaned] == [None, "skipped"]
+    assert hygiene.clean(2, {"phone1": "1", "alt": "98123 45678"}, lambda _: None, key)[1] == "rejected"
+    assert (
+        hygiene.clean(3, {"phone1": "98000 00002", "alt": "98123 45678"}, lambda _: None, key)[1] == "skipped"
+    )
+    assert hygiene.summary_counts() == {
+        "phone_normalised": 1,
+        "phone_invalid": 1,
+        "suppressed": 1,
+        "duplicate_in_input": 1,
+    }
+    again = hygiene.anew()
+    assert again.suppression is hygiene.suppression and again.summary_counts()["suppressed"] == 0
+    assert again.clean(0, {"phone1": "098000 00001"}, lambda _: None, key)[1] is None
 
 
 LOG = logging.getLogger("test_hygiene")
