@@ -20,7 +20,6 @@ in the XCom summary, the asset event's extra and the OpenLineage statistics.
 from __future__ import annotations
 
 import csv
-import logging
 import struct
 import sys
 from array import array
@@ -609,7 +608,7 @@ def skip_unchanged_arguments(skip_unchanged: Any, state_path: str | None) -> boo
 
 
 def read_sent_state(
-    path: str | None, skip_unchanged: bool, conn_id: str | None, log: logging.Logger
+    path: str | None, skip_unchanged: bool, conn_id: str | None, log: Any
 ) -> SentState | None:
     """Return the state at `path` (local or object storage), None without a `state_path`.
 
@@ -643,7 +642,7 @@ def read_sent_state(
     return state
 
 
-def write_sent_state(path: str, state: SentState, conn_id: str | None, log: logging.Logger) -> None:
+def write_sent_state(path: str, state: SentState, conn_id: str | None, log: Any) -> None:
     """Replace the state at `path` with `state` and what this run's platform accepted; call after success.
 
     The file is replaced whole (`storage.replace_whole`): a reader sees the old state or the new.
@@ -687,7 +686,7 @@ def commit_staged_rows(
     staged_path: str,
     failed_rows: Iterable[int] | None,
     conn_id: str | None,
-    log: logging.Logger,
+    log: Any,
 ) -> None:
     """Put the staged rows that landed into the state, once their file job has succeeded.
 
@@ -846,6 +845,24 @@ class LeadHygiene:
         """Return how many records the do-not-call list left out: they did not land."""
         return self.counts.get(SUPPRESSED, 0)
 
+    @property
+    def unchanged(self) -> int:
+        """Return how many records were left out as unchanged: they are on the platform as they are."""
+        return self.counts.get(UNCHANGED, 0)
+
+    def write_state(self, state_path: str | None, conn_id: str | None, log: Any) -> None:
+        """Write the state with what the platform accepted in this pass; call once the run has succeeded.
+
+        Nothing happens without a state (`sent`).
+
+        :param state_path: the operator's rendered `state_path`.
+        :param conn_id: the Airflow connection of an object-storage `state_path`.
+        :param log: the task's logger.
+        :raises JodoObjectStorageError: it cannot be written (the old state stays).
+        """
+        if self.sent is not None and state_path is not None:
+            write_sent_state(state_path, self.sent, conn_id, log)
+
     def log_counts(self, log: Any) -> None:
         """Log the step's counts in one line on `log` (the task's logger) when it is on: no lead data."""
         counts = self.summary_counts()
@@ -858,7 +875,7 @@ def hygiene_summary_counts(summary: Mapping[str, Any]) -> dict[str, int]:
 
     In the order `LeadHygiene.summary_counts` gives them; none when the step was off.
     """
-    names = (*HYGIENE_COUNTS, SUPPRESSED, DUPLICATE_IN_INPUT)
+    names = (*HYGIENE_COUNTS, SUPPRESSED, UNCHANGED, DUPLICATE_IN_INPUT)
     return {name: summary[name] for name in names if name in summary}
 
 
@@ -868,8 +885,8 @@ class HygieneSettings:
 
     The three operators that send records share it, so that each holds only what differs:
     which of its fields hold phone numbers, and the key duplicates are judged on. The
-    do-not-call list's location is templated: it stays the operator's attribute (Airflow
-    renders those only) and is handed over rendered to `lead_hygiene`.
+    do-not-call list's and the state's locations are templated: they stay the operator's
+    attributes (Airflow renders those only) and are handed over rendered to `lead_hygiene`.
     """
 
     phone_region: str | None
@@ -878,6 +895,8 @@ class HygieneSettings:
     """The user's `phone_fields`, beside the operator's own phone fields."""
     on_duplicate_in_input: str
     suppression_column: str | None
+    skip_unchanged: bool
+    """With a `state_path`: whether unchanged records are left out (False: a whole run)."""
 
     @classmethod
     def from_arguments(
@@ -888,13 +907,15 @@ class HygieneSettings:
         on_duplicate_in_input: Any,
         suppression_path: str | None,
         suppression_column: str | None,
+        skip_unchanged: Any,
+        state_path: str | None,
     ) -> HygieneSettings:
         """Check the operator's arguments of the step.
 
         :raises ValueError: naming the parameter: an unknown region or policy, `phone_fields`
-            that are not field names, a column without a list, or a list without
-            `phone_region` (the list's numbers and the records' are compared in E.164, which
-            needs the region).
+            that are not field names, a column without a list, a list without `phone_region`
+            (the list's numbers and the records' are compared in E.164, which needs the
+            region), or `skip_unchanged=True` without a `state_path`.
         """
         region = phone_region_argument(phone_region)
         if suppression_column is not None and suppression_path is None:
@@ -909,6 +930,7 @@ class HygieneSettings:
             phone_fields_argument(phone_fields),
             on_duplicate_in_input_argument(on_duplicate_in_input),
             suppression_column,
+            skip_unchanged_arguments(skip_unchanged, state_path),
         )
 
     def lead_hygiene(
@@ -917,20 +939,24 @@ class HygieneSettings:
         phone_plus: Callable[[], bool],
         suppression_path: str | None,
         storage_conn_id: str | None,
+        state_path: str | None,
+        log: Any,
     ) -> LeadHygiene:
         """Return the step of a run's first pass over its input (`LeadHygiene.anew` for another).
 
-        The do-not-call list is read here, once a run.
+        The do-not-call list and the state are read here, once a run.
 
         :param own_phone_fields: the operator's phone fields (`mobilenumber`, the dial list's
             `phone_field`); the user's `phone_fields` are added.
         :param phone_plus: gives the Jodo connection's `phone_plus` (reaching the hooks' layer
             is the operator's part); called only with `phone_region`.
         :param suppression_path: the operator's rendered `suppression_path`.
-        :param storage_conn_id: the Airflow connection of an object-storage list (None: the
-            store's default).
+        :param storage_conn_id: the Airflow connection of an object-storage list or state
+            (None: the store's default).
+        :param state_path: the operator's rendered `state_path` (None: no state).
+        :param log: the task's logger (a state that is ignored is warned about).
         :raises ValueError: as `SuppressionList.read` raises.
-        :raises JodoObjectStorageError: the list's object cannot be read.
+        :raises JodoObjectStorageError: the list's object, or an existing state, cannot be read.
         """
         region = self.phone_region
         normalisation = suppression = None
@@ -941,4 +967,5 @@ class HygieneSettings:
                 with local_source(suppression_path, storage_conn_id, "suppression_path") as local:
                     assert local is not None  # a location gives a file
                     suppression = SuppressionList.read(local, self.suppression_column, region)
-        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
+        sent = read_sent_state(state_path, self.skip_unchanged, storage_conn_id, log)
+        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input), sent)

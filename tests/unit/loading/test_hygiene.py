@@ -33,12 +33,12 @@ from airflow_provider_jodo.loading.hygiene import (
     phone_region_argument,
     read_sent_state,
     record_digests,
-    skip_unchanged_arguments,
     staged_rows_path,
     write_sent_state,
     write_staged_rows,
 )
 
+LOG = logging.getLogger("test_hygiene")
 INDIA = PhoneNormalisation.of("IN", ["mobilenumber", " Phone1 "], with_plus=False)
 
 
@@ -224,6 +224,8 @@ def settings(**arguments):
         "on_duplicate_in_input": "last",
         "suppression_path": None,
         "suppression_column": None,
+        "skip_unchanged": False,
+        "state_path": None,
     }
     return HygieneSettings.from_arguments(**{**defaults, **arguments})
 
@@ -241,7 +243,7 @@ def test_with_every_option_off_the_step_reads_nothing_and_counts_nothing():
     def phone_plus():
         raise AssertionError("the connection is read only when numbers are rewritten")
 
-    hygiene = settings().lead_hygiene(("mobilenumber",), phone_plus, None, None)
+    hygiene = settings().lead_hygiene(("mobilenumber",), phone_plus, None, None, None, LOG)
     assert hygiene.clean(0, {"mobilenumber": "098000 00001"}, lambda _: None, lambda _: None) == (
         {"mobilenumber": "098000 00001"},
         None,
@@ -252,7 +254,9 @@ def test_with_every_option_off_the_step_reads_nothing_and_counts_nothing():
 
 def test_the_operators_phone_fields_and_the_users_are_normalised_and_another_pass_starts_afresh(tmp_path):
     step = settings(phone_region="IN", phone_fields=["alt"], on_duplicate_in_input="first")
-    hygiene = step.lead_hygiene(("phone1",), lambda: True, dnc_list(tmp_path, "+919812345678\n"), None)
+    hygiene = step.lead_hygiene(
+        ("phone1",), lambda: True, dnc_list(tmp_path, "+919812345678\n"), None, None, LOG
+    )
     assert hygiene.normalisation is not None and hygiene.normalisation.fields == {"phone1", "alt"}
 
     def key(record):
@@ -273,9 +277,6 @@ def test_the_operators_phone_fields_and_the_users_are_normalised_and_another_pas
     again = hygiene.anew()
     assert again.suppression is hygiene.suppression and again.summary_counts()["suppressed"] == 0
     assert again.clean(0, {"phone1": "098000 00001"}, lambda _: None, key)[1] is None
-
-
-LOG = logging.getLogger("test_hygiene")
 
 
 def lead_digests(number, name="Asha"):
@@ -438,10 +439,22 @@ def test_two_runs_writing_at_once_leave_one_runs_complete_state(tmp_path):
 
 
 def test_skip_unchanged_needs_a_state_path():
-    assert skip_unchanged_arguments(True, "s3://bucket/state.bin") is True
-    assert skip_unchanged_arguments(False, None) is False
+    assert settings(skip_unchanged=True, state_path="s3://bucket/state.bin").skip_unchanged is True
+    assert settings(state_path="state.bin").skip_unchanged is False  # a whole run that refreshes it
     with pytest.raises(ValueError, match="skip_unchanged=True needs state_path"):
-        skip_unchanged_arguments(True, None)
+        settings(skip_unchanged=True)
+    with pytest.raises(ValueError, match="skip_unchanged='yes' must be True or False"):
+        settings(skip_unchanged="yes", state_path="state.bin")
+
+
+def test_the_state_is_read_with_the_step_and_another_pass_has_none(tmp_path):
+    state_path = str(tmp_path / "state.bin")
+    write_sent_state(state_path, state_of(lead_digests("919800000001")), None, LOG)
+    step = settings(skip_unchanged=True, state_path=state_path)
+    hygiene = step.lead_hygiene(("mobilenumber",), lambda: False, None, None, state_path, LOG)
+    assert clean_all(hygiene, ["919800000001"]) == [("skipped", UNCHANGED_REASON)]
+    assert (hygiene.unchanged, hygiene.summary_counts()) == (1, {UNCHANGED: 1})
+    assert hygiene.anew().sent is None  # the on_invalid="fail" check pass judges no state
 
 
 def clean_all(hygiene, numbers):
