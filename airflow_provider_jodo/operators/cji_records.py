@@ -250,7 +250,10 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             self.max_in_flight,
         )
         judged = self._judged_records(hygiene)
-        outcomes = map_in_order(partial(self._import_one, hook), judged, self.max_in_flight)
+        # A record judged before sending needs no call: it passes the calls in flight.
+        outcomes = map_in_order(
+            partial(self._import_one, hook), judged, self.max_in_flight, lambda judged: judged[1] is None
+        )
         with closing(outcomes):
             for index, ((_, unsent, _), (outcome, reason)) in enumerate(outcomes):
                 counts[outcome] += 1
