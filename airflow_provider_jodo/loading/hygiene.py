@@ -20,17 +20,21 @@ in the XCom summary, the asset event's extra and the OpenLineage statistics.
 from __future__ import annotations
 
 import csv
+import math
 import struct
 import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
 import phonenumbers
 
+from airflow_provider_jodo.exceptions import JodoError
+from airflow_provider_jodo.loading.record_sources import sql_hook, sql_rows
 from airflow_provider_jodo.loading.storage import (
     file_name_part,
     local_source,
@@ -310,16 +314,19 @@ class SuppressionList:
 
     Ten million numbers take about 85 MB at the peak of reading (8 bytes each, where a Python
     set of strings would take over a gigabyte), and a record is checked in about 2
-    microseconds. Read it with `read`.
+    microseconds. Read it with `read` (a file) or `of` (any entries: a query's rows).
     """
 
-    def __init__(self, buckets: list[MutableSequence[int]]) -> None:
-        """Hold the numbers as `read` sorted them.
+    def __init__(self, buckets: list[MutableSequence[int]], source: str = "suppression_path") -> None:
+        """Hold the numbers as `of` sorted them.
 
         :param buckets: `_SUPPRESSION_BUCKETS` sorted arrays of 64-bit integers, by number modulo
             the count.
+        :param source: the operator's parameter the list came from, named in the reason of a
+            record it suppresses.
         """
         self._buckets = buckets
+        self.source = source
 
     def __len__(self) -> int:
         """Return how many numbers (with repeats) the list holds."""
@@ -351,10 +358,8 @@ class SuppressionList:
     def read(cls, path: str, column: str | None, region: str) -> SuppressionList:
         """Read a local list file: one number a line, or the CSV column `column` (header first).
 
-        Numbers are normalised as records are (`e164`, region `region`); one written `+` and
-        7 to 15 digits is taken as E.164 as it is, without the library (a list of ten million
-        loads in seconds in that form, in minutes in others). A byte-order mark, blank lines and
-        surrounding spaces are ignored.
+        A byte-order mark, blank lines and surrounding spaces are ignored; numbers are read as
+        `of` reads them.
 
         :param path: the local copy of `suppression_path`.
         :param column: `suppression_column` (None: one number a line).
@@ -362,23 +367,39 @@ class SuppressionList:
         :raises ValueError: naming `suppression_path` and the line (never its text: lead data)
             whose number the library refuses, or the column missing from the header.
         """
-        buckets: list[MutableSequence[int]] = [array("q") for _ in range(_SUPPRESSION_BUCKETS)]
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            for line_number, text in _list_entries(handle, column):
-                digits = text[1:]
-                if not (text[0] == "+" and 7 <= len(digits) <= 15 and digits.isascii() and digits.isdigit()):
-                    formatted, problem = e164(text, region)
-                    if problem is not None:
-                        raise ValueError(
-                            f"suppression_path line {line_number}: not a phone number of region {region}: "
-                            f"{problem}; fix or remove the line (nothing was sent)"
-                        )
-                    digits = formatted[1:]
-                number = int(digits)
-                buckets[number % _SUPPRESSION_BUCKETS].append(number)
+            return cls.of(_list_entries(handle, column), region, "suppression_path", "line")
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[int, str]], region: str, source: str, unit: str) -> SuppressionList:
+        """Hold the numbers of `entries`, (line or row number, text trimmed, not blank), streamed.
+
+        Numbers are normalised as records are (`e164`, region `region`); one written `+` and
+        7 to 15 digits is taken as E.164 as it is, without the library (a list of ten million
+        loads in seconds in that form, in minutes in others).
+
+        :param source: the operator's parameter the entries come from (`suppression_path`,
+            `suppression_sql`), named in errors and in the reason of a suppressed record.
+        :param unit: what an entry's number counts, `line` or `row`, named in errors.
+        :raises ValueError: naming `source` and the entry (never its text: lead data) whose
+            number the library refuses.
+        """
+        buckets: list[MutableSequence[int]] = [array("q") for _ in range(_SUPPRESSION_BUCKETS)]
+        for entry_number, text in entries:
+            digits = text[1:]
+            if not (text[0] == "+" and 7 <= len(digits) <= 15 and digits.isascii() and digits.isdigit()):
+                formatted, problem = e164(text, region)
+                if problem is not None:
+                    raise ValueError(
+                        f"{source} {unit} {entry_number}: not a phone number of region {region}: "
+                        f"{problem}; fix or remove the {unit} (nothing was sent)"
+                    )
+                digits = formatted[1:]
+            number = int(digits)
+            buckets[number % _SUPPRESSION_BUCKETS].append(number)
         for index, bucket in enumerate(buckets):
             buckets[index] = array("q", sorted(bucket))
-        return cls(buckets)
+        return cls(buckets, source)
 
 
 def _list_entries(handle: Iterable[str], column: str | None) -> Iterator[tuple[int, str]]:
@@ -403,7 +424,74 @@ def _list_entries(handle: Iterable[str], column: str | None) -> Iterator[tuple[i
             yield rows.line_num, text
 
 
-SUPPRESSED_REASON = "on the do-not-call list (suppression_path)"
+_SUPPRESSION_FETCH_SIZE = 10_000
+"""Rows of `suppression_sql` fetched at a time: the result streams into the list's arrays."""
+
+
+def _query_entries(sql: str, conn_id: str) -> Iterator[tuple[int, str]]:
+    """Yield (row number, text trimmed) of every row of `sql` whose first column is not empty.
+
+    NULLs and blank text are skipped; integers (a number column) are read written out, as are
+    whole numbers of a decimal or float column (a 15-digit number is exact in either).
+
+    :raises ValueError: naming `suppression_sql` and the row of a value that is none of those,
+        or `suppression_conn_id` when it is not a SQL connection.
+    :raises JodoError: the connection or the query failed, naming `suppression_sql` and the
+        connection (the database's reason, without the connection's password).
+    """
+    rows = sql_rows(sql_hook(conn_id, "suppression_conn_id"), sql, None, _SUPPRESSION_FETCH_SIZE)
+    row_number = 0
+    while True:
+        try:
+            fetched = next(rows, None)
+        except Exception as error:  # the driver's own classes: one per database
+            raise _query_error(conn_id, row_number, error) from None
+        if fetched is None:
+            return
+        row_number += 1
+        value = fetched[1][0]
+        text = _number_text(value)
+        if text is None:
+            raise ValueError(
+                f"suppression_sql row {row_number}: a {type(value).__name__} value, not a phone number "
+                "(text or a whole number); fix or remove the row (nothing was sent)"
+            )
+        if text:
+            yield row_number, text
+
+
+def _number_text(value: object) -> str | None:
+    """Return a list's value as text (trimmed; "" for NULL or blank), None for what holds no number."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (float, Decimal)) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return None
+
+
+def _query_error(conn_id: str, rows_read: int, error: Exception) -> JodoError:
+    """Return the error of a failed `suppression_sql`, naming it, the connection and the database's reason.
+
+    The reason loses the connection's password, should a driver quote it, and the original is
+    not chained (its traceback would quote it too).
+    """
+    from airflow_provider_jodo.compat.airflow import BaseHook
+
+    reason = str(error) or "no reason given"
+    password = BaseHook.get_connection(conn_id).password  # found before: its hook ran the query
+    if password:
+        reason = reason.replace(password, "***")
+    where = f"after {rows_read} rows" if rows_read else "before any row"
+    return JodoError(
+        f"suppression_sql failed on suppression_conn_id={conn_id!r} {where}: "
+        f"{type(error).__name__}: {reason}; nothing was sent"
+    )
 
 
 UNCHANGED = "unchanged"
@@ -791,7 +879,7 @@ class LeadHygiene:
             and suppression.suppresses(record, normalisation.fields)
         ):
             self.counts[SUPPRESSED] += 1
-            return record, "skipped", SUPPRESSED_REASON
+            return record, "skipped", f"on the do-not-call list ({suppression.source})"
         record_key = key(record)
         outcome, duplicate_note = self.duplicates.judge(index, record_key)
         if outcome is not None:
@@ -885,8 +973,9 @@ class HygieneSettings:
 
     The three operators that send records share it, so that each holds only what differs:
     which of its fields hold phone numbers, and the key duplicates are judged on. The
-    do-not-call list's and the state's locations are templated: they stay the operator's
-    attributes (Airflow renders those only) and are handed over rendered to `lead_hygiene`.
+    do-not-call list's location and query and the state's location are templated: they stay the
+    operator's attributes (Airflow renders those only) and are handed over rendered to
+    `lead_hygiene`.
     """
 
     phone_region: str | None
@@ -895,6 +984,7 @@ class HygieneSettings:
     """The user's `phone_fields`, beside the operator's own phone fields."""
     on_duplicate_in_input: str
     suppression_column: str | None
+    suppression_conn_id: str | None
     skip_unchanged: bool
     """With a `state_path`: whether unchanged records are left out (False: a whole run)."""
 
@@ -907,29 +997,39 @@ class HygieneSettings:
         on_duplicate_in_input: Any,
         suppression_path: str | None,
         suppression_column: str | None,
+        suppression_sql: str | None,
+        suppression_conn_id: str | None,
         skip_unchanged: Any,
         state_path: str | None,
     ) -> HygieneSettings:
         """Check the operator's arguments of the step.
 
         :raises ValueError: naming the parameter: an unknown region or policy, `phone_fields`
-            that are not field names, a column without a list, a list without `phone_region`
-            (the list's numbers and the records' are compared in E.164, which needs the
-            region), or `skip_unchanged=True` without a `state_path`.
+            that are not field names, both a list file and a query, a query without its
+            connection (or the reverse), a column without a list file, a list without
+            `phone_region` (the list's numbers and the records' are compared in E.164, which
+            needs the region), or `skip_unchanged=True` without a `state_path`.
         """
         region = phone_region_argument(phone_region)
+        if suppression_path is not None and suppression_sql is not None:
+            raise ValueError("give one of suppression_path and suppression_sql, not both")
+        if (suppression_sql is None) != (suppression_conn_id is None):
+            raise ValueError("suppression_sql and suppression_conn_id go together")
         if suppression_column is not None and suppression_path is None:
-            raise ValueError("suppression_column needs suppression_path")
-        if suppression_path is not None and region is None:
             raise ValueError(
-                "suppression_path needs phone_region: the list's numbers and the records' are "
-                "compared in E.164"
+                "suppression_column needs suppression_path (a suppression_sql list is its first column)"
             )
+        for name, given in (("suppression_path", suppression_path), ("suppression_sql", suppression_sql)):
+            if given is not None and region is None:
+                raise ValueError(
+                    f"{name} needs phone_region: the list's numbers and the records' are compared in E.164"
+                )
         return cls(
             region,
             phone_fields_argument(phone_fields),
             on_duplicate_in_input_argument(on_duplicate_in_input),
             suppression_column,
+            suppression_conn_id,
             skip_unchanged_arguments(skip_unchanged, state_path),
         )
 
@@ -937,7 +1037,9 @@ class HygieneSettings:
         self,
         own_phone_fields: Iterable[str],
         phone_plus: Callable[[], bool],
+        *,
         suppression_path: str | None,
+        suppression_sql: str | None,
         storage_conn_id: str | None,
         state_path: str | None,
         log: Any,
@@ -951,12 +1053,16 @@ class HygieneSettings:
         :param phone_plus: gives the Jodo connection's `phone_plus` (reaching the hooks' layer
             is the operator's part); called only with `phone_region`.
         :param suppression_path: the operator's rendered `suppression_path`.
+        :param suppression_sql: its rendered `suppression_sql`, run on `suppression_conn_id`;
+            the first column of its rows holds the numbers.
         :param storage_conn_id: the Airflow connection of an object-storage list or state
             (None: the store's default).
         :param state_path: the operator's rendered `state_path` (None: no state).
         :param log: the task's logger (a state that is ignored is warned about).
-        :raises ValueError: as `SuppressionList.read` raises.
+        :raises ValueError: a number of the list that is none, naming the line or row (see
+            `SuppressionList.of`).
         :raises JodoObjectStorageError: the list's object, or an existing state, cannot be read.
+        :raises JodoError: the query failed (see `_query_entries`).
         """
         region = self.phone_region
         normalisation = suppression = None
@@ -967,5 +1073,9 @@ class HygieneSettings:
                 with local_source(suppression_path, storage_conn_id, "suppression_path") as local:
                     assert local is not None  # a location gives a file
                     suppression = SuppressionList.read(local, self.suppression_column, region)
+            elif suppression_sql is not None:
+                assert self.suppression_conn_id is not None  # checked in from_arguments
+                entries = _query_entries(suppression_sql, self.suppression_conn_id)
+                suppression = SuppressionList.of(entries, region, "suppression_sql", "row")
         sent = read_sent_state(state_path, self.skip_unchanged, storage_conn_id, log)
         return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input), sent)

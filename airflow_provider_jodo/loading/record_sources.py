@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_jodo.loading.lead_files import UnreadableRecord, lead_file_records
+
+if TYPE_CHECKING:
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
 
 
 def iter_records(records: Sequence[Any] | None, source_path: str | None) -> Iterator[Any]:
@@ -44,22 +47,48 @@ def not_a_record_reason(item: Any) -> str:
 def iter_sql_records(
     conn_id: str, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, fetch_size: int
 ) -> Iterator[dict[str, Any]]:
-    """Each row of `sql` as a column name -> value dict, in the query's order.
+    """Each row of `sql` as a column name -> value dict, in the query's order (see `sql_rows`).
 
-    The query runs through the hook of Airflow connection `conn_id` (whatever database it is,
-    e.g. SQLite, Postgres, Snowflake) on one DB-API cursor, fetching `fetch_size` rows at a
-    time: `get_records` would hold a million-row result in memory at once.
-    :raises ValueError: the connection's hook is not a SQL (DB-API) hook.
+    :raises ValueError: `sql_conn_id`'s hook is not a SQL (DB-API) hook.
     """
-    # Imported here: every Airflow SQL provider brings common-sql, so only a DAG that runs a
-    # query needs it, and the provider itself does not depend on it.
-    from airflow.providers.common.sql.hooks.sql import DbApiHook
+    for names, row in sql_rows(sql_hook(conn_id, "sql_conn_id"), sql, parameters, fetch_size):
+        yield dict(zip(names, row, strict=True))
+
+
+def sql_hook(conn_id: str, conn_parameter: str) -> DbApiHook:
+    """Return the SQL hook of Airflow connection `conn_id`, whatever database it is (SQLite, Postgres, ...).
+
+    :param conn_parameter: the operator's parameter that names the connection, for errors.
+    :raises ValueError: naming `conn_parameter`, when the connection's hook is not a SQL (DB-API)
+        hook or Airflow's common-sql provider is not installed.
+    """
+    try:
+        # Imported here: every Airflow SQL provider brings common-sql, so only a DAG that runs
+        # a query needs it, and the provider itself does not depend on it.
+        from airflow.providers.common.sql.hooks.sql import DbApiHook
+    except ImportError:
+        raise ValueError(
+            f"{conn_parameter}={conn_id!r}: a query needs Airflow's common-sql provider, which every "
+            "SQL provider brings: install the provider of your database (e.g. "
+            "apache-airflow-providers-postgres)"
+        ) from None
 
     from airflow_provider_jodo.compat.airflow import BaseHook
 
     hook = BaseHook.get_connection(conn_id).get_hook()
     if not isinstance(hook, DbApiHook):
-        raise ValueError(f"sql_conn_id={conn_id!r} has a {type(hook).__name__}, not an Airflow SQL hook")
+        raise ValueError(f"{conn_parameter}={conn_id!r} has a {type(hook).__name__}, not an Airflow SQL hook")
+    return hook
+
+
+def sql_rows(
+    hook: DbApiHook, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, fetch_size: int
+) -> Iterator[tuple[list[str], Sequence[Any]]]:
+    """Each row of `sql` with the result's column names, in the query's order.
+
+    The query runs on one DB-API cursor of `hook`, fetching `fetch_size` rows at a time:
+    `get_records` would hold a million-row result in memory at once.
+    """
     with closing(hook.get_conn()) as connection, closing(connection.cursor()) as cursor:
         if parameters:
             cursor.execute(sql, parameters)
@@ -68,7 +97,7 @@ def iter_sql_records(
         names = [column[0] for column in cursor.description or ()]
         while rows := cursor.fetchmany(fetch_size):
             for row in rows:
-                yield dict(zip(names, row, strict=True))
+                yield names, row
 
 
 def known_record_count(records: Sequence[Any] | str | None) -> int | None:

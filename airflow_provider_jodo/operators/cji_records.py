@@ -74,10 +74,11 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     rejected for a number, within `rejected`): see `loading.hygiene`. Records whose dial-list
     number (`phone_field`, normalised) an earlier record of the input had are counted as
     `duplicate_in_input` (present when there were some, or with `on_duplicate_in_input` `first`
-    or `reject`); a rejected one's reason names the row that won. With `suppression_path`,
-    records with a number on the do-not-call list are not sent: outcome `skipped`, counted as
-    `suppressed`. With `skip_unchanged`, records the platform accepted as they are in an earlier
-    successful run are not sent: outcome `skipped`, counted as `unchanged`.
+    or `reject`); a rejected one's reason names the row that won. With `suppression_path` or
+    `suppression_sql`, records with a number on the do-not-call list are not sent: outcome
+    `skipped`, counted as `suppressed`. With `skip_unchanged`, records the platform accepted as
+    they are in an earlier successful run are not sent: outcome `skipped`, counted as
+    `unchanged`.
 
     On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
     `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
@@ -117,6 +118,13 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         `phone_region`, by which its numbers are normalised as the records' are. A record with
         a phone number on it is not sent (outcome `skipped`, counted as `suppressed`).
     :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
+    :param suppression_sql: a do-not-call list that lives in a database: a query (templated, or
+        a `.sql` file) whose rows' first column holds the numbers, run on `suppression_conn_id`
+        and streamed; NULLs and blank values are skipped, integers are read as written. Numbers
+        are normalised as `suppression_path`'s are (it needs `phone_region`); not with
+        `suppression_path`.
+    :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
+        provider) `suppression_sql` runs on.
     :param skip_unchanged: leave out a record whose dial-list number (normalised) and content
         (as it would be sent) are what the platform accepted in an earlier successful run
         (outcome `skipped`, counted as `unchanged`, landed for `min_loaded`); needs `state_path`
@@ -128,7 +136,15 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     :param jodo_conn_id: the `jodo` connection.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "records", "suppression_path", "state_path")
+    template_fields: Sequence[str] = (
+        "campaign_id",
+        "records",
+        "suppression_path",
+        "suppression_sql",
+        "state_path",
+    )
+    template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"suppression_sql": "sql"}
     ui_color = "#e8f4fd"
     import_alias = CAMPAIGN_IMPORTS
 
@@ -149,6 +165,8 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         on_duplicate_in_input: str = "last",
         suppression_path: str | None = None,
         suppression_column: str | None = None,
+        suppression_sql: str | None = None,
+        suppression_conn_id: str | None = None,
         skip_unchanged: bool = False,
         state_path: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
@@ -170,10 +188,13 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             on_duplicate_in_input=duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies),
             suppression_path=suppression_path,
             suppression_column=suppression_column,
+            suppression_sql=suppression_sql,
+            suppression_conn_id=suppression_conn_id,
             skip_unchanged=skip_unchanged_with_dial_list(skip_unchanged, self.policies),
             state_path=state_path,
         )
         self.suppression_path = suppression_path
+        self.suppression_sql = suppression_sql
         self.state_path = state_path
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
@@ -185,10 +206,11 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         hygiene = self.hygiene_settings.lead_hygiene(
             (self.policies.phone_field,),
             self._phone_plus,
-            self.suppression_path,
-            None,
-            self.state_path,
-            self.log,
+            suppression_path=self.suppression_path,
+            suppression_sql=self.suppression_sql,
+            storage_conn_id=None,
+            state_path=self.state_path,
+            log=self.log,
         )
         if self.on_invalid == "fail":
             for index, (_, outcome, problem) in enumerate(self._judged_records(hygiene.anew())):

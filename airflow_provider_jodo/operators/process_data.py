@@ -100,10 +100,11 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     record of the input had are counted as `duplicate_in_input` (present when there were some,
     or with `on_duplicate_in_input` `first` or `reject`), each with its report line naming the
     row that won or the row it replaced; the key index this takes grows with the input's
-    distinct keys (16 to 32 bytes each). With `suppression_path`, records with a number on the
-    do-not-call list are not sent: outcome `skipped`, counted as `suppressed`. With
-    `skip_unchanged`, records the platform accepted as they are in an earlier successful run are
-    not sent: outcome `skipped`, counted as `unchanged` (they count as landed for `min_loaded`).
+    distinct keys (16 to 32 bytes each). With `suppression_path` or `suppression_sql`, records
+    with a number on the do-not-call list are not sent: outcome `skipped`, counted as
+    `suppressed`. With `skip_unchanged`, records the platform accepted as they are in an
+    earlier successful run are not sent: outcome `skipped`, counted as `unchanged` (they count
+    as landed for `min_loaded`).
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
     `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,
@@ -159,6 +160,13 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         `phone_region`, by which its numbers are normalised as the records' are. A record with
         a phone number on it is not sent (outcome `skipped`, counted as `suppressed`).
     :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
+    :param suppression_sql: a do-not-call list that lives in a database: a query (templated, or
+        a `.sql` file) whose rows' first column holds the numbers, run on `suppression_conn_id`
+        and streamed; NULLs and blank values are skipped, integers are read as written. Numbers
+        are normalised as `suppression_path`'s are (it needs `phone_region`); not with
+        `suppression_path`.
+    :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
+        provider) `suppression_sql` runs on.
     :param skip_unchanged: leave out a record whose update key (normalised) and content (as it
         would be sent) are what the platform accepted in an earlier successful run (outcome
         `skipped`, counted as `unchanged`); needs `state_path`. False (default) with a
@@ -176,8 +184,11 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         "user_login",
         "report_path",
         "suppression_path",
+        "suppression_sql",
         "state_path",
     )
+    template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"suppression_sql": "sql"}
     import_alias = PROCESS_IMPORTS
 
     def __init__(
@@ -204,6 +215,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         on_duplicate_in_input: str = "last",
         suppression_path: str | None = None,
         suppression_column: str | None = None,
+        suppression_sql: str | None = None,
+        suppression_conn_id: str | None = None,
         skip_unchanged: bool = False,
         state_path: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
@@ -234,10 +247,13 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             on_duplicate_in_input=on_duplicate_in_input,
             suppression_path=suppression_path,
             suppression_column=suppression_column,
+            suppression_sql=suppression_sql,
+            suppression_conn_id=suppression_conn_id,
             skip_unchanged=skip_unchanged,
             state_path=state_path,
         )
         self.suppression_path = suppression_path
+        self.suppression_sql = suppression_sql
         self.state_path = state_path
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([PROCESS_IMPORTS])
@@ -256,10 +272,11 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         hygiene = self.hygiene_settings.lead_hygiene(
             ("mobilenumber",),
             self._phone_plus,
-            self.suppression_path,
-            self.storage_conn_id,
-            self.state_path,
-            self.log,
+            suppression_path=self.suppression_path,
+            suppression_sql=self.suppression_sql,
+            storage_conn_id=self.storage_conn_id,
+            state_path=self.state_path,
+            log=self.log,
         )
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
             record_count = self._check_input(source_file, hygiene.anew())

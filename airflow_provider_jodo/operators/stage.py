@@ -79,17 +79,17 @@ class JodoStageAndImportOperator(FileJobOperator):
     `rejected`, the first rejections with their record index; with `phone_region` also
     `phone_normalised` and `phone_invalid`, see `loading.hygiene`; `duplicate_in_input` when the
     input repeated a dial-list number or `on_duplicate_in_input` is not `last`; `suppressed`
-    with `suppression_path`; `skipped`, records left out by either, with `first` or a list) to
-    XCom key `staging`. Fewer
-    staged records than `min_loaded` (default 1: none at all, from an empty input or one whose
-    every record is rejected) fail the task before anything is uploaded; with `min_loaded=0`
-    an input with no record to stage skips it. A `source_path` file is read whole before
-    anything is staged, and one that cannot be read whole (see `lead_files`) fails it. A retry
-    reuses the job its earlier try submitted, without staging again.
+    with `suppression_path` or `suppression_sql`; `skipped`, records left out by either, with
+    `first` or a list) to XCom key `staging`. Fewer staged records than `min_loaded` (default
+    1: none at all, from an empty input or one whose every record is rejected) fail the task
+    before anything is uploaded; with `min_loaded=0` an input with no record to stage skips it.
+    A `source_path` file is read whole before anything is staged, and one that cannot be read
+    whole (see `lead_files`) fails it. A retry reuses the job its earlier try submitted,
+    without staging again.
 
     Its asset event is `FileJobOperator`'s, with the hygiene step's counts added (also to
-    OpenLineage's statistics). OpenLineage (optional): input the `source_path`
-    file, or the query's tables (and the query) when the SQL hook describes its database for
+    OpenLineage's statistics). OpenLineage (optional): input the `source_path` file, or the
+    query's tables (and the query) when the SQL hook describes its database for
     OpenLineage, none for `records`; output the campaign with the rows landed.
 
     :param columns: the campaign form's field (or display) names, in form order; they are the
@@ -134,6 +134,13 @@ class JodoStageAndImportOperator(FileJobOperator):
         `phone_region`, by which its numbers are normalised as the records' are. A record with
         a phone number on it is left out (counted `skipped` and `suppressed`).
     :param suppression_column: the column of a CSV `suppression_path` that holds the numbers.
+    :param suppression_sql: a do-not-call list that lives in a database: a query (templated, or
+        a `.sql` file) whose rows' first column holds the numbers, run on `suppression_conn_id`
+        and streamed; NULLs and blank values are skipped, integers are read as written. Numbers
+        are normalised as `suppression_path`'s are (it needs `phone_region`); not with
+        `suppression_path`.
+    :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
+        provider) `suppression_sql` runs on.
     :param skip_unchanged: leave out a record whose dial-list number (normalised) and row (as it
         would be staged) are what an earlier successful job imported (counted `skipped` and
         `unchanged`, landed for `min_loaded`); needs `state_path` and a `phone_field`. An input
@@ -154,9 +161,11 @@ class JodoStageAndImportOperator(FileJobOperator):
         "remote_path",
         "exetime",
         "suppression_path",
+        "suppression_sql",
         "state_path",
     )
     template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"sql": "sql", "suppression_sql": "sql"}
 
     def __init__(
         self,
@@ -179,6 +188,8 @@ class JodoStageAndImportOperator(FileJobOperator):
         on_duplicate_in_input: str = "last",
         suppression_path: str | None = None,
         suppression_column: str | None = None,
+        suppression_sql: str | None = None,
+        suppression_conn_id: str | None = None,
         skip_unchanged: bool = False,
         state_path: str | None = None,
         **kwargs: Any,
@@ -220,6 +231,8 @@ class JodoStageAndImportOperator(FileJobOperator):
             on_duplicate_in_input=duplicate_policy_with_dial_list(on_duplicate_in_input, self.policies),
             suppression_path=suppression_path,
             suppression_column=suppression_column,
+            suppression_sql=suppression_sql,
+            suppression_conn_id=suppression_conn_id,
             skip_unchanged=skip_unchanged_with_dial_list(skip_unchanged, self.policies),
             state_path=state_path,
         )
@@ -229,6 +242,7 @@ class JodoStageAndImportOperator(FileJobOperator):
                 "succeeded, without the rows it failed"
             )
         self.suppression_path = suppression_path
+        self.suppression_sql = suppression_sql
         self.state_path = state_path
         self._staging: dict[str, Any] | None = None
 
@@ -364,10 +378,11 @@ class JodoStageAndImportOperator(FileJobOperator):
         hygiene = self.hygiene_settings.lead_hygiene(
             (self.policies.phone_field,),
             lambda: hook.settings.phone_plus,
-            self.suppression_path,
-            self.storage_conn_id,
-            self.state_path,
-            self.log,
+            suppression_path=self.suppression_path,
+            suppression_sql=self.suppression_sql,
+            storage_conn_id=self.storage_conn_id,
+            state_path=self.state_path,
+            log=self.log,
         )
         timezone, phone_field = hook.settings.timezone, self.policies.phone_field
         rows: dict[int, list[str]] = {}  # the row of the record being cleaned, made by its check

@@ -6,15 +6,20 @@ input sends nothing, a changed record alone is sent, and a failed run leaves the
 
 import csv
 import json
+import logging
+import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+import pendulum
 import pytest
+from airflow.sdk import DAG
 from openlineage.client.serde import Serde
 
 from airflow_provider_jodo.compat.airflow import AirflowFailException, AirflowSkipException, TaskDeferred
 from airflow_provider_jodo.exceptions import JodoError, JodoNothingLoadedError
-from airflow_provider_jodo.loading.hygiene import UNCHANGED_REASON
+from airflow_provider_jodo.loading import hygiene as hygiene_module
+from airflow_provider_jodo.loading.hygiene import UNCHANGED_REASON, HygieneSettings
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
@@ -617,3 +622,192 @@ def test_the_stage_operator_stages_changed_records_only_once_its_job_succeeded(
             state_path=str(state),
             wait_for_completion=False,
         )
+
+
+@pytest.fixture
+def dnc_database(tmp_path, monkeypatch):
+    """A SQLite database as Airflow connection `dnc`; yields a function that fills its table `dnc`
+    (column `msisdn`, no type: values keep theirs)."""
+    database = tmp_path / "dnc.db"
+    monkeypatch.setenv("AIRFLOW_CONN_DNC", json.dumps({"conn_type": "sqlite", "host": str(database)}))
+
+    def fill(*values):
+        with sqlite3.connect(database) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS dnc (msisdn)")
+            db.execute("CREATE TABLE IF NOT EXISTS opt_outs (msisdn INTEGER)")
+            db.executemany("INSERT INTO dnc VALUES (?)", [(value,) for value in values])
+        db.close()
+        return database
+
+    return fill
+
+
+DNC_WRITTEN = [
+    None,
+    "",
+    "   ",
+    "+91 98123 45678",
+    "098765 43210",
+    919800000002,
+    919800000003.0,
+    "+919800000004",
+]
+"""A do-not-call table as the hostile world fills it: NULLs, blanks, numbers in many forms,
+integers and a whole float where a number column met a spreadsheet."""
+
+
+def list_of(sql, conn_id="dnc"):
+    settings = HygieneSettings.from_arguments(
+        phone_region="IN",
+        phone_fields=None,
+        on_duplicate_in_input="last",
+        suppression_path=None,
+        suppression_column=None,
+        suppression_sql=sql,
+        suppression_conn_id=conn_id,
+        skip_unchanged=False,
+        state_path=None,
+    )
+    return settings.lead_hygiene(
+        ("mobilenumber",),
+        lambda: False,
+        suppression_path=None,
+        suppression_sql=sql,
+        storage_conn_id=None,
+        state_path=None,
+        log=logging.getLogger(__name__),
+    ).suppression
+
+
+def test_a_list_in_a_database_is_streamed_normalised_and_its_nulls_and_blanks_skipped(
+    sandbox, connect, tmp_path, dnc_database, monkeypatch
+):
+    monkeypatch.setattr(hygiene_module, "_SUPPRESSION_FETCH_SIZE", 3)  # the rows come in three fetches
+    database = dnc_database(*DNC_WRITTEN)
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO opt_outs VALUES (919800000005), ('919800000006')")  # INTEGER affinity
+    db.close()
+    suppression = list_of("SELECT msisdn FROM dnc UNION ALL SELECT msisdn FROM opt_outs")
+    numbers = [919812345678, 919876543210, 919800000002, 919800000003, 919800000004, 919800000005]
+    assert len(suppression) == 7 and all(number in suppression for number in [*numbers, 919800000006])
+
+    records = [lead("98123 45678", "Ravi"), lead("+91 98000 00009", "Asha"), lead("919800000005", "Mei")]
+    summary, report, extra, statistics = push(
+        connect(),
+        tmp_path,
+        records=records,
+        phone_region="IN",
+        suppression_sql="SELECT msisdn FROM dnc UNION ALL SELECT msisdn FROM opt_outs",
+        suppression_conn_id="dnc",
+    )
+    assert stored_numbers(sandbox) == ["919800000009"]
+    assert (summary["suppressed"], extra["suppressed"], statistics["suppressed"]) == (2, 2, 2)
+    assert report[0]["reason"] == "on the do-not-call list (suppression_sql)"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            ["+919800000001", None, "12ab"],
+            r"^suppression_sql row 3: not a phone number of region IN: not a number; fix or remove the row",
+        ),
+        (["+919800000001", b"\x01"], r"^suppression_sql row 2: a bytes value, not a phone number"),
+        ([919800000001.5], r"^suppression_sql row 1: a float value, not a phone number"),
+    ],
+)
+def test_a_value_that_is_no_number_fails_naming_its_row_before_anything_is_sent(
+    sandbox, connect, tmp_path, dnc_database, values, message
+):
+    dnc_database(*values)
+    with pytest.raises(ValueError, match=message) as failure:
+        push(
+            connect(),
+            tmp_path,
+            records=[lead("919800000002", "Asha")],
+            phone_region="IN",
+            suppression_sql="SELECT msisdn FROM dnc",
+            suppression_conn_id="dnc",
+        )
+    assert "12ab" not in str(failure.value)
+    assert stored_numbers(sandbox) == []
+
+
+def test_a_failing_query_names_suppression_sql_and_the_connection(sandbox, connect, tmp_path, dnc_database):
+    dnc_database()
+    with pytest.raises(JodoError) as failure:
+        push(
+            connect(),
+            tmp_path,
+            records=[lead("919800000002", "Asha")],
+            phone_region="IN",
+            suppression_sql="SELECT msisdn FROM opt_out",  # a typo: the table is dnc
+            suppression_conn_id="dnc",
+        )
+    assert str(failure.value) == (
+        "suppression_sql failed on suppression_conn_id='dnc' before any row: OperationalError: "
+        "no such table: opt_out; nothing was sent"
+    )
+    assert failure.value.__cause__ is None  # the driver's error, which may quote more, is not chained
+    assert stored_numbers(sandbox) == []
+    with pytest.raises(
+        ValueError, match=r"suppression_conn_id='\w+' has a JodoHook, not an Airflow SQL hook"
+    ):
+        list_of("SELECT 1", connect().jodo_conn_id)
+
+
+def test_an_empty_result_suppresses_nothing_and_both_a_file_and_a_query_fail_at_parse_time(
+    sandbox, connect, tmp_path, dnc_database
+):
+    dnc_database("+919800000001")
+    summary, _, _, _ = push(
+        connect(),
+        tmp_path,
+        records=[lead("098000 00001", "Asha")],
+        phone_region="IN",
+        suppression_sql="SELECT msisdn FROM dnc WHERE msisdn IS NULL",
+        suppression_conn_id="dnc",
+    )
+    assert stored_numbers(sandbox) == ["919800000001"] and summary["suppressed"] == 0
+    for operator, arguments in (
+        (JodoImportProcessDataOperator, {"media": 12, "update_key": "mobilenumber"}),
+        (JodoImportCJIRecordsOperator, {"campaign_id": CAMPAIGN}),
+        (JodoStageAndImportOperator, {"campaign_id": CAMPAIGN, "columns": ["name", "phone1"]}),
+    ):
+        with pytest.raises(ValueError, match="give one of suppression_path and suppression_sql, not both"):
+            operator(
+                task_id="both",
+                records=[],
+                phone_region="IN",
+                suppression_path="dnc.txt",
+                suppression_sql="SELECT msisdn FROM dnc",
+                suppression_conn_id="dnc",
+                **arguments,
+            )
+
+
+@pytest.mark.parametrize(
+    ("operator", "arguments"),
+    [
+        (JodoImportProcessDataOperator, {"media": 12, "update_key": "mobilenumber"}),
+        (JodoImportCJIRecordsOperator, {"campaign_id": CAMPAIGN}),
+        (JodoStageAndImportOperator, {"campaign_id": CAMPAIGN, "columns": ["name", "phone1"]}),
+    ],
+)
+def test_suppression_sql_may_be_a_sql_file_beside_the_dag_rendered_as_a_template(
+    tmp_path, operator, arguments
+):
+    (tmp_path / "opt_outs.sql").write_text("SELECT msisdn FROM opt_outs WHERE list = '{{ params.list }}'")
+    with DAG(
+        "dnc", schedule=None, start_date=pendulum.datetime(2026, 1, 1), template_searchpath=str(tmp_path)
+    ):
+        task = operator(
+            task_id="clean",
+            records=[],
+            phone_region="IN",
+            suppression_sql="opt_outs.sql",
+            suppression_conn_id="dnc",
+            **arguments,
+        )
+    task.render_template_fields({"params": {"list": "ncpr"}})
+    assert task.suppression_sql == "SELECT msisdn FROM opt_outs WHERE list = 'ncpr'"

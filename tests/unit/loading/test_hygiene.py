@@ -5,6 +5,7 @@ replaced. And do-not-call lists: hostile files read, numbers normalised, bad lin
 state of unchanged records: digests stable whatever the dict's order, a state written whole or
 not at all, and a file cut short, of another version or garbage ignored, never misread."""
 
+import json
 import logging
 import multiprocessing
 import threading
@@ -25,6 +26,7 @@ from airflow_provider_jodo.loading.hygiene import (
     SentState,
     StateFileError,
     SuppressionList,
+    _query_error,
     commit_staged_rows,
     duplicate_counts,
     hygiene_counts,
@@ -226,6 +228,8 @@ def settings(**arguments):
         "suppression_column": None,
         "skip_unchanged": False,
         "state_path": None,
+        "suppression_sql": None,
+        "suppression_conn_id": None,
     }
     return HygieneSettings.from_arguments(**{**defaults, **arguments})
 
@@ -239,11 +243,43 @@ def test_a_list_needs_phone_region_and_a_column_needs_a_list():
         settings(phone_region="IN", suppression_column="msisdn")
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            {"suppression_path": "dnc.txt", "suppression_sql": "SELECT 1", "suppression_conn_id": "db"},
+            "give one of suppression_path and suppression_sql, not both",
+        ),
+        ({"suppression_sql": "SELECT 1"}, "suppression_sql and suppression_conn_id go together"),
+        ({"suppression_conn_id": "db"}, "suppression_sql and suppression_conn_id go together"),
+        (
+            {"suppression_sql": "SELECT 1", "suppression_conn_id": "db", "phone_region": None},
+            "suppression_sql needs phone_region",
+        ),
+        (
+            {"suppression_sql": "SELECT 1", "suppression_conn_id": "db", "suppression_column": "msisdn"},
+            r"suppression_column needs suppression_path \(a suppression_sql list is its first column\)",
+        ),
+    ],
+)
+def test_a_list_in_a_database_takes_its_query_and_connection_and_no_file(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        settings(**{"phone_region": "IN", **arguments})
+
+
 def test_with_every_option_off_the_step_reads_nothing_and_counts_nothing():
     def phone_plus():
         raise AssertionError("the connection is read only when numbers are rewritten")
 
-    hygiene = settings().lead_hygiene(("mobilenumber",), phone_plus, None, None, None, LOG)
+    hygiene = settings().lead_hygiene(
+        ("mobilenumber",),
+        phone_plus,
+        suppression_path=None,
+        suppression_sql=None,
+        storage_conn_id=None,
+        state_path=None,
+        log=LOG,
+    )
     assert hygiene.clean(0, {"mobilenumber": "098000 00001"}, lambda _: None, lambda _: None) == (
         {"mobilenumber": "098000 00001"},
         None,
@@ -254,8 +290,15 @@ def test_with_every_option_off_the_step_reads_nothing_and_counts_nothing():
 
 def test_the_operators_phone_fields_and_the_users_are_normalised_and_another_pass_starts_afresh(tmp_path):
     step = settings(phone_region="IN", phone_fields=["alt"], on_duplicate_in_input="first")
+    dnc = dnc_list(tmp_path, "+919812345678\n")
     hygiene = step.lead_hygiene(
-        ("phone1",), lambda: True, dnc_list(tmp_path, "+919812345678\n"), None, None, LOG
+        ("phone1",),
+        lambda: True,
+        suppression_path=dnc,
+        suppression_sql=None,
+        storage_conn_id=None,
+        state_path=None,
+        log=LOG,
     )
     assert hygiene.normalisation is not None and hygiene.normalisation.fields == {"phone1", "alt"}
 
@@ -451,7 +494,15 @@ def test_the_state_is_read_with_the_step_and_another_pass_has_none(tmp_path):
     state_path = str(tmp_path / "state.bin")
     write_sent_state(state_path, state_of(lead_digests("919800000001")), None, LOG)
     step = settings(skip_unchanged=True, state_path=state_path)
-    hygiene = step.lead_hygiene(("mobilenumber",), lambda: False, None, None, state_path, LOG)
+    hygiene = step.lead_hygiene(
+        ("mobilenumber",),
+        lambda: False,
+        suppression_path=None,
+        suppression_sql=None,
+        storage_conn_id=None,
+        state_path=state_path,
+        log=LOG,
+    )
     assert clean_all(hygiene, ["919800000001"]) == [("skipped", UNCHANGED_REASON)]
     assert (hygiene.unchanged, hygiene.summary_counts()) == (1, {UNCHANGED: 1})
     assert hygiene.anew().sent is None  # the on_invalid="fail" check pass judges no state
@@ -538,3 +589,13 @@ def test_staged_rows_of_unknown_fate_leave_the_state_as_it_was(tmp_path, caplog,
     commit_staged_rows(state_path, staged_path, None if damage == "unknown-failures" else [], None, LOG)
     assert (tmp_path / "campaign.state").read_bytes() == before
     assert "state_path is left as it was" in caplog.text
+
+
+def test_a_drivers_reason_that_quotes_the_connections_password_loses_it(monkeypatch):
+    connection = {"conn_type": "postgres", "host": "db", "login": "dnc", "password": "dnc-secret-7"}
+    monkeypatch.setenv("AIRFLOW_CONN_DNC", json.dumps(connection))
+    error = _query_error("dnc", 20_000, RuntimeError("cannot reach postgresql://dnc:dnc-secret-7@db/lists"))
+    assert str(error) == (
+        "suppression_sql failed on suppression_conn_id='dnc' after 20000 rows: RuntimeError: "
+        "cannot reach postgresql://dnc:***@db/lists; nothing was sent"
+    )
