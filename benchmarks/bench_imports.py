@@ -23,6 +23,12 @@ script exits 0 unless something crashed):
 6. Do-not-call suppression (issue 24): a 10M-number list read in a fresh process: the list's
    peak RSS (the process's peak less its size before reading) and records checked per second.
    Targets: under 200 MB, at least 200,000 records/s.
+7. Unchanged records skipped (issue 24): a daily run of 100k records through importCJI
+   `source=data` (8 calls in flight, the sandbox answering after 50 ms as a platform across a
+   network), 1% of them changed since yesterday's: the whole run (`skip_unchanged=False`, which
+   also writes yesterday's state) against `skip_unchanged=True`. Calls and seconds of each.
+   Targets: the skipping run at least 10x faster, with about 1% of the calls. The whole run
+   takes about 7 ms a record, some 12 minutes (`--quick`: 5k records, 40 seconds).
 
 The sandbox always runs in a process of its own, a fresh one per measurement (so that every
 run inserts into an empty platform): client and sandbox share this machine's cores, and in
@@ -73,6 +79,7 @@ class Sizes:
     file_check: int
     normalisation: int
     suppression_list: int
+    daily_run: int
 
 
 FULL = Sizes(
@@ -83,6 +90,7 @@ FULL = Sizes(
     file_check=100_000,
     normalisation=1_000_000,
     suppression_list=10_000_000,
+    daily_run=100_000,
 )
 QUICK = Sizes(
     process_data=10_000,
@@ -92,6 +100,7 @@ QUICK = Sizes(
     file_check=10_000,
     normalisation=50_000,
     suppression_list=500_000,
+    daily_run=5_000,
 )
 FILE_CHECK_TARGET = 0.1
 """The check pass over a file may cost at most this share of pushing it."""
@@ -101,6 +110,11 @@ SUPPRESSION_MB_TARGET = 200
 SUPPRESSION_RATE_TARGET = 200_000
 SUPPRESSION_CHECKED = 1_000_000
 """Records checked against the list in measurement 6."""
+DAILY_RUN_LATENCY_SECONDS = 0.05
+"""Measurement 7's round trip: the issue's platform across a network."""
+DAILY_RUN_CHANGED_EVERY = 100
+"""One record in this many changed since yesterday (1%)."""
+DAILY_RUN_SPEEDUP_TARGET = 10
 
 
 # --- the sandbox and the operators --------------------------------------------------------
@@ -460,7 +474,48 @@ def bench_suppression(count: int) -> dict[str, float]:
 # --- report --------------------------------------------------------------------------------
 
 
-CASES = (1, 2, 3, 4, 5, 6)
+# --- 7. Unchanged records skipped: a daily run, whole vs skip_unchanged -----------------------
+
+
+def import_daily_run(records: list[dict[str, str]], state_path: str, skip_unchanged: bool) -> dict[str, Any]:
+    """Run JodoImportCJIRecordsOperator with a state; return its seconds and summary."""
+    from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
+
+    operator = JodoImportCJIRecordsOperator(
+        task_id="bench_daily_run",
+        jodo_conn_id=CONN_ID,
+        campaign_id=1,
+        records=records,
+        phone_field="phone1",
+        duplicate_way="update",
+        max_in_flight=CJI_MAX_IN_FLIGHT,
+        skip_unchanged=skip_unchanged,
+        state_path=state_path,
+    )
+    with task_log_silenced():
+        seconds, summary = timed(lambda: operator.execute({}))
+    return {"seconds": seconds, "calls": summary["total"] - summary["unchanged"], "summary": summary}
+
+
+def bench_daily_run(count: int) -> dict[str, dict[str, Any]]:
+    """Yesterday's whole run (which writes the state), then today's, 1% changed, skipping the rest."""
+    yesterday = cji_records(count)
+    today = [
+        {**record, "name": f"{record['name']} (moved)"} if index % DAILY_RUN_CHANGED_EVERY == 0 else record
+        for index, record in enumerate(yesterday)
+    ]
+    with tempfile.TemporaryDirectory(prefix="jodo-bench-state-") as directory:
+        state_path = str(Path(directory) / "campaign-1.state")
+        with sandbox_process(DAILY_RUN_LATENCY_SECONDS):
+            whole = import_daily_run(yesterday, state_path, skip_unchanged=False)
+            skipping = import_daily_run(today, state_path, skip_unchanged=True)
+    changed = len(range(0, count, DAILY_RUN_CHANGED_EVERY))
+    if whole["calls"] != count or skipping["summary"]["unchanged"] != count - changed:
+        raise RuntimeError(f"unexpected counts: {whole['summary']} then {skipping['summary']}")
+    return {"whole": whole, "skip_unchanged": skipping}
+
+
+CASES = (1, 2, 3, 4, 5, 6, 7)
 """The measurements, numbered as in the module docstring and the output."""
 
 
@@ -476,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         action="append",
         choices=CASES,
-        help="run only this measurement (1-6, as numbered in the output); repeatable; default: all",
+        help="run only this measurement (1-7, as numbered in the output); repeatable; default: all",
     )
     parser.add_argument("--rss-child", nargs=2, metavar=("CSV", "RESULT"), help=argparse.SUPPRESS)
     parser.add_argument("--suppression-child", nargs=2, metavar=("LIST", "RESULT"), help=argparse.SUPPRESS)
@@ -503,6 +558,8 @@ def main(argv: list[str] | None = None) -> int:
         report_normalisation(sizes)
     if 6 in cases:
         report_suppression(sizes)
+    if 7 in cases:
+        report_daily_run(sizes)
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")
     return 0
 
@@ -591,6 +648,25 @@ def report_suppression(sizes: Sizes) -> None:
         f"   checked: {figures['rate']:9.0f} records/s (target >= {SUPPRESSION_RATE_TARGET}) {passed}",
         flush=True,
     )
+
+
+def report_daily_run(sizes: Sizes) -> None:
+    """Measure and print 7: a daily run with 1% changed, whole against skip_unchanged."""
+    figures = bench_daily_run(sizes.daily_run)
+    latency = DAILY_RUN_LATENCY_SECONDS * 1000
+    print(
+        f"\n7. Daily run of {sizes.daily_run} records, 1 in {DAILY_RUN_CHANGED_EVERY} changed: importCJI "
+        f"records, {CJI_MAX_IN_FLIGHT} in flight, platform latency {latency:.0f} ms"
+    )
+    for label, run in figures.items():
+        print(f"   {label + ':':<36}{run['calls']:9d} calls {run['seconds']:9.1f} s")
+    whole, skipping = figures["whole"], figures["skip_unchanged"]
+    speedup = whole["seconds"] / skipping["seconds"]
+    share = skipping["calls"] / whole["calls"]
+    passed = verdict(speedup >= DAILY_RUN_SPEEDUP_TARGET)
+    print(f"   whole/skip_unchanged time: {speedup:.1f}x (target >= {DAILY_RUN_SPEEDUP_TARGET}x) {passed}")
+    passed = verdict(share <= 1.5 / DAILY_RUN_CHANGED_EVERY)
+    print(f"   skip_unchanged calls: {share:.2%} of the whole run's (target about 1%) {passed}", flush=True)
 
 
 if __name__ == "__main__":

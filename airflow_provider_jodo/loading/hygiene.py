@@ -21,18 +21,28 @@ from __future__ import annotations
 
 import csv
 import math
+import struct
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from hashlib import blake2b
 from typing import Any
 
 import phonenumbers
 
 from airflow_provider_jodo.exceptions import JodoError
 from airflow_provider_jodo.loading.record_sources import sql_hook, sql_rows
-from airflow_provider_jodo.loading.storage import local_source
+from airflow_provider_jodo.loading.storage import (
+    file_name_part,
+    local_source,
+    printable_uri,
+    read_whole,
+    remove_whole,
+    replace_whole,
+)
 from airflow_provider_jodo.protocol.wire.record_values import scalar_text
 
 PHONE_NORMALISED = "phone_normalised"
@@ -484,26 +494,357 @@ def _query_error(conn_id: str, rows_read: int, error: Exception) -> JodoError:
     )
 
 
+UNCHANGED = "unchanged"
+"""Records left out (outcome `skipped`) because the platform accepted them as they are in an earlier
+successful run (`skip_unchanged` with `state_path`)."""
+UNCHANGED_REASON = "unchanged since the last successful run (state_path)"
+
+_DIGEST_BYTES = 16
+"""blake2b digests of 128 bits, of a key and of a content: two never collide by chance."""
+_ENTRY_BYTES = 2 * _DIGEST_BYTES
+_NOT_TRACKED = bytes(_ENTRY_BYTES)
+"""The entry of a record sent without a key: there is nothing to remember it by."""
+STATE_FORMAT = 1
+"""The state files' format version, in their header; a file of another version is not read."""
+_STATE_KIND = b"jodo lead-hygiene state"
+_STAGED_KIND = b"jodo lead-hygiene staged rows"
+"""The digests of a stage-and-import run's staged rows, in row order, until its job succeeded."""
+_COUNT = struct.Struct("<4sQ")
+"""The trailer: `END!` and the entry count, then the blake2b-128 digest of everything before it."""
+_TRAILER_BYTES = _COUNT.size + _DIGEST_BYTES
+
+
+class StateFileError(ValueError):
+    """A state file this provider did not write whole: cut short, of another format, or garbage."""
+
+
+def _framed(kind: bytes, entries: bytes) -> bytes:
+    """Return a state file of `kind` holding `entries`: a header naming the kind and format, a trailer."""
+    unsigned = (
+        kind + b", format %d\n" % STATE_FORMAT + entries + _COUNT.pack(b"END!", len(entries) // _ENTRY_BYTES)
+    )
+    return unsigned + blake2b(unsigned, digest_size=_DIGEST_BYTES).digest()
+
+
+def _unframed(kind: bytes, data: bytes) -> bytes:
+    """Return the entries of a state file of `kind` that `_framed` wrote.
+
+    :raises StateFileError: it does not begin with the header of `kind` and format
+        `STATE_FORMAT`, or its trailer's count or digest does not match what is there (cut
+        short, written in part, changed by hand).
+    """
+    magic = kind + b", format "
+    if not data.startswith(magic):
+        raise StateFileError(f"it is not a {kind.decode()} file (no header)")
+    header = magic + b"%d\n" % STATE_FORMAT
+    if not data.startswith(header):
+        version = data[len(magic) :].split(b"\n", 1)[0][:20].decode("ascii", "replace")
+        raise StateFileError(f"it is of format {version!r}; this provider reads format {STATE_FORMAT}")
+    if len(data) < len(header) + _TRAILER_BYTES:
+        raise StateFileError("it is cut short (no trailer)")
+    entries = data[len(header) : len(data) - _TRAILER_BYTES]
+    end, count = _COUNT.unpack_from(data, len(data) - _TRAILER_BYTES)
+    if end != b"END!" or len(entries) != count * _ENTRY_BYTES:
+        raise StateFileError("it is cut short or written in part (its trailer does not match its length)")
+    if blake2b(data[:-_DIGEST_BYTES], digest_size=_DIGEST_BYTES).digest() != data[-_DIGEST_BYTES:]:
+        raise StateFileError("its digest does not match its content")
+    return entries
+
+
+def record_digests(key: str, record: Mapping[str, Any]) -> bytes:
+    """Return the 32 bytes a record is remembered by: the digest of its key, then of its content.
+
+    The content is every field as it is sent (`scalar_text`; any other value by its type and
+    repr), in field-name order, each name and value length-prefixed: the digest does not depend
+    on the dict's order, and no two different records encode alike. Give the record as it
+    would be sent (after phone normalisation), so that a change of the sent form sends it again.
+
+    :param key: the record's normalised key (update key, dial-list number).
+    :param record: the record as it would be sent.
+    """
+    parts = []
+    for name in sorted(record, key=str):
+        value = record[name]
+        text = scalar_text(value)
+        kind = "s"
+        if text is None:
+            kind, text = "r", f"{type(value).__qualname__}:{value!r}"
+        parts.append(f"{len(str(name))}:{name}{kind}{len(text)}:{text}")
+    content = "".join(parts).encode("utf-8", "surrogatepass")
+    key_digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=_DIGEST_BYTES, person=b"jodo-key")
+    return key_digest.digest() + blake2b(content, digest_size=_DIGEST_BYTES, person=b"jodo-record").digest()
+
+
+class SentState:
+    """What the platform accepted in earlier successful runs: a content digest per record key.
+
+    A run judges each record against it (`unchanged`), adds what the platform accepted of its
+    own records (`accept`), and writes the whole back only after it succeeded (`encode`, then
+    `write_sent_state`). Entries are 32 bytes (`record_digests`: the key's digest, the
+    content's), kept sorted by key in one bytes object and found by bisection on an array of
+    their first 8 bytes: 40 bytes a key, 40 MB for a million, where a dict of the same digests
+    would take about 160 MB. Records themselves are never kept. One thread uses it.
+    """
+
+    def __init__(self, entries: bytes = b"", *, skip_unchanged: bool = True) -> None:
+        """Hold the entries of a state file (`decode`), or none.
+
+        :param entries: 32-byte entries sorted by key digest.
+        :param skip_unchanged: whether `unchanged` may say yes (False: a forced whole run that
+            still refreshes the state).
+        """
+        self.skip_unchanged = skip_unchanged
+        self._entries = entries
+        self._prefixes = array("Q")
+        if entries:  # the first 8 bytes of each entry, read in C, as big-endian numbers (bytes order)
+            self._prefixes.frombytes(memoryview(entries).cast("Q")[:: _ENTRY_BYTES // 8].tobytes())
+            if sys.byteorder == "little":
+                self._prefixes.byteswap()
+        self._accepted = bytearray()
+        self.accepted = 0
+        """Entries `accept` took that are new or changed."""
+
+    def __len__(self) -> int:
+        """Return how many keys the state held when it was read."""
+        return len(self._prefixes)
+
+    def unchanged(self, digests: bytes) -> bool:
+        """Return whether a record (`record_digests`) is what the platform last accepted for its key."""
+        return self.skip_unchanged and self._content(digests[:_DIGEST_BYTES]) == digests[_DIGEST_BYTES:]
+
+    def accept(self, digests: bytes) -> None:
+        """Remember a record (`record_digests`) the platform accepted in this run; later ones of a key win."""
+        if digests != _NOT_TRACKED and self._content(digests[:_DIGEST_BYTES]) != digests[_DIGEST_BYTES:]:
+            self._accepted += digests
+            self.accepted += 1
+
+    def encode(self) -> bytes:
+        """Return the state file: the entries read, updated by those accepted, with header and trailer.
+
+        A key absent from this run keeps its entry.
+        """
+        return _framed(_STATE_KIND, self._merged_entries())
+
+    @classmethod
+    def decode(cls, data: bytes, *, skip_unchanged: bool = True) -> SentState:
+        """Read a state file that `encode` wrote.
+
+        :raises StateFileError: as `_unframed` says: cut short, of another format, or garbage.
+        """
+        return cls(_unframed(_STATE_KIND, data), skip_unchanged=skip_unchanged)
+
+    def _position(self, key_digest: bytes) -> int:
+        """Return the index of the first entry whose key is not below `key_digest`."""
+        entries, prefixes = self._entries, self._prefixes
+        prefix = int.from_bytes(key_digest[:8], "big")
+        index = bisect_left(prefixes, prefix)
+        while (
+            index < len(prefixes)
+            and prefixes[index] == prefix
+            and entries[index * _ENTRY_BYTES : index * _ENTRY_BYTES + _DIGEST_BYTES] < key_digest
+        ):
+            index += 1
+        return index
+
+    def _content(self, key_digest: bytes) -> bytes | None:
+        """Return the content digest held for a key digest, None for a key not in the state."""
+        index = self._position(key_digest)
+        start = index * _ENTRY_BYTES
+        if index < len(self._prefixes) and self._entries[start : start + _DIGEST_BYTES] == key_digest:
+            return self._entries[start + _DIGEST_BYTES : start + _ENTRY_BYTES]
+        return None
+
+    def _merged_entries(self) -> bytes:
+        """Return the entries read with those accepted put in, sorted by key, the last of a key winning."""
+        accepted = self._accepted
+        updates = sorted(
+            (
+                bytes(accepted[start : start + _ENTRY_BYTES])
+                for start in range(0, len(accepted), _ENTRY_BYTES)
+            ),
+            key=lambda entry: entry[:_DIGEST_BYTES],  # stable: a key's entries stay in input order
+        )
+        merged = bytearray()
+        entries, copied = self._entries, 0
+        for number, entry in enumerate(updates):
+            key_digest = entry[:_DIGEST_BYTES]
+            if number + 1 < len(updates) and updates[number + 1][:_DIGEST_BYTES] == key_digest:
+                continue  # a later record of the key was accepted too
+            position = self._position(key_digest)
+            merged += entries[copied * _ENTRY_BYTES : position * _ENTRY_BYTES]
+            if entries[position * _ENTRY_BYTES : position * _ENTRY_BYTES + _DIGEST_BYTES] == key_digest:
+                position += 1  # replaced
+            merged += entry
+            copied = position
+        merged += entries[copied * _ENTRY_BYTES :]
+        return bytes(merged)
+
+
+def skip_unchanged_arguments(skip_unchanged: Any, state_path: str | None) -> bool:
+    """Return `skip_unchanged` once it fits `state_path`.
+
+    :raises ValueError: naming both, for `skip_unchanged=True` without a `state_path`.
+    """
+    if not isinstance(skip_unchanged, bool):
+        raise ValueError(f"skip_unchanged={skip_unchanged!r} must be True or False")
+    if skip_unchanged and state_path is None:
+        raise ValueError(
+            "skip_unchanged=True needs state_path: the digests of the records the last successful run "
+            "sent are kept there"
+        )
+    return skip_unchanged
+
+
+def read_sent_state(
+    path: str | None, skip_unchanged: bool, conn_id: str | None, log: Any
+) -> SentState | None:
+    """Return the state at `path` (local or object storage), None without a `state_path`.
+
+    No file yet (a first run) gives an empty state; a file that is not a whole state file of
+    this format (`SentState.decode`) is ignored with a warning, and the whole input is sent:
+    never a record left out on the word of a file that may be misread.
+
+    :param path: the operator's rendered `state_path`.
+    :param skip_unchanged: its `skip_unchanged` (False: send everything, refresh the state).
+    :param conn_id: the Airflow connection of an object-storage `path` (None: the store's default).
+    :param log: the task's logger.
+    :raises JodoObjectStorageError: the file exists but cannot be read.
+    """
+    if path is None:
+        return None
+    data = read_whole(path, conn_id, "state_path")
+    if data is None:
+        log.info("state_path=%r holds no state yet: every record is sent", printable_uri(path))
+        return SentState(skip_unchanged=skip_unchanged)
+    try:
+        state = SentState.decode(data, skip_unchanged=skip_unchanged)
+    except StateFileError as error:
+        log.warning(
+            "Ignoring state_path=%r: %s. Every record is sent; a new state is written once the run succeeds",
+            printable_uri(path),
+            error,
+        )
+        return SentState(skip_unchanged=skip_unchanged)
+    if not skip_unchanged:
+        log.info("skip_unchanged=False: every record is sent; state_path is refreshed once the run succeeds")
+    return state
+
+
+def write_sent_state(path: str, state: SentState, conn_id: str | None, log: Any) -> None:
+    """Replace the state at `path` with `state` and what this run's platform accepted; call after success.
+
+    The file is replaced whole (`storage.replace_whole`): a reader sees the old state or the new.
+
+    :raises JodoObjectStorageError: it cannot be written (the old state stays).
+    """
+    data = state.encode()
+    replace_whole(path, conn_id, "state_path", data)
+    log.info(
+        "state_path=%r written: %d keys, %d of them new or changed in this run",
+        printable_uri(path),
+        _COUNT.unpack_from(data, len(data) - _TRAILER_BYTES)[1],
+        state.accepted,
+    )
+
+
+FIRST_STAGED_ROW = 2
+"""The line of a staged CSV's first record, after its header, as the job's row errors number lines."""
+
+
+def staged_rows_path(state_path: str, remote_path: str) -> str:
+    """Return where a stage-and-import run keeps its staged rows' digests until its job succeeded.
+
+    Beside the state, one per staged file (`remote_path` is per run, task and map index by
+    default), so that a deferred wait resumed on another worker, or a retry reusing its earlier
+    try's job, finds them.
+    """
+    return f"{state_path}.staged-{file_name_part(remote_path)}"
+
+
+def write_staged_rows(path: str, digests: bytes, conn_id: str | None) -> None:
+    """Keep the digests of a run's staged rows (`LeadHygiene.staged_digests`) at `path`, whole.
+
+    :raises JodoObjectStorageError: it cannot be written.
+    """
+    replace_whole(path, conn_id, "state_path", _framed(_STAGED_KIND, digests))
+
+
+def commit_staged_rows(
+    state_path: str,
+    staged_path: str,
+    failed_rows: Iterable[int] | None,
+    conn_id: str | None,
+    log: Any,
+) -> None:
+    """Put the staged rows that landed into the state, once their file job has succeeded.
+
+    The state is read anew (the latest a run wrote), every staged row but the `failed_rows`
+    gets its new digest, the state is replaced whole and the staged rows' file removed. Rows
+    whose fate is unknown (`failed_rows` None: the job's error list does not name every failed
+    row), or a staged rows' file that is missing or damaged, leave the state as it was, with a
+    warning: those rows are staged again next time, never taken for landed.
+
+    :param failed_rows: the staged file's lines the job reports as errors (`FIRST_STAGED_ROW`
+        is the first record's).
+    :raises JodoObjectStorageError: a file cannot be read, written or removed.
+    """
+    data = read_whole(staged_path, conn_id, "state_path")
+    try:
+        if data is None:
+            raise StateFileError("it is missing")
+        digests = _unframed(_STAGED_KIND, data)
+    except StateFileError as error:
+        log.warning(
+            "The staged rows' digests at %r cannot be read (%s): state_path is left as it was, and the "
+            "rows are staged again next time",
+            printable_uri(staged_path),
+            error,
+        )
+        return
+    if failed_rows is None:
+        log.warning(
+            "The import job's error list does not name every failed row: state_path is left as it was, "
+            "and the rows are staged again next time"
+        )
+    else:
+        failed = set(failed_rows)
+        state = read_sent_state(state_path, True, conn_id, log)
+        assert state is not None  # a path gives a state
+        for number, start in enumerate(range(0, len(digests), _ENTRY_BYTES)):
+            if number + FIRST_STAGED_ROW not in failed:
+                state.accept(digests[start : start + _ENTRY_BYTES])
+        write_sent_state(state_path, state, conn_id, log)
+    remove_whole(staged_path, conn_id, "state_path")
+
+
 @dataclass
 class LeadHygiene:
-    """The step of one pass over an input: phone numbers, the do-not-call list, duplicates.
+    """The step of one pass over an input: phone numbers, the do-not-call list, duplicates, unchanged records.
 
     An operator gets the first pass's from `HygieneSettings.lead_hygiene` and another's (its
-    `on_invalid="fail"` check is a pass of its own) from `anew`, and calls `clean` on every
-    record in input order, in one thread. Its counts are the step's
-    part of the summary (`summary_counts`).
+    `on_invalid="fail"` check is a pass of its own, without `sent`) from `anew`, and calls
+    `clean` on every record in input order, in one thread. With `sent`, it then calls `landed`
+    once for every record `clean` let through, in input order, with whether the platform
+    accepted it, and `write_state` once the run has succeeded. Its counts are the step's part
+    of the summary (`summary_counts`).
     """
 
     normalisation: PhoneNormalisation | None
     suppression: SuppressionList | None
     duplicates: InputDuplicates
+    sent: SentState | None = None
     counts: dict[str, int] = field(init=False)
+    _sending: bytearray = field(init=False, default_factory=bytearray)
+    """The `record_digests` of the records let through and not landed yet, from `_landed_bytes` on."""
+    _landed_bytes: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         """Start the counts of the parts that are on: with none, summaries keep their old keys."""
         self.counts = hygiene_counts(self.normalisation)
         if self.suppression is not None:
             self.counts[SUPPRESSED] = 0
+        if self.sent is not None:
+            self.counts[UNCHANGED] = 0
 
     def clean(
         self,
@@ -516,9 +857,10 @@ class LeadHygiene:
 
         In order: phone numbers rewritten (an invalid one rejects the record as it was read),
         the operator's own checks (`problem`: the reason, or None), the do-not-call list
-        (outcome `skipped`), duplicates of the record's `key`. The outcome is None for a record
-        to send, its text the report's note (or None); else `rejected` or `skipped`, with the
-        reason.
+        (outcome `skipped`), duplicates of the record's `key`, then, with `sent`, the record as
+        it would be sent against the last successful run's (outcome `skipped`). The outcome is
+        None for a record to send, its text the report's note (or None); else `rejected` or
+        `skipped`, with the reason.
         """
         note = None
         if self.normalisation is not None:
@@ -538,12 +880,42 @@ class LeadHygiene:
         ):
             self.counts[SUPPRESSED] += 1
             return record, "skipped", f"on the do-not-call list ({suppression.source})"
-        outcome, duplicate_note = self.duplicates.judge(index, key(record))
+        record_key = key(record)
+        outcome, duplicate_note = self.duplicates.judge(index, record_key)
         if outcome is not None:
             return record, outcome, duplicate_note
+        if self.sent is not None:
+            digests = record_digests(record_key, record) if record_key else _NOT_TRACKED
+            if digests != _NOT_TRACKED and self.sent.unchanged(digests):
+                self.counts[UNCHANGED] += 1
+                return record, "skipped", UNCHANGED_REASON
+            self._sending += digests
         if note is not None:
             self.counts[PHONE_NORMALISED] += 1
         return record, None, "; ".join(filter(None, (note, duplicate_note))) or None
+
+    def staged_digests(self) -> bytes:
+        """Return the digests of every record `clean` let through, in input order (for the stage's file).
+
+        A record without a key has 32 zero bytes, so that the n-th entry is the n-th staged row.
+        """
+        return bytes(self._sending[self._landed_bytes :])
+
+    def landed(self, accepted: bool) -> None:
+        """Say whether the platform accepted the next record `clean` let through (in input order).
+
+        An accepted record's digests go into `sent`; a rejected one's key keeps its old entry, so
+        that it is sent again next time. Nothing happens without `sent`.
+        """
+        if self.sent is None:
+            return
+        start = self._landed_bytes
+        if accepted:
+            self.sent.accept(bytes(self._sending[start : start + _ENTRY_BYTES]))
+        self._landed_bytes = start + _ENTRY_BYTES
+        if self._landed_bytes >= 2**16 and 2 * self._landed_bytes >= len(self._sending):
+            del self._sending[: self._landed_bytes]  # keep only what is in flight
+            self._landed_bytes = 0
 
     def summary_counts(self) -> dict[str, int]:
         """Return the step's counts for a summary, `duplicate_in_input` as `duplicate_counts` says."""
@@ -561,6 +933,24 @@ class LeadHygiene:
         """Return how many records the do-not-call list left out: they did not land."""
         return self.counts.get(SUPPRESSED, 0)
 
+    @property
+    def unchanged(self) -> int:
+        """Return how many records were left out as unchanged: they are on the platform as they are."""
+        return self.counts.get(UNCHANGED, 0)
+
+    def write_state(self, state_path: str | None, conn_id: str | None, log: Any) -> None:
+        """Write the state with what the platform accepted in this pass; call once the run has succeeded.
+
+        Nothing happens without a state (`sent`).
+
+        :param state_path: the operator's rendered `state_path`.
+        :param conn_id: the Airflow connection of an object-storage `state_path`.
+        :param log: the task's logger.
+        :raises JodoObjectStorageError: it cannot be written (the old state stays).
+        """
+        if self.sent is not None and state_path is not None:
+            write_sent_state(state_path, self.sent, conn_id, log)
+
     def log_counts(self, log: Any) -> None:
         """Log the step's counts in one line on `log` (the task's logger) when it is on: no lead data."""
         counts = self.summary_counts()
@@ -573,7 +963,7 @@ def hygiene_summary_counts(summary: Mapping[str, Any]) -> dict[str, int]:
 
     In the order `LeadHygiene.summary_counts` gives them; none when the step was off.
     """
-    names = (*HYGIENE_COUNTS, SUPPRESSED, DUPLICATE_IN_INPUT)
+    names = (*HYGIENE_COUNTS, SUPPRESSED, UNCHANGED, DUPLICATE_IN_INPUT)
     return {name: summary[name] for name in names if name in summary}
 
 
@@ -583,8 +973,9 @@ class HygieneSettings:
 
     The three operators that send records share it, so that each holds only what differs:
     which of its fields hold phone numbers, and the key duplicates are judged on. The
-    do-not-call list's location and query are templated: they stay the operator's attributes
-    (Airflow renders those only) and are handed over rendered to `lead_hygiene`.
+    do-not-call list's location and query and the state's location are templated: they stay the
+    operator's attributes (Airflow renders those only) and are handed over rendered to
+    `lead_hygiene`.
     """
 
     phone_region: str | None
@@ -594,6 +985,8 @@ class HygieneSettings:
     on_duplicate_in_input: str
     suppression_column: str | None
     suppression_conn_id: str | None
+    skip_unchanged: bool
+    """With a `state_path`: whether unchanged records are left out (False: a whole run)."""
 
     @classmethod
     def from_arguments(
@@ -606,14 +999,16 @@ class HygieneSettings:
         suppression_column: str | None,
         suppression_sql: str | None,
         suppression_conn_id: str | None,
+        skip_unchanged: Any,
+        state_path: str | None,
     ) -> HygieneSettings:
         """Check the operator's arguments of the step.
 
         :raises ValueError: naming the parameter: an unknown region or policy, `phone_fields`
             that are not field names, both a list file and a query, a query without its
-            connection (or the reverse), a column without a list file, or a list without
+            connection (or the reverse), a column without a list file, a list without
             `phone_region` (the list's numbers and the records' are compared in E.164, which
-            needs the region).
+            needs the region), or `skip_unchanged=True` without a `state_path`.
         """
         region = phone_region_argument(phone_region)
         if suppression_path is not None and suppression_sql is not None:
@@ -635,6 +1030,7 @@ class HygieneSettings:
             on_duplicate_in_input_argument(on_duplicate_in_input),
             suppression_column,
             suppression_conn_id,
+            skip_unchanged_arguments(skip_unchanged, state_path),
         )
 
     def lead_hygiene(
@@ -645,10 +1041,12 @@ class HygieneSettings:
         suppression_path: str | None,
         suppression_sql: str | None,
         storage_conn_id: str | None,
+        state_path: str | None,
+        log: Any,
     ) -> LeadHygiene:
         """Return the step of a run's first pass over its input (`LeadHygiene.anew` for another).
 
-        The do-not-call list is read here, once a run.
+        The do-not-call list and the state are read here, once a run.
 
         :param own_phone_fields: the operator's phone fields (`mobilenumber`, the dial list's
             `phone_field`); the user's `phone_fields` are added.
@@ -657,11 +1055,13 @@ class HygieneSettings:
         :param suppression_path: the operator's rendered `suppression_path`.
         :param suppression_sql: its rendered `suppression_sql`, run on `suppression_conn_id`;
             the first column of its rows holds the numbers.
-        :param storage_conn_id: the Airflow connection of an object-storage list (None: the
-            store's default).
+        :param storage_conn_id: the Airflow connection of an object-storage list or state
+            (None: the store's default).
+        :param state_path: the operator's rendered `state_path` (None: no state).
+        :param log: the task's logger (a state that is ignored is warned about).
         :raises ValueError: a number of the list that is none, naming the line or row (see
             `SuppressionList.of`).
-        :raises JodoObjectStorageError: the list's object cannot be read.
+        :raises JodoObjectStorageError: the list's object, or an existing state, cannot be read.
         :raises JodoError: the query failed (see `_query_entries`).
         """
         region = self.phone_region
@@ -677,4 +1077,5 @@ class HygieneSettings:
                 assert self.suppression_conn_id is not None  # checked in from_arguments
                 entries = _query_entries(suppression_sql, self.suppression_conn_id)
                 suppression = SuppressionList.of(entries, region, "suppression_sql", "row")
-        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input))
+        sent = read_sent_state(state_path, self.skip_unchanged, storage_conn_id, log)
+        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input), sent)

@@ -9,11 +9,14 @@ comes from the provider of that store (e.g. `apache-airflow-providers-amazon[s3f
 `lead_files` reads a lead file twice (the check pass, then the stream) and the report is
 written a line at a time, so an object is copied into a temp directory of the worker first,
 and a report is written there and uploaded at the end; both move `TRANSFER_BLOCK_BYTES` at a
-time, so memory does not grow with the file. Messages print a URI without its password.
+time, so memory does not grow with the file. A small file that must never be seen half written
+(lead hygiene's state) is read and replaced whole (`read_whole`, `replace_whole`). Messages
+print a URI without its password.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -121,6 +124,82 @@ def local_target(location: str, conn_id: str | None, parameter: str) -> Iterator
                 failure.add_note(str(error))
             raise
         _upload(local, target, parameter, location)
+
+
+def read_whole(location: str, conn_id: str | None, parameter: str) -> bytes | None:
+    """Return the whole content of the file or object at `location`, None when there is none.
+
+    :param location: a local path or an object-storage URI.
+    :param conn_id: the Airflow connection of the store (None: its default).
+    :param parameter: the operator parameter `location` came from, for messages.
+    :raises JodoObjectStorageError: it exists but cannot be read, naming `parameter`.
+    """
+    target = _storage_path(location, conn_id)
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        return None
+    except Exception as error:
+        raise _storage_error(parameter, location, "read", error) from None
+
+
+def replace_whole(location: str, conn_id: str | None, parameter: str, data: bytes) -> None:
+    """Replace the file or object at `location` with `data` so that no reader ever sees part of it.
+
+    Locally, `data` goes to a temp file in the same folder, is flushed to disk (`fsync`) and
+    renamed over the old file (`os.replace`, atomic on one file system), and the folder is
+    synced; two writers at once each rename a complete file of their own, and the last rename
+    wins. An object is written in one whole-object write: an object store shows the old object
+    or the new one, never a part (S3 makes a multipart upload visible only once complete).
+
+    :param location: a local path or an object-storage URI.
+    :param conn_id: the Airflow connection of the store (None: its default).
+    :param parameter: the operator parameter `location` came from, for messages.
+    :param data: the whole new content.
+    :raises JodoObjectStorageError: it cannot be written, naming `parameter` (the old content stays).
+    """
+    target = _storage_path(location, conn_id)
+    try:
+        if isinstance(target, ObjectStoragePath):
+            target.write_bytes(data)
+        else:
+            _replace_local(target, data)
+    except Exception as error:
+        raise _storage_error(parameter, location, "written", error) from None
+
+
+def remove_whole(location: str, conn_id: str | None, parameter: str) -> None:
+    """Remove the file or object at `location`, if there is one.
+
+    :raises JodoObjectStorageError: it exists but cannot be removed, naming `parameter`.
+    """
+    target = _storage_path(location, conn_id)
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return
+    except Exception as error:
+        raise _storage_error(parameter, location, "removed", error) from None
+
+
+def _replace_local(target: Path, data: bytes) -> None:
+    """Write `data` to a temp file beside `target`, sync it and rename it over `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a crash
+    finally:
+        os.close(folder)
 
 
 def _upload(local: Path, target: ObjectStoragePath, parameter: str, location: str) -> None:

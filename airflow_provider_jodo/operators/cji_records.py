@@ -76,7 +76,9 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
     `duplicate_in_input` (present when there were some, or with `on_duplicate_in_input` `first`
     or `reject`); a rejected one's reason names the row that won. With `suppression_path` or
     `suppression_sql`, records with a number on the do-not-call list are not sent: outcome
-    `skipped`, counted as `suppressed`.
+    `skipped`, counted as `suppressed`. With `skip_unchanged`, records the platform accepted as
+    they are in an earlier successful run are not sent: outcome `skipped`, counted as
+    `unchanged`.
 
     On success, the campaign's asset (`jodo_campaign_asset`) gets an event through the alias
     `jodo-campaign-imports`, which the operator adds to its outlets; its extra holds the
@@ -123,10 +125,24 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         `suppression_path`.
     :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
         provider) `suppression_sql` runs on.
+    :param skip_unchanged: leave out a record whose dial-list number (normalised) and content
+        (as it would be sent) are what the platform accepted in an earlier successful run
+        (outcome `skipped`, counted as `unchanged`, landed for `min_loaded`); needs `state_path`
+        and a `phone_field`. False (default) with a `state_path`: send everything and refresh
+        the state.
+    :param state_path: where the digests of the records the platform accepted are kept
+        (templated; local or object storage, the store's default connection), written whole only
+        once a run has succeeded. See `loading.hygiene`.
     :param jodo_conn_id: the `jodo` connection.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "records", "suppression_path", "suppression_sql")
+    template_fields: Sequence[str] = (
+        "campaign_id",
+        "records",
+        "suppression_path",
+        "suppression_sql",
+        "state_path",
+    )
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"suppression_sql": "sql"}
     ui_color = "#e8f4fd"
@@ -151,6 +167,8 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         suppression_column: str | None = None,
         suppression_sql: str | None = None,
         suppression_conn_id: str | None = None,
+        skip_unchanged: bool = False,
+        state_path: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -172,9 +190,12 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             suppression_column=suppression_column,
             suppression_sql=suppression_sql,
             suppression_conn_id=suppression_conn_id,
+            skip_unchanged=skip_unchanged_with_dial_list(skip_unchanged, self.policies),
+            state_path=state_path,
         )
         self.suppression_path = suppression_path
         self.suppression_sql = suppression_sql
+        self.state_path = state_path
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([CAMPAIGN_IMPORTS])
         if records is None:
@@ -188,6 +209,8 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             suppression_path=self.suppression_path,
             suppression_sql=self.suppression_sql,
             storage_conn_id=None,
+            state_path=self.state_path,
+            log=self.log,
         )
         if self.on_invalid == "fail":
             for index, (_, outcome, problem) in enumerate(self._judged_records(hygiene.anew())):
@@ -195,7 +218,7 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
                     raise AirflowFailException(f"records[{index}] is invalid: {problem}; nothing was sent")
         hook = JodoHook(jodo_conn_id=self.jodo_conn_id)
         try:
-            counts, rejections = self._import_records(hook, self._judged_records(hygiene))
+            counts, rejections = self._import_records(hook, hygiene)
         finally:
             hook.close()
         total = sum(counts.values())
@@ -209,12 +232,13 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         first = f"records[{rejections[0]['index']}]: {rejections[0]['reason']}" if rejections else None
         what = f"importCJI into campaign {self.campaign_id}"
         # A record left out for the do-not-call list did not land (a skipped duplicate did, or the
-        # platform's duplicate policies kept the stored customer).
+        # platform's duplicate policies kept the stored customer; an unchanged one is there as it is).
         loaded = total - counts["rejected"] - hygiene.suppressed
         check_loaded(loaded, total, self.min_loaded, what, first)
+        hygiene.write_state(self.state_path, None, self.log)  # the run succeeded
         cleaned = hygiene.summary_counts()
         summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned}
-        self.record_import(context, summary, loaded, cleaned)
+        self.record_import(context, summary, loaded - hygiene.unchanged, cleaned)
         return {**summary, "rejections": rejections}
 
     def import_asset(self) -> Asset:
@@ -226,11 +250,12 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         return JodoConnectionSettings.from_connection_id(self.jodo_conn_id).phone_plus
 
     def _import_records(
-        self, hook: JodoHook, judged: Iterator[tuple[Any, str | None, str | None]]
+        self, hook: JodoHook, hygiene: LeadHygiene
     ) -> tuple[dict[str, int], list[dict[str, Any]]]:
         """Send every record to send, `max_in_flight` at a time; return the counts and the first rejections.
 
-        :param judged: the input as `_judged_records` yields it.
+        :param hygiene: the step of this pass, which judges the input (`_judged_records`) and
+            learns which records sent the platform accepted.
         """
         counts = {"inserted": 0, "updated": 0, "skipped": 0, "rejected": 0}
         rejections: list[dict[str, Any]] = []
@@ -246,10 +271,16 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             hook.settings.base_url,  # resolved here, before worker threads share the hook
             self.max_in_flight,
         )
-        outcomes = map_in_order(partial(self._import_one, hook), judged, self.max_in_flight)
+        judged = self._judged_records(hygiene)
+        # A record judged before sending needs no call: it passes the calls in flight.
+        outcomes = map_in_order(
+            partial(self._import_one, hook), judged, self.max_in_flight, lambda judged: judged[1] is None
+        )
         with closing(outcomes):
-            for index, (_, (outcome, reason)) in enumerate(outcomes):
+            for index, ((_, unsent, _), (outcome, reason)) in enumerate(outcomes):
                 counts[outcome] += 1
+                if unsent is None:
+                    hygiene.landed(outcome != "rejected")
                 if reason is not None and len(rejections) < REJECTIONS_REPORTED:
                     self.log.warning("records[%d] rejected: %s", index, reason)
                     rejections.append({"index": index, "reason": reason})
@@ -303,6 +334,16 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
             raise
         assert result.outcome is not None  # an inline record's import always has one
         return result.outcome.value, None
+
+
+def skip_unchanged_with_dial_list(value: Any, policies: CJIPolicies) -> Any:
+    """Return `skip_unchanged`, refusing True without the dial list's number its state is keyed by.
+
+    :raises ValueError: naming the parameter.
+    """
+    if value is True and not policies.phone_field:
+        raise ValueError("skip_unchanged=True keys records by the dial list's number: give phone_field")
+    return value
 
 
 def duplicate_policy_with_dial_list(value: Any, policies: CJIPolicies) -> str:

@@ -102,7 +102,9 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
     row that won or the row it replaced; the key index this takes grows with the input's
     distinct keys (16 to 32 bytes each). With `suppression_path` or `suppression_sql`, records
     with a number on the do-not-call list are not sent: outcome `skipped`, counted as
-    `suppressed`.
+    `suppressed`. With `skip_unchanged`, records the platform accepted as they are in an
+    earlier successful run are not sent: outcome `skipped`, counted as `unchanged` (they count
+    as landed for `min_loaded`).
 
     On success, the process's asset (`jodo_process_asset`) gets an event through the alias
     `jodo-process-imports`, which the operator adds to its outlets; its extra holds the counts,
@@ -165,6 +167,13 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         `suppression_path`.
     :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
         provider) `suppression_sql` runs on.
+    :param skip_unchanged: leave out a record whose update key (normalised) and content (as it
+        would be sent) are what the platform accepted in an earlier successful run (outcome
+        `skipped`, counted as `unchanged`); needs `state_path`. False (default) with a
+        `state_path`: send everything and refresh the state.
+    :param state_path: where the digests of the records the platform accepted are kept
+        (templated; local or object storage, through `storage_conn_id`), written whole only
+        once a run has succeeded. See `loading.hygiene`.
     :param jodo_conn_id: the `jodo` connection.
     """
 
@@ -176,6 +185,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         "report_path",
         "suppression_path",
         "suppression_sql",
+        "state_path",
     )
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"suppression_sql": "sql"}
@@ -207,6 +217,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
         suppression_column: str | None = None,
         suppression_sql: str | None = None,
         suppression_conn_id: str | None = None,
+        skip_unchanged: bool = False,
+        state_path: str | None = None,
         jodo_conn_id: str = JodoHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -237,9 +249,12 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             suppression_column=suppression_column,
             suppression_sql=suppression_sql,
             suppression_conn_id=suppression_conn_id,
+            skip_unchanged=skip_unchanged,
+            state_path=state_path,
         )
         self.suppression_path = suppression_path
         self.suppression_sql = suppression_sql
+        self.state_path = state_path
         self.jodo_conn_id = jodo_conn_id
         self.add_outlets([PROCESS_IMPORTS])
 
@@ -260,6 +275,8 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
             suppression_path=self.suppression_path,
             suppression_sql=self.suppression_sql,
             storage_conn_id=self.storage_conn_id,
+            state_path=self.state_path,
+            log=self.log,
         )
         with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
             record_count = self._check_input(source_file, hygiene.anew())
@@ -271,14 +288,15 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 total = sum(counts.values())
                 self._log_outcomes(counts, hygiene, len(request_ids), report_location)
                 # A record left out for the do-not-call list did not land (a skipped duplicate did:
-                # the row that won carried its key).
+                # the row that won carried its key; an unchanged one is there as it is).
                 loaded = total - counts["rejected"] - hygiene.suppressed
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
+        hygiene.write_state(self.state_path, self.storage_conn_id, self.log)  # the run succeeded
         extra: dict[str, Any] = {"total": total, **counts, **cleaned, "requests": len(request_ids)}
         extra["report_path"] = printable_uri(report_location)
-        self.record_import(context, extra, loaded, cleaned)
+        self.record_import(context, extra, loaded - hygiene.unchanged, cleaned)
         summary = {"request_ids": request_ids, "total": total, **counts, **cleaned}
         return {**summary, "report_path": report_location}
 
@@ -404,7 +422,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                     result = hook.read_import_answer(chunk.request, answer)
                     request_ids.append(result.request_id)
                 accepted_before = counts["accepted"]
-                rejected = _report_chunk(report, chunk, result, counts)
+                rejected = _report_chunk(report, chunk, result, counts, run_input.hygiene)
                 progress.advance(len(chunk.entries), rejected, counts["accepted"] - accepted_before)
         progress.finish()
         return request_ids
@@ -498,12 +516,13 @@ def _report_chunk(
     chunk: _Chunk,
     result: ProcessDataImport | None,
     counts: dict[str, int],
+    hygiene: LeadHygiene,
 ) -> int:
     """Write a chunk's report lines in input order (in one write) and count its outcomes.
 
     A record the hygiene step touched has its note as its line's reason (after the platform's
-    reason, if any). Return how many of the chunk's records were rejected (before sending or by
-    the platform).
+    reason, if any); `hygiene` learns which records sent the platform accepted. Return how many
+    of the chunk's records were rejected (before sending or by the platform).
     """
     outcomes = iter(result.records if result is not None else ())  # hook: one per record sent
     request_id = result.request_id if result is not None else None
@@ -524,5 +543,6 @@ def _report_chunk(
         lines.append(report_line(index, outcome.key, kind, outcome_reason, request_id))
         counts[kind] += 1
         rejected += kind == rejected_value
+        hygiene.landed(kind != rejected_value)
     report.write("".join(lines))
     return rejected

@@ -31,7 +31,14 @@ from airflow_provider_jodo.loading.checks import (
     records_with_known_columns,
 )
 from airflow_provider_jodo.loading.checks import column_mapping as column_mapping_argument
-from airflow_provider_jodo.loading.hygiene import HygieneSettings, hygiene_summary_counts
+from airflow_provider_jodo.loading.hygiene import (
+    HygieneSettings,
+    LeadHygiene,
+    commit_staged_rows,
+    hygiene_summary_counts,
+    staged_rows_path,
+    write_staged_rows,
+)
 from airflow_provider_jodo.loading.lead_files import check_lead_file
 from airflow_provider_jodo.loading.record_sources import (
     apply_column_mapping,
@@ -41,7 +48,11 @@ from airflow_provider_jodo.loading.record_sources import (
 )
 from airflow_provider_jodo.loading.storage import file_name_part, local_source
 from airflow_provider_jodo.operators.cji_file import FileJob, FileJobOperator
-from airflow_provider_jodo.operators.cji_records import REJECTIONS_REPORTED, duplicate_policy_with_dial_list
+from airflow_provider_jodo.operators.cji_records import (
+    REJECTIONS_REPORTED,
+    duplicate_policy_with_dial_list,
+    skip_unchanged_with_dial_list,
+)
 from airflow_provider_jodo.operators.lineage import location_lineage, query_lineage
 from airflow_provider_jodo.protocol.wire.cji_parameters import names_csv_file
 
@@ -130,6 +141,15 @@ class JodoStageAndImportOperator(FileJobOperator):
         `suppression_path`.
     :param suppression_conn_id: the Airflow SQL connection (any database with an Airflow
         provider) `suppression_sql` runs on.
+    :param skip_unchanged: leave out a record whose dial-list number (normalised) and row (as it
+        would be staged) are what an earlier successful job imported (counted `skipped` and
+        `unchanged`, landed for `min_loaded`); needs `state_path` and a `phone_field`. An input
+        with nothing new or changed stages nothing and ends the task skipped. False (default)
+        with a `state_path`: stage everything and refresh the state.
+    :param state_path: where the digests of the rows the platform imported are kept (templated;
+        local or object storage, through `storage_conn_id`), written whole only once the file
+        job has succeeded, without the rows it reports as errors; needs
+        `wait_for_completion=True`. See `loading.hygiene`.
     """
 
     template_fields: Sequence[str] = (
@@ -142,6 +162,7 @@ class JodoStageAndImportOperator(FileJobOperator):
         "exetime",
         "suppression_path",
         "suppression_sql",
+        "state_path",
     )
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql", "suppression_sql": "sql"}
@@ -169,6 +190,8 @@ class JodoStageAndImportOperator(FileJobOperator):
         suppression_column: str | None = None,
         suppression_sql: str | None = None,
         suppression_conn_id: str | None = None,
+        skip_unchanged: bool = False,
+        state_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         """Check the arguments that are not templated, at parse time."""
@@ -210,9 +233,17 @@ class JodoStageAndImportOperator(FileJobOperator):
             suppression_column=suppression_column,
             suppression_sql=suppression_sql,
             suppression_conn_id=suppression_conn_id,
+            skip_unchanged=skip_unchanged_with_dial_list(skip_unchanged, self.policies),
+            state_path=state_path,
         )
+        if state_path is not None and not self.wait_for_completion:
+            raise ValueError(
+                "state_path needs wait_for_completion=True: the state is written once the file job has "
+                "succeeded, without the rows it failed"
+            )
         self.suppression_path = suppression_path
         self.suppression_sql = suppression_sql
+        self.state_path = state_path
         self._staging: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -261,17 +292,27 @@ class JodoStageAndImportOperator(FileJobOperator):
         with tempfile.TemporaryDirectory(prefix="jodo-stage-") as directory:
             staged_file = Path(directory) / "records.csv"
             with local_source(self.source_path, self.storage_conn_id, "source_path") as source_file:
-                summary = self._write_csv(staged_file, hook, source_file)
+                summary, hygiene = self._write_csv(staged_file, hook, source_file)
             first = summary["rejections"][0] if summary["rejections"] else None
             check_loaded(
-                summary["staged"],
+                summary["staged"] + hygiene.unchanged,  # an unchanged record is there as it is
                 summary["total"],
                 self.min_loaded,
                 "staging for importCJI (nothing was uploaded)",
                 first and f"records[{first['index']}]: {first['reason']}",
             )
+            if summary["staged"] == 0 and hygiene.unchanged:
+                self._staging = {"file_url": file_job.file_url, **summary}
+                raise AirflowSkipException(
+                    f"nothing to import: {hygiene.unchanged} records unchanged since the last successful "
+                    "run (state_path), none new or changed"
+                )
             if summary["staged"] == 0:
                 raise AirflowSkipException("no records to import (min_loaded=0)")
+            if self.state_path is not None and self.remote_path is not None:
+                # Before the upload: a job never exists without its rows' digests.
+                staged_path = staged_rows_path(self.state_path, self.remote_path)
+                write_staged_rows(staged_path, hygiene.staged_digests(), self.storage_conn_id)
             with FTPHook(ftp_conn_id=self.ftp_conn_id) as ftp:
                 ftp.store_file(self.remote_path, str(staged_file))
         self._staging = {"file_url": file_job.file_url, **summary}
@@ -296,6 +337,27 @@ class JodoStageAndImportOperator(FileJobOperator):
             staging = ti.xcom_pull(task_ids=ti.task_id, key=STAGING_XCOM_KEY)
         return hygiene_summary_counts(staging or {})
 
+    def _finish_job(self, context: Context, job: dict[str, Any]) -> None:
+        """Check and record the finished job as every file job is, then write the state of its rows.
+
+        The staged rows' digests, left beside the state by `prepare_file` (this try's, or the
+        earlier try's whose job this one reused), enter the state but for the rows the job
+        reports as errors; a job that failed more rows than its error list names leaves the
+        state as it was.
+        """
+        super()._finish_job(context, job)
+        if self.state_path is None:
+            return
+        remote_path = self.remote_path or _default_remote_path(context, self.task_id)  # after a deferral
+        failed_rows = [error["row"] for error in job.get("errors") or () if error.get("row") is not None]
+        commit_staged_rows(
+            self.state_path,
+            staged_rows_path(self.state_path, remote_path),
+            failed_rows if len(failed_rows) >= job["failed"] else None,
+            self.storage_conn_id,
+            self.log,
+        )
+
     def _delete_staged_file(self) -> None:
         """Remove the staged file from the FTP server, with `delete_staged_file`, once its job succeeded."""
         if self.delete_staged_file and self.remote_path is not None:
@@ -303,8 +365,10 @@ class JodoStageAndImportOperator(FileJobOperator):
                 ftp.delete_file(self.remote_path)
             self.log.info("Removed the staged file %s from the FTP server", self.remote_path)
 
-    def _write_csv(self, path: Path, hook: JodoHook, source_file: str | None) -> dict[str, Any]:
-        """Stream the records into `path`; return the counts and the first rejections.
+    def _write_csv(
+        self, path: Path, hook: JodoHook, source_file: str | None
+    ) -> tuple[dict[str, Any], LeadHygiene]:
+        """Stream the records into `path`; return the counts and the first rejections, and the step.
 
         `hook`'s connection gives the CSV's time zone and, with `phone_region`, `phone_plus`;
         `source_file` is the local copy of `source_path` (None: the input is not a file).
@@ -317,6 +381,8 @@ class JodoStageAndImportOperator(FileJobOperator):
             suppression_path=self.suppression_path,
             suppression_sql=self.suppression_sql,
             storage_conn_id=self.storage_conn_id,
+            state_path=self.state_path,
+            log=self.log,
         )
         timezone, phone_field = hook.settings.timezone, self.policies.phone_field
         rows: dict[int, list[str]] = {}  # the row of the record being cleaned, made by its check
@@ -355,10 +421,14 @@ class JodoStageAndImportOperator(FileJobOperator):
                     rejections.append({"index": index, "reason": text})
         hygiene.log_counts(self.log)
         counts = {"total": staged + rejected + skipped, "staged": staged}
-        if hygiene.duplicates.policy == "first" or hygiene.suppression is not None:
+        if (
+            hygiene.duplicates.policy == "first"
+            or hygiene.suppression is not None
+            or hygiene.sent is not None
+        ):
             counts["skipped"] = skipped
         counts.update({"rejected": rejected, **hygiene.summary_counts()})
-        return {**counts, "rejections": rejections}
+        return {**counts, "rejections": rejections}, hygiene
 
     def _input_records(self, source_file: str | None) -> Iterator[Any]:
         """Yield the input records, mapped through `column_mapping` (what is not a dict as is).

@@ -1,10 +1,12 @@
 """Lead hygiene in the three operators that send records, against the sandbox: phone numbers
 written many ways land as one E.164 number, invalid ones are rejected with the library's reason,
 every record the step touches is counted (summary, asset event) and reported; with the step
-off, summaries keep exactly the keys they had."""
+off, summaries keep exactly the keys they had. With `skip_unchanged`, a second run of the same
+input sends nothing, a changed record alone is sent, and a failed run leaves the state as it was."""
 
 import csv
 import json
+import logging
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
@@ -14,14 +16,14 @@ import pytest
 from airflow.sdk import DAG
 from openlineage.client.serde import Serde
 
-from airflow_provider_jodo.compat.airflow import AirflowFailException, TaskDeferred
+from airflow_provider_jodo.compat.airflow import AirflowFailException, AirflowSkipException, TaskDeferred
 from airflow_provider_jodo.exceptions import JodoError, JodoNothingLoadedError
 from airflow_provider_jodo.loading import hygiene as hygiene_module
-from airflow_provider_jodo.loading.hygiene import HygieneSettings
+from airflow_provider_jodo.loading.hygiene import UNCHANGED_REASON, HygieneSettings
 from airflow_provider_jodo.operators.cji_records import JodoImportCJIRecordsOperator
 from airflow_provider_jodo.operators.process_data import JodoImportProcessDataOperator
 from airflow_provider_jodo.operators.stage import STAGING_XCOM_KEY, JodoStageAndImportOperator
-from jodo_sandbox import JodoSandbox
+from jodo_sandbox import Fault, JodoSandbox
 from tests.support.airflow_runs import run_trigger
 from tests.support.file_servers import ftp_file_server
 from tests.support.task_context import task_context
@@ -453,6 +455,175 @@ def test_a_run_whose_every_record_is_on_the_list_lands_nothing_and_fails(sandbox
     assert stored_numbers(sandbox) == []
 
 
+def test_a_second_run_sends_nothing_and_a_changed_record_alone_is_sent(sandbox, connect, tmp_path):
+    state = tmp_path / "state" / "process.state"
+    records = [lead("098000 00001", "Asha"), lead("919812345678", "Ravi"), lead("919876543210", "Mei")]
+    options = {"phone_region": "IN", "skip_unchanged": True, "state_path": str(state)}
+    hook = connect()
+    first, *_ = push(hook, tmp_path, records=records, **options)
+    assert (first["unchanged"], len(first["request_ids"])) == (0, 1) and state.exists()
+
+    summary, report, extra, statistics = push(hook, tmp_path, records=records, **options)
+    assert (summary["total"], summary["skipped"], summary["unchanged"], summary["request_ids"]) == (
+        3,
+        3,
+        3,
+        [],
+    )
+    assert (extra["unchanged"], extra["requests"], statistics["unchanged"]) == (3, 0, 3)
+    assert [line["outcome"] for line in report] == ["skipped"] * 3
+    assert report[0]["reason"] == UNCHANGED_REASON and report[0]["key"] == "919800000001"
+
+    records[1] = lead("+91 98123 45678", "Ravi Kumar")
+    summary, report, *_ = push(hook, tmp_path, records=records, **options)
+    assert (summary["unchanged"], len(summary["request_ids"])) == (2, 1)
+    assert [line["outcome"] for line in report][::2] == ["skipped", "skipped"]
+    assert report[1]["outcome"] in ("updated", "accepted")  # accepted: the documented platform's answer
+    names = {c["mobilenumber"]: c["name"] for c in sandbox.store.process_customers("VoiceProcess")}
+    assert names["919812345678"] == "Ravi Kumar"
+
+
+def test_a_forced_run_sends_everything_and_refreshes_the_state(sandbox, connect, tmp_path):
+    state = tmp_path / "process.state"
+    records = [lead("919800000001", "Asha"), lead("919812345678", "Ravi")]
+    hook = connect()
+    push(hook, tmp_path, records=records, skip_unchanged=True, state_path=str(state))
+    records[0] = lead("919800000001", "Asha Rao")
+    forced, *_ = push(hook, tmp_path, records=records, skip_unchanged=False, state_path=str(state))
+    assert (forced["unchanged"], forced["total"] - forced["skipped"]) == (0, 2)
+    again, *_ = push(hook, tmp_path, records=records, skip_unchanged=True, state_path=str(state))
+    assert again["unchanged"] == 2  # the forced run wrote Asha Rao's digest
+
+
+def test_a_run_the_platform_fails_mid_way_leaves_the_state_as_it_was(sandbox, connect, tmp_path):
+    state = tmp_path / "process.state"
+    records = [lead(f"9198000000{n:02d}", f"Lead {n}") for n in range(4)]
+    options = {"skip_unchanged": True, "state_path": str(state), "batch_size": 2}
+    hook = connect(extra={"max_retries": 0})
+    push(hook, tmp_path, records=records, **options)
+    before = state.read_bytes()
+    moved = [{**record, "name": record["name"] + " moved"} for record in records]
+    sandbox.faults.script(None, Fault.SERVER_ERROR)  # the first batch lands, then the platform is down
+    with pytest.raises(JodoError):
+        push(hook, tmp_path, records=moved, **options)
+    assert state.read_bytes() == before
+    assert sum(c["name"].endswith("moved") for c in sandbox.store.process_customers("VoiceProcess")) == 2
+    # The batch that landed is not taken for sent: the next run sends all four again.
+    summary, *_ = push(hook, tmp_path, records=moved, **options)
+    assert (summary["unchanged"], len(summary["request_ids"])) == (0, 2)
+
+
+def test_a_damaged_state_is_ignored_with_a_warning_and_everything_is_sent(sandbox, connect, tmp_path, capsys):
+    state = tmp_path / "process.state"
+    records = [lead("919800000001", "Asha")]
+    hook = connect()
+    push(hook, tmp_path, records=records, skip_unchanged=True, state_path=str(state))
+    state.write_bytes(state.read_bytes()[:-10])  # cut short
+    summary, *_ = push(hook, tmp_path, records=records, skip_unchanged=True, state_path=str(state))
+    assert (summary["unchanged"], len(summary["request_ids"])) == (0, 1)
+    task_log = capsys.readouterr().out  # the operator's logger writes there
+    assert "Ignoring state_path=" in task_log and "cut short" in task_log
+    again, *_ = push(hook, tmp_path, records=records, skip_unchanged=True, state_path=str(state))
+    assert again["unchanged"] == 1  # the run wrote a whole state again
+
+
+def test_the_state_lives_on_object_storage_too(sandbox, connect, tmp_path, object_store):
+    location = object_store.uri("state/process.state")
+    records = [lead("919800000001", "Asha")]
+    options = {"skip_unchanged": True, "state_path": location, "storage_conn_id": object_store.conn_id}
+    hook = connect()
+    push(hook, tmp_path, records=records, **options)
+    assert object_store.keys("state/") == ["state/process.state"]
+    summary, *_ = push(hook, tmp_path, records=records, **options)
+    assert (summary["unchanged"], summary["request_ids"]) == (1, [])
+
+
+def test_skip_unchanged_without_a_state_path_fails_when_the_dag_is_parsed():
+    with pytest.raises(ValueError, match="skip_unchanged=True needs state_path"):
+        JodoImportProcessDataOperator(
+            task_id="push", media=12, update_key="mobilenumber", records=[], skip_unchanged=True
+        )
+
+
+def test_cji_records_skip_unchanged_numbers_and_send_a_changed_one(sandbox, connect, tmp_path):
+    state = tmp_path / "campaign.state"
+
+    def import_records(records):
+        return JodoImportCJIRecordsOperator(
+            task_id="import",
+            campaign_id=CAMPAIGN,
+            jodo_conn_id=connect().jodo_conn_id,
+            records=records,
+            phone_field="phone1",
+            duplicate_way="update",
+            phone_region="IN",
+            skip_unchanged=True,
+            state_path=str(state),
+        ).execute(task_context())
+
+    records = [{"name": "Asha", "phone1": "098000 00001"}, {"name": "Ravi", "phone1": "98123 45678"}]
+    assert import_records(records)["inserted"] == 2
+    unchanged = import_records([dict(reversed(record.items())) for record in records])  # field order
+    assert {name: unchanged[name] for name in ("inserted", "updated", "skipped", "unchanged")} == {
+        "inserted": 0,
+        "updated": 0,
+        "skipped": 2,
+        "unchanged": 2,
+    }
+    records[0] = {"name": "Asha Rao", "phone1": "+91 98000 00001"}
+    changed = import_records(records)
+    assert (changed["updated"], changed["unchanged"], changed["rejections"]) == (1, 1, [])
+    names = {c["phone1"]: c["name"] for c in sandbox.store.campaign_customers(CAMPAIGN)}
+    assert names == {"919800000001": "Asha Rao", "919812345678": "Ravi"}
+
+
+def test_the_stage_operator_stages_changed_records_only_once_its_job_succeeded(
+    sandbox, connect, ftp, tmp_path
+):
+    state = tmp_path / "campaign.state"
+
+    def stage(records, remote_path, ctx=None):
+        return JodoStageAndImportOperator(
+            task_id="stage",
+            campaign_id=CAMPAIGN,
+            jodo_conn_id=connect().jodo_conn_id,
+            ftp_conn_id="ftp_stage",
+            remote_path=remote_path,
+            records=records,
+            columns=["name", "phone1"],
+            phone_field="phone1",
+            duplicate_way="update",
+            poll_interval=0.05,
+            skip_unchanged=True,
+            state_path=str(state),
+        ).execute(ctx or task_context())
+
+    records = [{"name": "Asha", "phone1": "919800000001"}, {"name": "Ravi", "phone1": "919812345678"}]
+    assert stage(records, "day1.csv")["inserted"] == 2
+    assert state.exists() and [p.name for p in tmp_path.glob("campaign.state*")] == ["campaign.state"]
+    ctx = task_context()
+    with pytest.raises(
+        AirflowSkipException, match="nothing to import: 2 records unchanged since the last successful run"
+    ):
+        stage(records, "day2.csv", ctx)
+    assert not (ftp / "day2.csv").exists()
+    staging = ctx["ti"].xcom[STAGING_XCOM_KEY]
+    assert (staging["total"], staging["staged"], staging["skipped"], staging["unchanged"]) == (2, 0, 2, 2)
+    records[1] = {"name": "Ravi Kumar", "phone1": "919812345678"}
+    assert stage(records, "day3.csv")["updated"] == 1
+    assert list(csv.reader((ftp / "day3.csv").open())) == [["name", "phone1"], ["Ravi Kumar", "919812345678"]]
+    with pytest.raises(ValueError, match="state_path needs wait_for_completion=True"):
+        JodoStageAndImportOperator(
+            task_id="stage",
+            campaign_id=CAMPAIGN,
+            records=records,
+            columns=["name", "phone1"],
+            phone_field="phone1",
+            state_path=str(state),
+            wait_for_completion=False,
+        )
+
+
 @pytest.fixture
 def dnc_database(tmp_path, monkeypatch):
     """A SQLite database as Airflow connection `dnc`; yields a function that fills its table `dnc`
@@ -494,9 +665,17 @@ def list_of(sql, conn_id="dnc"):
         suppression_column=None,
         suppression_sql=sql,
         suppression_conn_id=conn_id,
+        skip_unchanged=False,
+        state_path=None,
     )
     return settings.lead_hygiene(
-        ("mobilenumber",), lambda: False, suppression_path=None, suppression_sql=sql, storage_conn_id=None
+        ("mobilenumber",),
+        lambda: False,
+        suppression_path=None,
+        suppression_sql=sql,
+        storage_conn_id=None,
+        state_path=None,
+        log=logging.getLogger(__name__),
     ).suppression
 
 

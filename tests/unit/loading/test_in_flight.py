@@ -1,5 +1,6 @@
 """map_in_order: results in input order whatever order calls end in, never more than
-max_in_flight calls at once, the input read only a bounded way ahead, failures in order."""
+max_in_flight calls at once, the input read only a bounded way ahead, failures in order; items
+that need no call pass the calls in flight, so that sparse calls still overlap."""
 
 import sys
 import threading
@@ -8,6 +9,7 @@ import pytest
 
 from airflow_provider_jodo.loading.checks import positive_int
 from airflow_provider_jodo.loading.in_flight import (
+    ITEMS_HELD_PER_CALL,
     PROMPT_SWITCH_INTERVAL_SECONDS,
     READ_AHEAD_PER_CALL,
     map_in_order,
@@ -55,6 +57,29 @@ def test_never_more_calls_than_max_in_flight_and_the_input_is_read_a_bounded_way
         assert item == result == position
         assert read - position <= READ_AHEAD_PER_CALL * 3
     assert peak == 3
+
+
+def test_items_that_need_no_call_pass_the_calls_in_flight_so_sparse_calls_overlap():
+    """One record in fifty changed: the changed ones' calls run together, not one after another."""
+    both_running = threading.Barrier(2, timeout=5)  # a call returns only once another runs too
+    read = 0
+
+    def items():
+        nonlocal read
+        for item in range(200):
+            read += 1
+            yield item
+
+    def call(item: int) -> str:
+        if item % 50 == 0:
+            both_running.wait()
+            return "sent"
+        return "unchanged"
+
+    mapped = map_in_order(call, items(), max_in_flight=2, needs_call=lambda item: item % 50 == 0)
+    for position, (item, result) in enumerate(mapped):
+        assert (item, result) == (position, "sent" if position % 50 == 0 else "unchanged")
+        assert read - position <= ITEMS_HELD_PER_CALL * 2
 
 
 def test_the_first_failure_in_input_order_raises_and_stops_the_rest():
