@@ -1,9 +1,12 @@
-"""Run one of this module's DAGs under `dag.test()` in a process of its own, for the OpenLineage
-tests (`tests/integration/operators/test_lineage.py`): `python -m tests.support.lineage_runner BUILDER
-JSON_ARGUMENTS`, from the repository root, prints a line `lineage-run: {"run_id", "state"}`.
+"""Run DAGs of this module under `dag.test()` in a process of their own, for the OpenLineage
+tests (`tests/integration/operators/test_lineage.py`): `python -m tests.support.lineage_runner
+JSON_RUNS`, from the repository root, where JSON_RUNS is a list of `[BUILDER, ARGUMENTS]`, runs
+them one after another and prints a line `lineage-run: {"run_id", "state"}` for each, in order.
 
-A process of its own, because the OpenLineage provider decides once per process, when its plugin
-is imported, whether its listener runs (`AIRFLOW__OPENLINEAGE__TRANSPORT`)."""
+A process of their own, because the OpenLineage provider decides once per process, when its plugin
+is imported, whether its listener runs (`AIRFLOW__OPENLINEAGE__TRANSPORT`). One process for all
+the runs, because starting one costs about 7 s of CPU (Airflow's imports and its in-process
+execution API), paid again on every Airflow minor of `make test`."""
 
 from __future__ import annotations
 
@@ -55,6 +58,6 @@ RESULT_PREFIX = "lineage-run: "
 BUILDERS = {"process_data": process_data, "cji_file": cji_file}
 
 if __name__ == "__main__":
-    builder, arguments = BUILDERS[sys.argv[1]], json.loads(sys.argv[2])
-    run = run_dag(builder(**arguments))
-    print(RESULT_PREFIX + json.dumps({"run_id": run.run_id, "state": str(run.state)}))
+    for builder, arguments in json.loads(sys.argv[1]):
+        run = run_dag(BUILDERS[builder](**arguments))
+        print(RESULT_PREFIX + json.dumps({"run_id": run.run_id, "state": str(run.state)}), flush=True)

@@ -19,7 +19,14 @@ import pytest
 from airflow_provider_jodo.get_provider_info import get_provider_info
 from tests.support.airflow_versions import CONNECTION_FORM_MASKS_SECRET_EXTRAS
 
-pytestmark = [pytest.mark.system, pytest.mark.timeout(300)]
+# `connection_form`: the oldest Airflow minor runs this module too, in its one xdist call
+# (scripts/test_matrix.py), where the group keeps both tests, and so their deployment, on one worker.
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.connection_form,
+    pytest.mark.xdist_group("connection_form"),
+    pytest.mark.timeout(300),
+]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,48 +29,81 @@ LEADS_CSV = (
 CAMPAIGN_CSV = "name,phone1\nAna,5511900000001\nBia,5511900000002\n"
 
 
-@pytest.fixture
+pytestmark = pytest.mark.xdist_group("lineage")  # one worker starts the runs' process, once
+
+RUNS = {
+    "process_data": ("process_data", "lineage_process_data", "push_leads"),
+    "lands_nothing": ("process_data", "lineage_process_fails", "push_leads"),
+    "cji_file": ("cji_file", "lineage_cji_file", "import_file"),
+}
+"""name -> (the `lineage_runner` builder, the DAG id, the task id) of each run of `lineage_runs`."""
+
+
+@pytest.fixture(scope="module")
 def platform(airflow_db):
     with JodoSandbox(job_poll_interval=POLL_SECONDS) as sandbox:
         yield sandbox
 
 
-@pytest.fixture
-def lineage_run(platform, tmp_path) -> Callable[..., tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Run a DAG of `lineage_runner` against `platform` with OpenLineage's file transport; return
-    the run (`run_id`, `state`) and the OpenLineage events it emitted."""
+@pytest.fixture(scope="module")
+def lineage_inputs(tmp_path_factory) -> Path:
+    """The folder of the runs' inputs and reports."""
+    folder = tmp_path_factory.mktemp("lineage")
+    (folder / "leads.csv").write_text(LEADS_CSV)
+    (folder / "short.csv").write_text("name,mobilenumber,emailid\nShort,12,short@example.com\n")
+    (folder / "campaign").mkdir()
+    (folder / "campaign" / "leads.csv").write_text(CAMPAIGN_CSV)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lineage_runs(platform, lineage_inputs) -> dict[str, Any]:
+    """Run every DAG of `RUNS` against `platform` with OpenLineage's file transport, in one process
+    (`lineage_runner`); return name -> (the run: `run_id`, `state`; its task's OpenLineage events;
+    the URL of the file server that served the file job's CSV)."""
     # One file per event: the listener emits from several threads, and appends of events larger
     # than a write buffer interleave in one shared file. Debug mode names each file by time, job
     # and event type, so two events never share a name.
-    events_prefix = tmp_path / "openlineage"
-
-    def run(builder: str, **arguments: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        transport = {"type": "file", "log_file_path": str(events_prefix), "debug_mode": True}
-        environment = {
-            **os.environ,
-            "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(platform.connection_dict()),
-            "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
-            "AIRFLOW__OPENLINEAGE__NAMESPACE": "jodo-tests",
-            "PYTHONPATH": str(ROOT),
+    events_prefix = lineage_inputs / "openlineage"
+    transport = {"type": "file", "log_file_path": str(events_prefix), "debug_mode": True}
+    environment = {
+        **os.environ,
+        "AIRFLOW_CONN_JODO_DEFAULT": json.dumps(platform.connection_dict()),
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "jodo-tests",
+        "PYTHONPATH": str(ROOT),
+    }
+    with http_file_server(lineage_inputs / "campaign") as files:
+        arguments = {
+            "process_data": {"source_path": str(lineage_inputs / "leads.csv")},
+            "lands_nothing": {"source_path": str(lineage_inputs / "short.csv")},
+            "cji_file": {"file_url": f"{files}/leads.csv?sig=token"},
         }
+        for name in ("process_data", "lands_nothing"):
+            arguments[name]["report_path"] = str(lineage_inputs / f"{name}-report.jsonl")
+        runs = [
+            [builder, {"dag_id": dag_id, **arguments[name]}] for name, (builder, dag_id, _) in RUNS.items()
+        ]
         result = subprocess.run(
-            [sys.executable, "-m", "tests.support.lineage_runner", builder, json.dumps(arguments)],
+            [sys.executable, "-m", "tests.support.lineage_runner", json.dumps(runs)],
             env=environment,
             capture_output=True,
             text=True,
-            timeout=110,
+            timeout=240,
         )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        [line] = [line for line in result.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-        dag_run = json.loads(line.removeprefix(RESULT_PREFIX))
-        event_files = sorted(tmp_path.glob(f"{events_prefix.name}-*.json"))
-        return dag_run, [json.loads(path.read_text()) for path in event_files]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = [line for line in result.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    event_files = sorted(lineage_inputs.glob(f"{events_prefix.name}-*.json"))
+    events = [json.loads(path.read_text()) for path in event_files]
+    outcomes = {}
+    for (name, (_, dag_id, task_id)), line in zip(RUNS.items(), lines, strict=True):
+        task_events = [event for event in events if event["job"]["name"] == f"{dag_id}.{task_id}"]
+        outcomes[name] = (json.loads(line.removeprefix(RESULT_PREFIX)), task_events, files)
+    return outcomes
 
-    return run
 
-
-def task_event(events: list[dict[str, Any]], task_id: str, event_type: str) -> dict[str, Any]:
-    [event] = [e for e in events if e["eventType"] == event_type and e["job"]["name"].endswith(f".{task_id}")]
+def task_event(events: list[dict[str, Any]], event_type: str) -> dict[str, Any]:
+    [event] = [e for e in events if e["eventType"] == event_type]
     return event
 
 
@@ -91,16 +123,12 @@ def run_asset_events(run_id: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_process_data_from_a_file_reads_the_file_and_writes_the_process_with_its_row_count(
-    platform, lineage_run, tmp_path
+    platform, lineage_runs, lineage_inputs
 ):
-    leads = tmp_path / "leads.csv"
-    leads.write_text(LEADS_CSV)
-    report = str(tmp_path / "report.jsonl")
-    run, events = lineage_run(
-        "process_data", dag_id="lineage_process_data", source_path=str(leads), report_path=report
-    )
+    run, events, _ = lineage_runs["process_data"]
     assert run["state"] == "success"
-    complete = task_event(events, "push_leads", "COMPLETE")
+    complete = task_event(events, "COMPLETE")
+    leads = lineage_inputs / "leads.csv"
     assert [(d["namespace"], d["name"]) for d in complete["inputs"]] == [("file", str(leads))]
     [output] = complete["outputs"]
     process = f"process/{service_key_digest(platform.connection_dict()['extra']['servicekey'])}"
@@ -116,20 +144,16 @@ def test_process_data_from_a_file_reads_the_file_and_writes_the_process_with_its
         "requests": 1,
     }
     uri = f"{platform_namespace(platform)}/{process}"
+    report = str(lineage_inputs / "process_data-report.jsonl")
     assert run_asset_events(run["run_id"]) == [(uri, {**extra, "report_path": report})]
 
 
 def test_a_process_data_run_that_lands_nothing_fails_with_an_error_and_no_statistics_or_asset_event(
-    platform, lineage_run, tmp_path
+    platform, lineage_runs
 ):
-    leads = tmp_path / "leads.csv"
-    leads.write_text("name,mobilenumber,emailid\nShort,12,short@example.com\n")
-    report = str(tmp_path / "report.jsonl")
-    run, events = lineage_run(
-        "process_data", dag_id="lineage_process_fails", source_path=str(leads), report_path=report
-    )
+    run, events, _ = lineage_runs["lands_nothing"]
     assert run["state"] == "failed"
-    fail = task_event(events, "push_leads", "FAIL")
+    fail = task_event(events, "FAIL")
     assert "landed" in fail["run"]["facets"]["errorMessage"]["message"]
     [output] = fail["outputs"]
     assert output["namespace"] == platform_namespace(platform) and "outputStatistics" not in output.get(
@@ -139,15 +163,11 @@ def test_a_process_data_run_that_lands_nothing_fails_with_an_error_and_no_statis
 
 
 def test_a_cji_file_job_reads_the_fetched_file_and_writes_the_campaign_with_its_row_count(
-    platform, lineage_run, tmp_path
+    platform, lineage_runs
 ):
-    (tmp_path / "leads.csv").write_text(CAMPAIGN_CSV)
-    with http_file_server(tmp_path) as files:
-        run, events = lineage_run(
-            "cji_file", dag_id="lineage_cji_file", file_url=f"{files}/leads.csv?sig=token"
-        )
+    run, events, files = lineage_runs["cji_file"]
     assert run["state"] == "success"
-    complete = task_event(events, "import_file", "COMPLETE")
+    complete = task_event(events, "COMPLETE")
     assert [(d["namespace"], d["name"]) for d in complete["inputs"]] == [(files, "leads.csv")]
     [output] = complete["outputs"]
     assert (output["namespace"], output["name"]) == (platform_namespace(platform), "campaign/1")

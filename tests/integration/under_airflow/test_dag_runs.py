@@ -79,9 +79,20 @@ def test_a_retry_after_a_timed_out_wait_reuses_the_running_job(platform, tmp_pat
     ]
 
 
-def test_the_sensor_in_reschedule_mode_waits_for_a_scheduled_job(platform, tmp_path):
+def test_the_sensor_in_reschedule_mode_waits_for_a_running_job(platform, tmp_path, monkeypatch):
     (tmp_path / "leads.csv").write_text(CSV)
-    with http_file_server(tmp_path) as files:
+    # The job stays running (its file held back) until the sensor has poked once, however fast
+    # or busy the machine: no fixed wait.
+    gate = threading.Event()
+    poke = JodoImportJobSensor.poke
+
+    def poke_then_let_the_job_finish(self, context):
+        done = poke(self, context)
+        gate.set()
+        return done
+
+    monkeypatch.setattr(JodoImportJobSensor, "poke", poke_then_let_the_job_finish)
+    with http_file_server(tmp_path, gate=gate) as files:
         with new_dag("sensor_reschedule") as dag:
             submit = JodoImportCJIFileOperator(
                 task_id="submit",
@@ -89,8 +100,6 @@ def test_the_sensor_in_reschedule_mode_waits_for_a_scheduled_job(platform, tmp_p
                 source="http",
                 file_url=f"{files}/leads.csv",
                 delrow=1,
-                # Long enough that the sensor's first poke finds it waiting even on a busy machine.
-                exetime=pendulum.duration(seconds=15),
                 wait_for_completion=False,
             )
             wait = JodoImportJobSensor(

@@ -2,6 +2,7 @@
 
 import json
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import requests
 from airflow_provider_jodo.assets import jodo_campaign_asset
 from jodo_sandbox import JodoSandbox
 from tests.support.airflow_runs import asset_events, xcom_values
+from tests.support.file_servers import http_file_server
 from tests.support.sandbox_fixtures import POLL_SECONDS
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[3] / "example_dags"
@@ -73,24 +75,32 @@ def test_nightly_campaign_file_lands_every_customer_and_dial_list_entry(
 
 
 @pytest.mark.sandbox_profiles("full")
-def test_the_nightly_wait_defers_to_the_trigger_while_the_job_is_scheduled(airflow_db, dag_bag, monkeypatch):
-    """What `make demo` shows: the job runs a little later, so the sensor hands its wait over."""
+def test_the_nightly_wait_defers_to_the_trigger_while_the_job_runs(airflow_db, dag_bag, monkeypatch):
+    """What `make demo` shows: the job is not done when the sensor first looks, so the sensor
+    hands its wait over to the trigger."""
     from airflow_provider_jodo.triggers.jodo import JodoImportJobTrigger
 
     events = []
     run_trigger = JodoImportJobTrigger.run
+    # The job stays running (its file held back) until the trigger runs, however fast or busy the
+    # machine: no fixed wait.
+    gate = threading.Event()
 
     async def recording_run(self):
+        gate.set()
         async for event in run_trigger(self):
             events.append(event.payload)
             yield event
 
     monkeypatch.setattr(JodoImportJobTrigger, "run", recording_run)
-    with JodoSandbox(files_dir=EXAMPLE_DAGS / "data", job_poll_interval=POLL_SECONDS) as sandbox:
+    with (
+        JodoSandbox(job_poll_interval=POLL_SECONDS) as sandbox,
+        http_file_server(EXAMPLE_DAGS / "data", gate=gate) as files,
+    ):
         monkeypatch.setenv("AIRFLOW_CONN_JODO_DEFAULT", json.dumps(sandbox.connection_dict()))
-        # As `make demo` does: 15 s leaves the sensor time to poke the job while it is still
-        # scheduled even on a loaded machine (5 s did not, once, under Airflow 3.1's dag.test()).
-        run = dag_bag.get_dag("jodo_nightly_campaign_file").test(run_conf={"exetime": "PT15S"})
+        run = dag_bag.get_dag("jodo_nightly_campaign_file").test(
+            run_conf={"file_url": f"{files}/nightly-leads.csv"}
+        )
         assert run.state == "success"
     assert [(event["status"], event["job"]["state"]) for event in events] == [("success", "succeeded")]
 
