@@ -8,7 +8,7 @@
 #                Debian's PostgreSQL and Redis, installed likewise), then the version matrix: under
 #                the latest patch of each older Airflow minor, the tests of what Airflow can change
 #                (the components, connection loading, registration, the examples), each minor in its
-#                own uv venv under .matrix/ (scripts/test_matrix.py says what runs where)
+#                own uv venv under .matrix/, the minors side by side (scripts/test_matrix.py says what runs where)
 #   make bench - throughput and peak memory of the import operators against the sandbox
 #   make docs  - the documentation site (docs/, Sphinx) into docs/_build/html, warnings as errors;
 #                make lint (and so make test) builds it too, so that a broken reference fails CI
@@ -91,16 +91,17 @@ lint: $(STAMP) $(DOT)
 docs: $(STAMP) $(DOT)
 	$(SPHINX_BUILD)
 
-# The system tests run one at a time (each starts a whole deployment), in the background beside
-# the newest suite: a deployment keeps about one core busy and the suite's two workers about one
-# and a half, so together they fill the two cores that one after the other leave half idle (about
-# 3 minutes of `make test`). Their output follows the suite's; either failing fails the target.
+# The system tests run one at a time (each starts a whole deployment), in the background from the
+# start, beside lint and the newest suite: a deployment keeps about one core busy, lint one, the
+# suite's two workers about one and a half, so together they fill the two cores that one after
+# the other left a third idle (about 3 minutes of `make test`). Their output follows the suite's;
+# any of the three failing fails the target. Then the older minors, side by side.
 SYSTEM_LOG := test-artifacts/system-tests.log
-test: lint $(SYSTEM_PACKAGES)
+test: $(STAMP) $(SYSTEM_PACKAGES)
 	@mkdir -p $(dir $(SYSTEM_LOG))
-	@echo "system tests: in the background, their output below once the newest suite is done"
+	@echo "system tests: in the background, their output below once lint and the newest suite are done"
 	@$(BIN)/python -m pytest -m system -p no:cacheprovider > $(SYSTEM_LOG) 2>&1 & system=$$!; \
-	$(BIN)/python -m pytest -m "not system" -n 2; suite=$$?; \
+	$(MAKE) --no-print-directory lint && $(BIN)/python -m pytest -m "not system" -n 2; suite=$$?; \
 	wait $$system; system_status=$$?; \
 	echo "--- system tests ($(SYSTEM_LOG)) ---"; cat $(SYSTEM_LOG); \
 	test $$suite -eq 0 && test $$system_status -eq 0

@@ -3,7 +3,7 @@
 For each minor below the newest (which `make test` runs in `.venv`: the whole suite, the system
 tests included), create or reuse a uv venv in `.matrix/af<minor>` with that Airflow and the
 provider's test extras, pinned by `constraints/airflow-<minor>.txt`, then run
-`AIRFLOW_DEPENDENT_TESTS` in one pytest call on two xdist workers, and print a table:
+`AIRFLOW_DEPENDENT_TESTS` in one pytest call, the minors side by side, and print a table:
 Airflow version | tests passed | failed | minutes. The oldest minor also runs the browser test of
 the connection form, whose fields each minor builds its own way.
 
@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,29 +187,48 @@ def venv_for(minor: str) -> Path:
     return venv
 
 
-def run_suite(venv: Path, paths: list[str], marker: str) -> tuple[int, int]:
-    """Run the minor's one pytest call (two xdist workers, which start and migrate their metadata
-    databases once) in the venv, logged in `.matrix/af<minor>.log`; return (passed, failed),
-    errors counted as failed."""
-    command = [str(venv / "bin" / "python"), "-m", "pytest", *paths, "-m", marker, "-n", "2"]
-    command += ["-q", "-p", "no:cacheprovider"]
-    print(f"$ {' '.join(command)}", flush=True)
+def run_minor(minor: str, oldest: str) -> tuple[str, int, int, float]:
+    """Create or reuse the minor's venv and run its one pytest call there, logged in
+    `.matrix/af<minor>.log`; return its table row: (release, passed, failed, minutes), errors
+    counted as failed.
+
+    One pytest process, no xdist workers: the minors run side by side (`main`), so that three
+    processes share the two cores where one minor's two workers left them a quarter idle (the
+    waits on a job, a subprocess, a deployment), and each minor migrates one metadata database
+    and builds one in-process execution API instead of two."""
+    started = time.monotonic()
+    venv = venv_for(minor)
+    paths, marker = AIRFLOW_DEPENDENT_TESTS, "not system"
+    if minor == oldest:
+        paths, marker = paths + OLDEST_ONLY_TESTS, "not system or connection_form"
+    command = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pytest",
+        *paths,
+        "-m",
+        marker,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    print(f"[{minor}] $ {' '.join(command)}", flush=True)
     environment = {**os.environ, **PYTEST_ENVIRONMENT}
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=environment)
     log = venv.with_name(f"{venv.name}.log")
     log.write_text(result.stdout + result.stderr)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    report = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
     if result.returncode != 0:
-        print("\n".join(line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))))
-        print(f"(the whole output: {log.relative_to(ROOT)})")
-    print(summary, flush=True)
+        report.append(f"(the whole output: {log.relative_to(ROOT)})")
+    print("\n".join(f"[{minor}] {line}" for line in [*report, summary]), flush=True)
     counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|failed|error)", summary)}
     failed = counts.get("failed", 0) + counts.get("error", 0)
     # pytest itself failed, or ran nothing (5: a renamed folder, a marker that selects nothing):
     # the suite counts as one failure, so that a minor never passes on no tests.
     if (result.returncode not in (0, 1) or not counts.get("passed")) and not failed:
         failed = 1
-    return counts.get("passed", 0), failed
+    return AIRFLOW_RELEASES[minor], counts.get("passed", 0), failed, (time.monotonic() - started) / 60
 
 
 def main(arguments: list[str]) -> int:
@@ -225,17 +245,8 @@ def main(arguments: list[str]) -> int:
         return 0
     minors = minors or list(AIRFLOW_RELEASES)
     oldest = min(AIRFLOW_RELEASES, key=lambda minor: tuple(map(int, minor.split("."))))
-    rows = []
-    for minor in minors:
-        started = time.monotonic()
-        venv = venv_for(minor)
-        if minor == oldest:
-            passed, failed = run_suite(
-                venv, AIRFLOW_DEPENDENT_TESTS + OLDEST_ONLY_TESTS, "not system or connection_form"
-            )
-        else:
-            passed, failed = run_suite(venv, AIRFLOW_DEPENDENT_TESTS, "not system")
-        rows.append((AIRFLOW_RELEASES[minor], passed, failed, (time.monotonic() - started) / 60))
+    with ThreadPoolExecutor(max_workers=len(minors)) as pool:
+        rows = list(pool.map(run_minor, minors, [oldest] * len(minors)))
     print("\nAirflow version | tests passed | failed | minutes")
     for release, passed, failed, minutes in rows:
         print(f"{release:<15} | {passed:>12} | {failed:>6} | {minutes:7.1f}")
