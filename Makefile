@@ -120,7 +120,8 @@ test-matrix: $(STAMP) $(CHROMIUM)
 clean:
 	rm -rf $(VENV) .matrix .pytest_cache build dist *.egg-info docs/_build
 
-# Throughput and memory of the import operators against the sandbox (about 2-3 minutes), then
+# Throughput and memory of the import operators against the sandbox (about 15 minutes, 12 of them
+# the whole daily run of case 7 at 50 ms a call), then
 # how bounded a call to a hostile platform is (a trickling answer, a huge one; about 15 s), then
 # the memory of a 1M-record CSV read from s3:// (moto) against a 10k one (about 2 minutes; fails
 # above 1.5x).

@@ -34,7 +34,7 @@ The sandbox always runs in a process of its own, a fresh one per measurement (so
 run inserts into an empty platform): client and sandbox share this machine's cores, and in
 one process the GIL would make each wait for the other.
 
-    python benchmarks/bench_imports.py             # everything (about 2 minutes)
+    python benchmarks/bench_imports.py             # everything (about 15 minutes, 12 of them case 7)
     python benchmarks/bench_imports.py --quick     # smaller sizes, a smoke run
     python benchmarks/bench_imports.py --case 1    # only measurement 1 (repeatable: --case 1 --case 3)
 """
