@@ -833,6 +833,9 @@ class LeadHygiene:
     suppression: SuppressionList | None
     duplicates: InputDuplicates
     sent: SentState | None = None
+    state_location: tuple[str, str | None] | None = None
+    """Where `sent` was read from and goes back to: the rendered `state_path` and the Airflow
+    connection of its store (None: the store's default)."""
     counts: dict[str, int] = field(init=False)
     _sending: bytearray = field(init=False, default_factory=bytearray)
     """The `record_digests` of the records let through and not landed yet, from `_landed_bytes` on."""
@@ -938,17 +941,16 @@ class LeadHygiene:
         """Return how many records were left out as unchanged: they are on the platform as they are."""
         return self.counts.get(UNCHANGED, 0)
 
-    def write_state(self, state_path: str | None, conn_id: str | None, log: Any) -> None:
-        """Write the state with what the platform accepted in this pass; call once the run has succeeded.
+    def write_state(self, log: Any) -> None:
+        """Write what the platform accepted in this pass back where the state was read from.
 
-        Nothing happens without a state (`sent`).
+        Call it once the run has succeeded. Nothing happens without a state (`state_location`).
 
-        :param state_path: the operator's rendered `state_path`.
-        :param conn_id: the Airflow connection of an object-storage `state_path`.
         :param log: the task's logger.
         :raises JodoObjectStorageError: it cannot be written (the old state stays).
         """
-        if self.sent is not None and state_path is not None:
+        if self.sent is not None and self.state_location is not None:
+            state_path, conn_id = self.state_location
             write_sent_state(state_path, self.sent, conn_id, log)
 
     def log_counts(self, log: Any) -> None:
@@ -1078,4 +1080,6 @@ class HygieneSettings:
                 entries = _query_entries(suppression_sql, self.suppression_conn_id)
                 suppression = SuppressionList.of(entries, region, "suppression_sql", "row")
         sent = read_sent_state(state_path, self.skip_unchanged, storage_conn_id, log)
-        return LeadHygiene(normalisation, suppression, InputDuplicates(self.on_duplicate_in_input), sent)
+        location = None if state_path is None else (state_path, storage_conn_id)
+        duplicates = InputDuplicates(self.on_duplicate_in_input)
+        return LeadHygiene(normalisation, suppression, duplicates, sent, location)

@@ -235,7 +235,7 @@ class JodoImportCJIRecordsOperator(ImportLineage, BaseOperator):
         # platform's duplicate policies kept the stored customer; an unchanged one is there as it is).
         loaded = total - counts["rejected"] - hygiene.suppressed
         check_loaded(loaded, total, self.min_loaded, what, first)
-        hygiene.write_state(self.state_path, None, self.log)  # the run succeeded
+        hygiene.write_state(self.log)  # the run succeeded
         cleaned = hygiene.summary_counts()
         summary = {"campaign_id": str(self.campaign_id), "total": total, **counts, **cleaned}
         self.record_import(context, summary, loaded - hygiene.unchanged, cleaned)

@@ -293,7 +293,7 @@ class JodoImportProcessDataOperator(ImportLineage, BaseOperator):
                 if loaded < self.min_loaded:
                     what = f"ImportProcessData (report: {printable_uri(report_location)})"
                     check_loaded(loaded, total, self.min_loaded, what, first_rejection(report_path))
-        hygiene.write_state(self.state_path, self.storage_conn_id, self.log)  # the run succeeded
+        hygiene.write_state(self.log)  # the run succeeded
         extra: dict[str, Any] = {"total": total, **counts, **cleaned, "requests": len(request_ids)}
         extra["report_path"] = printable_uri(report_location)
         self.record_import(context, extra, loaded - hygiene.unchanged, cleaned)
