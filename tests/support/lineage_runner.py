@@ -60,4 +60,7 @@ BUILDERS = {"process_data": process_data, "cji_file": cji_file}
 if __name__ == "__main__":
     for builder, arguments in json.loads(sys.argv[1]):
         run = run_dag(BUILDERS[builder](**arguments))
-        print(RESULT_PREFIX + json.dumps({"run_id": run.run_id, "state": str(run.state)}), flush=True)
+        # One write, its newline included: Airflow 3.0 logs to stdout from other threads, and
+        # print() writes the text and the newline apart, so a log line could end up on ours.
+        sys.stdout.write(RESULT_PREFIX + json.dumps({"run_id": run.run_id, "state": str(run.state)}) + "\n")
+        sys.stdout.flush()
